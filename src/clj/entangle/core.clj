@@ -1,0 +1,129 @@
+(ns entangle.core
+  "Clojure namespaces shared across a cluster of JVMs.
+
+  A JVM joins with `start!` and is then a member: after each evaluation, `publish!` shares
+  what it defined with every other member (entangle's REPL calls it for you), and what other
+  members define arrives by itself. Every namespace is shared except Clojure's, entangle's,
+  tooling namespaces, and those marked local; a var or namespace marked local (`local!`, or
+  ^:entangle/local) keeps a value of its own on each member."
+  (:refer-clojure :exclude [eval])
+  (:import (entangle Member MemberOptions)
+           (entangle.sharing Provenance PublishResult Unshared)
+           (java.nio.file Path)))
+
+(defn- print-warning [msg]
+  (binding [*out* *err*]
+    (println (str "entangle: " msg))))
+
+(def ^:dynamic *warn*
+  "Called with each warning about the evaluation that just ran (a value that stays on this
+  member, a cluster that could not be reached). Default: print it on *err*."
+  print-warning)
+
+(defn member
+  "This JVM's member (an entangle.Member), or nil if it has not joined a cluster."
+  []
+  (Member/current))
+
+(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file]}]
+  (let [o (MemberOptions.)
+        set (fn [flag v f] (when (some? v)
+                             (try (f v)
+                                  (catch IllegalArgumentException e
+                                    (throw (IllegalArgumentException. (str flag ": " (.getMessage e)) e))))))]
+    (set "--cluster" cluster #(.cluster o %))
+    (set "--port" port #(.port o (int %)))
+    (set "--members" members #(.members o %))
+    (set "--bind" bind #(.bind o %))
+    (set "--log-file" log-file #(.logFile o (Path/of ^String % (make-array String 0))))
+    o))
+
+(defn start!
+  "Joins the cluster and returns this JVM's member once it holds every shared namespace.
+  Options (all optional): :cluster (default \"entangle\"), :bind (default \"127.0.0.1\"),
+  :port (first port to bind, default 5701; the first free one of ten is taken), :members
+  (\"host:port-port,...\", default \"127.0.0.1:5701-5710\"), :log-file (where Hazelcast logs;
+  \"-\" for standard error). Definitions refused from the cluster are reported on
+  System/err, whichever thread receives them. Throws entangle.MemberStartException, with a
+  one-line message, if the member cannot start, and IllegalArgumentException for a bad option."
+  ([] (start! {}))
+  ([opts]
+   (Member/start (member-options opts)
+                 (reify java.util.function.Consumer
+                   (accept [_ msg] (.println System/err (str "entangle: " msg)))))))
+
+(defn stop!
+  "Leaves the cluster cleanly: the definitions stay with the other members."
+  []
+  (when-let [m (member)] (.close ^Member m)))
+
+(defn publish!
+  "Shares with every member what evaluation changed in shared namespaces since the last call,
+  and returns once every member has it; warnings go to *warn*. `form-text`, the text of the
+  form just evaluated, is kept as the source of the vars it defined. Returns the
+  entangle.sharing.PublishResult, or nil if this JVM is not a member."
+  ([] (publish! nil))
+  ([form-text]
+   (when-let [^Member m (member)]
+     (let [^PublishResult r (.share m form-text)]
+       (doseq [w (.warnings r)] (*warn* w))
+       r))))
+
+(defn eval
+  "Evaluates `form` as the clustered REPL does: then shares what it defined, even when it
+  threw. A var whose value stayed on another member throws its explanation when it is the
+  result."
+  ([form] (eval form nil))
+  ([form form-text]
+   (let [v (try (clojure.core/eval form)
+                (finally (publish! form-text)))]
+     (if (instance? Unshared v)
+       (throw (.error ^Unshared v))
+       v))))
+
+(defn- the-ns-or-var [x]
+  (cond (var? x) x
+        (instance? clojure.lang.Namespace x) x
+        (symbol? x) (the-ns x)
+        :else (throw (IllegalArgumentException. (str "not a var, namespace or namespace name: " (pr-str x))))))
+
+(defn local!
+  "Marks a var (#'ns/name) or a namespace (or its name) local to each member, on every
+  member: it keeps a value of its own on each and is never shipped."
+  [x]
+  (alter-meta! (the-ns-or-var x) assoc :entangle/local true)
+  (publish!)
+  x)
+
+(defn shared!
+  "Opts a namespace (or its name) in that is not shared by default, such as a tooling one;
+  lifts a local mark."
+  [x]
+  (let [ns (the-ns-or-var x)]
+    (alter-meta! ns #(-> % (dissoc :entangle/local) (assoc :entangle/shared true)))
+    (some-> (member) .policy (.markShared (str (ns-name ns)) true))
+    (publish!)
+    ns))
+
+(defn members
+  "The addresses of the cluster's members (host:port), this one first."
+  []
+  (some-> ^Member (member) .members vec))
+
+(defn provenance
+  "Where the current definition of `v` came from, as a map of :member (host:port),
+  :time (a java.util.Date), :version and :source (the defining form's text); nil if it was
+  never shared."
+  [v]
+  (when-let [^Member m (member)]
+    (let [^clojure.lang.Var v v]
+      (when-let [^Provenance p (.provenance m (str (.. v ns name)) (str (.sym v)))]
+        {:member (.address (.origin p))
+         :time (java.util.Date. (.time (.origin p)))
+         :version (.version p)
+         :source (.source p)}))))
+
+(defn hazelcast
+  "The member's com.hazelcast.core.HazelcastInstance, for what entangle does not cover."
+  []
+  (some-> ^Member (member) .hazelcast))

@@ -1,0 +1,60 @@
+(ns entangle.repl
+  "The clustered terminal REPL, `clojure -M:repl`: a plain Clojure REPL whose JVM is a member
+  of an entangle cluster. Its prompt appears once the member has joined and holds every shared
+  namespace; each evaluation returns once every member has what it defined. End of input or
+  (System/exit 0) leaves the cluster cleanly."
+  (:require [clojure.main :as main]
+            [entangle.build :as build]
+            [entangle.options :as options]))
+
+(defn- exit! [code message]
+  (if (zero? code)
+    (println message)
+    (binding [*out* *err*] (println message)))
+  (flush)
+  (System/exit code))
+
+(defn- reader
+  "clojure.main/repl-read that also keeps the text of each form in `text`."
+  [text]
+  (fn [request-prompt request-exit]
+    (or ({:line-start request-prompt :stream-end request-exit}
+         (main/skip-whitespace *in*))
+        (let [[form s] (read+string {:read-cond :allow} *in*)]
+          (main/skip-if-eol *in*)
+          (vreset! text s)
+          form))))
+
+(defn -main
+  "Starts a member with the options in `args` (see --help), then the REPL."
+  [& args]
+  (let [{:keys [options exit message]} (options/parse args (System/getenv))]
+    (when message (exit! exit message))
+    (when (:nrepl-port options)
+      (exit! 2 "entangle: --nrepl-port is not available in this version yet"))
+    (try
+      (build/ensure-current!)
+      (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))
+    ;; Loaded only now: it needs the compiled runtime.
+    (let [start! (requiring-resolve 'entangle.core/start!)
+          stop! (requiring-resolve 'entangle.core/stop!)
+          eval (requiring-resolve 'entangle.core/eval)
+          text (volatile! nil)]
+      ;; The REPL's own requires (doc, source, pprint...) belong to this JVM, as in any REPL.
+      (binding [*ns* (the-ns 'user)]
+        (apply require main/repl-requires))
+      (let [member (try
+                     (start! options)
+                     (catch IllegalArgumentException e (exit! 2 (str "entangle: " (ex-message e))))
+                     (catch entangle.MemberStartException e (exit! 1 (str "entangle: " (ex-message e)))))
+            others (dec (count (.members ^entangle.Member member)))]
+        (println (str "Clojure " (clojure-version) ", entangle member " (.address ^entangle.Member member)
+                      " of cluster " (.cluster ^entangle.Member member) " ("
+                      (if (zero? others) "no other members" (str others " other member" (when (> others 1) "s")))
+                      ")"))
+        (main/repl :init #(in-ns 'user)
+                   :read (reader text)
+                   :eval #(eval % @text))
+        (stop!)
+        (shutdown-agents)
+        (System/exit 0)))))

@@ -1,0 +1,134 @@
+package entangle;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+
+import com.hazelcast.core.HazelcastInstance;
+
+import entangle.cluster.HazelcastCluster;
+import entangle.cluster.HazelcastLogging;
+import entangle.hook.CompilerHook;
+import entangle.sharing.Provenance;
+import entangle.sharing.PublishResult;
+import entangle.sharing.SharedVars;
+import entangle.sharing.SharingPolicy;
+import entangle.unit.UnitStore;
+import entangle.unit.Units;
+
+/**
+ * This JVM as a member of an entangle cluster: the compiler hook, the embedded Hazelcast
+ * member, the class store and the shared vars. A JVM is at most one member, because
+ * Clojure's namespaces are one per JVM.
+ *
+ * <p>{@link #start} returns once the member has joined and applied every shared namespace
+ * the cluster holds; after each evaluation, {@link #share} publishes what it defined.
+ */
+public final class Member implements AutoCloseable {
+    private static Member current;
+
+    private final MemberOptions options;
+    private final HazelcastCluster cluster;
+    private final SharedVars shared;
+
+    private Member(MemberOptions options, HazelcastCluster cluster, SharedVars shared) {
+        this.options = options;
+        this.cluster = cluster;
+        this.shared = shared;
+    }
+
+    /**
+     * Joins the cluster {@code options} names and syncs with it. Messages about definitions
+     * refused from the cluster go to {@code warnings} (entangle's REPL prints them on
+     * standard error).
+     *
+     * @throws MemberStartException with a one-line message if the member cannot start
+     */
+    public static synchronized Member start(MemberOptions options, Consumer<String> warnings) {
+        if (current != null) {
+            throw new MemberStartException("this JVM is already member " + current.address() + " of cluster "
+                + current.options.cluster());
+        }
+        try {
+            CompilerHook.install();
+        } catch (IllegalStateException e) {
+            throw new MemberStartException(e.getMessage(), e);
+        }
+        HazelcastCluster cluster = HazelcastCluster.start(options);
+        try {
+            Consumer<String> warn = message -> {
+                HazelcastLogging.entangle().warning(message);
+                warnings.accept(message);
+            };
+            Units units = new Units(new UnitStore(cluster.map(UnitStore.MAP),
+                                                  m -> HazelcastLogging.entangle().warning(m)));
+            SharedVars shared = new SharedVars(new SharingPolicy(), units, cluster, warn);
+            shared.baseline();
+            cluster.connect(shared);
+            shared.sync();
+            current = new Member(options, cluster, shared);
+            HazelcastLogging.entangle().info("member " + cluster.address() + " joined cluster " + options.cluster());
+            return current;
+        } catch (RuntimeException e) {
+            HazelcastLogging.entangle().log(Level.SEVERE, "start failed", e);
+            cluster.shutdown();
+            throw new MemberStartException("the member could not sync with the cluster: " + e.getMessage(), e);
+        }
+    }
+
+    /** This JVM's member, or null if it has not joined a cluster. */
+    public static synchronized Member current() {
+        return current;
+    }
+
+    /**
+     * Publishes what evaluation changed in shared namespaces since the last call, and returns
+     * once every member has applied it. {@code formText} is the text of the form evaluated (its
+     * vars' source); it may be null.
+     */
+    public PublishResult share(String formText) {
+        return shared.publish(formText);
+    }
+
+    /** Where the current definition of {@code ns/name} came from, or null if it was never shared. */
+    public Provenance provenance(String ns, String name) {
+        return shared.provenance(ns, name);
+    }
+
+    public SharingPolicy policy() {
+        return shared.policy();
+    }
+
+    public String cluster() {
+        return options.cluster();
+    }
+
+    /** This member's address, host:port. */
+    public String address() {
+        return cluster.address();
+    }
+
+    /** The addresses of every entangle member, this one first. */
+    public List<String> members() {
+        return cluster.members();
+    }
+
+    /** The file Hazelcast logs to. */
+    public Path logFile() {
+        return options.effectiveLogFile();
+    }
+
+    public HazelcastInstance hazelcast() {
+        return cluster.hazelcast();
+    }
+
+    /** Leaves the cluster cleanly; the definitions stay with the other members. */
+    @Override
+    public void close() {
+        synchronized (Member.class) {
+            if (current == this) current = null;
+        }
+        cluster.shutdown();
+    }
+}

@@ -1,0 +1,125 @@
+package entangle;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a JVM joins the cluster as a member: the Hazelcast cluster name, the interface and
+ * first port it binds, where it looks for the other members, and where Hazelcast logs go.
+ *
+ * <p>Every setter validates its argument and throws {@link IllegalArgumentException} with a
+ * message that names the option and what was wrong with it, so that the REPL and a host
+ * application can show it as it is.
+ */
+public final class MemberOptions {
+    /** The cluster a member joins unless told otherwise. */
+    public static final String DEFAULT_CLUSTER = "entangle";
+    /** The interface a member binds unless told otherwise: loopback, so nothing is exposed. */
+    public static final String DEFAULT_BIND = "127.0.0.1";
+    /** The first port a member tries; it takes the next free one of {@link #PORT_COUNT}. */
+    public static final int DEFAULT_PORT = 5701;
+    /** How many ports from the first one a member may bind. */
+    public static final int PORT_COUNT = 10;
+    /** Where a member looks for the others unless told otherwise. */
+    public static final String DEFAULT_MEMBERS = "127.0.0.1:5701-5710";
+
+    private String cluster = DEFAULT_CLUSTER;
+    private String bind = DEFAULT_BIND;
+    private int port = DEFAULT_PORT;
+    private List<String> members = parseMembers(DEFAULT_MEMBERS);
+    private Path logFile;
+
+    public MemberOptions cluster(String name) {
+        if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("cluster name '" + name
+                + "' must be letters, digits, '.', '_' or '-'");
+        }
+        this.cluster = name;
+        return this;
+    }
+
+    public MemberOptions bind(String host) {
+        if (host == null || host.isBlank() || host.contains(":") && !host.contains("::")) {
+            throw new IllegalArgumentException("bind address '" + host + "' is not a host name or IP address");
+        }
+        this.bind = host;
+        return this;
+    }
+
+    public MemberOptions port(int port) {
+        if (port < 1 || port > 65535 - PORT_COUNT) {
+            throw new IllegalArgumentException("port " + port + " is not between 1 and " + (65535 - PORT_COUNT));
+        }
+        this.port = port;
+        return this;
+    }
+
+    /** {@code host[:port[-port]],...}, for example {@code 127.0.0.1:5701-5710,10.0.0.7:5701}. */
+    public MemberOptions members(String spec) {
+        this.members = parseMembers(spec);
+        return this;
+    }
+
+    public MemberOptions logFile(Path file) {
+        this.logFile = file;
+        return this;
+    }
+
+    public String cluster() { return cluster; }
+    public String bind() { return bind; }
+    public int port() { return port; }
+    /** The member addresses to try, each {@code host:port}, port ranges expanded. */
+    public List<String> members() { return members; }
+    /** The file Hazelcast logs to; {@code null} means the default one, see {@link #effectiveLogFile()}. */
+    public Path logFile() { return logFile; }
+
+    /** The log file in use: the one set, or {@code <tmpdir>/entangle/<cluster>-<pid>.log}. */
+    public Path effectiveLogFile() {
+        if (logFile != null) return logFile;
+        return Path.of(System.getProperty("java.io.tmpdir"), "entangle",
+                       cluster + "-" + ProcessHandle.current().pid() + ".log");
+    }
+
+    static List<String> parseMembers(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw new IllegalArgumentException("members list is empty; give host:port,... such as " + DEFAULT_MEMBERS);
+        }
+        List<String> out = new ArrayList<>();
+        for (String raw : spec.split(",")) {
+            String item = raw.trim();
+            if (item.isEmpty()) continue;
+            int colon = item.lastIndexOf(':');
+            String host = colon < 0 ? item : item.substring(0, colon);
+            String ports = colon < 0 ? "5701-5710" : item.substring(colon + 1);
+            if (host.isEmpty() || !ports.matches("\\d{1,5}(-\\d{1,5})?")) {
+                throw new IllegalArgumentException("member '" + item + "' is not host, host:port or host:port-port");
+            }
+            String[] range = ports.split("-");
+            int from = Integer.parseInt(range[0]);
+            int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+            if (from < 1 || to > 65535 || to < from || to - from > 100) {
+                throw new IllegalArgumentException("member '" + item + "' has an invalid port range");
+            }
+            for (int p = from; p <= to; p++) out.add(host + ":" + p);
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("members list '" + spec + "' names no member");
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String toString() {
+        return "cluster " + cluster + ", bind " + bind + ":" + port + "-" + (port + PORT_COUNT - 1)
+            + ", members " + members.size() + " addresses";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MemberOptions m && cluster.equals(m.cluster) && bind.equals(m.bind)
+            && port == m.port && members.equals(m.members) && Objects.equals(logFile, m.logFile);
+    }
+
+    @Override
+    public int hashCode() { return Objects.hash(cluster, bind, port, members, logFile); }
+}

@@ -1,0 +1,240 @@
+package entangle.cluster;
+
+import java.net.BindException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IExecutorService;
+import com.hazelcast.core.MemberLeftException;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.spi.exception.TargetNotMemberException;
+
+import entangle.MemberOptions;
+import entangle.MemberStartException;
+import entangle.sharing.NamespaceRecord;
+import entangle.sharing.SharedVars;
+import entangle.sharing.VarRecord;
+import entangle.unit.UnitStore;
+
+/**
+ * This JVM's Hazelcast member, as entangle uses it: the maps that hold units, namespaces and
+ * vars, the versioned writes, the hand-off to every other member, and the entry listeners
+ * that apply what other members wrote even when their hand-off never came.
+ */
+public final class HazelcastCluster implements SharedVars.Cluster {
+    /** Member attribute that marks a member running entangle (not, say, a plain Hazelcast member). */
+    public static final String ENTANGLE_ATTRIBUTE = "entangle";
+    private static final String HAND_OFF_EXECUTOR = "entangle.handoff";
+    private static final long HAND_OFF_TIMEOUT_MS = Long.getLong("entangle.handoff.timeout.ms", 15_000);
+    private static final Map<HazelcastInstance, SharedVars> SHARED = new ConcurrentHashMap<>();
+
+    private final HazelcastInstance hazelcast;
+    private final IExecutorService executor;
+    private final String memberId;
+    private final String address;
+
+    private HazelcastCluster(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
+        this.executor = hazelcast.getExecutorService(HAND_OFF_EXECUTOR);
+        Member local = hazelcast.getCluster().getLocalMember();
+        this.memberId = local.getUuid().toString();
+        this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
+    }
+
+    /** Starts an embedded member with {@code options}; the message of a failure is one line for the user. */
+    public static HazelcastCluster start(MemberOptions options) {
+        HazelcastLogging.to(options.effectiveLogFile());
+        try {
+            return new HazelcastCluster(Hazelcast.newHazelcastInstance(config(options)));
+        } catch (RuntimeException e) {
+            throw startFailure(options, e);
+        }
+    }
+
+    static Config config(MemberOptions o) {
+        Config c = new Config();
+        c.setClusterName(o.cluster());
+        c.setInstanceName("entangle-" + o.cluster() + "-" + ProcessHandle.current().pid());
+        c.setClassLoader(HazelcastCluster.class.getClassLoader());
+        c.setProperty("hazelcast.logging.type", "jdk");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.health.monitoring.level", "OFF");
+        // Leaving (end of input, System/exit) hands this member's partitions to the others.
+        c.setProperty("hazelcast.shutdownhook.policy", "GRACEFUL");
+        c.setProperty("hazelcast.graceful.shutdown.max.wait", "20");
+        // A REPL's prompt waits for the join: don't wait for nothing, and notice a killed
+        // member within seconds, not a minute.
+        c.setProperty("hazelcast.wait.seconds.before.join", "0");
+        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        c.setProperty("hazelcast.max.no.heartbeat.seconds", "8");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.setProperty("hazelcast.local.localAddress", o.bind());
+        NetworkConfig n = c.getNetworkConfig();
+        n.setPort(o.port()).setPortAutoIncrement(true).setPortCount(MemberOptions.PORT_COUNT);
+        JoinConfig j = n.getJoin();
+        j.getMulticastConfig().setEnabled(false);
+        j.getAutoDetectionConfig().setEnabled(false);
+        j.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(o.members()));
+        c.getMemberAttributeConfig().setAttribute(ENTANGLE_ATTRIBUTE, "1");
+        c.getExecutorConfig(HAND_OFF_EXECUTOR).setPoolSize(8);
+        for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP)) {
+            // One synchronous backup: a definition outlives the loss of any one member.
+            c.addMapConfig(new MapConfig(map).setBackupCount(1).setAsyncBackupCount(0));
+        }
+        c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
+                                                              new EntangleSerialization());
+        return c;
+    }
+
+    private static MemberStartException startFailure(MemberOptions o, RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof BindException || m.contains("bind") || m.contains("in use")) {
+                return new MemberStartException("cannot bind a member to " + o.bind() + " ports " + o.port() + "-"
+                    + (o.port() + MemberOptions.PORT_COUNT - 1) + ": all are in use or the address is not this"
+                    + " machine's (choose others with --port or --bind)", e);
+            }
+        }
+        return new MemberStartException("the member could not start: " + e.getMessage(), e);
+    }
+
+    public HazelcastInstance hazelcast() { return hazelcast; }
+
+    @Override
+    public String memberId() { return memberId; }
+
+    @Override
+    public String address() { return address; }
+
+    public IMap<String, byte[]> map(String name) {
+        return hazelcast.getMap(name);
+    }
+
+    /**
+     * Connects {@code shared} to the cluster: hand-offs from other members reach it, and so
+     * do entry events, from now on. Call before {@link SharedVars#sync()}, so that nothing
+     * written during the sync is missed.
+     */
+    public void connect(SharedVars shared) {
+        SHARED.put(hazelcast, shared);
+        map(VarRecord.MAP).addEntryListener(new Applier(shared, false), true);
+        map(NamespaceRecord.MAP).addEntryListener(new Applier(shared, true), true);
+    }
+
+    static SharedVars sharedVarsOf(HazelcastInstance hazelcast) {
+        return hazelcast == null ? null : SHARED.get(hazelcast);
+    }
+
+    private static final class Applier implements EntryAddedListener<String, byte[]>,
+                                                  EntryUpdatedListener<String, byte[]> {
+        private final SharedVars shared;
+        private final boolean namespaces;
+
+        Applier(SharedVars shared, boolean namespaces) {
+            this.shared = shared;
+            this.namespaces = namespaces;
+        }
+
+        @Override
+        public void entryAdded(com.hazelcast.core.EntryEvent<String, byte[]> e) {
+            apply(e.getKey(), e.getValue());
+        }
+
+        @Override
+        public void entryUpdated(com.hazelcast.core.EntryEvent<String, byte[]> e) {
+            apply(e.getKey(), e.getValue());
+        }
+
+        private void apply(String key, byte[] value) {
+            try {
+                if (namespaces) shared.apply(List.of(key), List.of(value), List.of(), List.of());
+                else shared.apply(List.of(), List.of(), List.of(key), List.of(value));
+            } catch (RuntimeException e) {
+                HazelcastLogging.entangle().log(Level.WARNING, "applying " + key + " failed", e);
+            }
+        }
+    }
+
+    @Override
+    public long[] writeVersioned(String map, List<String> keys, List<byte[]> records, long[] floors) {
+        IMap<String, byte[]> m = map(map);
+        List<CompletableFuture<Long>> pending = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            pending.add(m.submitToKey(keys.get(i), new VersionedWrite(records.get(i), floors[i])).toCompletableFuture());
+        }
+        long[] versions = new long[keys.size()];
+        for (int i = 0; i < versions.length; i++) versions[i] = pending.get(i).join();
+        return versions;
+    }
+
+    @Override
+    public Map<String, byte[]> snapshot(String map) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : map(map).entrySet()) out.put(e.getKey(), e.getValue());
+        return out;
+    }
+
+    @Override
+    public void handOff(List<String> nsKeys, List<byte[]> ns, List<String> varKeys, List<byte[]> vars) {
+        List<Member> others = new ArrayList<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (!m.localMember() && m.getAttribute(ENTANGLE_ATTRIBUTE) != null) others.add(m);
+        }
+        if (others.isEmpty()) return;
+        Map<Member, Future<Boolean>> acks = executor.submitToMembers(new HandOff(nsKeys, ns, varKeys, vars), others);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OFF_TIMEOUT_MS);
+        for (Map.Entry<Member, Future<Boolean>> ack : acks.entrySet()) {
+            try {
+                ack.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof MemberLeftException || e.getCause() instanceof TargetNotMemberException)) {
+                    HazelcastLogging.entangle().log(Level.WARNING, "member " + ack.getKey() + " failed to apply a hand-off", e);
+                }
+            } catch (TimeoutException e) {
+                // A member that is gone but not yet declared dead; it reads the records from the
+                // maps if it comes back, and the others are not held up any longer.
+                HazelcastLogging.entangle().warning("member " + ack.getKey() + " did not acknowledge a hand-off within "
+                    + HAND_OFF_TIMEOUT_MS + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The members of the cluster that run entangle, as host:port, this one first. */
+    public List<String> members() {
+        List<String> out = new ArrayList<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
+            String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
+            if (m.localMember()) out.add(0, a);
+            else out.add(a);
+        }
+        return out;
+    }
+
+    /** Leaves the cluster, handing this member's partitions to the others first. */
+    public void shutdown() {
+        SHARED.remove(hazelcast);
+        hazelcast.shutdown();
+    }
+}

@@ -1,0 +1,70 @@
+package entangle.sharing;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.Arrays;
+
+import entangle.RefusedException;
+import entangle.unit.ContentHash;
+
+/**
+ * The frame of every record in the cluster's maps: a magic number naming the kind of record,
+ * a format byte, the record's version (its place in the total order of writes to its key),
+ * the body, and a SHA-256 of everything before it. The version is outside the body so that
+ * the write that assigns it can stamp it without reading the rest.
+ */
+public final class Envelope {
+    static final int FORMAT = 1;
+    private static final int HEADER = 4 + 1 + 8;
+    private static final int DIGEST = 32;
+
+    private Envelope() {}
+
+    /** The record {@code magic}/{@code version}/{@code body}, with its checksum. */
+    public static byte[] seal(int magic, long version, byte[] body) {
+        byte[] out = new byte[HEADER + body.length + DIGEST];
+        ByteBuffer b = ByteBuffer.wrap(out);
+        b.putInt(magic).put((byte) FORMAT).putLong(version).put(body);
+        b.put(ContentHash.sha256(out, 0, out.length - DIGEST));
+        return out;
+    }
+
+    /** The version in a record's header, without checking the record; -1 if there is none. */
+    public static long version(byte[] record) {
+        if (record == null || record.length < HEADER + DIGEST) return -1;
+        return ByteBuffer.wrap(record).getLong(5);
+    }
+
+    /** A copy of {@code record} stamped with {@code version}, its checksum made again. */
+    public static byte[] restamp(byte[] record, long version) {
+        byte[] out = record.clone();
+        ByteBuffer.wrap(out).putLong(5, version);
+        System.arraycopy(ContentHash.sha256(out, 0, out.length - DIGEST), 0, out, out.length - DIGEST, DIGEST);
+        return out;
+    }
+
+    /** A checked record: its version and body. */
+    public record Opened(long version, byte[] body) {}
+
+    /**
+     * Checks a record read from the cluster under the name {@code what} and returns its
+     * version and body; refuses it if it is truncated, of another kind or format, or if its
+     * bytes no longer match their checksum.
+     */
+    public static Opened open(int magic, byte[] record, String what) throws RefusedException {
+        if (record == null || record.length < HEADER + DIGEST) {
+            throw new RefusedException(what + " was refused: its record is truncated");
+        }
+        ByteBuffer b = ByteBuffer.wrap(record);
+        if (b.getInt() != magic || b.get() != FORMAT) {
+            throw new RefusedException(what + " was refused: its record is not in a format this member reads");
+        }
+        byte[] expected = ContentHash.sha256(record, 0, record.length - DIGEST);
+        byte[] actual = Arrays.copyOfRange(record, record.length - DIGEST, record.length);
+        if (!MessageDigest.isEqual(expected, actual)) {
+            throw new RefusedException(what + " was refused: its record does not match its checksum (corrupted or tampered)");
+        }
+        long version = b.getLong();
+        return new Opened(version, Arrays.copyOfRange(record, HEADER, record.length - DIGEST));
+    }
+}

@@ -1,0 +1,46 @@
+package entangle.sharing;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import clojure.lang.IPersistentMap;
+import clojure.lang.Namespace;
+import clojure.lang.RT;
+import clojure.lang.Symbol;
+import clojure.lang.Util;
+import clojure.lang.Var;
+
+/**
+ * What a namespace is besides the vars it interns: its aliases, the vars it refers from other
+ * namespaces, the classes it imports beyond the default ones, and its meta. Two members agree
+ * on a namespace when they agree on this.
+ */
+record NamespaceContent(Map<String, String> aliases, Map<String, String> refers,
+                        Map<String, String> imports, IPersistentMap meta) {
+
+    static NamespaceContent of(Namespace ns) {
+        Map<String, String> aliases = new TreeMap<>();
+        for (Object o : (Iterable<?>) ns.getAliases()) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            aliases.put(((Symbol) e.getKey()).getName(), ((Namespace) e.getValue()).getName().getName());
+        }
+        Map<String, String> refers = new TreeMap<>();
+        Map<String, String> imports = new TreeMap<>();
+        for (Object o : (Iterable<?>) ns.getMappings()) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            Symbol sym = (Symbol) e.getKey();
+            Object target = e.getValue();
+            if (target instanceof Var v && v.ns != ns) {
+                refers.put(sym.getName(), v.ns.getName().getName() + "/" + v.sym.getName());
+            } else if (target instanceof Class<?> c && RT.DEFAULT_IMPORTS.valAt(sym) != c) {
+                imports.put(sym.getName(), c.getName());
+            }
+        }
+        return new NamespaceContent(aliases, refers, imports, ns.meta());
+    }
+
+    boolean sameAs(NamespaceContent o) {
+        return o != null && aliases.equals(o.aliases) && refers.equals(o.refers) && imports.equals(o.imports)
+            && Util.equiv(meta, o.meta);
+    }
+}

@@ -1,0 +1,75 @@
+package entangle.sharing;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.Map;
+
+import entangle.RefusedException;
+
+/**
+ * A shared namespace as the cluster holds it, under its name: whether it is shared by value,
+ * loaded by each member from its own classpath, removed, or local to each member; its meta,
+ * and the aliases, refers and imports evaluation gave it. The vars it interns are
+ * {@link VarRecord}s of their own.
+ */
+public record NamespaceRecord(Kind kind, String name, long version, Origin origin, byte[] meta,
+                              Map<String, String> aliases, Map<String, String> refers,
+                              Map<String, String> imports) {
+
+    /** The Hazelcast map that holds shared namespaces. */
+    public static final String MAP = "entangle.namespaces";
+    static final int MAGIC = 0x454e544e; // "ENTN"
+
+    public enum Kind {
+        /** Shared by value: its vars are {@link VarRecord}s. */
+        SHARED,
+        /** Required from the classpath: every member loads it from its own. */
+        CLASSPATH,
+        /** Removed with remove-ns. */
+        REMOVED,
+        /** Never shared: each member keeps its own. */
+        LOCAL
+    }
+
+    public NamespaceRecord withVersion(long v) {
+        return new NamespaceRecord(kind, name, v, origin, meta, aliases, refers, imports);
+    }
+
+    public byte[] encode() {
+        try (RecordIO.Out out = new RecordIO.Out()) {
+            out.writeByte(kind.ordinal());
+            out.string(name);
+            out.string(origin.memberId());
+            out.string(origin.address());
+            out.writeLong(origin.time());
+            out.blob(meta);
+            out.pairs(aliases);
+            out.pairs(refers);
+            out.pairs(imports);
+            return Envelope.seal(MAGIC, version, out.toBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads the record stored under {@code key}, refusing it unless it is intact and is that namespace's. */
+    public static NamespaceRecord decode(String key, byte[] bytes) throws RefusedException {
+        Envelope.Opened o = Envelope.open(MAGIC, bytes, "namespace " + key);
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(o.body()))) {
+            int k = in.readUnsignedByte();
+            if (k >= Kind.values().length) throw new IOException("unknown kind " + k);
+            String name = RecordIO.string(in);
+            Origin origin = new Origin(RecordIO.string(in), RecordIO.string(in), in.readLong());
+            byte[] meta = RecordIO.blob(in);
+            Map<String, String> aliases = RecordIO.pairs(in);
+            Map<String, String> refers = RecordIO.pairs(in);
+            Map<String, String> imports = RecordIO.pairs(in);
+            if (in.read() != -1) throw new IOException("trailing bytes");
+            if (!key.equals(name)) throw new IOException("it names namespace " + name);
+            return new NamespaceRecord(Kind.values()[k], name, o.version(), origin, meta, aliases, refers, imports);
+        } catch (IOException e) {
+            throw new RefusedException("namespace " + key + " was refused: its record is malformed (" + e.getMessage() + ")", e);
+        }
+    }
+}

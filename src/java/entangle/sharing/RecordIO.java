@@ -1,0 +1,98 @@
+package entangle.sharing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The few field types records are made of, with lengths checked on the way in. */
+final class RecordIO {
+    private static final int MAX_FIELD = 256 << 20;
+
+    private RecordIO() {}
+
+    static final class Out extends DataOutputStream {
+        private final ByteArrayOutputStream bytes;
+
+        Out() {
+            this(new ByteArrayOutputStream(256));
+        }
+
+        private Out(ByteArrayOutputStream bytes) {
+            super(bytes);
+            this.bytes = bytes;
+        }
+
+        void string(String s) throws IOException {
+            if (s == null) {
+                writeInt(-1);
+                return;
+            }
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            writeInt(b.length);
+            write(b);
+        }
+
+        void blob(byte[] b) throws IOException {
+            if (b == null) {
+                writeInt(-1);
+                return;
+            }
+            writeInt(b.length);
+            write(b);
+        }
+
+        void strings(List<String> list) throws IOException {
+            writeInt(list.size());
+            for (String s : list) string(s);
+        }
+
+        void pairs(Map<String, String> map) throws IOException {
+            writeInt(map.size());
+            for (Map.Entry<String, String> e : map.entrySet()) {
+                string(e.getKey());
+                string(e.getValue());
+            }
+        }
+
+        byte[] toBytes() throws IOException {
+            flush();
+            return bytes.toByteArray();
+        }
+    }
+
+    static String string(DataInputStream in) throws IOException {
+        byte[] b = blob(in);
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    static byte[] blob(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n == -1) return null;
+        if (n < 0 || n > MAX_FIELD || n > in.available()) throw new IOException("bad field length " + n);
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    static List<String> strings(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) throw new IOException("bad list length " + n);
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(string(in));
+        return out;
+    }
+
+    static Map<String, String> pairs(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) throw new IOException("bad map size " + n);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) out.put(string(in), string(in));
+        return out;
+    }
+}

@@ -1,0 +1,884 @@
+package entangle.sharing;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import clojure.java.api.Clojure;
+import clojure.lang.IPersistentMap;
+import clojure.lang.Keyword;
+import clojure.lang.Namespace;
+import clojure.lang.PersistentHashMap;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
+import entangle.RefusedException;
+import entangle.hook.ResourceLoads;
+import entangle.unit.Unit;
+import entangle.unit.Units;
+import entangle.value.UnshareableValueException;
+import entangle.value.ValueReader;
+import entangle.value.ValueWriter;
+
+/**
+ * Keeps this member's shared namespaces and vars the same as the cluster's.
+ *
+ * <p>After each evaluation, {@link #publish} compares the shared namespaces with what this
+ * member last published or applied, and writes what changed: first the units of classes the
+ * new values need, then the namespace and var records, each through a write that gives it the
+ * next version of its key (so concurrent writes to one var are totally ordered and every
+ * member converges on the last), and finally it hands the records to every other member and
+ * waits until each has applied them. So once an evaluation has returned, any evaluation that
+ * starts on any member afterwards sees its definitions, or newer ones.
+ *
+ * <p>{@link #apply} takes records from other members (that hand-off, the maps' entry events
+ * as a backstop if the writer died before handing off, and the snapshot a joining member
+ * reads): a record is applied only if it is newer than what this member has for its key, and
+ * only once it has passed every check; otherwise it is refused with a message and nothing is
+ * defined from it.
+ */
+public final class SharedVars {
+
+    /** What sharing needs from the cluster. */
+    public interface Cluster {
+        /** This member's id, unique in the cluster. */
+        String memberId();
+
+        /** This member's address, as shown to users. */
+        String address();
+
+        /**
+         * Writes records to {@code map}, each with the next version of its key (at least
+         * {@code floors[i] + 1}), all at once; returns the versions given.
+         */
+        long[] writeVersioned(String map, List<String> keys, List<byte[]> records, long[] floors);
+
+        /** Every record in {@code map}. */
+        Map<String, byte[]> snapshot(String map);
+
+        /** Hands records to every other member and waits until each has applied them. */
+        void handOff(List<String> nsKeys, List<byte[]> ns, List<String> varKeys, List<byte[]> vars);
+    }
+
+    private static final Keyword DECLARED = Keyword.intern("declared");
+    private static final Keyword FILE = Keyword.intern("file");
+    private static final Keyword NS = Keyword.intern("ns");
+    private static final Keyword NAME = Keyword.intern("name");
+
+    private final SharingPolicy policy;
+    private final Units units;
+    private final Cluster cluster;
+    private final Consumer<String> warn;
+
+    /** Guards the two maps below and every change this class makes to namespaces and vars. */
+    private final ReentrantLock state = new ReentrantLock();
+    /** One publication at a time, so that two evaluations never publish one change twice. */
+    private final ReentrantLock publishing = new ReentrantLock();
+    private final Map<String, Known> vars = new HashMap<>();
+    private final Map<String, KnownNs> namespaces = new HashMap<>();
+    private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
+    /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
+    /** Set when a publication failed: the next scan looks for removed vars everywhere. */
+    private boolean rescanRemovals;
+
+    public SharedVars(SharingPolicy policy, Units units, Cluster cluster, Consumer<String> warn) {
+        this.policy = policy;
+        this.units = units;
+        this.cluster = cluster;
+        this.warn = warn;
+    }
+
+    public SharingPolicy policy() { return policy; }
+
+    /** Where the current definition of {@code ns/name} came from, or null if it was never shared. */
+    public Provenance provenance(String ns, String name) {
+        return provenance.get(VarRecord.key(ns, name));
+    }
+
+    // ---------------------------------------------------------------- what this member knows
+
+    /** A var as last published or applied here. */
+    private static final class Known {
+        Var var;
+        Object root;
+        boolean bound;
+        IPersistentMap meta;
+        boolean dynamic;
+        long version;
+        boolean local;
+        boolean removed;
+
+        Known(long version) {
+            this.version = version;
+        }
+
+        void capture(Var v) {
+            var = v;
+            bound = v.hasRoot();
+            root = v.getRawRoot();
+            meta = v.meta();
+            dynamic = v.isDynamic();
+            removed = false;
+        }
+
+        boolean differs(Var v) {
+            return removed || var != v || v.getRawRoot() != root || v.hasRoot() != bound || v.meta() != meta
+                || v.isDynamic() != dynamic;
+        }
+    }
+
+    /** A namespace as last published or applied here. */
+    private static final class KnownNs {
+        Namespace ns;
+        IPersistentMap mappings;
+        IPersistentMap aliases;
+        IPersistentMap meta;
+        NamespaceContent content;
+        List<Var> interned = List.of();
+        NamespaceRecord.Kind kind;
+        long version;
+
+        KnownNs(NamespaceRecord.Kind kind, long version) {
+            this.kind = kind;
+            this.version = version;
+        }
+
+        void capture(Namespace n, NamespaceContent c) {
+            ns = n;
+            mappings = n.getMappings();
+            aliases = n.getAliases();
+            meta = n.meta();
+            content = c;
+            interned = internedVars(n, mappings);
+        }
+
+        boolean identical(Namespace n) {
+            return ns == n && mappings == n.getMappings() && aliases == n.getAliases() && meta == n.meta();
+        }
+    }
+
+    private static List<Var> internedVars(Namespace n, IPersistentMap mappings) {
+        List<Var> out = new ArrayList<>();
+        for (Object o : (Iterable<?>) mappings) {
+            Object target = ((Map.Entry<?, ?>) o).getValue();
+            if (target instanceof Var v && v.ns == n) out.add(v);
+        }
+        return out;
+    }
+
+    private static String key(Var v) {
+        return VarRecord.key(v.ns.getName().getName(), v.sym.getName());
+    }
+
+    // ---------------------------------------------------------------- scanning
+
+    private record VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta,
+                             boolean dynamic, long floor) {}
+
+    private record NsChange(String name, NamespaceRecord.Kind kind, Namespace ns, NamespaceContent content,
+                            long floor) {}
+
+    private record Changes(List<NsChange> namespaces, List<VarChange> vars) {
+        boolean isEmpty() {
+            return namespaces.isEmpty() && vars.isEmpty();
+        }
+    }
+
+    /**
+     * Takes everything as it is now as already shared, without publishing it: what was
+     * loaded before this member joined stays this member's own until evaluation changes it.
+     */
+    public void baseline() {
+        state.lock();
+        try {
+            ResourceLoads.drain();
+            for (Object o : (Iterable<?>) Namespace.all()) {
+                Namespace n = (Namespace) o;
+                baselineNamespace(n, NamespaceRecord.Kind.SHARED);
+            }
+        } finally {
+            state.unlock();
+        }
+    }
+
+    private void baselineNamespace(Namespace n, NamespaceRecord.Kind kind) {
+        String name = n.getName().getName();
+        KnownNs kn = namespaces.computeIfAbsent(name, k -> new KnownNs(kind, 0));
+        kn.kind = kind;
+        kn.capture(n, NamespaceContent.of(n));
+        for (Var v : kn.interned) {
+            Known k = vars.computeIfAbsent(key(v), x -> new Known(0));
+            k.capture(v);
+        }
+    }
+
+    private Changes scan() {
+        List<NsChange> nsChanges = new ArrayList<>();
+        List<VarChange> varChanges = new ArrayList<>();
+        // Namespaces read from the classpath since the last scan are shared as the fact of
+        // their loading; what the load defined is each member's own.
+        for (ResourceLoads.Load load : ResourceLoads.drain()) {
+            String name = load.scriptbase().replace('/', '.').replace('_', '-');
+            Namespace n = Namespace.find(Symbol.intern(name));
+            if (n == null || SharingPolicy.never(name)) continue;
+            KnownNs before = namespaces.get(name);
+            long floor = before == null ? 0 : before.version;
+            baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
+            if (!load.byEntangle() && (policy.sharedName(name) || name.startsWith("clojure."))) {
+                nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor));
+            }
+        }
+        if (rescanRemovals) {
+            rescanRemovals = false;
+            for (Map.Entry<String, Known> e : vars.entrySet()) {
+                Known k = e.getValue();
+                if (k.var != null && !k.removed && !k.local && k.version > 0
+                    && k.var.ns.getMapping(k.var.sym) != k.var) {
+                    varChanges.add(new VarChange(k.var, e.getKey(), VarRecord.Kind.REMOVED, null, null, false, k.version));
+                }
+            }
+        }
+        Set<String> present = new HashSet<>();
+        for (Object o : (Iterable<?>) Namespace.all()) {
+            Namespace n = (Namespace) o;
+            String name = n.getName().getName();
+            present.add(name);
+            if (SharingPolicy.never(name)) continue;
+            KnownNs kn = namespaces.get(name);
+            if (!policy.shared(n)) {
+                boolean markedLocal = SharingPolicy.flag(n.meta(), SharingPolicy.LOCAL);
+                if (markedLocal && (kn == null || kn.kind != NamespaceRecord.Kind.LOCAL)) {
+                    nsChanges.add(new NsChange(name, NamespaceRecord.Kind.LOCAL, n, null, kn == null ? 0 : kn.version));
+                }
+                continue;
+            }
+            List<Var> interned;
+            if (kn == null || kn.kind == NamespaceRecord.Kind.LOCAL || kn.kind == NamespaceRecord.Kind.REMOVED) {
+                NamespaceContent c = NamespaceContent.of(n);
+                interned = internedVars(n, n.getMappings());
+                // A namespace that compiled code merely names (RT.var interns into it) has
+                // nothing of its own yet; publishing it would wipe the real one elsewhere.
+                if (!hasContent(c, interned)) continue;
+                nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn == null ? 0 : kn.version));
+            } else if (!kn.identical(n)) {
+                interned = internedVars(n, n.getMappings());
+                if (kn.mappings != n.getMappings()) {
+                    // Vars unmapped since: published as removed.
+                    Set<Var> now = new HashSet<>(interned);
+                    for (Var gone : kn.interned) {
+                        if (now.contains(gone)) continue;
+                        Known k = vars.get(key(gone));
+                        if (k != null && !k.removed && !k.local && k.version > 0 && n.getMapping(gone.sym) != gone) {
+                            varChanges.add(new VarChange(gone, key(gone), VarRecord.Kind.REMOVED, null, null,
+                                                         false, k.version));
+                        }
+                    }
+                }
+                NamespaceContent c = NamespaceContent.of(n);
+                if (kn.kind == NamespaceRecord.Kind.SHARED && (kn.ns != n || !c.sameAs(kn.content))) {
+                    nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn.version));
+                } else {
+                    // Only vars changed (they are records of their own), or a classpath
+                    // namespace, whose aliases and refers come from its file on every member.
+                    kn.capture(n, c);
+                }
+            } else {
+                interned = kn.interned;
+            }
+            for (Var v : interned) {
+                String key = key(v);
+                Known k = vars.get(key);
+                if (k != null && !k.differs(v)) continue;
+                boolean local = (k != null && k.local) || SharingPolicy.markedLocal(v);
+                if (local) {
+                    if (k == null || !k.local) {
+                        varChanges.add(new VarChange(v, key, VarRecord.Kind.LOCAL, null, v.meta(), v.isDynamic(),
+                                                     k == null ? 0 : k.version));
+                    } else {
+                        k.capture(v);
+                    }
+                    continue;
+                }
+                if (k == null && !v.hasRoot() && !defined(v)) {
+                    // Interned by compiled code that names it (RT.var), not by def: nothing to share.
+                    continue;
+                }
+                varChanges.add(new VarChange(v, key, v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
+                                             v.getRawRoot(), v.meta(), v.isDynamic(), k == null ? 0 : k.version));
+            }
+        }
+        for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
+            KnownNs kn = e.getValue();
+            if (!present.contains(e.getKey()) && kn.kind == NamespaceRecord.Kind.SHARED && kn.version > 0
+                && policy.sharedName(e.getKey())) {
+                nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version));
+            }
+        }
+        return new Changes(nsChanges, varChanges);
+    }
+
+    private static boolean hasContent(NamespaceContent c, List<Var> interned) {
+        if (!c.aliases().isEmpty() || !c.refers().isEmpty() || !c.imports().isEmpty()) return true;
+        if (c.meta() != null && c.meta().count() > 0) return true;
+        for (Var v : interned) if (v.hasRoot() || defined(v)) return true;
+        return false;
+    }
+
+    private static boolean defined(Var v) {
+        IPersistentMap m = v.meta();
+        return m != null && (m.containsKey(DECLARED) || m.containsKey(FILE));
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    /**
+     * Shares what evaluation changed since the last call. {@code evalText} is the text of the
+     * form just evaluated, kept as the source of the vars it defined (unless they came from a
+     * file that can be read). Never throws for the cluster's sake: what could not be shared is
+     * in the result's warnings, and is tried again by the next call.
+     */
+    public PublishResult publish(String evalText) {
+        publishing.lock();
+        try {
+            Changes changes;
+            state.lock();
+            try {
+                changes = scan();
+            } finally {
+                state.unlock();
+            }
+            if (changes.isEmpty()) return PublishResult.NOTHING;
+            return publish(changes, evalText);
+        } finally {
+            publishing.unlock();
+        }
+    }
+
+    private PublishResult publish(Changes changes, String evalText) {
+        List<String> warnings = new ArrayList<>();
+        Set<Unit> needed = new LinkedHashSet<>();
+        long now = System.currentTimeMillis();
+        Origin origin = new Origin(cluster.memberId(), cluster.address(), now);
+
+        List<NamespaceRecord> nsRecords = new ArrayList<>();
+        for (NsChange c : changes.namespaces()) {
+            byte[] meta = null;
+            Map<String, String> aliases = Map.of(), refers = Map.of(), imports = Map.of();
+            if (c.content() != null) {
+                meta = writeMeta(c.content().meta(), needed, "namespace " + c.name(), warnings);
+                aliases = c.content().aliases();
+                refers = c.content().refers();
+                imports = c.content().imports();
+            }
+            nsRecords.add(new NamespaceRecord(c.kind(), c.name(), 0, origin, meta, aliases, refers, imports));
+        }
+
+        List<VarRecord> varRecords = new ArrayList<>();
+        Map<String, String> sources = new HashMap<>();
+        for (VarChange c : changes.vars()) {
+            String ns = c.var().ns.getName().getName();
+            String name = c.var().sym.getName();
+            String varName = "#'" + c.key();
+            VarRecord.Kind kind = c.kind();
+            byte[] value = null;
+            String unshareable = null;
+            List<String> unitHashes = new ArrayList<>();
+            if (kind == VarRecord.Kind.VALUE) {
+                try {
+                    ValueWriter.Written w = ValueWriter.write(c.root(), units);
+                    value = w.bytes();
+                    for (Unit u : w.units()) {
+                        needed.add(u);
+                        unitHashes.add(u.hash());
+                    }
+                } catch (UnshareableValueException e) {
+                    kind = VarRecord.Kind.UNSHAREABLE;
+                    unshareable = e.type();
+                    warnings.add(Unshared.warning(varName, e.type()
+                        + (e.why() == null ? "" : " (" + e.why() + ")")));
+                }
+            }
+            byte[] meta = null;
+            String source = null;
+            if (kind != VarRecord.Kind.REMOVED) {
+                Set<Unit> metaUnits = new LinkedHashSet<>();
+                meta = writeMeta(c.meta(), metaUnits, varName, warnings);
+                for (Unit u : metaUnits) {
+                    needed.add(u);
+                    if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
+                }
+                source = SourceText.of(c.meta(), evalText);
+                if (source != null) sources.put(c.key(), source);
+            }
+            varRecords.add(new VarRecord(kind, ns, name, 0, origin, c.dynamic(), meta, value, unitHashes,
+                                         unshareable, source));
+        }
+
+        try {
+            units.store().storeAll(needed);
+            long[] nsVersions = write(NamespaceRecord.MAP, nsRecords.stream().map(NamespaceRecord::name).toList(),
+                                      nsRecords.stream().map(NamespaceRecord::encode).toList(),
+                                      changes.namespaces().stream().mapToLong(NsChange::floor).toArray());
+            long[] varVersions = write(VarRecord.MAP, varRecords.stream().map(VarRecord::key).toList(),
+                                       varRecords.stream().map(VarRecord::encode).toList(),
+                                       changes.vars().stream().mapToLong(VarChange::floor).toArray());
+            List<byte[]> nsBytes = new ArrayList<>();
+            List<byte[]> varBytes = new ArrayList<>();
+            state.lock();
+            try {
+                for (int i = 0; i < nsRecords.size(); i++) {
+                    NamespaceRecord r = nsRecords.get(i).withVersion(nsVersions[i]);
+                    commitNamespace(changes.namespaces().get(i), r.version());
+                    nsBytes.add(r.encode());
+                }
+                for (int i = 0; i < varRecords.size(); i++) {
+                    VarRecord r = varRecords.get(i).withVersion(varVersions[i]);
+                    commitVar(changes.vars().get(i), r);
+                    varBytes.add(r.encode());
+                }
+            } finally {
+                state.unlock();
+            }
+            cluster.handOff(nsRecords.stream().map(NamespaceRecord::name).toList(), nsBytes,
+                            varRecords.stream().map(VarRecord::key).toList(), varBytes);
+        } catch (RuntimeException e) {
+            state.lock();
+            try {
+                rescanRemovals = true;
+            } finally {
+                state.unlock();
+            }
+            warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
+                + e.getMessage() + "); the next evaluation tries again: "
+                + String.join(", ", changes.vars().stream().map(c -> "#'" + c.key()).toList()));
+            return new PublishResult(0, 0, warnings);
+        }
+        return new PublishResult(nsRecords.size(), varRecords.size(), warnings);
+    }
+
+    private long[] write(String map, List<String> keys, List<byte[]> records, long[] floors) {
+        if (keys.isEmpty()) return new long[0];
+        return cluster.writeVersioned(map, keys, records, floors);
+    }
+
+    private byte[] writeMeta(IPersistentMap meta, Set<Unit> needed, String what, List<String> warnings) {
+        IPersistentMap m = meta == null ? PersistentHashMap.EMPTY : meta.without(NS).without(NAME);
+        try {
+            ValueWriter.Written w = ValueWriter.write(m, units);
+            needed.addAll(w.units());
+            return w.bytes();
+        } catch (UnshareableValueException e) {
+            // Keep what can travel: drop the entries that cannot.
+            IPersistentMap kept = PersistentHashMap.EMPTY;
+            List<Object> dropped = new ArrayList<>();
+            for (Object o : (Iterable<?>) m) {
+                Map.Entry<?, ?> entry = (Map.Entry<?, ?>) o;
+                try {
+                    ValueWriter.write(PersistentHashMap.create(entry.getKey(), entry.getValue()), units);
+                    kept = kept.assoc(entry.getKey(), entry.getValue());
+                } catch (UnshareableValueException inner) {
+                    dropped.add(entry.getKey());
+                }
+            }
+            warnings.add("the meta of " + what + " was shared without " + dropped
+                + ", which cannot be shared with other members");
+            try {
+                ValueWriter.Written w = ValueWriter.write(kept, units);
+                needed.addAll(w.units());
+                return w.bytes();
+            } catch (UnshareableValueException impossible) {
+                return null;
+            }
+        }
+    }
+
+    private void commitNamespace(NsChange c, long version) {
+        KnownNs kn = namespaces.get(c.name());
+        if (kn != null && kn.version >= version) return;
+        if (kn == null) {
+            kn = new KnownNs(c.kind(), version);
+            namespaces.put(c.name(), kn);
+        }
+        kn.kind = c.kind();
+        kn.version = version;
+        switch (c.kind()) {
+            case SHARED -> kn.capture(c.ns(), c.content());
+            case CLASSPATH -> { /* captured when its load was seen */ }
+            case LOCAL -> policy.markLocal(c.name(), true);
+            case REMOVED -> {
+                kn.ns = null;
+                kn.interned = List.of();
+            }
+        }
+    }
+
+    private void commitVar(VarChange c, VarRecord r) {
+        Known k = vars.get(c.key());
+        if (k != null && k.version >= r.version()) return; // a newer definition is already here
+        boolean appliedSinceScan = k != null && k.version > c.floor();
+        if (k == null) {
+            k = new Known(r.version());
+            vars.put(c.key(), k);
+        }
+        k.version = r.version();
+        switch (c.kind()) {
+            case REMOVED -> {
+                k.var = null;
+                k.removed = true;
+            }
+            case LOCAL -> {
+                k.local = true;
+                k.capture(c.var());
+            }
+            default -> {
+                if (appliedSinceScan) {
+                    // An older definition from another member landed between the scan and the
+                    // write; this one is newer, so it is the one that stays.
+                    restore(c);
+                }
+                k.var = c.var();
+                k.root = c.root();
+                k.bound = c.kind() != VarRecord.Kind.UNBOUND;
+                k.meta = c.meta();
+                k.dynamic = c.dynamic();
+                k.removed = false;
+            }
+        }
+        provenance.put(c.key(), new Provenance("#'" + c.key(), r.version(), r.origin(), r.source()));
+    }
+
+    private static void restore(VarChange c) {
+        Var v = c.var();
+        if (c.kind() == VarRecord.Kind.UNBOUND) v.unbindRoot();
+        else v.bindRoot(c.root());
+        v.setMeta(c.meta() == null ? PersistentHashMap.EMPTY : c.meta());
+        v.setDynamic(c.dynamic());
+    }
+
+    // ---------------------------------------------------------------- applying
+
+    /**
+     * Applies records from the cluster: namespaces first, then vars. Each record is checked
+     * and applied on its own; a refused one is reported through the warning consumer and
+     * changes nothing.
+     */
+    public void apply(List<String> nsKeys, List<byte[]> nsRecords, List<String> varKeys, List<byte[]> varRecords) {
+        List<NamespaceRecord> ns = new ArrayList<>();
+        for (int i = 0; i < nsKeys.size(); i++) {
+            NamespaceRecord r = decodeNamespace(nsKeys.get(i), nsRecords.get(i));
+            if (r != null) ns.add(r);
+        }
+        applyNamespaces(ns, Map.of());
+        List<VarRecord> vs = new ArrayList<>();
+        for (int i = 0; i < varKeys.size(); i++) {
+            VarRecord r = decodeVar(varKeys.get(i), varRecords.get(i));
+            if (r != null) vs.add(r);
+        }
+        applyVars(vs);
+    }
+
+    /** Reads every namespace and var the cluster holds and applies them: a joining member's sync. */
+    public void sync() {
+        Map<String, NamespaceRecord> ns = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : cluster.snapshot(NamespaceRecord.MAP).entrySet()) {
+            NamespaceRecord r = decodeNamespace(e.getKey(), e.getValue());
+            if (r != null) ns.put(r.name(), r);
+        }
+        applyNamespaces(new ArrayList<>(ns.values()), ns);
+        List<VarRecord> vs = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : cluster.snapshot(VarRecord.MAP).entrySet()) {
+            VarRecord r = decodeVar(e.getKey(), e.getValue());
+            if (r != null) vs.add(r);
+        }
+        applyVars(vs);
+    }
+
+    private NamespaceRecord decodeNamespace(String key, byte[] bytes) {
+        if (isOwnOrOld(namespaceVersion(key), bytes)) return null;
+        try {
+            NamespaceRecord r = NamespaceRecord.decode(key, bytes);
+            return r.origin().memberId().equals(cluster.memberId()) ? null : r;
+        } catch (RefusedException e) {
+            refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was changed from it.");
+            return null;
+        }
+    }
+
+    private VarRecord decodeVar(String key, byte[] bytes) {
+        if (isOwnOrOld(varVersion(key), bytes)) return null;
+        try {
+            VarRecord r = VarRecord.decode(key, bytes);
+            return r.origin().memberId().equals(cluster.memberId()) ? null : r;
+        } catch (RefusedException e) {
+            refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was defined from it.");
+            return null;
+        }
+    }
+
+    private void refuse(String key, long version, String message) {
+        if (refused.add(key + "@" + version)) warn.accept(message);
+    }
+
+    // The version in a record's header is read before its checksum is checked, to skip quickly
+    // what this member already has; a tampered header can only make a record skipped or checked.
+    private static boolean isOwnOrOld(long known, byte[] bytes) {
+        return Envelope.version(bytes) <= known;
+    }
+
+    private long varVersion(String key) {
+        state.lock();
+        try {
+            Known k = vars.get(key);
+            return k == null ? -1 : k.version;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    private long namespaceVersion(String key) {
+        state.lock();
+        try {
+            KnownNs k = namespaces.get(key);
+            return k == null ? -1 : k.version;
+        } finally {
+            state.unlock();
+        }
+    }
+
+    private void applyNamespaces(List<NamespaceRecord> records, Map<String, NamespaceRecord> all) {
+        // Classpath namespaces first: shared ones may alias or refer to them.
+        List<NamespaceRecord> ordered = new ArrayList<>();
+        for (NamespaceRecord r : records) if (r.kind() == NamespaceRecord.Kind.CLASSPATH) ordered.add(r);
+        for (NamespaceRecord r : records) if (r.kind() != NamespaceRecord.Kind.CLASSPATH) ordered.add(r);
+        Set<String> done = new HashSet<>();
+        for (NamespaceRecord r : ordered) applyNamespace(r, all, done);
+    }
+
+    private void applyNamespace(NamespaceRecord r, Map<String, NamespaceRecord> all, Set<String> done) {
+        if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
+        if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
+            requireFromClasspath(r.name(), "required on member " + r.origin().address());
+        }
+        IPersistentMap meta = null;
+        if (r.kind() == NamespaceRecord.Kind.SHARED) {
+            // What it aliases and refers to must exist first: shared, or from the classpath.
+            Set<String> targets = new LinkedHashSet<>(r.aliases().values());
+            for (String ref : r.refers().values()) targets.add(ref.substring(0, ref.indexOf('/')));
+            for (String t : targets) {
+                if (t.equals(r.name()) || Namespace.find(Symbol.intern(t)) != null) continue;
+                NamespaceRecord dep = all.get(t);
+                if (dep != null) applyNamespace(dep, all, done);
+                else requireFromClasspath(t, "used by namespace " + r.name());
+            }
+            try {
+                meta = r.meta() == null ? null : (IPersistentMap) ValueReader.read(r.meta(), units);
+            } catch (RefusedException | ClassCastException e) {
+                warn.accept("the meta of namespace " + r.name() + " from member " + r.origin().address()
+                    + " was refused: " + e.getMessage() + "; the namespace is shared without it.");
+            }
+        }
+        state.lock();
+        try {
+            KnownNs kn = namespaces.get(r.name());
+            if (kn != null && kn.version >= r.version()) return;
+            if (kn == null) {
+                kn = new KnownNs(r.kind(), r.version());
+                namespaces.put(r.name(), kn);
+            }
+            kn.version = r.version();
+            kn.kind = r.kind();
+            Symbol sym = Symbol.intern(r.name());
+            switch (r.kind()) {
+                case SHARED -> {
+                    // An opt-in travels with the namespace.
+                    if (!SharingPolicy.sharedByDefault(r.name())) policy.markShared(r.name(), true);
+                    if (policy.sharedName(r.name())) {
+                        Namespace n = Namespace.findOrCreate(sym);
+                        reconcile(n, r, meta);
+                        kn.capture(n, NamespaceContent.of(n));
+                    }
+                }
+                case CLASSPATH -> {
+                    Namespace n = Namespace.find(sym);
+                    if (n != null) baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
+                }
+                case LOCAL -> policy.markLocal(r.name(), true);
+                case REMOVED -> {
+                    if (policy.sharedName(r.name())) Namespace.remove(sym);
+                    kn.ns = null;
+                    kn.interned = List.of();
+                }
+            }
+        } finally {
+            state.unlock();
+        }
+    }
+
+    /** Makes {@code n}'s aliases, refers, imports and meta those of the record. */
+    private void reconcile(Namespace n, NamespaceRecord r, IPersistentMap meta) {
+        if (meta != null) n.resetMeta(meta);
+        for (Object o : (Iterable<?>) n.getAliases()) {
+            Symbol alias = (Symbol) ((Map.Entry<?, ?>) o).getKey();
+            Namespace target = (Namespace) ((Map.Entry<?, ?>) o).getValue();
+            if (!target.getName().getName().equals(r.aliases().get(alias.getName()))) n.removeAlias(alias);
+        }
+        for (Map.Entry<String, String> a : r.aliases().entrySet()) {
+            Namespace target = Namespace.find(Symbol.intern(a.getValue()));
+            if (target == null) continue; // reported when it failed to load
+            Symbol alias = Symbol.intern(a.getKey());
+            if (n.lookupAlias(alias) != target) {
+                n.removeAlias(alias);
+                n.addAlias(alias, target);
+            }
+        }
+        for (Object o : (Iterable<?>) n.getMappings()) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            Symbol sym = (Symbol) e.getKey();
+            Object target = e.getValue();
+            if (target instanceof Var v && v.ns != n && !r.refers().containsKey(sym.getName())) n.unmap(sym);
+            if (target instanceof Class<?> c && clojure.lang.RT.DEFAULT_IMPORTS.valAt(sym) != c
+                && !r.imports().containsKey(sym.getName())) n.unmap(sym);
+        }
+        for (Map.Entry<String, String> ref : r.refers().entrySet()) {
+            Symbol sym = Symbol.intern(ref.getKey());
+            String target = ref.getValue();
+            int slash = target.indexOf('/');
+            Namespace tns = Namespace.find(Symbol.intern(target.substring(0, slash)));
+            if (tns == null) continue; // reported when it failed to load
+            Var tv = tns.intern(Symbol.intern(target.substring(slash + 1)));
+            Object current = n.getMapping(sym);
+            if (current == tv || current instanceof Var cv && cv.ns == n) continue;
+            if (current != null) n.unmap(sym);
+            n.refer(sym, tv);
+        }
+        for (Map.Entry<String, String> imp : r.imports().entrySet()) {
+            Symbol sym = Symbol.intern(imp.getKey());
+            try {
+                Class<?> c = clojure.lang.RT.classForNameNonLoading(imp.getValue());
+                if (n.getMapping(sym) != c) {
+                    n.unmap(sym);
+                    n.importClass(sym, c);
+                }
+            } catch (RuntimeException e) {
+                warn.accept("namespace " + r.name() + " imports " + imp.getValue()
+                    + ", which this member cannot load (" + e.getMessage() + ").");
+            }
+        }
+    }
+
+    private void requireFromClasspath(String ns, String why) {
+        if (Namespace.find(Symbol.intern(ns)) != null && loaded(ns)) return;
+        try {
+            ResourceLoads.byEntangle(() -> Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns)));
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) root = root.getCause();
+            warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
+                + root.getMessage() + "; shared definitions that use it will fail here.");
+        }
+    }
+
+    private static boolean loaded(String ns) {
+        Object libs = ((clojure.lang.IDeref) ((Var) Clojure.var("clojure.core", "*loaded-libs*")).deref()).deref();
+        return ((clojure.lang.IPersistentSet) libs).contains(Symbol.intern(ns));
+    }
+
+    private void applyVars(List<VarRecord> records) {
+        Set<String> hashes = new LinkedHashSet<>();
+        for (VarRecord r : records) hashes.addAll(r.units());
+        Map<String, RefusedException> refused = new HashMap<>();
+        List<Object> held = units.prefetch(hashes, refused);
+        try {
+            for (VarRecord r : records) applyVar(r, refused);
+        } finally {
+            held.clear();
+        }
+    }
+
+    private void applyVar(VarRecord r, Map<String, RefusedException> refusedUnits) {
+        if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL) return;
+        for (String h : r.units()) {
+            RefusedException e = refusedUnits.get(h);
+            if (e != null) {
+                refuse(r.key(), r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
+                    + e.getMessage() + "; nothing was defined from it.");
+                return;
+            }
+        }
+        Object value = null;
+        IPersistentMap meta = PersistentHashMap.EMPTY;
+        try {
+            if (r.kind() == VarRecord.Kind.VALUE) value = ValueReader.read(r.value(), units);
+            if (r.meta() != null) meta = (IPersistentMap) ValueReader.read(r.meta(), units);
+        } catch (RefusedException | ClassCastException e) {
+            refuse(r.key(), r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
+                + e.getMessage() + "; nothing was defined from it.");
+            return;
+        }
+        state.lock();
+        try {
+            Known k = vars.get(r.key());
+            if (k != null && k.version >= r.version()) return;
+            if (k == null) {
+                k = new Known(r.version());
+                vars.put(r.key(), k);
+            }
+            k.version = r.version();
+            Namespace ns = Namespace.findOrCreate(Symbol.intern(r.ns()));
+            Symbol sym = Symbol.intern(r.name());
+            if (r.kind() == VarRecord.Kind.REMOVED) {
+                Object m = ns.getMapping(sym);
+                if (m instanceof Var v && v.ns == ns && !k.local) ns.unmap(sym);
+                k.var = null;
+                k.removed = true;
+            } else if (r.kind() == VarRecord.Kind.LOCAL) {
+                k.local = true;
+                Var v = ns.findInternedVar(sym);
+                if (v != null) k.capture(v);
+            } else if (!k.local) {
+                Var v = internFresh(ns, sym);
+                switch (r.kind()) {
+                    case VALUE -> v.bindRoot(value);
+                    case UNBOUND -> v.unbindRoot();
+                    default -> v.bindRoot(new Unshared(r.varName(), r.unshareableType(), r.origin().address()));
+                }
+                v.setMeta(meta); // after bindRoot, which clears :macro
+                v.setDynamic(r.dynamic());
+                k.capture(v);
+            }
+            provenance.put(r.key(), new Provenance(r.varName(), r.version(), r.origin(), r.source()));
+        } finally {
+            state.unlock();
+        }
+    }
+
+    private static Var internFresh(Namespace ns, Symbol sym) {
+        Object m = ns.getMapping(sym);
+        if (m instanceof Var v && v.ns == ns) return v;
+        if (m != null) ns.unmap(sym); // a refer or import the definition replaces, as def does
+        return ns.intern(sym);
+    }
+
+    /** The vars this member shares, as "ns/name" keys; for tests and tools. */
+    public Collection<String> sharedVarKeys() {
+        state.lock();
+        try {
+            List<String> out = new ArrayList<>();
+            for (Map.Entry<String, Known> e : vars.entrySet()) {
+                if (e.getValue().version > 0 && !e.getValue().removed) out.add(e.getKey());
+            }
+            return out;
+        } finally {
+            state.unlock();
+        }
+    }
+}

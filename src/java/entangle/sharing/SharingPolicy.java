@@ -1,0 +1,105 @@
+package entangle.sharing;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import clojure.lang.IPersistentMap;
+import clojure.lang.Keyword;
+import clojure.lang.Namespace;
+import clojure.lang.RT;
+import clojure.lang.Var;
+
+/**
+ * Which namespaces and vars are shared. Every namespace is, except Clojure's own
+ * ({@code clojure.*}), entangle's, tooling namespaces (nREPL and editor middleware), and
+ * namespaces or vars marked local. A namespace can be opted in or out explicitly, by meta
+ * ({@code ^:entangle/shared}, {@code ^:entangle/local}) or through {@code entangle.core}.
+ *
+ * <p>The system property {@code entangle.local.namespaces} adds name prefixes (ending in
+ * '.') or names, separated by commas, that are never shared.
+ */
+public final class SharingPolicy {
+    /** Meta key marking a var or namespace local to each member. */
+    public static final Keyword LOCAL = Keyword.intern("entangle", "local");
+    /** Meta key opting a namespace in that would otherwise not be shared. */
+    public static final Keyword SHARED = Keyword.intern("entangle", "shared");
+
+    private static final List<String> NEVER = List.of("entangle.");
+    private static final List<String> NOT_BY_DEFAULT = List.of(
+        "clojure.", "nrepl.", "cider.", "cider-nrepl.", "refactor-nrepl.", "compliment.", "orchard.",
+        "cljfmt.", "complete.", "rebel-readline.", "reply.", "mranderson", "suitable.", "clj-refactor.",
+        "dynapath.", "cljs.", "figwheel.", "shadow.");
+    private static final List<String> EXTRA = Arrays.stream(
+            System.getProperty("entangle.local.namespaces", "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+
+    private final Set<String> localNamespaces = ConcurrentHashMap.newKeySet();
+    private final Set<String> sharedNamespaces = ConcurrentHashMap.newKeySet();
+
+    /** True if {@code name} is one no member ever shares: entangle's own. */
+    public static boolean never(String name) {
+        return matches(name, NEVER);
+    }
+
+    /** True if a namespace of this name is shared unless marked otherwise. */
+    public static boolean sharedByDefault(String name) {
+        return !never(name) && !matches(name, NOT_BY_DEFAULT) && !matches(name, EXTRA);
+    }
+
+    private static boolean matches(String name, List<String> prefixes) {
+        for (String p : prefixes) {
+            if (p.endsWith(".") ? name.startsWith(p) || name.equals(p.substring(0, p.length() - 1))
+                                : name.equals(p) || name.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Marks a namespace local to each member (or, with false, lifts the mark). */
+    public void markLocal(String ns, boolean local) {
+        if (local) {
+            localNamespaces.add(ns);
+            sharedNamespaces.remove(ns);
+        } else {
+            localNamespaces.remove(ns);
+        }
+    }
+
+    /** Opts a namespace in (or, with false, lifts the opt-in). */
+    public void markShared(String ns, boolean shared) {
+        if (shared) {
+            sharedNamespaces.add(ns);
+            localNamespaces.remove(ns);
+        } else {
+            sharedNamespaces.remove(ns);
+        }
+    }
+
+    /** True if the vars of {@code ns} are shared. */
+    public boolean shared(Namespace ns) {
+        String name = ns.getName().getName();
+        if (never(name)) return false;
+        IPersistentMap meta = ns.meta();
+        if (localNamespaces.contains(name) || flag(meta, LOCAL)) return false;
+        if (sharedNamespaces.contains(name) || flag(meta, SHARED)) return true;
+        return sharedByDefault(name);
+    }
+
+    /** True if {@code ns} is shared by name alone, before any mark; used for records from the cluster. */
+    public boolean sharedName(String name) {
+        if (never(name) || localNamespaces.contains(name)) return false;
+        return sharedNamespaces.contains(name) || sharedByDefault(name);
+    }
+
+    /** True if the var itself carries the local mark. */
+    public static boolean markedLocal(Var v) {
+        return flag(v.meta(), LOCAL);
+    }
+
+    static boolean flag(IPersistentMap meta, Keyword k) {
+        return meta != null && RT.booleanCast(meta.valAt(k));
+    }
+}

@@ -1,0 +1,82 @@
+package entangle.sharing;
+
+import java.io.NotSerializableException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+
+import clojure.lang.AFn;
+import clojure.lang.ExceptionInfo;
+import clojure.lang.IDeref;
+import clojure.lang.ISeq;
+import clojure.lang.Keyword;
+import clojure.lang.PersistentArrayMap;
+
+/**
+ * The root a var gets on every member but the one holding its value, when that value cannot
+ * travel. Calling it, dereferencing it or printing it throws the same sentence the holder was
+ * warned with, naming the var, the value's type, the member that holds it and the way out.
+ */
+public final class Unshared extends AFn implements IDeref, Serializable {
+    private final String var;
+    private final String type;
+    private final String holder;
+
+    public Unshared(String var, String type, String holder) {
+        this.var = var;
+        this.type = type;
+        this.holder = holder;
+    }
+
+    /** The warning given on the member that keeps the value. */
+    public static String warning(String var, String type) {
+        return var + " holds a " + type + ", which cannot be shared with other members, so it stays on this"
+            + " member only; " + wayOut(var);
+    }
+
+    static String wayOut(String var) {
+        String name = var.substring(var.indexOf('/') + 1);
+        return "mark it local with (def ^:entangle/local " + name + " ...) or compute it on each member.";
+    }
+
+    /** The sentence every other member gets. */
+    public String message() {
+        return var + " holds a " + type + " on member " + holder + ", which cannot be shared with other members; "
+            + wayOut(var);
+    }
+
+    public String var() { return var; }
+    public String type() { return type; }
+    public String holder() { return holder; }
+
+    /** The error thrown on any use. */
+    public ExceptionInfo error() {
+        return new ExceptionInfo(message(), PersistentArrayMap.createAsIfByAssoc(new Object[] {
+            Keyword.intern("entangle", "var"), var,
+            Keyword.intern("entangle", "type"), type,
+            Keyword.intern("entangle", "member"), holder}));
+    }
+
+    @Override
+    public Object throwArity(int n) {
+        throw error();
+    }
+
+    @Override
+    public Object applyTo(ISeq args) {
+        throw error();
+    }
+
+    @Override
+    public Object deref() {
+        throw error();
+    }
+
+    @Override
+    public String toString() {
+        throw error();
+    }
+
+    private Object writeReplace() throws ObjectStreamException {
+        throw new NotSerializableException(type + " (the value of " + var + ", held on member " + holder + ")");
+    }
+}

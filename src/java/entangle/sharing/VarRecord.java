@@ -1,0 +1,98 @@
+package entangle.sharing;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.List;
+
+import entangle.RefusedException;
+
+/**
+ * A shared var as the cluster holds it, under the key "ns/name": what it is (a value, unbound,
+ * a value that stayed on its member, removed, or local to each member), its serialized meta
+ * and value, the units its classes come from, and the source text of the form that defined it.
+ */
+public record VarRecord(Kind kind, String ns, String name, long version, Origin origin,
+                        boolean dynamic, byte[] meta, byte[] value, List<String> units,
+                        String unshareableType, String source) {
+
+    /** The Hazelcast map that holds shared vars. */
+    public static final String MAP = "entangle.vars";
+    static final int MAGIC = 0x454e5456; // "ENTV"
+
+    public enum Kind {
+        /** The var has a root value, in {@code value}. */
+        VALUE,
+        /** The var exists without a root. */
+        UNBOUND,
+        /** The var's value stayed on the member that made it; {@code unshareableType} says why. */
+        UNSHAREABLE,
+        /** The var was unmapped from its namespace. */
+        REMOVED,
+        /** The var keeps a root of its own on each member and is never shipped. */
+        LOCAL
+    }
+
+    public static String key(String ns, String name) {
+        return ns + "/" + name;
+    }
+
+    public String key() {
+        return key(ns, name);
+    }
+
+    /** "#'ns/name", as Clojure prints a var. */
+    public String varName() {
+        return "#'" + key();
+    }
+
+    public VarRecord withVersion(long v) {
+        return new VarRecord(kind, ns, name, v, origin, dynamic, meta, value, units, unshareableType, source);
+    }
+
+    public byte[] encode() {
+        try (RecordIO.Out out = new RecordIO.Out()) {
+            out.writeByte(kind.ordinal());
+            out.string(ns);
+            out.string(name);
+            out.string(origin.memberId());
+            out.string(origin.address());
+            out.writeLong(origin.time());
+            out.writeBoolean(dynamic);
+            out.blob(meta);
+            out.blob(value);
+            out.strings(units);
+            out.string(unshareableType);
+            out.string(source);
+            return Envelope.seal(MAGIC, version, out.toBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads the record stored under {@code key}, refusing it unless it is intact and is that var's. */
+    public static VarRecord decode(String key, byte[] bytes) throws RefusedException {
+        Envelope.Opened o = Envelope.open(MAGIC, bytes, "#'" + key);
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(o.body()))) {
+            int k = in.readUnsignedByte();
+            if (k >= Kind.values().length) throw new IOException("unknown kind " + k);
+            String ns = RecordIO.string(in);
+            String name = RecordIO.string(in);
+            Origin origin = new Origin(RecordIO.string(in), RecordIO.string(in), in.readLong());
+            boolean dynamic = in.readBoolean();
+            byte[] meta = RecordIO.blob(in);
+            byte[] value = RecordIO.blob(in);
+            List<String> units = RecordIO.strings(in);
+            String unshareable = RecordIO.string(in);
+            String source = RecordIO.string(in);
+            if (in.read() != -1) throw new IOException("trailing bytes");
+            if (ns == null || name == null || !key(ns, name).equals(key)) {
+                throw new IOException("it names #'" + ns + "/" + name);
+            }
+            return new VarRecord(Kind.values()[k], ns, name, o.version(), origin, dynamic, meta, value,
+                                 List.copyOf(units), unshareable, source);
+        } catch (IOException e) {
+            throw new RefusedException("#'" + key + " was refused: its record is malformed (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package entangle.unit;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.hazelcast.map.IMap;
+
+import entangle.RefusedException;
+
+/**
+ * The cluster's class store: units in a Hazelcast map, keyed by their SHA-256. A unit is
+ * written before anything that refers to it, and checked against its key on every read; an
+ * entry that no longer matches its key is refused, and repaired by the next member that
+ * writes that unit.
+ */
+public final class UnitStore {
+    /** The Hazelcast map that holds the units. */
+    public static final String MAP = "entangle.units";
+
+    private final IMap<String, byte[]> map;
+    private final Set<String> knownStored = ConcurrentHashMap.newKeySet();
+    private final java.util.function.Consumer<String> log;
+
+    public UnitStore(IMap<String, byte[]> map, java.util.function.Consumer<String> log) {
+        this.map = map;
+        this.log = log;
+    }
+
+    /** Stores every unit not known to be stored already, all at once, and waits for them. */
+    public void storeAll(Collection<Unit> units) {
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        for (Unit u : units) {
+            if (knownStored.contains(u.hash())) continue;
+            // The key is the content's hash, so writing it again is always right, and it repairs
+            // an entry whose bytes were corrupted or tampered with.
+            pending.add(map.putAsync(u.hash(), u.encoded()).toCompletableFuture()
+                .thenAccept(previous -> {
+                    if (previous != null && !java.util.Arrays.equals(previous, u.encoded())) {
+                        log.accept("repaired unit " + ContentHash.shortHex(u.hash())
+                            + ": the stored bytes did not match their SHA-256");
+                    }
+                    knownStored.add(u.hash());
+                }));
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Reads and checks one unit. */
+    public Unit fetch(String hash) throws RefusedException {
+        Unit u = Unit.decode(hash, map.get(hash));
+        knownStored.add(hash);
+        return u;
+    }
+
+    /**
+     * Reads many units in one round trip per partition; the ones that fail their check are
+     * reported in {@code refused} and left out.
+     */
+    public Map<String, Unit> fetchAll(Collection<String> hashes, Map<String, RefusedException> refused) {
+        Map<String, Unit> out = new HashMap<>();
+        if (hashes.isEmpty()) return out;
+        Map<String, byte[]> raw = map.getAll(Set.copyOf(hashes));
+        for (String h : hashes) {
+            try {
+                out.put(h, Unit.decode(h, raw.get(h)));
+                knownStored.add(h);
+            } catch (RefusedException e) {
+                refused.put(h, e);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,164 @@
+package entangle.unit;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import clojure.lang.DynamicClassLoader;
+import entangle.RefusedException;
+import entangle.hook.CapturedClasses;
+import entangle.hook.CapturedClasses.LoaderClasses;
+
+/**
+ * This member's view of units: which unit a class belongs to (sealing the classes this member
+ * compiled into units on first use), and which class a (unit, name) pair names, loading
+ * units from the cluster as needed. Loaders are held weakly: a unit no value refers to any
+ * more goes away, as an old definition's classes do in a plain REPL.
+ */
+public final class Units {
+    private final UnitStore store;
+    private final ClassLoader base;
+    private final Map<String, WeakReference<UnitLoader>> clusterLoaders = new ConcurrentHashMap<>();
+    private final Map<String, WeakReference<ClassLoader>> localLoaders = new ConcurrentHashMap<>();
+
+    public Units(UnitStore store) {
+        this.store = store;
+        this.base = clojure.lang.RT.class.getClassLoader();
+    }
+
+    public UnitStore store() { return store; }
+
+    /**
+     * The unit {@code c} belongs to, followed by the units it is nested in; empty for a class
+     * no DynamicClassLoader defined since capture began (a classpath or AOT class).
+     */
+    public List<Unit> unitsOf(Class<?> c) {
+        List<Unit> out = new ArrayList<>(2);
+        for (ClassLoader p = c.getClassLoader(); p != null; p = p.getParent()) {
+            if (p instanceof UnitLoader ul) {
+                for (UnitLoader x = ul; x != null; x = x.parentUnit()) out.add(x.unit());
+                break;
+            }
+            LoaderClasses group = CapturedClasses.of(p);
+            if (group != null && group.size() > 0) out.add(seal(p, group));
+            else if (!(p instanceof DynamicClassLoader)) break;
+        }
+        return out;
+    }
+
+    /** True if {@code c} was compiled by a DynamicClassLoader before capture began. */
+    public static boolean compiledBeforeCapture(Class<?> c) {
+        ClassLoader l = c.getClassLoader();
+        return l instanceof DynamicClassLoader && !(l instanceof UnitLoader) && CapturedClasses.of(l) == null;
+    }
+
+    private Unit seal(ClassLoader loader, LoaderClasses group) {
+        String parentHash = parentHash(group.parent());
+        Unit u = group.sealed(parentHash, classes -> Unit.of(parentHash, classes));
+        localLoaders.putIfAbsent(u.hash(), new WeakReference<>(loader));
+        return u;
+    }
+
+    private String parentHash(ClassLoader p) {
+        for (; p != null; p = p.getParent()) {
+            if (p instanceof UnitLoader ul) return ul.unit().hash();
+            LoaderClasses group = CapturedClasses.of(p);
+            if (group != null && group.size() > 0) return seal(p, group).hash();
+            if (!(p instanceof DynamicClassLoader)) return null;
+        }
+        return null;
+    }
+
+    /** The class {@code name} of unit {@code hash}: this member's own if it compiled that unit. */
+    public Class<?> resolve(String hash, String name) throws RefusedException, ClassNotFoundException {
+        WeakReference<ClassLoader> ref = localLoaders.get(hash);
+        ClassLoader local = ref == null ? null : ref.get();
+        if (local != null) return Class.forName(name, false, local);
+        UnitLoader l = loaderFor(hash);
+        if (!l.unit().defines(name) && !name.startsWith("[")) {
+            throw new RefusedException("unit " + ContentHash.shortHex(hash) + " does not define " + name);
+        }
+        return Class.forName(name, false, l);
+    }
+
+    /** True if {@code c} came from a unit: code the cluster holds, checked against its hash. */
+    public static boolean fromUnit(Class<?> c) {
+        ClassLoader l = c.getClassLoader();
+        return l instanceof UnitLoader || (l != null && CapturedClasses.of(l) != null);
+    }
+
+    private UnitLoader liveClusterLoader(String hash) {
+        WeakReference<UnitLoader> ref = clusterLoaders.get(hash);
+        return ref == null ? null : ref.get();
+    }
+
+    UnitLoader loaderFor(String hash) throws RefusedException {
+        UnitLoader l = liveClusterLoader(hash);
+        if (l != null) return l;
+        return install(store.fetch(hash));
+    }
+
+    private synchronized UnitLoader install(Unit u) throws RefusedException {
+        UnitLoader l = liveClusterLoader(u.hash());
+        if (l != null) return l;
+        UnitLoader parent = u.parent() == null ? null : loaderFor(u.parent());
+        l = new UnitLoader(u, parent, base);
+        clusterLoaders.put(u.hash(), new WeakReference<>(l));
+        return l;
+    }
+
+    /**
+     * Loads many units (and the units they are nested in) in as few round trips as it can.
+     * Returns the loaders, which the caller holds while it uses them; units that failed their
+     * check are reported in {@code refused}.
+     */
+    public List<Object> prefetch(Collection<String> hashes, Map<String, RefusedException> refused) {
+        List<Object> held = new ArrayList<>();
+        Map<String, Unit> batch = new HashMap<>();
+        Set<String> toFetch = new LinkedHashSet<>();
+        for (String h : hashes) {
+            Object l = available(h);
+            if (l != null) held.add(l);
+            else if (!refused.containsKey(h)) toFetch.add(h);
+        }
+        while (!toFetch.isEmpty()) {
+            Map<String, Unit> fetched = store.fetchAll(toFetch, refused);
+            batch.putAll(fetched);
+            toFetch = new LinkedHashSet<>();
+            for (Unit u : fetched.values()) {
+                String p = u.parent();
+                if (p != null && !batch.containsKey(p) && available(p) == null && !refused.containsKey(p)) {
+                    toFetch.add(p);
+                }
+            }
+        }
+        for (Unit u : batch.values()) {
+            try {
+                held.add(installWithParents(u, batch));
+            } catch (RefusedException e) {
+                refused.put(u.hash(), e);
+            }
+        }
+        return held;
+    }
+
+    private Object available(String hash) {
+        UnitLoader l = liveClusterLoader(hash);
+        if (l != null) return l;
+        WeakReference<ClassLoader> local = localLoaders.get(hash);
+        return local == null ? null : local.get();
+    }
+
+    private UnitLoader installWithParents(Unit u, Map<String, Unit> batch) throws RefusedException {
+        if (u.parent() != null && liveClusterLoader(u.parent()) == null && batch.containsKey(u.parent())) {
+            installWithParents(batch.get(u.parent()), batch);
+        }
+        return install(u);
+    }
+}

@@ -1,0 +1,54 @@
+package entangle.value;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a shared value may contain, besides classes from units (code the cluster holds, each
+ * checked against its hash): Clojure's own data structures and compiled fns, the JDK's
+ * value types and collections, enums. Checked when a member writes a value and again when one
+ * reads it, so that nothing else is ever deserialized from the cluster's maps.
+ *
+ * <p>The system property {@code entangle.shareable.classes} adds class names, or package
+ * prefixes ending in '.', separated by commas.
+ */
+public final class ShareableClasses {
+    private static final Set<String> CLASSES = Set.of(
+        "java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Character",
+        "java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long",
+        "java.lang.Float", "java.lang.Double", "java.lang.Number", "java.lang.Enum",
+        "java.math.BigInteger", "java.math.BigDecimal", "java.math.MathContext", "java.math.RoundingMode",
+        "java.util.UUID", "java.util.Date", "java.util.Locale", "java.util.regex.Pattern", "java.net.URI",
+        "java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.Vector",
+        "java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.Hashtable",
+        "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet", "java.util.CollSer",
+        "java.util.Arrays$ArrayList", "java.util.concurrent.ConcurrentHashMap",
+        "java.util.concurrent.ConcurrentHashMap$Segment", "java.util.concurrent.locks.ReentrantLock",
+        "java.util.concurrent.locks.ReentrantLock$Sync", "java.util.concurrent.locks.ReentrantLock$NonfairSync",
+        "java.util.concurrent.locks.AbstractQueuedSynchronizer",
+        "java.util.concurrent.locks.AbstractOwnableSynchronizer");
+    private static final List<String> PREFIXES = List.of(
+        "clojure.lang.", "java.time.", "java.util.Collections$", "java.util.ImmutableCollections$");
+    private static final List<String> EXTRA = Arrays.stream(
+            System.getProperty("entangle.shareable.classes", "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+
+    private ShareableClasses() {}
+
+    /** True if a class from the classpath may be part of a shared value. */
+    public static boolean allowed(Class<?> c) {
+        while (c.isArray()) c = c.getComponentType();
+        if (c.isPrimitive() || c.isEnum()) return true;
+        if (c.getSuperclass() != null && c.getSuperclass().isEnum()) return true;
+        String name = c.getName();
+        if (CLASSES.contains(name)) return true;
+        for (String p : PREFIXES) if (name.startsWith(p)) return true;
+        // Compiled fns, AOT or not: a fn's fields are its captured values, checked in turn.
+        if (clojure.lang.AFunction.class.isAssignableFrom(c)) return true;
+        for (String e : EXTRA) {
+            if (e.endsWith(".") ? name.startsWith(e) : name.equals(e)) return true;
+        }
+        return false;
+    }
+}

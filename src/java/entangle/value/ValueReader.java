@@ -1,0 +1,103 @@
+package entangle.value;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectStreamClass;
+import java.io.StreamCorruptedException;
+
+import clojure.lang.DynamicClassLoader;
+import entangle.RefusedException;
+import entangle.hook.CapturedClasses;
+import entangle.unit.Units;
+
+/**
+ * Deserializes a value written by {@link ValueWriter} on any member: each class resolved by
+ * its unit when it has one, by name otherwise, and nothing deserialized that a shared value
+ * may not contain.
+ */
+public final class ValueReader extends ObjectInputStream {
+    private static final long MAX_DEPTH = 20_000;
+    private static final long MAX_REFERENCES = 10_000_000;
+    private static final long MAX_BYTES = 512L << 20;
+
+    // Resolves names as the Clojure compiler does: the newest class of that name a
+    // DynamicClassLoader defined, then the classpath.
+    private static final ClassLoader BY_NAME = new NameLookup(clojure.lang.RT.class.getClassLoader());
+
+    private static final class NameLookup extends DynamicClassLoader implements CapturedClasses.ClusterLoader {
+        NameLookup(ClassLoader parent) { super(parent); }
+    }
+
+    private final Units units;
+    private String rejected;
+    private RefusedException refusedUnit;
+
+    private ValueReader(byte[] bytes, Units units) throws IOException {
+        super(new ByteArrayInputStream(bytes));
+        this.units = units;
+        setObjectInputFilter(this::check);
+    }
+
+    /** Reads a value, or refuses it with a message that names the class at fault. */
+    public static Object read(byte[] bytes, Units units) throws RefusedException {
+        ValueReader in = null;
+        try {
+            in = new ValueReader(bytes, units);
+            Object v = in.readObject();
+            if (in.read() != -1) throw new StreamCorruptedException("trailing bytes after the value");
+            return v;
+        } catch (ClassNotFoundException e) {
+            throw new RefusedException("it needs class " + e.getMessage() + ", which this member cannot load", e);
+        } catch (IOException | RuntimeException e) {
+            if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
+            if (in != null && in.rejected != null) {
+                throw new RefusedException("it holds a " + in.rejected + ", which a shared value may not contain", e);
+            }
+            throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
+        } finally {
+            if (in != null) try { in.close(); } catch (IOException ignored) { }
+        }
+    }
+
+    @Override
+    protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+        int tag = readByte();
+        switch (tag) {
+            case ValueWriter.BY_NAME:
+                return Class.forName(desc.getName(), false, BY_NAME);
+            case ValueWriter.IN_UNIT:
+                String hash = readUTF();
+                try {
+                    return units.resolve(hash, desc.getName());
+                } catch (RefusedException e) {
+                    refusedUnit = e;
+                    throw new InvalidClassException(desc.getName(), e.getMessage());
+                }
+            default:
+                throw new StreamCorruptedException("unknown class annotation " + tag);
+        }
+    }
+
+    @Override
+    protected Class<?> resolveProxyClass(String[] interfaces) throws IOException {
+        rejected = "java.lang.reflect.Proxy";
+        throw new InvalidClassException("java.lang.reflect.Proxy", "proxies are not shareable");
+    }
+
+    private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
+        if (info.depth() > MAX_DEPTH || info.references() > MAX_REFERENCES || info.streamBytes() > MAX_BYTES) {
+            rejected = "structure larger than a shared value may be";
+            return ObjectInputFilter.Status.REJECTED;
+        }
+        Class<?> c = info.serialClass();
+        if (c == null) return ObjectInputFilter.Status.ALLOWED;
+        Class<?> e = c;
+        while (e.isArray()) e = e.getComponentType();
+        if (Units.fromUnit(e) || ShareableClasses.allowed(e)) return ObjectInputFilter.Status.ALLOWED;
+        rejected = c.getName();
+        return ObjectInputFilter.Status.REJECTED;
+    }
+}

@@ -1,0 +1,110 @@
+package entangle.value;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import entangle.unit.Unit;
+import entangle.unit.Units;
+
+/**
+ * Serializes a value for the cluster, annotating every class in it with where its bytes come
+ * from (as RMI annotates with a codebase): a class compiled by a DynamicClassLoader with its
+ * unit, so that the reader runs exactly this member's bytecode; any other class with its name
+ * only, after checking it is one a shared value may contain.
+ */
+public final class ValueWriter extends ObjectOutputStream {
+    static final int BY_NAME = 0;
+    static final int IN_UNIT = 1;
+
+    // Classes named by a per-JVM counter ("ns$f$fn__1234", "ns$eval1234") cannot be found by
+    // name on another member; "ns$f" can.
+    private static final Pattern COUNTER_NAMED = Pattern.compile(".*(__\\d+|\\$eval\\d+).*");
+
+    /** A serialized value and the units its classes come from (with the units they nest in). */
+    public record Written(byte[] bytes, Set<Unit> units) {}
+
+    private final Units units;
+    private final Set<Unit> referenced = new LinkedHashSet<>();
+    // The first refusal. ObjectOutputStream reacts to an exception by writing it into the
+    // stream, which annotates its class too; that write must not replace the real reason.
+    private UnshareableValueException refused;
+
+    private ValueWriter(OutputStream out, Units units) throws IOException {
+        super(out);
+        this.units = units;
+        enableReplaceObject(true);
+    }
+
+    /** Refuses what cannot be serialized before ObjectOutputStream does, keeping its type. */
+    @Override
+    protected Object replaceObject(Object obj) throws IOException {
+        if (refused == null && obj != null && !(obj instanceof java.io.Serializable)) {
+            throw refuse(new UnshareableValueException(obj.getClass().getName(), null));
+        }
+        return obj;
+    }
+
+    /** Serializes {@code value}, or says which type in it cannot travel. */
+    public static Written write(Object value, Units units) throws UnshareableValueException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        ValueWriter out = null;
+        try {
+            out = new ValueWriter(bytes, units);
+            out.writeObject(value);
+            out.flush();
+            return new Written(bytes.toByteArray(), out.referenced);
+        } catch (UnshareableValueException e) {
+            throw out != null && out.refused != null ? out.refused : e;
+        } catch (NotSerializableException e) {
+            throw new UnshareableValueException(e.getMessage(), null);
+        } catch (StackOverflowError e) {
+            throw new UnshareableValueException(value.getClass().getName(), "it is nested too deeply to serialize");
+        } catch (IOException | RuntimeException e) {
+            throw new UnshareableValueException(value.getClass().getName(), "serializing it failed: " + e);
+        }
+    }
+
+    @Override
+    protected void annotateClass(Class<?> c) throws IOException {
+        if (refused != null) {
+            // Writing the exception that ends this stream (see refused).
+            writeByte(BY_NAME);
+            return;
+        }
+        if (Units.compiledBeforeCapture(c)) {
+            if (COUNTER_NAMED.matcher(c.getName()).matches()) {
+                throw refuse(new UnshareableValueException(c.getName(), "it was compiled before entangle started on this member"));
+            }
+            writeByte(BY_NAME);
+            return;
+        }
+        List<Unit> chain = units.unitsOf(c);
+        if (!chain.isEmpty()) {
+            writeByte(IN_UNIT);
+            writeUTF(chain.get(0).hash());
+            referenced.addAll(chain);
+            return;
+        }
+        if (!ShareableClasses.allowed(c)) {
+            throw refuse(new UnshareableValueException(c.getName(), null));
+        }
+        writeByte(BY_NAME);
+    }
+
+    @Override
+    protected void annotateProxyClass(Class<?> c) throws IOException {
+        throw refuse(new UnshareableValueException(c.getName(), "a java.lang.reflect.Proxy cannot be shared"));
+    }
+
+    private UnshareableValueException refuse(UnshareableValueException e) {
+        refused = e;
+        return e;
+    }
+}
