@@ -65,6 +65,7 @@ public final class Member implements AutoCloseable {
                                                   m -> HazelcastLogging.entangle().warning(m)));
             SharedVars shared = new SharedVars(new SharingPolicy(), units, cluster, warn);
             shared.baseline();
+            cluster.awaitSafe(60_000);
             cluster.connect(shared);
             shared.sync();
             current = new Member(options, cluster, shared);

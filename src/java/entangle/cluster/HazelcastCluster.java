@@ -86,6 +86,9 @@ public final class HazelcastCluster implements SharedVars.Cluster {
         c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         c.setProperty("hazelcast.max.no.heartbeat.seconds", "8");
         c.setProperty("hazelcast.socket.bind.any", "false");
+        // entangle's maps hold thousands of small entries, not millions: fewer partitions make a
+        // joining member's partition migration (which its prompt waits for) quicker.
+        c.setProperty("hazelcast.partition.count", "71");
         c.setProperty("hazelcast.local.localAddress", o.bind());
         NetworkConfig n = c.getNetworkConfig();
         n.setPort(o.port()).setPortAutoIncrement(true).setPortCount(MemberOptions.PORT_COUNT);
@@ -114,6 +117,26 @@ public final class HazelcastCluster implements SharedVars.Cluster {
             }
         }
         return new MemberStartException("the member could not start: " + e.getMessage(), e);
+    }
+
+    /**
+     * Waits until every partition has its backup: before that, the loss of a member can lose
+     * what only it held, so a member joins only once its arrival has been absorbed.
+     */
+    public void awaitSafe(long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!hazelcast.getPartitionService().isClusterSafe()) {
+            if (System.nanoTime() > deadline) {
+                HazelcastLogging.entangle().warning("the cluster was not partition-safe after " + timeoutMs + " ms");
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     public HazelcastInstance hazelcast() { return hazelcast; }

@@ -24,6 +24,8 @@ public final class ShareableClasses {
         "java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.Hashtable",
         "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet", "java.util.CollSer",
         "java.util.Arrays$ArrayList", "java.util.concurrent.ConcurrentHashMap",
+        // The edit marker in PersistentHashMap's nodes (always empty in a persistent map).
+        "java.util.concurrent.atomic.AtomicReference",
         "java.util.concurrent.ConcurrentHashMap$Segment", "java.util.concurrent.locks.ReentrantLock",
         "java.util.concurrent.locks.ReentrantLock$Sync", "java.util.concurrent.locks.ReentrantLock$NonfairSync",
         "java.util.concurrent.locks.AbstractQueuedSynchronizer",

@@ -1,0 +1,62 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import org.junit.jupiter.api.Test;
+
+import entangle.testing.ReplProcess;
+import entangle.testing.TestCluster;
+
+/** Members that join late, and members that vanish: no member is special. */
+class MembershipTest {
+
+    @Test
+    void aLateJoinerHasEverythingNewestIncludedBeforeItsPrompt() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            a.value("(defn greeting [] \"v1\")");
+            b.value("(defn greeting [] \"v2\")");
+            a.eval("(ns late.svc (:require [clojure.string :as s]))");
+            a.value("(defmacro loud [x] `(s/upper-case ~x))");
+            a.value("(defn handler [x] (loud (str x \"!\")))");
+            a.value("(in-ns 'user)");
+            b.value("(def settings {:retries 3})");
+            b.value("(alter-var-root #'settings assoc :retries 5)");
+
+            // The first forms are sent before the prompt appears: the REPL reads them only
+            // once it has joined and synced, so they see everything.
+            ReplProcess c = cluster.startNoWait("c");
+            c.send("(def first-look [(greeting) (late.svc/handler \"hey\") settings])\n");
+            assertEquals("[\"v2\" \"HEY!\" {:retries 5}]", c.value("first-look"));
+            c.eval("(in-ns 'late.svc)");
+            assertEquals("\"YO!\"", c.value("(loud \"yo!\")"));
+            assertEquals("\"ABC\"", c.value("(s/upper-case \"abc\")"));
+        }
+    }
+
+    @Test
+    void definitionsSurviveTheKillOfTheMemberThatMadeThem() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            a.value("(defn survivor [x] [:alive x])");
+            a.value("(let [secret 42] (defn closure-survivor [] secret))");
+            a.value("(def survivor-data {:from :a})");
+            assertEquals("[:alive 1]", b.value("(survivor 1)"));
+
+            a.kill9();
+            assertFalse(a.alive());
+            assertEquals("[:alive 2]", b.value("(survivor 2)"));
+            assertEquals("42", b.value("(closure-survivor)"));
+            // B keeps defining, with A gone.
+            b.value("(defn after-loss [] :b-alone)");
+
+            ReplProcess c = cluster.start("c");
+            assertEquals("[[:alive 3] 42 {:from :a} :b-alone]",
+                         c.value("[(survivor 3) (closure-survivor) survivor-data (after-loss)]"));
+            assertEquals("2", c.value("(count (entangle.core/members))"));
+        }
+    }
+}

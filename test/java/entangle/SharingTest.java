@@ -1,0 +1,214 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import entangle.testing.ReplProcess;
+import entangle.testing.ReplProcess.Result;
+import entangle.testing.TestCluster;
+
+/**
+ * Define on one member, call on another: two real REPL processes in one cluster. No test
+ * waits between a definition and its use on the other member; that an evaluation started
+ * after the defining one returned sees the definition is part of what each test checks.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SharingTest {
+    private TestCluster cluster;
+    private ReplProcess a;
+    private ReplProcess b;
+
+    @BeforeAll
+    void start() {
+        cluster = new TestCluster();
+        a = cluster.start("a");
+        b = cluster.start("b");
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void defnOnACalledOnB() {
+        assertEquals("#'user/triple", a.value("(defn triple [x] (* 3 x))"));
+        assertEquals("42", b.value("(triple 14)"));
+    }
+
+    @Test
+    void defnOnBCalledOnA() {
+        b.value("(defn from-b [s] (str \"b says \" s))");
+        assertEquals("\"b says hi\"", a.value("(from-b \"hi\")"));
+    }
+
+    @Test
+    void closureOverLocalsTravelsWithItsValues() {
+        a.value("(let [n 5 label \"five\" v [1 2]] (defn captured [] [n label v]))");
+        assertEquals("[5 \"five\" [1 2]]", b.value("(captured)"));
+    }
+
+    @Test
+    void closureReturnedByAClosureTravelsAsAValue() {
+        a.value("(defn adder [n] (fn [m] (fn [k] (+ n m k))))");
+        a.value("(def add-5 ((adder 2) 3))");
+        a.value("(def handlers {:inc ((adder 1) 0) :twice (partial * 2)})");
+        assertEquals("15", b.value("(add-5 10)"));
+        assertEquals("[2 8]", b.value("[((:inc handlers) 1) ((:twice handlers) 4)]"));
+        // and a closure made on B from A's fn travels back to A
+        b.value("(def add-100 ((adder 50) 50))");
+        assertEquals("101", a.value("(add-100 1)"));
+    }
+
+    @Test
+    void nestedAndAnonymousFns() {
+        a.value("(defn scale-all [xs f] (let [inner (fn [y] (map (fn [z] (f (* z y))) xs))] (inner 2)))");
+        assertEquals("(3 5 7)", b.value("(scale-all [1 2 3] #(inc %))"));
+    }
+
+    @Test
+    void multiArityAndVariadic() {
+        a.value("(defn arities ([] :zero) ([a] [:one a]) ([a b] [:two a b]) ([a b & more] [:many a b more]))");
+        assertEquals("[:zero [:one 1] [:two 1 2] [:many 1 2 (3 4)]]",
+                     b.value("[(arities) (arities 1) (arities 1 2) (arities 1 2 3 4)]"));
+        a.value("(defn variadic [a & more] [a more])");
+        assertEquals("[1 (2 3)]", b.value("(apply variadic [1 2 3])"));
+    }
+
+    @Test
+    void recursionWithRecurAndThroughTheVar() {
+        a.value("(defn fact [n] (loop [n n acc 1N] (if (zero? n) acc (recur (dec n) (* acc n)))))");
+        a.value("(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))");
+        assertEquals("2432902008176640000N", b.value("(fact 20)"));
+        assertEquals("6765", b.value("(fib 20)"));
+    }
+
+    @Test
+    void letfn() {
+        a.value("(defn parity [n] (letfn [(ev? [n] (if (zero? n) :even (od? (dec n))))"
+                + " (od? [n] (if (zero? n) :odd (ev? (dec n))))] (ev? n)))");
+        assertEquals("[:even :odd]", b.value("[(parity 10) (parity 7)]"));
+    }
+
+    @Test
+    void macroDefinedOnAExpandsInFormsCompiledOnB() {
+        a.value("(defmacro unless-nil [x & body] `(if (nil? ~x) :was-nil (do ~@body)))");
+        assertEquals("[:was-nil :ran]", b.value("[(unless-nil nil :ran) (unless-nil 1 :ran)]"));
+        assertEquals("true", b.value("(:macro (meta #'unless-nil))"));
+        // B compiles a fn with A's macro; A calls it.
+        b.value("(defn uses-macro [x] (unless-nil x (str \"got \" x)))");
+        assertEquals("[:was-nil \"got 3\"]", a.value("[(uses-macro nil) (uses-macro 3)]"));
+    }
+
+    @Test
+    void plainData() {
+        String data = "{:v [1 2 3] :s #{:x \"y\"} :m {:nested (list 1 2)} :d 1.5M :r 1/3 :n nil"
+            + " :u #uuid \"4fe5d828-6444-11e8-8222-720007e40350\" :i #inst \"2026-11-22T10:00:00.000-00:00\""
+            + " :re-src \"a+b\" :kw :ns/kw :sym 'a.b/c :ch \\x :big 123456789012345678901234567890N}";
+        a.value("(def config " + data + ")");
+        assertEquals("true", b.value("(= config " + data + ")"));
+        a.value("(def pattern #\"a+b\")");
+        assertEquals("\"aab\"", b.value("(re-find pattern \"xaab\")"));
+    }
+
+    @Test
+    void varInAnotherNamespace() {
+        a.eval("(ns my.svc)");
+        a.value("(defn handler [req] {:status 200 :body (str \"hello \" (:name req))})");
+        a.value("(in-ns 'user)");
+        assertEquals("{:status 200, :body \"hello B\"}", b.value("(my.svc/handler {:name \"B\"})"));
+    }
+
+    @Test
+    void aliasesAndRefersOfANamespaceTravel() {
+        a.eval("(ns my.lib)");
+        a.value("(defn shout [s] (str s \"!\"))");
+        a.eval("(ns my.web (:require [clojure.string :as str] [my.lib :as lib :refer [shout]]))");
+        a.value("(defn page [s] (str/upper-case (lib/shout s)))");
+        a.value("(in-ns 'user)");
+        assertEquals("\"HI!\"", b.value("(my.web/page \"hi\")"));
+        // B compiles in my.web with the aliases and refers A's ns form made
+        b.eval("(in-ns 'my.web)");
+        assertEquals("[\"X\" \"y!\" \"z!\"]", b.value("[(str/upper-case \"x\") (lib/shout \"y\") (shout \"z\")]"));
+        b.value("(in-ns 'user)");
+    }
+
+    @Test
+    void metadataAndSourceTravel() {
+        a.value("(defn documented \"Adds, documented.\" {:added \"0.1\"} [a b] (+ a b))");
+        assertEquals("\"Adds, documented.\"", b.value("(:doc (meta #'documented))"));
+        assertEquals("([a b])", b.value("(:arglists (meta #'documented))"));
+        assertEquals("\"0.1\"", b.value("(:added (meta #'documented))"));
+        assertEquals("true", b.value("(integer? (:line (meta #'documented)))"));
+        assertEquals("\"NO_SOURCE_PATH\"", b.value("(:file (meta #'documented))"));
+        String source = b.value("(:source (entangle.core/provenance #'documented))");
+        assertTrue(source.contains("(defn documented \\\"Adds, documented.\\\""), source);
+        String where = b.value("(:member (entangle.core/provenance #'documented))");
+        assertEquals(a.value("(first (entangle.core/members))"), where);
+    }
+
+    @Test
+    void printlnInASharedFnPrintsOnTheCallerOnly() {
+        a.value("(defn greet [n] (println \"hello\" n) :greeted)");
+        Result onB = b.eval("(greet \"bob\")");
+        assertTrue(onB.out().contains("hello bob"), onB.out());
+        assertEquals(":greeted", onB.value());
+        a.value("nil"); // anything A printed meanwhile is in its output by now
+        assertFalse(a.allOut().contains("hello bob"), a.allOut());
+    }
+
+    @Test
+    void redefinitionIsSeenOnEveryMember() {
+        a.value("(defn version [] 1)");
+        assertEquals("1", b.value("(version)"));
+        b.value("(defn version [] 2)");
+        assertEquals("2", a.value("(version)"));
+        assertEquals("2", b.value("(version)"));
+        a.value("(def version 3)");
+        assertEquals("3", b.value("version"));
+    }
+
+    @Test
+    void aCallAlreadyRunningFinishesWithTheVersionItStartedWith() {
+        a.value("(defn slow [] (Thread/sleep 3000) :v1)");
+        b.value("(def ^:entangle/local running (future (slow)))");
+        a.value("(defn slow [] :v2)");
+        assertEquals(":v2", b.value("(slow)"));
+        assertEquals(":v1", b.value("@running"));
+    }
+
+    @Test
+    void localVarsKeepTheirOwnValueOnEachMember() {
+        a.value("(def ^:entangle/local conn (atom :a-conn))");
+        b.value("(def ^:entangle/local conn (atom :b-conn))");
+        assertEquals(":a-conn", a.value("@conn"));
+        assertEquals(":b-conn", b.value("@conn"));
+        a.value("(reset! conn :a2)");
+        a.value("(def ^:entangle/local conn (atom :a3))");
+        assertEquals(":b-conn", b.value("@conn"));
+    }
+
+    @Test
+    void unmapTravels() {
+        a.value("(def to-remove 1)");
+        assertEquals("1", b.value("to-remove"));
+        a.value("(ns-unmap 'user 'to-remove)");
+        assertEquals("nil", b.value("(resolve 'to-remove)"));
+    }
+
+    @Test
+    void alterVarRootAndInternTravel() {
+        a.value("(def counter 1)");
+        a.value("(alter-var-root #'counter + 10)");
+        assertEquals("11", b.value("counter"));
+        a.value("(create-ns 'my.interned)");
+        a.value("(intern 'my.interned 'x 99)");
+        assertEquals("99", b.value("my.interned/x"));
+    }
+}

@@ -1,0 +1,233 @@
+package entangle.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A clustered REPL in its own JVM, started as a user starts it ({@code clojure -M:repl ...})
+ * and driven through its standard input as a user would type: each {@link #eval} sends forms
+ * and returns what the REPL printed on standard output and standard error in reply.
+ */
+public final class ReplProcess implements AutoCloseable {
+    private static final Duration EVAL_TIMEOUT = Duration.ofSeconds(90);
+    private static final Pattern PROMPT = Pattern.compile("(?m)^[^\\s=]+=> ");
+
+    private final String name;
+    private final Process process;
+    private final Writer in;
+    private final StringBuilder out = new StringBuilder();
+    private final StringBuilder err = new StringBuilder();
+    private int outRead;
+    private int errRead;
+    private int markers;
+
+    private ReplProcess(String name, Process process) {
+        this.name = name;
+        this.process = process;
+        this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        pump(process.getInputStream(), out, name + "-out");
+        pump(process.getErrorStream(), err, name + "-err");
+    }
+
+    /** Runs {@code clojure -M:repl args} in the project directory, with {@code env} added. */
+    public static ReplProcess start(String name, List<String> args, Map<String, String> env) {
+        List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(Projects.dir().toFile());
+        pb.environment().putAll(env);
+        try {
+            return new ReplProcess(name, pb.start());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run the Clojure CLI (clojure); run .ci/setup first", e);
+        }
+    }
+
+    private static void pump(InputStream s, StringBuilder into, String thread) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
+            try {
+                int n;
+                while ((n = s.read(buf)) > 0) {
+                    synchronized (into) {
+                        into.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                        into.notifyAll();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, thread);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** What one evaluation printed: standard output without prompts, and standard error. */
+    public record Result(String out, String err) {
+        /** The last line printed on standard output: the printed value of the last form. */
+        public String value() {
+            String[] lines = out.strip().split("\n");
+            return lines[lines.length - 1].strip();
+        }
+    }
+
+    /**
+     * Sends {@code forms} (one or more, as typed) and waits until the REPL has evaluated and
+     * printed them all; returns what was printed meanwhile.
+     */
+    public synchronized Result eval(String forms) {
+        int m = ++markers;
+        String marker = "<<<" + name + "-" + m + ">>>";
+        send(forms + "\n(do (.println System/err \"" + marker + "\") (.flush System/err) '" + marker + ")\n");
+        String o = awaitMarker(out, marker, true);
+        String e = awaitMarker(err, marker, false);
+        return new Result(PROMPT.matcher(o).replaceAll("").strip(), e.strip());
+    }
+
+    /** The printed value of the last form in {@code forms}. */
+    public String value(String forms) {
+        Result r = eval(forms);
+        if (!r.err().isEmpty()) {
+            throw new AssertionError(name + " printed on stderr for " + forms + ":\n" + r.err() + "\nstdout:\n" + r.out());
+        }
+        return r.value();
+    }
+
+    /** Sends text to the REPL's standard input without waiting for anything. */
+    public synchronized void send(String text) {
+        try {
+            in.write(text);
+            in.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException(name + " is not reading its input (exited?)\n" + transcript(), e);
+        }
+    }
+
+    private String awaitMarker(StringBuilder buf, String marker, boolean stdout) {
+        long deadline = System.nanoTime() + EVAL_TIMEOUT.toNanos();
+        synchronized (buf) {
+            while (true) {
+                int from = stdout ? outRead : errRead;
+                int at = buf.indexOf(marker, from);
+                if (at >= 0) {
+                    String text = buf.substring(from, at);
+                    int next = at + marker.length();
+                    if (stdout) outRead = next; else errRead = next;
+                    return text.replaceAll("(?m)^[^\\s=]+=> $", "");
+                }
+                long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (wait <= 0 || (!process.isAlive() && buf.indexOf(marker, from) < 0 && waitedForExit())) {
+                    throw new AssertionError(name + ": no reply (alive: " + process.isAlive() + ")\n" + transcript());
+                }
+                try {
+                    buf.wait(Math.min(wait, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted");
+                }
+            }
+        }
+    }
+
+    private boolean waitedForExit() {
+        try {
+            Thread.sleep(300); // let the pumps drain what the process printed last
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+
+    /** Everything printed so far, for failure messages. */
+    public String transcript() {
+        synchronized (out) {
+            synchronized (err) {
+                return "--- " + name + " stdout:\n" + out + "\n--- " + name + " stderr:\n" + err;
+            }
+        }
+    }
+
+    /** Everything printed on standard output so far. */
+    public String allOut() {
+        synchronized (out) {
+            return out.toString();
+        }
+    }
+
+    /** Everything printed on standard error so far. */
+    public String allErr() {
+        synchronized (err) {
+            return err.toString();
+        }
+    }
+
+    public String name() { return name; }
+
+    public boolean alive() { return process.isAlive(); }
+
+    public long pid() { return process.pid(); }
+
+    /** Kills the JVM as {@code kill -9} does: no shutdown hook, no goodbye to the cluster. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Closes standard input (end of input) and waits for the exit code. */
+    public int endInput() throws InterruptedException {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+        return waitFor();
+    }
+
+    /** Waits for the process to end by itself and returns its exit code. */
+    public int waitFor() throws InterruptedException {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + " did not exit\n" + transcript());
+        }
+        Thread.sleep(200); // the pumps read what was printed last
+        return process.exitValue();
+    }
+
+    /** The first line of standard output that matches {@code regex}, waiting for it. */
+    public Matcher awaitOut(String regex) throws InterruptedException {
+        Pattern p = Pattern.compile(regex);
+        long deadline = System.nanoTime() + EVAL_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Matcher m = p.matcher(allOut());
+            if (m.find()) return m;
+            if (!process.isAlive()) break;
+            Thread.sleep(50);
+        }
+        throw new AssertionError(name + ": nothing matched " + regex + "\n" + transcript());
+    }
+
+    @Override
+    public void close() {
+        if (!process.isAlive()) return;
+        try {
+            in.close();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+        } catch (IOException | InterruptedException e) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** The log file this member writes, as {@link TestCluster} asks for it. */
+    public static Path logFile(String cluster, String name) {
+        return Projects.dir().resolve("target/test-logs/" + cluster + "-" + name + ".log");
+    }
+}

@@ -1,0 +1,77 @@
+package entangle.testing;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A cluster of real member processes on loopback, with a name unique to this run and a block
+ * of ten ports of its own, so that test classes and parallel runs never meet.
+ */
+public final class TestCluster implements AutoCloseable {
+    private final String name = "entangle-test-" + UUID.randomUUID().toString().substring(0, 8);
+    private final int port = freePortBlock();
+    private final List<ReplProcess> members = new ArrayList<>();
+
+    public String name() { return name; }
+
+    /** The first port of the cluster's block. */
+    public int port() { return port; }
+
+    /** The options that put a REPL in this cluster. */
+    public List<String> args(String member) {
+        return List.of("--cluster", name, "--port", String.valueOf(port),
+                       "--members", "127.0.0.1:" + port + "-" + (port + 9),
+                       "--log-file", ReplProcess.logFile(name, member).toString());
+    }
+
+    /** Starts a member and returns once its prompt is up (it has joined and synced). */
+    public ReplProcess start(String member) {
+        ReplProcess p = startNoWait(member);
+        p.value("nil");
+        return p;
+    }
+
+    /** Starts a member without waiting for its prompt. */
+    public ReplProcess startNoWait(String member) {
+        ReplProcess p = ReplProcess.start(member, args(member), Map.of());
+        synchronized (members) {
+            members.add(p);
+        }
+        return p;
+    }
+
+    @Override
+    public void close() {
+        List<ReplProcess> all;
+        synchronized (members) {
+            all = new ArrayList<>(members);
+        }
+        all.parallelStream().forEach(ReplProcess::close);
+    }
+
+    /** A block of ten consecutive free loopback ports, at a random place so parallel runs differ. */
+    public static int freePortBlock() {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = 20_000 + ThreadLocalRandom.current().nextInt(3_000) * 10;
+            if (allFree(base, 10)) return base;
+        }
+        throw new IllegalStateException("no block of ten free ports on loopback");
+    }
+
+    private static boolean allFree(int base, int count) {
+        for (int p = base; p < base + count; p++) {
+            try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
