@@ -69,13 +69,33 @@
        (doseq [w (.warnings r)] (*warn* w))
        r))))
 
+(defn- unshared-var-in
+  "The placeholder of the first var named in `form` whose value stayed on another member."
+  [form]
+  (->> (tree-seq coll? seq form)
+       (filter symbol?)
+       (keep #(try (resolve %) (catch Exception _ nil)))
+       (filter var?)
+       (map #(.getRawRoot ^clojure.lang.Var %))
+       (filter #(instance? Unshared %))
+       first))
+
+(defn- touched-unshared? [^Throwable t]
+  (some #(some-> (ex-message %) (.contains "entangle.sharing.Unshared"))
+        (take-while some? (iterate ex-cause t))))
+
 (defn eval
   "Evaluates `form` as the clustered REPL does: then shares what it defined, even when it
-  threw. A var whose value stayed on another member throws its explanation when it is the
-  result."
+  threw. Using a var whose value stayed on another member throws that var's explanation."
   ([form] (eval form nil))
   ([form form-text]
    (let [v (try (clojure.core/eval form)
+                (catch Throwable t
+                  ;; Interop on the placeholder fails in the reflector, naming its class:
+                  ;; say what the user needs to know instead.
+                  (if-let [^Unshared u (and (touched-unshared? t) (unshared-var-in form))]
+                    (throw (doto (.error u) (.initCause t)))
+                    (throw t)))
                 (finally (publish! form-text)))]
      (if (instance? Unshared v)
        (throw (.error ^Unshared v))

@@ -603,10 +603,12 @@ public final class SharedVars {
     }
 
     private NamespaceRecord decodeNamespace(String key, byte[] bytes) {
-        if (isOwnOrOld(namespaceVersion(key), bytes)) return null;
         try {
+            // Checked before anything else, so that tampering is reported even in a record
+            // that would be skipped as old.
             NamespaceRecord r = NamespaceRecord.decode(key, bytes);
-            return r.origin().memberId().equals(cluster.memberId()) ? null : r;
+            if (r.version() <= namespaceVersion(key) || r.origin().memberId().equals(cluster.memberId())) return null;
+            return r;
         } catch (RefusedException e) {
             refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was changed from it.");
             return null;
@@ -614,10 +616,10 @@ public final class SharedVars {
     }
 
     private VarRecord decodeVar(String key, byte[] bytes) {
-        if (isOwnOrOld(varVersion(key), bytes)) return null;
         try {
             VarRecord r = VarRecord.decode(key, bytes);
-            return r.origin().memberId().equals(cluster.memberId()) ? null : r;
+            if (r.version() <= varVersion(key) || r.origin().memberId().equals(cluster.memberId())) return null;
+            return r;
         } catch (RefusedException e) {
             refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was defined from it.");
             return null;
@@ -626,12 +628,6 @@ public final class SharedVars {
 
     private void refuse(String key, long version, String message) {
         if (refused.add(key + "@" + version)) warn.accept(message);
-    }
-
-    // The version in a record's header is read before its checksum is checked, to skip quickly
-    // what this member already has; a tampered header can only make a record skipped or checked.
-    private static boolean isOwnOrOld(long known, byte[] bytes) {
-        return Envelope.version(bytes) <= known;
     }
 
     private long varVersion(String key) {

@@ -4,19 +4,28 @@ import java.io.NotSerializableException;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 
+import java.util.Iterator;
+
 import clojure.lang.AFn;
+import clojure.lang.Counted;
 import clojure.lang.ExceptionInfo;
 import clojure.lang.IDeref;
+import clojure.lang.ILookup;
 import clojure.lang.ISeq;
+import clojure.lang.Indexed;
+import clojure.lang.Seqable;
 import clojure.lang.Keyword;
 import clojure.lang.PersistentArrayMap;
 
 /**
  * The root a var gets on every member but the one holding its value, when that value cannot
- * travel. Calling it, dereferencing it or printing it throws the same sentence the holder was
- * warned with, naming the var, the value's type, the member that holds it and the way out.
+ * travel. Calling it, dereferencing it, looking into it, counting or printing it throws the
+ * same sentence the holder was warned with, naming the var, the value's type, the member that
+ * holds it and the way out. (A method called on it by reflection fails in the compiler; the
+ * REPL's evaluation turns that failure into the same sentence.)
  */
-public final class Unshared extends AFn implements IDeref, Serializable {
+public final class Unshared extends AFn
+    implements IDeref, ILookup, Seqable, Counted, Indexed, Iterable<Object>, Serializable {
     private final String var;
     private final String type;
     private final String holder;
@@ -73,6 +82,42 @@ public final class Unshared extends AFn implements IDeref, Serializable {
 
     @Override
     public String toString() {
+        throw error();
+    }
+
+    // Whatever a program does with the value fails the same way; a lookup must not answer nil.
+    @Override
+    public Object valAt(Object key) {
+        throw error();
+    }
+
+    @Override
+    public Object valAt(Object key, Object notFound) {
+        throw error();
+    }
+
+    @Override
+    public ISeq seq() {
+        throw error();
+    }
+
+    @Override
+    public int count() {
+        throw error();
+    }
+
+    @Override
+    public Object nth(int i) {
+        throw error();
+    }
+
+    @Override
+    public Object nth(int i, Object notFound) {
+        throw error();
+    }
+
+    @Override
+    public Iterator<Object> iterator() {
         throw error();
     }
 

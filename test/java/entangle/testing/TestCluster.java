@@ -33,7 +33,7 @@ public final class TestCluster implements AutoCloseable {
     /** Starts a member and returns once its prompt is up (it has joined and synced). */
     public ReplProcess start(String member) {
         ReplProcess p = startNoWait(member);
-        p.value("nil");
+        p.eval("nil");
         return p;
     }
 

@@ -1,0 +1,149 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import entangle.sharing.VarRecord;
+import entangle.testing.ReplProcess;
+import entangle.testing.ReplProcess.Result;
+import entangle.testing.TestCluster;
+import entangle.unit.UnitStore;
+
+/**
+ * Bytes written straight into the cluster's maps, by a Hazelcast client that is not an
+ * entangle member: corrupted units, tampered var records, garbage. Each is refused with a
+ * message naming it, nothing is defined from it, and every member keeps working.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CorruptEntriesTest {
+    private TestCluster cluster;
+    private ReplProcess a;
+    private ReplProcess b;
+    private HazelcastInstance outsider;
+    private IMap<String, byte[]> vars;
+    private IMap<String, byte[]> units;
+
+    @BeforeAll
+    void start() {
+        cluster = new TestCluster();
+        a = cluster.start("a");
+        b = cluster.start("b");
+        ClientConfig config = new ClientConfig();
+        config.setClusterName(cluster.name());
+        config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.port());
+        config.setProperty("hazelcast.logging.type", "none");
+        outsider = HazelcastClient.newHazelcastClient(config);
+        vars = outsider.getMap(VarRecord.MAP);
+        units = outsider.getMap(UnitStore.MAP);
+    }
+
+    @AfterAll
+    void stop() {
+        if (outsider != null) outsider.shutdown();
+        cluster.close();
+    }
+
+    private static byte[] flipped(byte[] bytes, int at) {
+        byte[] out = bytes.clone();
+        out[at] ^= 0x5a;
+        return out;
+    }
+
+    @Test
+    void aCorruptedUnitIsRefusedByAJoiningMemberAndNothingIsDefinedFromIt() throws Exception {
+        a.eval("(defn victim [] :intact)");
+        a.eval("(def healthy 7)");
+        VarRecord record = VarRecord.decode("user/victim", vars.get("user/victim"));
+        assertFalse(record.units().isEmpty());
+        String unit = record.units().get(0);
+        byte[] stored = units.get(unit);
+        assertNotNull(stored);
+        units.put(unit, flipped(stored, stored.length / 2));
+
+        ReplProcess c = cluster.start("c");
+        String refusals = c.allErr();
+        assertTrue(refusals.contains("entangle: #'user/victim from member ") && refusals.contains(
+            "was refused: unit " + unit.substring(0, 12) + " was refused: its bytes do not match their SHA-256"
+            + " (corrupted or tampered); nothing was defined from it."), refusals);
+        assertEquals("nil", c.eval("(resolve 'victim)").value());
+        assertEquals("7", c.eval("healthy").value());
+        assertEquals("3", c.eval("(+ 1 2)").value());
+        // The members that had it keep running it.
+        assertEquals(":intact", a.eval("(victim)").value());
+        assertEquals(":intact", b.eval("(victim)").value());
+        c.close();
+    }
+
+    @Test
+    void aTamperedVarRecordIsRefusedLiveAndAtJoin() {
+        // (Other tests' refusals may arrive on stderr at any time: values are read from stdout.)
+        a.eval("(def balance 100)");
+        assertEquals("100", b.eval("balance").value());
+        byte[] good = vars.get("user/balance");
+        // Changes a byte of the serialized value, without making the checksum match.
+        vars.put("user/balance", flipped(good, good.length - 40));
+
+        String expected = "entangle: #'user/balance was refused: its record does not match its checksum"
+            + " (corrupted or tampered); nothing was defined from it.";
+        assertTrue(awaitErr(b, expected), b.allErr());
+        assertTrue(awaitErr(a, expected), a.allErr());
+        assertEquals("100", b.eval("balance").value());
+        assertEquals("100", a.eval("balance").value());
+
+        ReplProcess c = cluster.start("c2");
+        assertTrue(c.allErr().contains(expected), c.allErr());
+        assertEquals("nil", c.eval("(resolve 'balance)").value());
+        c.close();
+        // A member that defines it again heals the entry.
+        a.eval("(def balance 101)");
+        assertEquals("101", b.eval("balance").value());
+    }
+
+    @Test
+    void garbageUnderAVarKeyIsRefused() {
+        vars.put("user/garbage", "not a record".getBytes());
+        assertTrue(awaitErr(a, "entangle: #'user/garbage was refused: its record is truncated;"
+            + " nothing was defined from it."), a.allErr());
+        vars.put("user/garbage-2", "not a record at all, only some bytes long enough to have a header".getBytes());
+        assertTrue(awaitErr(a, "entangle: #'user/garbage-2 was refused: its record is not in a format this member"
+            + " reads; nothing was defined from it."), a.allErr());
+        Result r = a.eval("[(resolve 'garbage) (resolve 'garbage-2)]");
+        assertEquals("[nil nil]", r.value());
+        // A record whose checksum is right but that names another var is refused too.
+        byte[] other = vars.get("user/healthy-2");
+        if (other == null) {
+            a.eval("(def healthy-2 2)");
+            other = vars.get("user/healthy-2");
+        }
+        vars.put("user/impostor", other);
+        assertTrue(awaitErr(b, "entangle: #'user/impostor was refused: its record is malformed (it names #'user/healthy-2);"
+            + " nothing was defined from it."), b.allErr());
+        assertEquals("nil", b.eval("(resolve 'impostor)").value());
+    }
+
+    private static boolean awaitErr(ReplProcess p, String text) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (p.allErr().contains(text)) return true;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+}
