@@ -94,7 +94,7 @@
                   ;; Interop on the placeholder fails in the reflector, naming its class:
                   ;; say what the user needs to know instead.
                   (if-let [^Unshared u (and (touched-unshared? t) (unshared-var-in form))]
-                    (throw (doto (.error u) (.initCause t)))
+                    (throw (.error u t))
                     (throw t)))
                 (finally (publish! form-text)))]
      (if (instance? Unshared v)

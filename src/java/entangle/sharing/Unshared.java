@@ -57,12 +57,36 @@ public final class Unshared extends AFn
     public String type() { return type; }
     public String holder() { return holder; }
 
-    /** The error thrown on any use. */
+    /** The error thrown on any use, its stack starting where the value was used. */
     public ExceptionInfo error() {
-        return new ExceptionInfo(message(), PersistentArrayMap.createAsIfByAssoc(new Object[] {
+        ExceptionInfo e = new ExceptionInfo(message(), PersistentArrayMap.createAsIfByAssoc(new Object[] {
             Keyword.intern("entangle", "var"), var,
             Keyword.intern("entangle", "type"), type,
             Keyword.intern("entangle", "member"), holder}));
+        e.setStackTrace(withoutOwnFrames(e.getStackTrace()));
+        return e;
+    }
+
+    /**
+     * The same error, caused by {@code cause}: a use that failed before reaching this object
+     * (a method called on it by reflection), its stack starting where the user's code is.
+     */
+    public ExceptionInfo error(Throwable cause) {
+        ExceptionInfo e = error();
+        e.initCause(cause);
+        e.setStackTrace(withoutOwnFrames(cause.getStackTrace()));
+        return e;
+    }
+
+    // The REPL names the top frame ("Execution error at user/eval12 (REPL:1)"): it should be
+    // the user's code, not this class or the reflector that tried to call a method on it.
+    private static StackTraceElement[] withoutOwnFrames(StackTraceElement[] trace) {
+        int i = 0;
+        while (i < trace.length && (trace[i].getClassName().equals(Unshared.class.getName())
+                                    || trace[i].getClassName().equals("clojure.lang.Reflector"))) {
+            i++;
+        }
+        return java.util.Arrays.copyOfRange(trace, i, trace.length);
     }
 
     @Override

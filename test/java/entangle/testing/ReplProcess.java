@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  */
 public final class ReplProcess implements AutoCloseable {
     private static final Duration EVAL_TIMEOUT = Duration.ofSeconds(90);
-    private static final Pattern PROMPT = Pattern.compile("(?m)^[^\\s=]+=> ");
+    // After an error nothing reaches stdout, so two prompts can share a line.
+    private static final Pattern PROMPT = Pattern.compile("(?m)^(?:[^\\s=]+=> )+");
 
     private final String name;
     private final Process process;
@@ -123,7 +124,7 @@ public final class ReplProcess implements AutoCloseable {
                     String text = buf.substring(from, at);
                     int next = at + marker.length();
                     if (stdout) outRead = next; else errRead = next;
-                    return text.replaceAll("(?m)^[^\\s=]+=> $", "");
+                    return text.replaceAll("(?m)^(?:[^\\s=]+=> )+$", "");
                 }
                 long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (wait <= 0 || (!process.isAlive() && buf.indexOf(marker, from) < 0 && waitedForExit())) {
@@ -146,6 +147,16 @@ public final class ReplProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return true;
+    }
+
+    /** Takes everything printed so far as read: the next {@link #eval} returns only what follows. */
+    public synchronized void discardPrinted() {
+        synchronized (out) {
+            outRead = out.length();
+        }
+        synchronized (err) {
+            errRead = err.length();
+        }
     }
 
     /** Everything printed so far, for failure messages. */

@@ -1,0 +1,150 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import entangle.testing.ReplProcess;
+import entangle.testing.TestCluster;
+
+/** `clojure -M:repl` as a user types it: options, environment, bad input, leaving. */
+class CommandLineTest {
+
+    private static ReplProcess run(List<String> args, Map<String, String> env) {
+        return ReplProcess.start("cli", args, env);
+    }
+
+    /** Every line on stderr, without the Clojure CLI's own notes about resolving dependencies. */
+    private static List<String> errLines(ReplProcess p) {
+        List<String> out = new ArrayList<>();
+        for (String l : p.allErr().split("\n")) {
+            if (!l.isBlank() && !l.startsWith("Warning: failed to load the S3TransporterFactory")
+                && !l.matches("<<<.*>>>")) out.add(l);
+        }
+        return out;
+    }
+
+    /** The member count, read once it is {@code n} or ten seconds have passed (views update asynchronously). */
+    private static String membersOnceSettledAt(int n) {
+        return "(loop [i 0] (let [n (count (entangle.core/members))]"
+            + " (if (or (= n " + n + ") (> i 1000)) n (do (Thread/sleep 10) (recur (inc i))))))";
+    }
+
+    @Test
+    void helpListsTheOptionsAndExitsZero() throws Exception {
+        ReplProcess p = run(List.of("--help"), Map.of());
+        assertEquals(0, p.waitFor());
+        String out = p.allOut();
+        for (String option : List.of("--cluster NAME", "--port N", "--members LIST", "--bind HOST",
+                                     "--nrepl-port N", "--log-file PATH", "--help", "ENTANGLE_CLUSTER")) {
+            assertTrue(out.contains(option), option + " missing from:\n" + out);
+        }
+    }
+
+    @Test
+    void aBadOptionGetsOneClearLineAndANonZeroExit() throws Exception {
+        String[][] cases = {
+            {"--frobnicate", "entangle: Unknown option: \"--frobnicate\" (see --help)"},
+            {"--port=abc", "entangle: Error while parsing option \"--port abc\": java.lang.IllegalArgumentException: 'abc' is not a port (1-65525) (see --help)"},
+            {"stray", "entangle: unexpected argument \"stray\" (see --help)"},
+        };
+        for (String[] c : cases) {
+            ReplProcess p = run(List.of(c[0]), Map.of());
+            assertEquals(2, p.waitFor(), c[0]);
+            assertEquals(List.of(c[1]), errLines(p), c[0]);
+            assertEquals("", p.allOut(), c[0]);
+        }
+    }
+
+    @Test
+    void aMalformedValueCheckedByTheRuntimeGetsOneClearLine() throws Exception {
+        ReplProcess p = run(List.of("--members", "127.0.0.1:abc", "--cluster", "x"), Map.of());
+        assertEquals(2, p.waitFor());
+        assertEquals(List.of("entangle: --members: member '127.0.0.1:abc' is not host, host:port or host:port-port"),
+                     errLines(p));
+        ReplProcess q = run(List.of("--cluster", "no spaces allowed"), Map.of());
+        assertEquals(2, q.waitFor());
+        assertEquals(List.of("entangle: --cluster: cluster name 'no spaces allowed' must be letters, digits, '.', '_' or '-'"),
+                     errLines(q));
+    }
+
+    @Test
+    void aBadEnvironmentVariableIsNamed() throws Exception {
+        ReplProcess p = run(List.of(), Map.of("ENTANGLE_PORT", "seventy"));
+        assertEquals(2, p.waitFor());
+        assertEquals(List.of("entangle: ENTANGLE_PORT: Error while parsing option \"--port seventy\":"
+            + " java.lang.IllegalArgumentException: 'seventy' is not a port (1-65525)"), errLines(p));
+    }
+
+    @Test
+    void portsAllInUseGetOneClearLine() throws Exception {
+        int base = TestCluster.freePortBlock();
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int port = base; port < base + 10; port++) {
+                held.add(new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1")));
+            }
+            ReplProcess p = run(List.of("--cluster", "busy-" + base, "--port", String.valueOf(base),
+                                        "--members", "127.0.0.1:" + base), Map.of());
+            assertEquals(1, p.waitFor());
+            assertEquals(List.of("entangle: cannot bind a member to 127.0.0.1 ports " + base + "-" + (base + 9)
+                + ": all are in use or the address is not this machine's (choose others with --port or --bind)"),
+                errLines(p));
+        } finally {
+            for (ServerSocket s : held) s.close();
+        }
+    }
+
+    @Test
+    void environmentVariablesSetTheOptionsAndTheRunIsQuiet() throws Exception {
+        int base = TestCluster.freePortBlock();
+        String cluster = "env-" + base;
+        java.nio.file.Path log = ReplProcess.logFile(cluster, "env");
+        Files.deleteIfExists(log);
+        ReplProcess p = run(List.of(), Map.of(
+            "ENTANGLE_CLUSTER", cluster, "ENTANGLE_PORT", String.valueOf(base),
+            "ENTANGLE_MEMBERS", "127.0.0.1:" + base + "-" + (base + 9), "ENTANGLE_LOG_FILE", log.toString()));
+        assertEquals("\"" + cluster + "\"", p.value("(.cluster (entangle.core/member))"));
+        assertEquals("[\"127.0.0.1:" + base + "\"]", p.value("(entangle.core/members)"));
+        p.value("(defn quiet [] :shh)");
+        assertEquals(0, p.endInput());
+        // Nothing from Hazelcast reached the terminal; it is all in the log file.
+        String terminal = p.allOut() + p.allErr();
+        assertEquals(List.of(), errLines(p));
+        for (String noise : List.of("com.hazelcast", "INFO", "WARNING", "Members {", "Hazelcast")) {
+            assertFalse(terminal.contains(noise), noise + " on the terminal:\n" + terminal);
+        }
+        String logged = Files.readString(log);
+        assertTrue(logged.contains("Members {size:1"), logged);
+        assertTrue(logged.contains("is SHUTDOWN"), logged);
+    }
+
+    @Test
+    void endOfInputAndSystemExitLeaveTheClusterCleanly() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            ReplProcess c = cluster.start("c");
+            assertEquals("3", a.value("(count (entangle.core/members))"));
+            b.value("(defn from-b [] :b)");
+            assertEquals(0, b.endInput());
+            assertEquals("2", a.value(membersOnceSettledAt(2)));
+            c.send("(System/exit 0)\n");
+            assertEquals(0, c.waitFor());
+            assertEquals("1", a.value(membersOnceSettledAt(1)));
+            assertEquals(":b", a.value("(from-b)"));
+            String logB = Files.readString(ReplProcess.logFile(cluster.name(), "b"));
+            assertTrue(logB.contains("is SHUTDOWN"), logB);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class MemberOptionsTest {
+
+    @Test
+    void defaultsAreLoopbackAndTheFirstTenPorts() {
+        MemberOptions o = new MemberOptions();
+        assertEquals("entangle", o.cluster());
+        assertEquals("127.0.0.1", o.bind());
+        assertEquals(5701, o.port());
+        assertEquals(10, o.members().size());
+        assertEquals("127.0.0.1:5701", o.members().get(0));
+        assertEquals("127.0.0.1:5710", o.members().get(9));
+    }
+
+    @Test
+    void membersTakeHostsPortsAndRanges() {
+        assertEquals(List.of("10.0.0.7:5701", "a.example:6000", "a.example:6001", "b:5701", "b:5702", "b:5703",
+                             "b:5704", "b:5705", "b:5706", "b:5707", "b:5708", "b:5709", "b:5710"),
+                     new MemberOptions().members(" 10.0.0.7:5701, a.example:6000-6001 ,b").members());
+    }
+
+    @Test
+    void malformedValuesAreRefusedWithTheirText() {
+        assertEquals("member 'x:y' is not host, host:port or host:port-port",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members("x:y")).getMessage());
+        assertEquals("member 'x:9-1' has an invalid port range",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members("x:9-1")).getMessage());
+        assertEquals("members list is empty; give host:port,... such as 127.0.0.1:5701-5710",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members(" ")).getMessage());
+        assertEquals("port 0 is not between 1 and 65525",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().port(0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new MemberOptions().cluster("a b"));
+        assertThrows(IllegalArgumentException.class, () -> new MemberOptions().bind("host:1"));
+    }
+}

@@ -1,0 +1,74 @@
+package entangle.sharing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import entangle.RefusedException;
+
+class RecordsTest {
+    private static final Origin ORIGIN = new Origin("member-1", "127.0.0.1:5701", 1_700_000_000_000L);
+
+    private static VarRecord var(long version) {
+        return new VarRecord(VarRecord.Kind.VALUE, "my.ns", "f", version, ORIGIN, true, new byte[] {9},
+                             new byte[] {1, 2, 3}, List.of("aa", "bb"), null, "(defn f [] 1) ; é");
+    }
+
+    @Test
+    void aVarRecordRoundTrips() throws Exception {
+        VarRecord r = VarRecord.decode("my.ns/f", var(7).encode());
+        assertEquals(7, r.version());
+        assertEquals(ORIGIN, r.origin());
+        assertArrayEquals(new byte[] {1, 2, 3}, r.value());
+        assertEquals(List.of("aa", "bb"), r.units());
+        assertEquals("(defn f [] 1) ; é", r.source());
+        assertEquals(true, r.dynamic());
+    }
+
+    @Test
+    void restampingChangesTheVersionAndKeepsTheRecordValid() throws Exception {
+        byte[] stamped = Envelope.restamp(var(0).encode(), 42);
+        assertEquals(42, Envelope.version(stamped));
+        assertEquals(42, VarRecord.decode("my.ns/f", stamped).version());
+    }
+
+    @Test
+    void everyChangedByteIsRefused() {
+        byte[] good = var(3).encode();
+        for (int i = 0; i < good.length; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 1;
+            assertThrows(RefusedException.class, () -> VarRecord.decode("my.ns/f", bad), "byte " + i);
+        }
+    }
+
+    @Test
+    void aRecordUnderAnotherVarsKeyIsRefused() {
+        RefusedException e = assertThrows(RefusedException.class, () -> VarRecord.decode("my.ns/g", var(1).encode()));
+        assertEquals("#'my.ns/g was refused: its record is malformed (it names #'my.ns/f)", e.getMessage());
+    }
+
+    @Test
+    void aNamespaceRecordIsNotAVarRecord() {
+        byte[] ns = new NamespaceRecord(NamespaceRecord.Kind.SHARED, "my.ns", 1, ORIGIN, null, Map.of(), Map.of(), Map.of())
+            .encode();
+        RefusedException e = assertThrows(RefusedException.class, () -> VarRecord.decode("my.ns/f", ns));
+        assertEquals("#'my.ns/f was refused: its record is not in a format this member reads", e.getMessage());
+    }
+
+    @Test
+    void aNamespaceRecordRoundTrips() throws Exception {
+        NamespaceRecord r = new NamespaceRecord(NamespaceRecord.Kind.SHARED, "my.web", 3, ORIGIN, new byte[] {5},
+            Map.of("str", "clojure.string"), Map.of("map", "clojure.core/map"), Map.of("Date", "java.util.Date"));
+        NamespaceRecord back = NamespaceRecord.decode("my.web", r.encode());
+        assertEquals(r.aliases(), back.aliases());
+        assertEquals(r.refers(), back.refers());
+        assertEquals(r.imports(), back.imports());
+        assertEquals(3, back.version());
+    }
+}

@@ -1,0 +1,77 @@
+package entangle.value;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+
+import org.junit.jupiter.api.Test;
+
+import clojure.java.api.Clojure;
+import entangle.RefusedException;
+import entangle.unit.Units;
+
+/** Values in one JVM: what may be written and read, and what is refused on each side. */
+class ValuesTest {
+    private static final Units UNITS = new Units(null);
+
+    private static Object read(String clojure) {
+        return Clojure.read(clojure);
+    }
+
+    private static Object roundTrip(Object v) throws Exception {
+        return ValueReader.read(ValueWriter.write(v, UNITS).bytes(), UNITS);
+    }
+
+    @Test
+    void clojureDataRoundTrips() throws Exception {
+        for (String s : new String[] {
+            "{:a [1 2 3] :b #{\"x\" :y} :c (1 2) :d 1.5M :e 1/3 :f nil :g \\c :h a.b/c}",
+            "#uuid \"4fe5d828-6444-11e8-8222-720007e40350\"", "#inst \"2026-01-01T00:00:00.000-00:00\"",
+            "{:k0 0 :k1 1 :k2 2 :k3 3 :k4 4 :k5 5 :k6 6 :k7 7 :k8 8 :k9 9 :k10 10}"}) {
+            Object v = read(s);
+            assertEquals(v, roundTrip(v), s);
+        }
+    }
+
+    @Test
+    void aNonSerializableObjectIsNamedByItsType() {
+        Object v = read("{:deep [1 2]}");
+        Object withThread = clojure.lang.RT.assoc(v, clojure.lang.Keyword.intern("t"), new Thread());
+        UnshareableValueException e = assertThrows(UnshareableValueException.class,
+                                                   () -> ValueWriter.write(withThread, UNITS));
+        assertEquals("java.lang.Thread", e.type());
+    }
+
+    @Test
+    void aSerializableTypeThatValuesMayNotContainIsRefusedWhenWritten() {
+        UnshareableValueException e = assertThrows(UnshareableValueException.class,
+                                                   () -> ValueWriter.write(new java.io.File("/etc/passwd"), UNITS));
+        assertEquals("java.io.File", e.type());
+    }
+
+    @Test
+    void aStreamWrittenByAnotherProgramIsFilteredWhenRead() throws IOException {
+        // What a tamperer could write: a well-formed stream holding a type values may not contain.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes) {
+            @Override
+            protected void annotateClass(Class<?> c) throws IOException {
+                writeByte(ValueWriter.BY_NAME);
+            }
+        }) {
+            out.writeObject(new java.util.ArrayList<>(java.util.List.of(new java.io.File("/etc/passwd"))));
+        }
+        RefusedException e = assertThrows(RefusedException.class, () -> ValueReader.read(bytes.toByteArray(), UNITS));
+        assertEquals("it holds a java.io.File, which a shared value may not contain", e.getMessage());
+    }
+
+    @Test
+    void bytesThatAreNotAValueAreRefused() {
+        RefusedException e = assertThrows(RefusedException.class, () -> ValueReader.read(new byte[] {1, 2, 3}, UNITS));
+        assertTrue(e.getMessage().startsWith("its bytes are not a value this member can read"), e.getMessage());
+    }
+}
