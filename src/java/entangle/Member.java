@@ -67,6 +67,7 @@ public final class Member implements AutoCloseable {
             shared.baseline();
             cluster.awaitSafe(60_000);
             cluster.connect(shared);
+            cluster.clojureVersionWarnings().forEach(warn);
             shared.sync();
             current = new Member(options, cluster, shared);
             HazelcastLogging.entangle().info("member " + cluster.address() + " joined cluster " + options.cluster());

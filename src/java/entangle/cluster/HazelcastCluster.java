@@ -42,6 +42,8 @@ import entangle.unit.UnitStore;
 public final class HazelcastCluster implements SharedVars.Cluster {
     /** Member attribute that marks a member running entangle (not, say, a plain Hazelcast member). */
     public static final String ENTANGLE_ATTRIBUTE = "entangle";
+    /** Member attribute: the member's Clojure version. */
+    public static final String CLOJURE_ATTRIBUTE = "entangle.clojure";
     private static final String HAND_OFF_EXECUTOR = "entangle.handoff";
     private static final long HAND_OFF_TIMEOUT_MS = Long.getLong("entangle.handoff.timeout.ms", 15_000);
     private static final Map<HazelcastInstance, SharedVars> SHARED = new ConcurrentHashMap<>();
@@ -97,6 +99,7 @@ public final class HazelcastCluster implements SharedVars.Cluster {
         j.getAutoDetectionConfig().setEnabled(false);
         j.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(o.members()));
         c.getMemberAttributeConfig().setAttribute(ENTANGLE_ATTRIBUTE, "1");
+        c.getMemberAttributeConfig().setAttribute(CLOJURE_ATTRIBUTE, clojureVersion());
         c.getExecutorConfig(HAND_OFF_EXECUTOR).setPoolSize(8);
         for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP)) {
             // One synchronous backup: a definition outlives the loss of any one member.
@@ -241,6 +244,27 @@ public final class HazelcastCluster implements SharedVars.Cluster {
                 return;
             }
         }
+    }
+
+    static String clojureVersion() {
+        return String.valueOf(clojure.java.api.Clojure.var("clojure.core", "clojure-version").invoke());
+    }
+
+    /**
+     * One sentence per other member that runs another Clojure version: values travel between
+     * them, but code compiled by a newer Clojure may call what an older one lacks.
+     */
+    public List<String> clojureVersionWarnings() {
+        List<String> out = new ArrayList<>();
+        String mine = clojureVersion();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            String theirs = m.getAttribute(CLOJURE_ATTRIBUTE);
+            if (m.localMember() || theirs == null || theirs.equals(mine)) continue;
+            out.add("this member runs Clojure " + mine + " and member " + m.getAddress().getHost() + ":"
+                + m.getAddress().getPort() + " runs " + theirs + "; they share, but code compiled by a newer Clojure"
+                + " may not run on an older one.");
+        }
+        return out;
     }
 
     /** The members of the cluster that run entangle, as host:port, this one first. */

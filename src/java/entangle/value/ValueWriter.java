@@ -42,10 +42,16 @@ public final class ValueWriter extends ObjectOutputStream {
         enableReplaceObject(true);
     }
 
-    /** Refuses what cannot be serialized before ObjectOutputStream does, keeping its type. */
+    /**
+     * Writes Clojure's value types in their portable form, and refuses what cannot be
+     * serialized before ObjectOutputStream does, keeping its type.
+     */
     @Override
     protected Object replaceObject(Object obj) throws IOException {
-        if (refused == null && obj != null && !(obj instanceof java.io.Serializable)) {
+        if (refused != null || obj == null) return obj;
+        Object portable = Portable.of(obj);
+        if (portable != obj) return portable;
+        if (!(obj instanceof java.io.Serializable)) {
             throw refuse(new UnshareableValueException(obj.getClass().getName(), null));
         }
         return obj;

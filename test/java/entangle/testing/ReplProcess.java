@@ -43,7 +43,14 @@ public final class ReplProcess implements AutoCloseable {
 
     /** Runs {@code clojure -M:repl args} in the project directory, with {@code env} added. */
     public static ReplProcess start(String name, List<String> args, Map<String, String> env) {
-        List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
+        return start(name, List.of(), args, env);
+    }
+
+    /** Runs {@code clojure cliOptions -M:repl args}: the Clojure CLI's own options come first. */
+    public static ReplProcess start(String name, List<String> cliOptions, List<String> args, Map<String, String> env) {
+        List<String> command = new ArrayList<>(List.of("clojure"));
+        command.addAll(cliOptions);
+        command.add("-M:repl");
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(Projects.dir().toFile());
         pb.environment().putAll(env);

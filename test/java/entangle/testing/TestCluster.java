@@ -37,6 +37,16 @@ public final class TestCluster implements AutoCloseable {
         return p;
     }
 
+    /** Starts a member with Clojure CLI options (such as -Sdeps) and waits for its prompt. */
+    public ReplProcess start(String member, List<String> cliOptions) {
+        ReplProcess p = ReplProcess.start(member, cliOptions, args(member), Map.of());
+        synchronized (members) {
+            members.add(p);
+        }
+        p.eval("nil");
+        return p;
+    }
+
     /** Starts a member without waiting for its prompt. */
     public ReplProcess startNoWait(String member) {
         ReplProcess p = ReplProcess.start(member, args(member), Map.of());

@@ -38,6 +38,32 @@ class ValuesTest {
     }
 
     @Test
+    void clojureTypesKeepTheirKindMetaAndOrder() throws Exception {
+        clojure.lang.IFn eval = Clojure.var("clojure.core", "eval");
+        for (String s : new String[] {
+            "(sorted-map :b 2 :a 1)", "(sorted-set 3 1 2)", "(sorted-map-by > 1 :a 2 :b)",
+            "(conj clojure.lang.PersistentQueue/EMPTY 1 2 3)", "(first {:k :v})", "(with-meta [1 2] {:tag :v})",
+            "(with-meta (symbol \"sym\") {:m 1})", "(seq [1 2 3])", "(range 5)", "(subvec [1 2 3 4] 1 3)", "123456789012345678901234567890N",
+            "22/7", "(var clojure.core/map)", "(list)", "[]", "{}", "#{}"}) {
+            Object v = eval.invoke(read(s));
+            Object back = roundTrip(v);
+            assertEquals(v, back, s);
+            assertEquals(Clojure.var("clojure.core", "meta").invoke(v), Clojure.var("clojure.core", "meta").invoke(back), s);
+            assertEquals(Clojure.var("clojure.core", "sorted?").invoke(v), Clojure.var("clojure.core", "sorted?").invoke(back), s);
+        }
+        Object entry = roundTrip(eval.invoke(read("(first {:k :v})")));
+        assertEquals(read(":k"), Clojure.var("clojure.core", "key").invoke(entry));
+        Object byGreater = roundTrip(eval.invoke(read("(sorted-map-by > 1 :a 2 :b)")));
+        assertEquals(read("(2 1)"), Clojure.var("clojure.core", "keys").invoke(byGreater));
+    }
+
+    @Test
+    void aLongListIsNotADeepStructure() throws Exception {
+        Object list = Clojure.var("clojure.core", "eval").invoke(read("(apply list (range 100000))"));
+        assertEquals(list, roundTrip(list));
+    }
+
+    @Test
     void aNonSerializableObjectIsNamedByItsType() {
         Object v = read("{:deep [1 2]}");
         Object withThread = clojure.lang.RT.assoc(v, clojure.lang.Keyword.intern("t"), new Thread());

@@ -1,0 +1,139 @@
+package entangle.value;
+
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.Comparator;
+
+import clojure.lang.BigInt;
+import clojure.lang.Counted;
+import clojure.lang.IMeta;
+import clojure.lang.IObj;
+import clojure.lang.IPersistentList;
+import clojure.lang.IPersistentMap;
+import clojure.lang.IPersistentSet;
+import clojure.lang.IPersistentVector;
+import clojure.lang.IRecord;
+import clojure.lang.ISeq;
+import clojure.lang.Keyword;
+import clojure.lang.LazilyPersistentVector;
+import clojure.lang.MapEntry;
+import clojure.lang.Namespace;
+import clojure.lang.PersistentArrayMap;
+import clojure.lang.PersistentHashMap;
+import clojure.lang.PersistentHashSet;
+import clojure.lang.PersistentList;
+import clojure.lang.PersistentQueue;
+import clojure.lang.PersistentTreeMap;
+import clojure.lang.PersistentTreeSet;
+import clojure.lang.RT;
+import clojure.lang.Ratio;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
+
+/**
+ * Clojure's own value types as they travel: a kind, the elements, the meta. Java serialization
+ * of clojure.lang's classes depends on serialVersionUIDs Clojure does not declare and that
+ * change between releases; this form does not, so members on different Clojure versions read
+ * each other's data. It is also flat (a long list is an array, not ten thousand nested
+ * objects) and leaves out the internals (a hash map's trie nodes).
+ */
+final class Portable implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private enum Kind {
+        VECTOR, MAP_ENTRY, LIST, MAP, SET, SORTED_MAP, SORTED_SET, QUEUE, KEYWORD, SYMBOL, VAR, NAMESPACE, BIGINT, RATIO
+    }
+
+    private final Kind kind;
+    private final Object[] items;
+    private final Object meta;
+    private final Object comparator;
+
+    private Portable(Kind kind, Object[] items, Object meta, Object comparator) {
+        this.kind = kind;
+        this.items = items;
+        this.meta = meta;
+        this.comparator = comparator;
+    }
+
+    /** The portable form of {@code o}, or {@code o} itself if it is not one of Clojure's value types. */
+    static Object of(Object o) {
+        if (o == null || !o.getClass().getName().startsWith("clojure.lang.") || o instanceof IRecord) return o;
+        Object meta = o instanceof IMeta m ? m.meta() : null;
+        if (o instanceof Keyword k) return new Portable(Kind.KEYWORD, names(k.sym), null, null);
+        if (o instanceof Symbol s) return new Portable(Kind.SYMBOL, names(s), meta, null);
+        if (o instanceof Var v) {
+            return new Portable(Kind.VAR, new Object[] {v.ns.getName().getName(), v.sym.getName()}, null, null);
+        }
+        if (o instanceof Namespace n) return new Portable(Kind.NAMESPACE, new Object[] {n.getName().getName()}, null, null);
+        if (o instanceof BigInt b) return new Portable(Kind.BIGINT, new Object[] {b.toBigInteger()}, null, null);
+        if (o instanceof Ratio r) return new Portable(Kind.RATIO, new Object[] {r.numerator, r.denominator}, null, null);
+        if (o instanceof MapEntry e) return new Portable(Kind.MAP_ENTRY, new Object[] {e.key(), e.val()}, null, null);
+        if (o instanceof PersistentTreeMap m) {
+            return new Portable(Kind.SORTED_MAP, mapItems(m), meta, comparatorOf(m.comparator()));
+        }
+        if (o instanceof PersistentTreeSet s) {
+            return new Portable(Kind.SORTED_SET, RT.toArray(s), meta, comparatorOf(s.comparator()));
+        }
+        if (o instanceof PersistentQueue q) return new Portable(Kind.QUEUE, RT.toArray(q), meta, null);
+        if (o instanceof IPersistentVector v) return new Portable(Kind.VECTOR, RT.toArray(v), meta, null);
+        if (o instanceof IPersistentMap m) return new Portable(Kind.MAP, mapItems(m), meta, null);
+        if (o instanceof IPersistentSet s) return new Portable(Kind.SET, RT.toArray(s), meta, null);
+        // Lists, and seqs that know their length (so are finite): not lazy or infinite ones.
+        if (o instanceof IPersistentList || (o instanceof ISeq && o instanceof Counted)) {
+            return new Portable(Kind.LIST, RT.toArray(o), meta, null);
+        }
+        return o;
+    }
+
+    private static Object[] names(Symbol s) {
+        return new Object[] {s.getNamespace(), s.getName()};
+    }
+
+    private static Object[] mapItems(IPersistentMap m) {
+        Object[] kvs = new Object[2 * m.count()];
+        int i = 0;
+        for (Object o : (Iterable<?>) m) {
+            java.util.Map.Entry<?, ?> e = (java.util.Map.Entry<?, ?>) o;
+            kvs[i++] = e.getKey();
+            kvs[i++] = e.getValue();
+        }
+        return kvs;
+    }
+
+    private static Object comparatorOf(Comparator<?> c) {
+        return c == RT.DEFAULT_COMPARATOR ? null : c;
+    }
+
+    private Object readResolve() throws ObjectStreamException {
+        Object v = switch (kind) {
+            case KEYWORD -> Keyword.intern((String) items[0], (String) items[1]);
+            case SYMBOL -> Symbol.intern((String) items[0], (String) items[1]);
+            case VAR -> RT.var((String) items[0], (String) items[1]);
+            case NAMESPACE -> Namespace.findOrCreate(Symbol.intern((String) items[0]));
+            case BIGINT -> BigInt.fromBigInteger((BigInteger) items[0]);
+            case RATIO -> new Ratio((BigInteger) items[0], (BigInteger) items[1]);
+            case MAP_ENTRY -> MapEntry.create(items[0], items[1]);
+            case VECTOR -> LazilyPersistentVector.createOwning(items);
+            case LIST -> items.length == 0 ? PersistentList.EMPTY : PersistentList.create(Arrays.asList(items));
+            case MAP -> items.length <= 16 ? PersistentArrayMap.createAsIfByAssoc(items) : PersistentHashMap.create(items);
+            case SET -> PersistentHashSet.create(items);
+            case SORTED_MAP -> PersistentTreeMap.create(comparator(), RT.seq(items));
+            case SORTED_SET -> PersistentTreeSet.create(comparator(), RT.seq(items));
+            case QUEUE -> {
+                PersistentQueue q = PersistentQueue.EMPTY;
+                for (Object o : items) q = q.cons(o);
+                yield q;
+            }
+        };
+        if (meta != null && v instanceof IObj obj) v = obj.withMeta((IPersistentMap) meta);
+        return v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Comparator<Object> comparator() {
+        return comparator == null ? RT.DEFAULT_COMPARATOR : (Comparator<Object>) comparator;
+    }
+}
