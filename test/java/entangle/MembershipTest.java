@@ -22,6 +22,7 @@ class MembershipTest {
             a.value("(defmacro loud [x] `(s/upper-case ~x))");
             a.value("(defn handler [x] (loud (str x \"!\")))");
             a.value("(in-ns 'user)");
+            b.value("(defrecord Order [id items])");
             b.value("(def settings {:retries 3})");
             b.value("(alter-var-root #'settings assoc :retries 5)");
 
@@ -33,6 +34,8 @@ class MembershipTest {
             c.eval("(in-ns 'late.svc)");
             assertEquals("\"YO!\"", c.value("(loud \"yo!\")"));
             assertEquals("\"ABC\"", c.value("(s/upper-case \"abc\")"));
+            c.value("(in-ns 'user)");
+            assertEquals("[1 true]", c.value("(let [o (Order. 1 [])] [(:id o) (instance? Order (->Order 2 []))])"));
         }
     }
 

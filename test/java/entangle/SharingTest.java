@@ -195,6 +195,33 @@ class SharingTest {
     }
 
     @Test
+    void codeCompiledLaterThatNamesAClassGetsTheNewestDefinitionInTheCluster() {
+        a.value("(deftype Point [x y])");
+        assertEquals("[1 2]", b.value("(let [p (Point. 1 2)] [(.-x p) (.-y p)])"));
+        b.value("(defn make-point [] (Point. 3 4))");
+        assertEquals("[3 4]", b.value("(let [p (make-point)] [(.-x p) (.-y p)])"));
+        a.value("(deftype Point [x y z])");
+        assertEquals("[1 2 3]", b.value("(let [p (Point. 1 2 3)] [(.-x p) (.-y p) (.-z p)])"));
+        // Code that ran before the redefinition keeps the class it linked, as in one JVM.
+        assertEquals("[3 4]", b.value("(let [p (make-point)] [(.-x p) (.-y p)])"));
+
+        a.value("(definterface Greeter (greet [n]))");
+        b.value("(deftype Hello [] Greeter (greet [_ n] (str \"hello \" n)))");
+        assertEquals("\"hello x\"", a.value("(.greet (Hello.) \"x\")"));
+        assertEquals("true", a.value("(instance? Greeter (Hello.))"));
+    }
+
+    @Test
+    void aRecordValueIsTheClassItsDefiningMemberCompiled() {
+        a.value("(defrecord Account [id balance])");
+        a.value("(def account (->Account 7 100))");
+        assertEquals("100", b.value("(:balance account)"));
+        assertEquals("true", b.value("(instance? Account account)"));
+        assertEquals("true", b.value("(= account (->Account 7 100) (map->Account {:id 7 :balance 100}))"));
+        assertEquals("#user.Account{:id 7, :balance 100}", b.value("account"));
+    }
+
+    @Test
     void unmapTravels() {
         a.value("(def to-remove 1)");
         assertEquals("1", b.value("to-remove"));

@@ -1,7 +1,6 @@
 package entangle.cluster;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -11,6 +10,7 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
+import entangle.sharing.Batch;
 import entangle.sharing.SharedVars;
 
 /**
@@ -18,19 +18,13 @@ import entangle.sharing.SharedVars;
  * has applied them, which is what lets the evaluation return knowing every member sees them.
  */
 public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializable, HazelcastInstanceAware {
-    private List<String> nsKeys;
-    private List<byte[]> ns;
-    private List<String> varKeys;
-    private List<byte[]> vars;
+    private Batch records;
     private transient HazelcastInstance hazelcast;
 
     public HandOff() {}
 
-    HandOff(List<String> nsKeys, List<byte[]> ns, List<String> varKeys, List<byte[]> vars) {
-        this.nsKeys = nsKeys;
-        this.ns = ns;
-        this.varKeys = varKeys;
-        this.vars = vars;
+    HandOff(Batch records) {
+        this.records = records;
     }
 
     @Override
@@ -43,7 +37,7 @@ public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializa
     public Boolean call() {
         SharedVars shared = HazelcastCluster.sharedVarsOf(hazelcast);
         if (shared == null) return false;
-        shared.apply(nsKeys, ns, varKeys, vars);
+        shared.apply(records);
         return true;
     }
 
@@ -55,8 +49,9 @@ public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializa
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-        write(out, nsKeys, ns);
-        write(out, varKeys, vars);
+        write(out, records.nsKeys(), records.ns());
+        write(out, records.classKeys(), records.classes());
+        write(out, records.varKeys(), records.vars());
     }
 
     private static void write(ObjectDataOutput out, List<String> keys, List<byte[]> records) throws IOException {
@@ -69,12 +64,10 @@ public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializa
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-        nsKeys = new ArrayList<>();
-        ns = new ArrayList<>();
-        read(in, nsKeys, ns);
-        varKeys = new ArrayList<>();
-        vars = new ArrayList<>();
-        read(in, varKeys, vars);
+        records = Batch.empty();
+        read(in, records.nsKeys(), records.ns());
+        read(in, records.classKeys(), records.classes());
+        read(in, records.varKeys(), records.vars());
     }
 
     private static void read(ObjectDataInput in, List<String> keys, List<byte[]> records) throws IOException {

@@ -29,6 +29,8 @@ import com.hazelcast.spi.exception.TargetNotMemberException;
 
 import entangle.MemberOptions;
 import entangle.MemberStartException;
+import entangle.sharing.Batch;
+import entangle.sharing.ClassRecord;
 import entangle.sharing.NamespaceRecord;
 import entangle.sharing.SharedVars;
 import entangle.sharing.VarRecord;
@@ -101,7 +103,7 @@ public final class HazelcastCluster implements SharedVars.Cluster {
         c.getMemberAttributeConfig().setAttribute(ENTANGLE_ATTRIBUTE, "1");
         c.getMemberAttributeConfig().setAttribute(CLOJURE_ATTRIBUTE, clojureVersion());
         c.getExecutorConfig(HAND_OFF_EXECUTOR).setPoolSize(8);
-        for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP)) {
+        for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP, ClassRecord.MAP)) {
             // One synchronous backup: a definition outlives the loss of any one member.
             c.addMapConfig(new MapConfig(map).setBackupCount(1).setAsyncBackupCount(0));
         }
@@ -161,8 +163,9 @@ public final class HazelcastCluster implements SharedVars.Cluster {
      */
     public void connect(SharedVars shared) {
         SHARED.put(hazelcast, shared);
-        map(VarRecord.MAP).addEntryListener(new Applier(shared, false), true);
-        map(NamespaceRecord.MAP).addEntryListener(new Applier(shared, true), true);
+        for (String map : List.of(NamespaceRecord.MAP, ClassRecord.MAP, VarRecord.MAP)) {
+            map(map).addEntryListener(new Applier(shared, map), true);
+        }
     }
 
     static SharedVars sharedVarsOf(HazelcastInstance hazelcast) {
@@ -172,11 +175,11 @@ public final class HazelcastCluster implements SharedVars.Cluster {
     private static final class Applier implements EntryAddedListener<String, byte[]>,
                                                   EntryUpdatedListener<String, byte[]> {
         private final SharedVars shared;
-        private final boolean namespaces;
+        private final String map;
 
-        Applier(SharedVars shared, boolean namespaces) {
+        Applier(SharedVars shared, String map) {
             this.shared = shared;
-            this.namespaces = namespaces;
+            this.map = map;
         }
 
         @Override
@@ -191,8 +194,7 @@ public final class HazelcastCluster implements SharedVars.Cluster {
 
         private void apply(String key, byte[] value) {
             try {
-                if (namespaces) shared.apply(List.of(key), List.of(value), List.of(), List.of());
-                else shared.apply(List.of(), List.of(), List.of(key), List.of(value));
+                shared.apply(Batch.of(map, key, value));
             } catch (RuntimeException e) {
                 HazelcastLogging.entangle().log(Level.WARNING, "applying " + key + " failed", e);
             }
@@ -219,13 +221,13 @@ public final class HazelcastCluster implements SharedVars.Cluster {
     }
 
     @Override
-    public void handOff(List<String> nsKeys, List<byte[]> ns, List<String> varKeys, List<byte[]> vars) {
+    public void handOff(Batch records) {
         List<Member> others = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (!m.localMember() && m.getAttribute(ENTANGLE_ATTRIBUTE) != null) others.add(m);
         }
         if (others.isEmpty()) return;
-        Map<Member, Future<Boolean>> acks = executor.submitToMembers(new HandOff(nsKeys, ns, varKeys, vars), others);
+        Map<Member, Future<Boolean>> acks = executor.submitToMembers(new HandOff(records), others);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OFF_TIMEOUT_MS);
         for (Map.Entry<Member, Future<Boolean>> ack : acks.entrySet()) {
             try {

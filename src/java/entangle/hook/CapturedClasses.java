@@ -61,6 +61,8 @@ public final class CapturedClasses {
     }
 
     private static final Map<ClassLoader, LoaderClasses> LOADERS = new WeakHashMap<>();
+    /** Loaders that defined their first class since the last {@link #drainNew()}. */
+    private static final List<WeakReference<ClassLoader>> NEW = new ArrayList<>();
     private static volatile boolean capturing;
 
     private CapturedClasses() {}
@@ -82,6 +84,7 @@ public final class CapturedClasses {
             if (group == null) {
                 group = new LoaderClasses(loader.getParent(), classpath);
                 LOADERS.put(loader, group);
+                NEW.add(new WeakReference<>(loader));
             }
         }
         group.add(new Defined(name, bytes.clone()));
@@ -93,6 +96,19 @@ public final class CapturedClasses {
         synchronized (LOADERS) {
             return LOADERS.get(loader);
         }
+    }
+
+    /** The loaders (still alive) that defined their first class since the last call. */
+    public static List<ClassLoader> drainNew() {
+        List<ClassLoader> out = new ArrayList<>();
+        synchronized (LOADERS) {
+            for (WeakReference<ClassLoader> ref : NEW) {
+                ClassLoader l = ref.get();
+                if (l != null) out.add(l);
+            }
+            NEW.clear();
+        }
+        return out;
     }
 
     /** True once the hook is in place and capturing. */

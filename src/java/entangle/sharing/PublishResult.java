@@ -3,10 +3,10 @@ package entangle.sharing;
 import java.util.List;
 
 /**
- * What sharing the changes of one evaluation did: how many namespaces and vars it published,
+ * What sharing the changes of one evaluation did: how many namespaces, named classes and vars it published,
  * and the warnings to show the user who evaluated (a value that stayed on this member, a
  * cluster that could not be reached).
  */
-public record PublishResult(int namespaces, int vars, List<String> warnings) {
-    static final PublishResult NOTHING = new PublishResult(0, 0, List.of());
+public record PublishResult(int namespaces, int classes, int vars, List<String> warnings) {
+    static final PublishResult NOTHING = new PublishResult(0, 0, 0, List.of());
 }

@@ -21,6 +21,7 @@ import clojure.lang.PersistentHashMap;
 import clojure.lang.Symbol;
 import clojure.lang.Var;
 import entangle.RefusedException;
+import entangle.hook.CapturedClasses;
 import entangle.hook.ResourceLoads;
 import entangle.unit.Unit;
 import entangle.unit.Units;
@@ -65,7 +66,7 @@ public final class SharedVars {
         Map<String, byte[]> snapshot(String map);
 
         /** Hands records to every other member and waits until each has applied them. */
-        void handOff(List<String> nsKeys, List<byte[]> ns, List<String> varKeys, List<byte[]> vars);
+        void handOff(Batch records);
     }
 
     private static final Keyword DECLARED = Keyword.intern("declared");
@@ -84,6 +85,13 @@ public final class SharedVars {
     private final ReentrantLock publishing = new ReentrantLock();
     private final Map<String, Known> vars = new HashMap<>();
     private final Map<String, KnownNs> namespaces = new HashMap<>();
+    /** The version of each named class's record applied or published here. */
+    private final Map<String, Long> classVersions = new HashMap<>();
+    /**
+     * Imports waiting for their class, by class name: entry events from different maps arrive
+     * in any order, so a namespace can name a class whose record has not arrived yet.
+     */
+    private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
@@ -187,9 +195,11 @@ public final class SharedVars {
     private record NsChange(String name, NamespaceRecord.Kind kind, Namespace ns, NamespaceContent content,
                             long floor) {}
 
-    private record Changes(List<NsChange> namespaces, List<VarChange> vars) {
+    private record ClassChange(String name, ClassLoader loader, long floor) {}
+
+    private record Changes(List<NsChange> namespaces, List<ClassChange> classes, List<VarChange> vars) {
         boolean isEmpty() {
-            return namespaces.isEmpty() && vars.isEmpty();
+            return namespaces.isEmpty() && classes.isEmpty() && vars.isEmpty();
         }
     }
 
@@ -201,6 +211,7 @@ public final class SharedVars {
         state.lock();
         try {
             ResourceLoads.drain();
+            CapturedClasses.drainNew();
             for (Object o : (Iterable<?>) Namespace.all()) {
                 Namespace n = (Namespace) o;
                 baselineNamespace(n, NamespaceRecord.Kind.SHARED);
@@ -235,6 +246,19 @@ public final class SharedVars {
             baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
             if (!load.byEntangle() && (policy.sharedName(name) || name.startsWith("clojure."))) {
                 nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor));
+            }
+        }
+        // Named classes (deftype, defrecord, definterface...) evaluation compiled since: code
+        // compiled later on any member that names them must get these.
+        List<ClassChange> classChanges = new ArrayList<>();
+        for (ClassLoader loader : CapturedClasses.drainNew()) {
+            CapturedClasses.LoaderClasses group = CapturedClasses.of(loader);
+            if (group == null || group.classpath()) continue;
+            for (CapturedClasses.Defined d : group.classes()) {
+                String ns = namespaceOfNamedClass(d.name());
+                if (ns != null && policy.sharedName(ns)) {
+                    classChanges.add(new ClassChange(d.name(), loader, classVersions.getOrDefault(d.name(), 0L)));
+                }
             }
         }
         if (rescanRemovals) {
@@ -323,7 +347,17 @@ public final class SharedVars {
                 nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version));
             }
         }
-        return new Changes(nsChanges, varChanges);
+        return new Changes(nsChanges, classChanges, varChanges);
+    }
+
+    /**
+     * The namespace a named class belongs to ("my_app.core.Point" is my-app.core's), or null if
+     * the name is not one code refers to by name: fn classes ("ns$f"), compile stubs.
+     */
+    static String namespaceOfNamedClass(String className) {
+        int dot = className.lastIndexOf('.');
+        if (dot <= 0 || className.indexOf('$', dot) >= 0 || className.startsWith("compile__stub")) return null;
+        return clojure.lang.Compiler.demunge(className.substring(0, dot));
     }
 
     private static boolean hasContent(NamespaceContent c, List<Var> interned) {
@@ -382,6 +416,14 @@ public final class SharedVars {
             nsRecords.add(new NamespaceRecord(c.kind(), c.name(), 0, origin, meta, aliases, refers, imports));
         }
 
+        List<ClassRecord> classRecords = new ArrayList<>();
+        for (ClassChange c : changes.classes()) {
+            List<Unit> chain = units.unitsOf(c.loader());
+            if (chain.isEmpty()) continue;
+            needed.addAll(chain);
+            classRecords.add(new ClassRecord(c.name(), 0, origin, chain.get(0).hash()));
+        }
+
         List<VarRecord> varRecords = new ArrayList<>();
         Map<String, String> sources = new HashMap<>();
         for (VarChange c : changes.vars()) {
@@ -428,28 +470,34 @@ public final class SharedVars {
             long[] nsVersions = write(NamespaceRecord.MAP, nsRecords.stream().map(NamespaceRecord::name).toList(),
                                       nsRecords.stream().map(NamespaceRecord::encode).toList(),
                                       changes.namespaces().stream().mapToLong(NsChange::floor).toArray());
+            long[] classVersionsWritten = write(ClassRecord.MAP, classRecords.stream().map(ClassRecord::name).toList(),
+                classRecords.stream().map(ClassRecord::encode).toList(),
+                classRecords.stream().mapToLong(r -> classFloor(r.name())).toArray());
             long[] varVersions = write(VarRecord.MAP, varRecords.stream().map(VarRecord::key).toList(),
                                        varRecords.stream().map(VarRecord::encode).toList(),
                                        changes.vars().stream().mapToLong(VarChange::floor).toArray());
-            List<byte[]> nsBytes = new ArrayList<>();
-            List<byte[]> varBytes = new ArrayList<>();
+            Batch handOff = Batch.empty();
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
                     NamespaceRecord r = nsRecords.get(i).withVersion(nsVersions[i]);
                     commitNamespace(changes.namespaces().get(i), r.version());
-                    nsBytes.add(r.encode());
+                    handOff.addNamespace(r.name(), r.encode());
+                }
+                for (int i = 0; i < classRecords.size(); i++) {
+                    ClassRecord r = classRecords.get(i).withVersion(classVersionsWritten[i]);
+                    classVersions.merge(r.name(), r.version(), Math::max);
+                    handOff.addClass(r.name(), r.encode());
                 }
                 for (int i = 0; i < varRecords.size(); i++) {
                     VarRecord r = varRecords.get(i).withVersion(varVersions[i]);
                     commitVar(changes.vars().get(i), r);
-                    varBytes.add(r.encode());
+                    handOff.addVar(r.key(), r.encode());
                 }
             } finally {
                 state.unlock();
             }
-            cluster.handOff(nsRecords.stream().map(NamespaceRecord::name).toList(), nsBytes,
-                            varRecords.stream().map(VarRecord::key).toList(), varBytes);
+            cluster.handOff(handOff);
         } catch (RuntimeException e) {
             state.lock();
             try {
@@ -460,9 +508,18 @@ public final class SharedVars {
             warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
                 + e.getMessage() + "); the next evaluation tries again: "
                 + String.join(", ", changes.vars().stream().map(c -> "#'" + c.key()).toList()));
-            return new PublishResult(0, 0, warnings);
+            return new PublishResult(0, 0, 0, warnings);
         }
-        return new PublishResult(nsRecords.size(), varRecords.size(), warnings);
+        return new PublishResult(nsRecords.size(), classRecords.size(), varRecords.size(), warnings);
+    }
+
+    private long classFloor(String name) {
+        state.lock();
+        try {
+            return classVersions.getOrDefault(name, 0L);
+        } finally {
+            state.unlock();
+        }
     }
 
     private long[] write(String map, List<String> keys, List<byte[]> records, long[] floors) {
@@ -567,27 +624,40 @@ public final class SharedVars {
     // ---------------------------------------------------------------- applying
 
     /**
-     * Applies records from the cluster: namespaces first, then vars. Each record is checked
-     * and applied on its own; a refused one is reported through the warning consumer and
-     * changes nothing.
+     * Applies records from the cluster: named classes first (namespaces import them), then
+     * namespaces, then vars. Each
+     * record is checked and applied on its own; a refused one is reported through the
+     * warning consumer and changes nothing.
      */
-    public void apply(List<String> nsKeys, List<byte[]> nsRecords, List<String> varKeys, List<byte[]> varRecords) {
+    public void apply(Batch records) {
+        List<ClassRecord> classes = new ArrayList<>();
+        for (int i = 0; i < records.classKeys().size(); i++) {
+            ClassRecord r = decodeClass(records.classKeys().get(i), records.classes().get(i));
+            if (r != null) classes.add(r);
+        }
+        applyClasses(classes);
         List<NamespaceRecord> ns = new ArrayList<>();
-        for (int i = 0; i < nsKeys.size(); i++) {
-            NamespaceRecord r = decodeNamespace(nsKeys.get(i), nsRecords.get(i));
+        for (int i = 0; i < records.nsKeys().size(); i++) {
+            NamespaceRecord r = decodeNamespace(records.nsKeys().get(i), records.ns().get(i));
             if (r != null) ns.add(r);
         }
         applyNamespaces(ns, Map.of());
         List<VarRecord> vs = new ArrayList<>();
-        for (int i = 0; i < varKeys.size(); i++) {
-            VarRecord r = decodeVar(varKeys.get(i), varRecords.get(i));
+        for (int i = 0; i < records.varKeys().size(); i++) {
+            VarRecord r = decodeVar(records.varKeys().get(i), records.vars().get(i));
             if (r != null) vs.add(r);
         }
         applyVars(vs);
     }
 
-    /** Reads every namespace and var the cluster holds and applies them: a joining member's sync. */
+    /** Reads every namespace, named class and var the cluster holds and applies them: a joining member's sync. */
     public void sync() {
+        List<ClassRecord> classes = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : cluster.snapshot(ClassRecord.MAP).entrySet()) {
+            ClassRecord r = decodeClass(e.getKey(), e.getValue());
+            if (r != null) classes.add(r);
+        }
+        applyClasses(classes);
         Map<String, NamespaceRecord> ns = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> e : cluster.snapshot(NamespaceRecord.MAP).entrySet()) {
             NamespaceRecord r = decodeNamespace(e.getKey(), e.getValue());
@@ -600,6 +670,70 @@ public final class SharedVars {
             if (r != null) vs.add(r);
         }
         applyVars(vs);
+    }
+
+    /**
+     * Points every namespace that imports a class of {@code c}'s name at {@code c}, as
+     * deftype's own import does on the member that redefines it.
+     */
+    private static void reimport(Class<?> c) {
+        for (Object o : (Iterable<?>) Namespace.all()) {
+            Namespace n = (Namespace) o;
+            for (Object m : (Iterable<?>) n.getMappings()) {
+                Map.Entry<?, ?> e = (Map.Entry<?, ?>) m;
+                if (e.getValue() instanceof Class<?> old && old != c && old.getName().equals(c.getName())) {
+                    n.importClass((Symbol) e.getKey(), c);
+                }
+            }
+        }
+    }
+
+    private ClassRecord decodeClass(String key, byte[] bytes) {
+        try {
+            ClassRecord r = ClassRecord.decode(key, bytes);
+            if (r.version() <= classFloor(key) || r.origin().memberId().equals(cluster.memberId())) return null;
+            return r;
+        } catch (RefusedException e) {
+            refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was defined from it.");
+            return null;
+        }
+    }
+
+    private void applyClasses(List<ClassRecord> records) {
+        if (records.isEmpty()) return;
+        Map<String, RefusedException> refusedUnits = new HashMap<>();
+        List<Object> held = units.prefetch(records.stream().map(ClassRecord::unit).toList(), refusedUnits);
+        try {
+            for (ClassRecord r : records) {
+                if (!policy.sharedName(namespaceOfNamedClass(r.name()))) continue;
+                Class<?> c;
+                try {
+                    RefusedException e = refusedUnits.get(r.unit());
+                    if (e != null) throw e;
+                    c = units.resolve(r.unit(), r.name());
+                } catch (RefusedException | ClassNotFoundException | LinkageError e) {
+                    refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
+                        + " was refused: " + e.getMessage() + "; nothing was defined from it.");
+                    continue;
+                }
+                state.lock();
+                try {
+                    if (classVersions.getOrDefault(r.name(), 0L) >= r.version()) continue;
+                    classVersions.put(r.name(), r.version());
+                    Units.makeNewest(c);
+                    reimport(c);
+                    for (Map.Entry<Namespace, Symbol> waiting : pendingImports.getOrDefault(r.name(), List.of())) {
+                        waiting.getKey().unmap(waiting.getValue());
+                        waiting.getKey().importClass(waiting.getValue(), c);
+                    }
+                    pendingImports.remove(r.name());
+                } finally {
+                    state.unlock();
+                }
+            }
+        } finally {
+            held.clear();
+        }
     }
 
     private NamespaceRecord decodeNamespace(String key, byte[] bytes) {
@@ -759,14 +893,21 @@ public final class SharedVars {
         for (Map.Entry<String, String> imp : r.imports().entrySet()) {
             Symbol sym = Symbol.intern(imp.getKey());
             try {
-                Class<?> c = clojure.lang.RT.classForNameNonLoading(imp.getValue());
+                Class<?> c = Units.byName(imp.getValue());
                 if (n.getMapping(sym) != c) {
                     n.unmap(sym);
                     n.importClass(sym, c);
                 }
-            } catch (RuntimeException e) {
+            } catch (ClassNotFoundException e) {
+                if (SharedVars.namespaceOfNamedClass(imp.getValue()) != null) {
+                    pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
+                } else {
+                    warn.accept("namespace " + r.name() + " imports " + imp.getValue()
+                        + ", which is not on this member's classpath.");
+                }
+            } catch (RuntimeException | LinkageError e) {
                 warn.accept("namespace " + r.name() + " imports " + imp.getValue()
-                    + ", which this member cannot load (" + e.getMessage() + ").");
+                    + ", which this member cannot load (" + e + ").");
             }
         }
     }

@@ -52,6 +52,58 @@ public final class Units {
         return out;
     }
 
+    /** The unit of the classes {@code loader} defined, followed by the units it is nested in. */
+    public List<Unit> unitsOf(ClassLoader loader) {
+        List<Unit> out = new ArrayList<>(2);
+        LoaderClasses group = CapturedClasses.of(loader);
+        if (group == null || group.size() == 0) return out;
+        out.add(seal(loader, group));
+        String parent = out.get(0).parent();
+        if (parent != null) {
+            for (ClassLoader p = loader.getParent(); p != null; p = p.getParent()) {
+                List<Unit> up = unitsOfLoader(p);
+                if (!up.isEmpty()) {
+                    out.addAll(up);
+                    break;
+                }
+                if (!(p instanceof DynamicClassLoader)) break;
+            }
+        }
+        return out;
+    }
+
+    private List<Unit> unitsOfLoader(ClassLoader p) {
+        if (p instanceof UnitLoader ul) {
+            List<Unit> out = new ArrayList<>();
+            for (UnitLoader x = ul; x != null; x = x.parentUnit()) out.add(x.unit());
+            return out;
+        }
+        return unitsOf(p);
+    }
+
+    // Resolves names as the Clojure compiler does, whatever thread asks: the newest class a
+    // DynamicClassLoader defined under the name, then the classpath.
+    private static final ClassLoader NAMES = new NameLookup(clojure.lang.RT.class.getClassLoader());
+
+    private static final class NameLookup extends DynamicClassLoader implements CapturedClasses.ClusterLoader {
+        NameLookup(ClassLoader parent) {
+            super(parent);
+        }
+    }
+
+    /** The class this member's compiler finds under {@code name}. */
+    public static Class<?> byName(String name) throws ClassNotFoundException {
+        return Class.forName(name, false, NAMES);
+    }
+
+    /**
+     * Makes {@code c} the class this member's compiler finds by its name, as it finds the
+     * newest class a DynamicClassLoader defined under a name.
+     */
+    public static void makeNewest(Class<?> c) {
+        NameCache.put(c.getName(), c);
+    }
+
     /** True if {@code c} was compiled by a DynamicClassLoader before capture began. */
     public static boolean compiledBeforeCapture(Class<?> c) {
         ClassLoader l = c.getClassLoader();

@@ -8,9 +8,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectStreamClass;
 import java.io.StreamCorruptedException;
 
-import clojure.lang.DynamicClassLoader;
 import entangle.RefusedException;
-import entangle.hook.CapturedClasses;
 import entangle.unit.Units;
 
 /**
@@ -22,14 +20,6 @@ public final class ValueReader extends ObjectInputStream {
     private static final long MAX_DEPTH = 20_000;
     private static final long MAX_REFERENCES = 10_000_000;
     private static final long MAX_BYTES = 512L << 20;
-
-    // Resolves names as the Clojure compiler does: the newest class of that name a
-    // DynamicClassLoader defined, then the classpath.
-    private static final ClassLoader BY_NAME = new NameLookup(clojure.lang.RT.class.getClassLoader());
-
-    private static final class NameLookup extends DynamicClassLoader implements CapturedClasses.ClusterLoader {
-        NameLookup(ClassLoader parent) { super(parent); }
-    }
 
     private final Units units;
     private String rejected;
@@ -67,7 +57,7 @@ public final class ValueReader extends ObjectInputStream {
         int tag = readByte();
         switch (tag) {
             case ValueWriter.BY_NAME:
-                return Class.forName(desc.getName(), false, BY_NAME);
+                return Units.byName(desc.getName());
             case ValueWriter.IN_UNIT:
                 String hash = readUTF();
                 try {
