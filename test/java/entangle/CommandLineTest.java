@@ -57,6 +57,7 @@ class CommandLineTest {
             {"--frobnicate", "entangle: Unknown option: \"--frobnicate\" (see --help)"},
             {"--port=abc", "entangle: Error while parsing option \"--port abc\": java.lang.IllegalArgumentException: 'abc' is not a port (1-65525) (see --help)"},
             {"stray", "entangle: unexpected argument \"stray\" (see --help)"},
+            {"--nrepl-port=7888", "entangle: --nrepl-port is not available in this version yet"},
         };
         for (String[] c : cases) {
             ReplProcess p = run(List.of(c[0]), Map.of());

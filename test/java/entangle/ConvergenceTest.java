@@ -6,35 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import entangle.testing.ReplProcess;
-import entangle.testing.TestCluster;
+import entangle.testing.TwoMembers;
 
 /**
  * Concurrent redefinitions converge, and identity is exact: two members that compile
  * different classes under one name each run the right one.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConvergenceTest {
-    private TestCluster cluster;
-    private ReplProcess a;
-    private ReplProcess b;
-
-    @BeforeAll
-    void start() {
-        cluster = new TestCluster();
-        a = cluster.start("a");
-        b = cluster.start("b");
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+class ConvergenceTest extends TwoMembers {
 
     @Test
     void oneVarRedefinedConcurrentlyFromTwoMembersConvergesEverywhere() throws Exception {

@@ -13,12 +13,11 @@ import com.hazelcast.map.IMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import entangle.sharing.VarRecord;
-import entangle.testing.ReplProcess;
 import entangle.testing.ReplProcess.Result;
-import entangle.testing.TestCluster;
+import entangle.testing.ReplProcess;
+import entangle.testing.TwoMembers;
 import entangle.unit.UnitStore;
 
 /**
@@ -26,20 +25,13 @@ import entangle.unit.UnitStore;
  * entangle member: corrupted units, tampered var records, garbage. Each is refused with a
  * message naming it, nothing is defined from it, and every member keeps working.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CorruptEntriesTest {
-    private TestCluster cluster;
-    private ReplProcess a;
-    private ReplProcess b;
+class CorruptEntriesTest extends TwoMembers {
     private HazelcastInstance outsider;
     private IMap<String, byte[]> vars;
     private IMap<String, byte[]> units;
 
     @BeforeAll
     void start() {
-        cluster = new TestCluster();
-        a = cluster.start("a");
-        b = cluster.start("b");
         ClientConfig config = new ClientConfig();
         config.setClusterName(cluster.name());
         config.getNetworkConfig().addAddress("127.0.0.1:" + cluster.port());
@@ -52,7 +44,6 @@ class CorruptEntriesTest {
     @AfterAll
     void stop() {
         if (outsider != null) outsider.shutdown();
-        cluster.close();
     }
 
     private static byte[] flipped(byte[] bytes, int at) {

@@ -4,37 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
-import entangle.testing.ReplProcess;
 import entangle.testing.ReplProcess.Result;
-import entangle.testing.TestCluster;
+import entangle.testing.TwoMembers;
 
 /**
  * Define on one member, call on another: two real REPL processes in one cluster. No test
  * waits between a definition and its use on the other member; that an evaluation started
  * after the defining one returned sees the definition is part of what each test checks.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SharingTest {
-    private TestCluster cluster;
-    private ReplProcess a;
-    private ReplProcess b;
-
-    @BeforeAll
-    void start() {
-        cluster = new TestCluster();
-        a = cluster.start("a");
-        b = cluster.start("b");
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+class SharingTest extends TwoMembers {
 
     @Test
     void defnOnACalledOnB() {
@@ -219,6 +199,26 @@ class SharingTest {
         assertEquals("true", b.value("(instance? Account account)"));
         assertEquals("true", b.value("(= account (->Account 7 100) (map->Account {:id 7 :balance 100}))"));
         assertEquals("#user.Account{:id 7, :balance 100}", b.value("account"));
+    }
+
+    @Test
+    void aDynamicVarStaysDynamicAndItsBindingsStayOnTheirThread() {
+        a.value("(def ^:dynamic *level* :info)");
+        a.value("(defn current-level [] *level*)");
+        assertEquals("[:debug :info]", b.value("[(binding [*level* :debug] (current-level)) (current-level)]"));
+        assertEquals(":info", a.value("(current-level)"));
+    }
+
+    @Test
+    void declareAndDefonce() {
+        a.value("(declare later)");
+        assertEquals("false", b.value("(bound? #'later)"));
+        a.value("(defn later [] :now-defined)");
+        assertEquals(":now-defined", b.value("(later)"));
+        a.value("(defonce once (rand-int 1000000))");
+        String value = b.value("once");
+        b.value("(defonce once :not-again)");
+        assertEquals(value, a.value("once"));
     }
 
     @Test

@@ -3,35 +3,13 @@ package entangle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
-import entangle.testing.ReplProcess;
 import entangle.testing.ReplProcess.Result;
-import entangle.testing.TestCluster;
+import entangle.testing.TwoMembers;
 
 /** A value that cannot travel warns on the member that keeps it and fails clearly elsewhere. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class UnshareableTest {
-    private TestCluster cluster;
-    private ReplProcess a;
-    private ReplProcess b;
-    private String addressOfA;
-
-    @BeforeAll
-    void start() {
-        cluster = new TestCluster();
-        a = cluster.start("a");
-        b = cluster.start("b");
-        addressOfA = a.value("(first (entangle.core/members))").replace("\"", "");
-    }
-
-    @AfterAll
-    void stop() {
-        cluster.close();
-    }
+class UnshareableTest extends TwoMembers {
 
     @Test
     void aServerSocketStaysOnItsMemberWithAWarningAndFailsClearlyElsewhere() {
@@ -42,7 +20,7 @@ class UnshareableTest {
             + " or compute it on each member.", defined.err());
         assertEquals("true", a.value("(.isBound server)"));
 
-        String expected = "#'user/server holds a java.net.ServerSocket on member " + addressOfA
+        String expected = "#'user/server holds a java.net.ServerSocket on member " + addressOfA()
             + ", which cannot be shared with other members; mark it local with (def ^:entangle/local server ...)"
             + " or compute it on each member.";
         for (String use : new String[] {"server", "(.isBound server)", "(str server)", "(server)", "@server"}) {
@@ -58,7 +36,7 @@ class UnshareableTest {
         Result r = a.eval("(def settings {:port 80 :listener {:socket (java.net.ServerSocket. 0)}})");
         assertTrue(r.err().contains("#'user/settings holds a java.net.ServerSocket"), r.err());
         Result onB = b.eval("(:port settings)");
-        assertTrue(onB.err().contains("#'user/settings holds a java.net.ServerSocket on member " + addressOfA),
+        assertTrue(onB.err().contains("#'user/settings holds a java.net.ServerSocket on member " + addressOfA()),
                    onB.err());
     }
 

@@ -11,7 +11,7 @@ import entangle.RefusedException;
  * it, under its name: the unit that holds its newest definition. Code any member compiles
  * later that names the class gets that one.
  */
-public record ClassRecord(String name, long version, Origin origin, String unit) {
+public record ClassRecord(String name, long version, Origin origin, String unit) implements SharedRecord {
 
     /** The Hazelcast map that holds named classes. */
     public static final String MAP = "entangle.classes";
@@ -24,9 +24,7 @@ public record ClassRecord(String name, long version, Origin origin, String unit)
     public byte[] encode() {
         try (RecordIO.Out out = new RecordIO.Out()) {
             out.string(name);
-            out.string(origin.memberId());
-            out.string(origin.address());
-            out.writeLong(origin.time());
+            out.origin(origin);
             out.string(unit);
             return Envelope.seal(MAGIC, version, out.toBytes());
         } catch (IOException e) {
@@ -39,7 +37,7 @@ public record ClassRecord(String name, long version, Origin origin, String unit)
         Envelope.Opened o = Envelope.open(MAGIC, bytes, "class " + key);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(o.body()))) {
             String name = RecordIO.string(in);
-            Origin origin = new Origin(RecordIO.string(in), RecordIO.string(in), in.readLong());
+            Origin origin = RecordIO.origin(in);
             String unit = RecordIO.string(in);
             if (in.read() != -1) throw new IOException("trailing bytes");
             if (!key.equals(name) || unit == null) throw new IOException("it names class " + name);

@@ -15,7 +15,7 @@ import entangle.RefusedException;
  */
 public record NamespaceRecord(Kind kind, String name, long version, Origin origin, byte[] meta,
                               Map<String, String> aliases, Map<String, String> refers,
-                              Map<String, String> imports) {
+                              Map<String, String> imports) implements SharedRecord {
 
     /** The Hazelcast map that holds shared namespaces. */
     public static final String MAP = "entangle.namespaces";
@@ -40,9 +40,7 @@ public record NamespaceRecord(Kind kind, String name, long version, Origin origi
         try (RecordIO.Out out = new RecordIO.Out()) {
             out.writeByte(kind.ordinal());
             out.string(name);
-            out.string(origin.memberId());
-            out.string(origin.address());
-            out.writeLong(origin.time());
+            out.origin(origin);
             out.blob(meta);
             out.pairs(aliases);
             out.pairs(refers);
@@ -60,7 +58,7 @@ public record NamespaceRecord(Kind kind, String name, long version, Origin origi
             int k = in.readUnsignedByte();
             if (k >= Kind.values().length) throw new IOException("unknown kind " + k);
             String name = RecordIO.string(in);
-            Origin origin = new Origin(RecordIO.string(in), RecordIO.string(in), in.readLong());
+            Origin origin = RecordIO.origin(in);
             byte[] meta = RecordIO.blob(in);
             Map<String, String> aliases = RecordIO.pairs(in);
             Map<String, String> refers = RecordIO.pairs(in);

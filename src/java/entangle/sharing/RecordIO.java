@@ -52,6 +52,12 @@ final class RecordIO {
             for (String s : list) string(s);
         }
 
+        void origin(Origin o) throws IOException {
+            string(o.memberId());
+            string(o.address());
+            writeLong(o.time());
+        }
+
         void pairs(Map<String, String> map) throws IOException {
             writeInt(map.size());
             for (Map.Entry<String, String> e : map.entrySet()) {
@@ -86,6 +92,10 @@ final class RecordIO {
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(string(in));
         return out;
+    }
+
+    static Origin origin(DataInputStream in) throws IOException {
+        return new Origin(string(in), string(in), in.readLong());
     }
 
     static Map<String, String> pairs(DataInputStream in) throws IOException {

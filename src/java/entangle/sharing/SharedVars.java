@@ -625,51 +625,49 @@ public final class SharedVars {
 
     /**
      * Applies records from the cluster: named classes first (namespaces import them), then
-     * namespaces, then vars. Each
-     * record is checked and applied on its own; a refused one is reported through the
-     * warning consumer and changes nothing.
+     * namespaces, then vars. Each record is checked and applied on its own; a refused one is
+     * reported through the warning consumer and changes nothing.
      */
     public void apply(Batch records) {
-        List<ClassRecord> classes = new ArrayList<>();
-        for (int i = 0; i < records.classKeys().size(); i++) {
-            ClassRecord r = decodeClass(records.classKeys().get(i), records.classes().get(i));
-            if (r != null) classes.add(r);
-        }
-        applyClasses(classes);
-        List<NamespaceRecord> ns = new ArrayList<>();
-        for (int i = 0; i < records.nsKeys().size(); i++) {
-            NamespaceRecord r = decodeNamespace(records.nsKeys().get(i), records.ns().get(i));
-            if (r != null) ns.add(r);
-        }
-        applyNamespaces(ns, Map.of());
-        List<VarRecord> vs = new ArrayList<>();
-        for (int i = 0; i < records.varKeys().size(); i++) {
-            VarRecord r = decodeVar(records.varKeys().get(i), records.vars().get(i));
-            if (r != null) vs.add(r);
-        }
-        applyVars(vs);
+        applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, this::classFloor));
+        List<NamespaceRecord> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode, this::namespaceVersion);
+        Map<String, NamespaceRecord> byName = new LinkedHashMap<>();
+        for (NamespaceRecord r : ns) byName.put(r.name(), r);
+        applyNamespaces(ns, byName);
+        applyVars(fresh(records.varKeys(), records.vars(), VarRecord::decode, this::varVersion));
     }
 
-    /** Reads every namespace, named class and var the cluster holds and applies them: a joining member's sync. */
+    /** Reads every named class, namespace and var the cluster holds and applies them: a joining member's sync. */
     public void sync() {
-        List<ClassRecord> classes = new ArrayList<>();
-        for (Map.Entry<String, byte[]> e : cluster.snapshot(ClassRecord.MAP).entrySet()) {
-            ClassRecord r = decodeClass(e.getKey(), e.getValue());
-            if (r != null) classes.add(r);
+        Batch all = Batch.empty();
+        cluster.snapshot(ClassRecord.MAP).forEach(all::addClass);
+        cluster.snapshot(NamespaceRecord.MAP).forEach(all::addNamespace);
+        cluster.snapshot(VarRecord.MAP).forEach(all::addVar);
+        apply(all);
+    }
+
+    private interface Decoder<R> {
+        R decode(String key, byte[] bytes) throws RefusedException;
+    }
+
+    /**
+     * The records that pass their checks and are newer than what this member has (and not its
+     * own). Every record is checked, so tampering is reported even in one that is skipped as old.
+     */
+    private <R extends SharedRecord> List<R> fresh(List<String> keys, List<byte[]> bytes, Decoder<R> decoder,
+                                                   java.util.function.ToLongFunction<String> known) {
+        List<R> out = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            try {
+                R r = decoder.decode(keys.get(i), bytes.get(i));
+                if (r.version() > known.applyAsLong(keys.get(i)) && !r.origin().memberId().equals(cluster.memberId())) {
+                    out.add(r);
+                }
+            } catch (RefusedException e) {
+                refuse(keys.get(i), Envelope.version(bytes.get(i)), e.getMessage() + "; nothing was defined from it.");
+            }
         }
-        applyClasses(classes);
-        Map<String, NamespaceRecord> ns = new LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> e : cluster.snapshot(NamespaceRecord.MAP).entrySet()) {
-            NamespaceRecord r = decodeNamespace(e.getKey(), e.getValue());
-            if (r != null) ns.put(r.name(), r);
-        }
-        applyNamespaces(new ArrayList<>(ns.values()), ns);
-        List<VarRecord> vs = new ArrayList<>();
-        for (Map.Entry<String, byte[]> e : cluster.snapshot(VarRecord.MAP).entrySet()) {
-            VarRecord r = decodeVar(e.getKey(), e.getValue());
-            if (r != null) vs.add(r);
-        }
-        applyVars(vs);
+        return out;
     }
 
     /**
@@ -685,17 +683,6 @@ public final class SharedVars {
                     n.importClass((Symbol) e.getKey(), c);
                 }
             }
-        }
-    }
-
-    private ClassRecord decodeClass(String key, byte[] bytes) {
-        try {
-            ClassRecord r = ClassRecord.decode(key, bytes);
-            if (r.version() <= classFloor(key) || r.origin().memberId().equals(cluster.memberId())) return null;
-            return r;
-        } catch (RefusedException e) {
-            refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was defined from it.");
-            return null;
         }
     }
 
@@ -733,30 +720,6 @@ public final class SharedVars {
             }
         } finally {
             held.clear();
-        }
-    }
-
-    private NamespaceRecord decodeNamespace(String key, byte[] bytes) {
-        try {
-            // Checked before anything else, so that tampering is reported even in a record
-            // that would be skipped as old.
-            NamespaceRecord r = NamespaceRecord.decode(key, bytes);
-            if (r.version() <= namespaceVersion(key) || r.origin().memberId().equals(cluster.memberId())) return null;
-            return r;
-        } catch (RefusedException e) {
-            refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was changed from it.");
-            return null;
-        }
-    }
-
-    private VarRecord decodeVar(String key, byte[] bytes) {
-        try {
-            VarRecord r = VarRecord.decode(key, bytes);
-            if (r.version() <= varVersion(key) || r.origin().memberId().equals(cluster.memberId())) return null;
-            return r;
-        } catch (RefusedException e) {
-            refuse(key, Envelope.version(bytes), e.getMessage() + "; nothing was defined from it.");
-            return null;
         }
     }
 

@@ -14,7 +14,7 @@ import entangle.RefusedException;
  */
 public record VarRecord(Kind kind, String ns, String name, long version, Origin origin,
                         boolean dynamic, byte[] meta, byte[] value, List<String> units,
-                        String unshareableType, String source) {
+                        String unshareableType, String source) implements SharedRecord {
 
     /** The Hazelcast map that holds shared vars. */
     public static final String MAP = "entangle.vars";
@@ -55,9 +55,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             out.writeByte(kind.ordinal());
             out.string(ns);
             out.string(name);
-            out.string(origin.memberId());
-            out.string(origin.address());
-            out.writeLong(origin.time());
+            out.origin(origin);
             out.writeBoolean(dynamic);
             out.blob(meta);
             out.blob(value);
@@ -78,7 +76,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             if (k >= Kind.values().length) throw new IOException("unknown kind " + k);
             String ns = RecordIO.string(in);
             String name = RecordIO.string(in);
-            Origin origin = new Origin(RecordIO.string(in), RecordIO.string(in), in.readLong());
+            Origin origin = RecordIO.origin(in);
             boolean dynamic = in.readBoolean();
             byte[] meta = RecordIO.blob(in);
             byte[] value = RecordIO.blob(in);
