@@ -38,6 +38,23 @@
     (set "--log-file" log-file #(.logFile o (Path/of ^String % (make-array String 0))))
     o))
 
+(declare provenance)
+
+(defn- source-from-cluster [x]
+  (when-let [v (try (resolve x) (catch Exception _ nil))]
+    (when (var? v) (:source (provenance v)))))
+
+(defn- teach-clojure-repl-source!
+  "Makes clojure.repl/source find a shared var's source where it was defined: at a REPL on
+  this or another member, or in a file another member loaded."
+  []
+  (require 'clojure.repl)
+  (let [source-fn (resolve 'clojure.repl/source-fn)]
+    (when-not (:entangle/source-fn (meta source-fn))
+      (alter-var-root source-fn (fn [from-classpath]
+                                  (fn [x] (or (from-classpath x) (source-from-cluster x)))))
+      (alter-meta! source-fn assoc :entangle/source-fn true))))
+
 (defn start!
   "Joins the cluster and returns this JVM's member once it holds every shared namespace.
   Options (all optional): :cluster (default \"entangle\"), :bind (default \"127.0.0.1\"),
@@ -48,9 +65,11 @@
   one-line message, if the member cannot start, and IllegalArgumentException for a bad option."
   ([] (start! {}))
   ([opts]
-   (Member/start (member-options opts)
-                 (reify java.util.function.Consumer
-                   (accept [_ msg] (.println System/err (str "entangle: " msg)))))))
+   (let [m (Member/start (member-options opts)
+                         (reify java.util.function.Consumer
+                           (accept [_ msg] (.println System/err (str "entangle: " msg)))))]
+     (teach-clojure-repl-source!)
+     m)))
 
 (defn stop!
   "Leaves the cluster cleanly: the definitions stay with the other members."

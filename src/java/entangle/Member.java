@@ -10,6 +10,7 @@ import com.hazelcast.core.HazelcastInstance;
 import entangle.cluster.HazelcastCluster;
 import entangle.cluster.HazelcastLogging;
 import entangle.hook.CompilerHook;
+import entangle.sharing.ClusterAtoms;
 import entangle.sharing.Provenance;
 import entangle.sharing.PublishResult;
 import entangle.sharing.SharedVars;
@@ -31,11 +32,13 @@ public final class Member implements AutoCloseable {
     private final MemberOptions options;
     private final HazelcastCluster cluster;
     private final SharedVars shared;
+    private final ClusterAtoms atoms;
 
-    private Member(MemberOptions options, HazelcastCluster cluster, SharedVars shared) {
+    private Member(MemberOptions options, HazelcastCluster cluster, SharedVars shared, ClusterAtoms atoms) {
         this.options = options;
         this.cluster = cluster;
         this.shared = shared;
+        this.atoms = atoms;
     }
 
     /**
@@ -63,13 +66,14 @@ public final class Member implements AutoCloseable {
             };
             Units units = new Units(new UnitStore(cluster.map(UnitStore.MAP),
                                                   m -> HazelcastLogging.entangle().warning(m)));
-            SharedVars shared = new SharedVars(new SharingPolicy(), units, cluster, warn);
+            ClusterAtoms atoms = new ClusterAtoms(cluster, units, warn);
+            SharedVars shared = new SharedVars(new SharingPolicy(), units, cluster, atoms, warn);
             shared.baseline();
             cluster.awaitSafe(60_000);
             cluster.connect(shared);
             cluster.clojureVersionWarnings().forEach(warn);
             shared.sync();
-            current = new Member(options, cluster, shared);
+            current = new Member(options, cluster, shared, atoms);
             HazelcastLogging.entangle().info("member " + cluster.address() + " joined cluster " + options.cluster());
             return current;
         } catch (RuntimeException e) {
@@ -131,6 +135,7 @@ public final class Member implements AutoCloseable {
         synchronized (Member.class) {
             if (current == this) current = null;
         }
+        atoms.close();
         cluster.shutdown();
     }
 }

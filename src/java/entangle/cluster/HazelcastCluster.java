@@ -29,6 +29,7 @@ import com.hazelcast.spi.exception.TargetNotMemberException;
 
 import entangle.MemberOptions;
 import entangle.MemberStartException;
+import entangle.sharing.AtomStore;
 import entangle.sharing.Batch;
 import entangle.sharing.ClassRecord;
 import entangle.sharing.NamespaceRecord;
@@ -41,7 +42,7 @@ import entangle.unit.UnitStore;
  * vars, the versioned writes, the hand-off to every other member, and the entry listeners
  * that apply what other members wrote even when their hand-off never came.
  */
-public final class HazelcastCluster implements SharedVars.Cluster {
+public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** Member attribute that marks a member running entangle (not, say, a plain Hazelcast member). */
     public static final String ENTANGLE_ATTRIBUTE = "entangle";
     /** Member attribute: the member's Clojure version. */
@@ -103,7 +104,7 @@ public final class HazelcastCluster implements SharedVars.Cluster {
         c.getMemberAttributeConfig().setAttribute(ENTANGLE_ATTRIBUTE, "1");
         c.getMemberAttributeConfig().setAttribute(CLOJURE_ATTRIBUTE, clojureVersion());
         c.getExecutorConfig(HAND_OFF_EXECUTOR).setPoolSize(8);
-        for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP, ClassRecord.MAP)) {
+        for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP, ClassRecord.MAP, AtomStore.MAP)) {
             // One synchronous backup: a definition outlives the loss of any one member.
             c.addMapConfig(new MapConfig(map).setBackupCount(1).setAsyncBackupCount(0));
         }
@@ -218,6 +219,32 @@ public final class HazelcastCluster implements SharedVars.Cluster {
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> e : map(map).entrySet()) out.put(e.getKey(), e.getValue());
         return out;
+    }
+
+    @Override
+    public byte[] get(String id) {
+        return map(AtomStore.MAP).get(id);
+    }
+
+    @Override
+    public void put(String id, byte[] state) {
+        map(AtomStore.MAP).set(id, state);
+    }
+
+    @Override
+    public boolean replace(String id, byte[] expected, byte[] next) {
+        return map(AtomStore.MAP).replace(id, expected, next);
+    }
+
+    @Override
+    public void listen(String id, java.util.function.BiConsumer<byte[], byte[]> onChange) {
+        map(AtomStore.MAP).addEntryListener(
+            (EntryUpdatedListener<String, byte[]>) e -> onChange.accept(e.getOldValue(), e.getValue()), id, true);
+    }
+
+    @Override
+    public byte[] read(String map, String key) {
+        return map(map).get(key);
     }
 
     @Override

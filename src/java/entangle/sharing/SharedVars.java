@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import clojure.java.api.Clojure;
 import clojure.lang.IPersistentMap;
 import clojure.lang.Keyword;
+import clojure.lang.MultiFn;
 import clojure.lang.Namespace;
 import clojure.lang.PersistentHashMap;
 import clojure.lang.Symbol;
@@ -65,6 +66,9 @@ public final class SharedVars {
         /** Every record in {@code map}. */
         Map<String, byte[]> snapshot(String map);
 
+        /** The record under {@code key} in {@code map}, or null. */
+        byte[] read(String map, String key);
+
         /** Hands records to every other member and waits until each has applied them. */
         void handOff(Batch records);
     }
@@ -77,6 +81,7 @@ public final class SharedVars {
     private final SharingPolicy policy;
     private final Units units;
     private final Cluster cluster;
+    private final ClusterAtoms atoms;
     private final Consumer<String> warn;
 
     /** Guards the two maps below and every change this class makes to namespaces and vars. */
@@ -98,11 +103,28 @@ public final class SharedVars {
     /** Set when a publication failed: the next scan looks for removed vars everywhere. */
     private boolean rescanRemovals;
 
-    public SharedVars(SharingPolicy policy, Units units, Cluster cluster, Consumer<String> warn) {
+    public SharedVars(SharingPolicy policy, Units units, Cluster cluster, ClusterAtoms atoms, Consumer<String> warn) {
         this.policy = policy;
         this.units = units;
         this.cluster = cluster;
+        this.atoms = atoms;
         this.warn = warn;
+        Units.lookUpNamedClassesWith(this::namedClassFromCluster);
+    }
+
+    /** Applies the cluster's record for the named class {@code name}, if it has one, and returns the class. */
+    private Class<?> namedClassFromCluster(String name) {
+        if (namespaceOfNamedClass(name) == null) return null;
+        byte[] record = cluster.read(ClassRecord.MAP, name);
+        if (record == null) return null;
+        Batch b = Batch.empty();
+        b.addClass(name, record);
+        applyClasses(fresh(b.classKeys(), b.classes(), ClassRecord::decode, this::classFloor));
+        try {
+            return Units.byName(name);
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
     }
 
     public SharingPolicy policy() { return policy; }
@@ -124,6 +146,9 @@ public final class SharedVars {
         long version;
         boolean local;
         boolean removed;
+        // A multimethod's methods change without its var's root changing.
+        Object methods;
+        Object prefers;
 
         Known(long version) {
             this.version = version;
@@ -136,11 +161,19 @@ public final class SharedVars {
             meta = v.meta();
             dynamic = v.isDynamic();
             removed = false;
+            captureTables(root);
+        }
+
+        void captureTables(Object r) {
+            methods = r instanceof MultiFn m ? m.getMethodTable() : null;
+            prefers = r instanceof MultiFn m ? m.getPreferTable() : null;
         }
 
         boolean differs(Var v) {
-            return removed || var != v || v.getRawRoot() != root || v.hasRoot() != bound || v.meta() != meta
-                || v.isDynamic() != dynamic;
+            Object r = v.getRawRoot();
+            return removed || var != v || r != root || v.hasRoot() != bound || v.meta() != meta
+                || v.isDynamic() != dynamic
+                || r instanceof MultiFn m && (m.getMethodTable() != methods || m.getPreferTable() != prefers);
         }
     }
 
@@ -190,7 +223,22 @@ public final class SharedVars {
     // ---------------------------------------------------------------- scanning
 
     private record VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta,
-                             boolean dynamic, long floor) {}
+                             boolean dynamic, long floor, Object methods, Object prefers) {
+        VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta, boolean dynamic,
+                  long floor) {
+            this(var, key, kind, root, meta, dynamic, floor,
+                 root instanceof MultiFn m ? m.getMethodTable() : null,
+                 root instanceof MultiFn m ? m.getPreferTable() : null);
+        }
+
+        VarChange withRoot(Object newRoot) {
+            return new VarChange(var, key, kind, newRoot, var.meta(), dynamic, floor, methods, prefers);
+        }
+
+        VarChange unshareable() {
+            return new VarChange(var, key, VarRecord.Kind.UNSHAREABLE, root, meta, dynamic, floor, methods, prefers);
+        }
+    }
 
     private record NsChange(String name, NamespaceRecord.Kind kind, Namespace ns, NamespaceContent content,
                             long floor) {}
@@ -340,6 +388,15 @@ public final class SharedVars {
                                              v.getRawRoot(), v.meta(), v.isDynamic(), k == null ? 0 : k.version));
             }
         }
+        // Vars of namespaces that are not shared, which are shared all the same: derive's hierarchy.
+        for (String key : SharingPolicy.ALWAYS_SHARED_VARS) {
+            Var v = Var.find(Symbol.intern(key));
+            Known k = vars.get(key);
+            if (v != null && (k == null || k.differs(v))) {
+                varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
+                                             k == null ? 0 : k.version));
+            }
+        }
         for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
             KnownNs kn = e.getValue();
             if (!present.contains(e.getKey()) && kn.kind == NamespaceRecord.Kind.SHARED && kn.version > 0
@@ -397,8 +454,12 @@ public final class SharedVars {
         }
     }
 
-    private PublishResult publish(Changes changes, String evalText) {
+    private PublishResult publish(Changes scanned, String evalText) {
         List<String> warnings = new ArrayList<>();
+        Map<String, UnshareableValueException> atomFailures = new HashMap<>();
+        List<VarChange> withClusterAtoms = new ArrayList<>();
+        for (VarChange c : scanned.vars()) withClusterAtoms.add(shareAtom(c, atomFailures));
+        Changes changes = new Changes(scanned.namespaces(), scanned.classes(), withClusterAtoms);
         Set<Unit> needed = new LinkedHashSet<>();
         long now = System.currentTimeMillis();
         Origin origin = new Origin(cluster.memberId(), cluster.address(), now);
@@ -434,7 +495,12 @@ public final class SharedVars {
             byte[] value = null;
             String unshareable = null;
             List<String> unitHashes = new ArrayList<>();
-            if (kind == VarRecord.Kind.VALUE) {
+            if (kind == VarRecord.Kind.VALUE && atomFailures.containsKey(c.key())) {
+                UnshareableValueException e = atomFailures.get(c.key());
+                kind = VarRecord.Kind.UNSHAREABLE;
+                unshareable = "clojure.lang.Atom";
+                warnings.add(Unshared.warning(varName, "clojure.lang.Atom whose " + e.why() + " holds a " + e.type()));
+            } else if (kind == VarRecord.Kind.VALUE) {
                 try {
                     ValueWriter.Written w = ValueWriter.write(c.root(), units);
                     value = w.bytes();
@@ -511,6 +577,30 @@ public final class SharedVars {
             return new PublishResult(0, 0, 0, warnings);
         }
         return new PublishResult(nsRecords.size(), classRecords.size(), varRecords.size(), warnings);
+    }
+
+    /**
+     * An atom held by a shared var becomes a cluster atom, here and everywhere: the cluster
+     * gets its state before any record names it, and the var's root here becomes the cluster
+     * atom (unless evaluation changed the root meanwhile; the next publication sees that).
+     */
+    private VarChange shareAtom(VarChange c, Map<String, UnshareableValueException> failures) {
+        if (atoms == null || c.kind() != VarRecord.Kind.VALUE || !(c.root() instanceof clojure.lang.Atom local)) return c;
+        ClusterAtom shared;
+        try {
+            shared = atoms.create(local, "#'" + c.key());
+        } catch (UnshareableValueException e) {
+            failures.put(c.key(), new UnshareableValueException(e.type(), e.why() == null ? "value" : e.why()));
+            return c;
+        }
+        state.lock();
+        try {
+            if (c.var().getRawRoot() != local) return c;
+            c.var().bindRoot(shared);
+            return c.withRoot(shared);
+        } finally {
+            state.unlock();
+        }
     }
 
     private long classFloor(String name) {
@@ -608,6 +698,8 @@ public final class SharedVars {
                 k.meta = c.meta();
                 k.dynamic = c.dynamic();
                 k.removed = false;
+                k.methods = c.methods();
+                k.prefers = c.prefers();
             }
         }
         provenance.put(c.key(), new Provenance("#'" + c.key(), r.version(), r.origin(), r.source()));
@@ -897,15 +989,50 @@ public final class SharedVars {
         for (VarRecord r : records) hashes.addAll(r.units());
         Map<String, RefusedException> refused = new HashMap<>();
         List<Object> held = units.prefetch(hashes, refused);
+        Set<Var> protocols = new LinkedHashSet<>();
         try {
-            for (VarRecord r : records) applyVar(r, refused);
+            for (VarRecord r : records) applyVar(r, refused, protocols);
         } finally {
             held.clear();
         }
+        resetProtocols(protocols);
     }
 
-    private void applyVar(VarRecord r, Map<String, RefusedException> refusedUnits) {
-        if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL) return;
+    private static final Keyword PROTOCOL = Keyword.intern("protocol");
+    private static final Keyword METHOD_BUILDERS = Keyword.intern("method-builders");
+    private static final Keyword ON_INTERFACE = Keyword.intern("on-interface");
+
+    private static boolean isProtocol(Object value) {
+        return value instanceof IPersistentMap m && m.containsKey(METHOD_BUILDERS) && m.containsKey(ON_INTERFACE);
+    }
+
+    /**
+     * Rebuilds the method fns of protocols that changed, from their method builders, as
+     * defprotocol and extend do: a method fn's dispatch cache is this member's own and never
+     * travels, so the fn that came with the record is never used.
+     */
+    private void resetProtocols(Set<Var> protocols) {
+        if (protocols.isEmpty()) return;
+        state.lock();
+        try {
+            for (Var p : protocols) {
+                Object protocol = p.getRawRoot();
+                if (!p.hasRoot() || !isProtocol(protocol)) continue;
+                Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
+                for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
+                    Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
+                    Known k = vars.get(key(method));
+                    if (k != null) k.capture(method);
+                }
+            }
+        } finally {
+            state.unlock();
+        }
+    }
+
+    private void applyVar(VarRecord r, Map<String, RefusedException> refusedUnits, Set<Var> protocols) {
+        if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
+            && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())) return;
         for (String h : r.units()) {
             RefusedException e = refusedUnits.get(h);
             if (e != null) {
@@ -946,11 +1073,18 @@ public final class SharedVars {
                 if (v != null) k.capture(v);
             } else if (!k.local) {
                 Var v = internFresh(ns, sym);
-                switch (r.kind()) {
-                    case VALUE -> v.bindRoot(value);
-                    case UNBOUND -> v.unbindRoot();
-                    default -> v.bindRoot(new Unshared(r.varName(), r.unshareableType(), r.origin().address()));
+                Object protocol = meta.valAt(PROTOCOL);
+                if (protocol instanceof Var p) {
+                    // A protocol's method: rebuilt here from the protocol (see resetProtocols).
+                    protocols.add(p);
+                } else {
+                    switch (r.kind()) {
+                        case VALUE -> v.bindRoot(value);
+                        case UNBOUND -> v.unbindRoot();
+                        default -> v.bindRoot(new Unshared(r.varName(), r.unshareableType(), r.origin().address()));
+                    }
                 }
+                if (isProtocol(value)) protocols.add(v);
                 v.setMeta(meta); // after bindRoot, which clears :macro
                 v.setDynamic(r.dynamic());
                 k.capture(v);

@@ -26,6 +26,12 @@ public final class SharingPolicy {
     /** Meta key opting a namespace in that would otherwise not be shared. */
     public static final Keyword SHARED = Keyword.intern("entangle", "shared");
 
+    /**
+     * Vars of namespaces that are not shared which are shared all the same: the global
+     * hierarchy, which derive and underive change and every member's multimethods dispatch on.
+     */
+    public static final Set<String> ALWAYS_SHARED_VARS = Set.of("clojure.core/global-hierarchy");
+
     private static final List<String> NEVER = List.of("entangle.");
     private static final List<String> NOT_BY_DEFAULT = List.of(
         "clojure.", "nrepl.", "cider.", "cider-nrepl.", "refactor-nrepl.", "compliment.", "orchard.",

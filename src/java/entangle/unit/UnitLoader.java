@@ -32,7 +32,15 @@ final class UnitLoader extends DynamicClassLoader implements CapturedClasses.Clu
                 return c;
             }
         }
-        return super.loadClass(name, resolve);
+        try {
+            return super.loadClass(name, resolve);
+        } catch (ClassNotFoundException e) {
+            // A named class another member defined whose record has not reached this member yet
+            // (records from different maps arrive in any order): ask the cluster.
+            Class<?> c = Units.fromCluster(name);
+            if (c == null) throw e;
+            return c;
+        }
     }
 
     private synchronized Class<?> defineOwn(String name) {

@@ -91,6 +91,21 @@ public final class Units {
         }
     }
 
+    /** Finds a named class in the cluster's records when this member does not know it yet; see {@link #lookUpNamedClassesWith}. */
+    private static volatile java.util.function.Function<String, Class<?>> clusterNames = name -> null;
+
+    /**
+     * Sets how a class name this member does not know is looked up in the cluster: the
+     * function returns the class (made the newest of its name here) or null.
+     */
+    public static void lookUpNamedClassesWith(java.util.function.Function<String, Class<?>> lookup) {
+        clusterNames = lookup;
+    }
+
+    static Class<?> fromCluster(String name) {
+        return clusterNames.apply(name);
+    }
+
     /** The class this member's compiler finds under {@code name}. */
     public static Class<?> byName(String name) throws ClassNotFoundException {
         return Class.forName(name, false, NAMES);

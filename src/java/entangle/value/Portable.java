@@ -3,8 +3,10 @@ package entangle.value;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.math.BigInteger;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 
 import clojure.lang.BigInt;
 import clojure.lang.Counted;
@@ -16,8 +18,12 @@ import clojure.lang.IPersistentSet;
 import clojure.lang.IPersistentVector;
 import clojure.lang.IRecord;
 import clojure.lang.ISeq;
+import clojure.lang.Cycle;
+import clojure.lang.Iterate;
 import clojure.lang.Keyword;
 import clojure.lang.LazilyPersistentVector;
+import clojure.lang.LazySeq;
+import clojure.lang.MultiFn;
 import clojure.lang.MapEntry;
 import clojure.lang.Namespace;
 import clojure.lang.PersistentArrayMap;
@@ -43,8 +49,14 @@ final class Portable implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private enum Kind {
-        VECTOR, MAP_ENTRY, LIST, MAP, SET, SORTED_MAP, SORTED_SET, QUEUE, KEYWORD, SYMBOL, VAR, NAMESPACE, BIGINT, RATIO
+        VECTOR, MAP_ENTRY, LIST, MAP, SET, SORTED_MAP, SORTED_SET, QUEUE, KEYWORD, SYMBOL, VAR, NAMESPACE, BIGINT, RATIO,
+        MULTIFN
     }
+
+    /** A lazy seq travels realized, if it ends within this many elements... */
+    static final int MAX_REALIZED = Integer.getInteger("entangle.lazy.max.elements", 100_000);
+    /** ...and within this many milliseconds. */
+    static final long MAX_REALIZING_MS = Long.getLong("entangle.lazy.max.ms", 2_000);
 
     private final Kind kind;
     private final Object[] items;
@@ -58,8 +70,11 @@ final class Portable implements Serializable {
         this.comparator = comparator;
     }
 
-    /** The portable form of {@code o}, or {@code o} itself if it is not one of Clojure's value types. */
-    static Object of(Object o) {
+    /**
+     * The portable form of {@code o}, or {@code o} itself if it is not one of Clojure's value
+     * types. A lazy seq is realized here; one that does not end is refused.
+     */
+    static Object of(Object o) throws UnshareableValueException {
         if (o == null || !o.getClass().getName().startsWith("clojure.lang.") || o instanceof IRecord) return o;
         Object meta = o instanceof IMeta m ? m.meta() : null;
         if (o instanceof Keyword k) return new Portable(Kind.KEYWORD, names(k.sym), null, null);
@@ -81,11 +96,62 @@ final class Portable implements Serializable {
         if (o instanceof IPersistentVector v) return new Portable(Kind.VECTOR, RT.toArray(v), meta, null);
         if (o instanceof IPersistentMap m) return new Portable(Kind.MAP, mapItems(m), meta, null);
         if (o instanceof IPersistentSet s) return new Portable(Kind.SET, RT.toArray(s), meta, null);
-        // Lists, and seqs that know their length (so are finite): not lazy or infinite ones.
+        // Lists, and seqs that know their length (so are finite).
         if (o instanceof IPersistentList || (o instanceof ISeq && o instanceof Counted)) {
             return new Portable(Kind.LIST, RT.toArray(o), meta, null);
         }
+        if (o instanceof MultiFn m) return multiFn(m);
+        // (range) and (cycle ...) are infinite by construction; (repeat x) is found out by realizing
+        // it (its count() would walk it forever).
+        if (o instanceof Iterate || o instanceof Cycle) {
+            throw new UnshareableValueException(o.getClass().getName(), "an infinite lazy seq");
+        }
+        if (o instanceof ISeq || o instanceof LazySeq) return new Portable(Kind.LIST, realize(o), meta, null);
         return o;
+    }
+
+    /**
+     * The elements of a lazy seq, realized in a thread of its own so that a seq that never
+     * ends, or blocks, is refused after a bounded time instead of holding up the evaluation.
+     */
+    private static Object[] realize(Object seq) throws UnshareableValueException {
+        java.util.concurrent.FutureTask<Object[]> task = new java.util.concurrent.FutureTask<>(() -> {
+            List<Object> items = new ArrayList<>();
+            for (ISeq s = RT.seq(seq); s != null; s = s.next()) {
+                if (items.size() == MAX_REALIZED || Thread.currentThread().isInterrupted()) return null;
+                items.add(s.first());
+            }
+            return items.toArray();
+        });
+        Thread t = new Thread(task, "entangle-realize");
+        t.setDaemon(true);
+        t.start();
+        try {
+            Object[] items = task.get(MAX_REALIZING_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (items != null) return items;
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(true);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new UnshareableValueException(seq.getClass().getName(), "a lazy seq that failed to realize: "
+                + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new UnshareableValueException(seq.getClass().getName(), "a lazy seq that did not end within "
+            + MAX_REALIZED + " elements and " + MAX_REALIZING_MS + " ms, so perhaps an infinite one");
+    }
+
+    private static Portable multiFn(MultiFn m) {
+        Object name;
+        try {
+            java.lang.reflect.Field f = MultiFn.class.getDeclaredField("name");
+            f.setAccessible(true);
+            name = f.get(m);
+        } catch (ReflectiveOperationException e) {
+            name = "multifn";
+        }
+        return new Portable(Kind.MULTIFN, new Object[] {name, m.dispatchFn, m.defaultDispatchVal, m.hierarchy,
+                                                        m.getMethodTable(), m.getPreferTable()}, null, null);
     }
 
     private static Object[] names(Symbol s) {
@@ -122,6 +188,19 @@ final class Portable implements Serializable {
             case SET -> PersistentHashSet.create(items);
             case SORTED_MAP -> PersistentTreeMap.create(comparator(), RT.seq(items));
             case SORTED_SET -> PersistentTreeSet.create(comparator(), RT.seq(items));
+            case MULTIFN -> {
+                MultiFn m = new MultiFn((String) items[0], (clojure.lang.IFn) items[1], items[2],
+                                        (clojure.lang.IRef) items[3]);
+                for (Object e : (Iterable<?>) items[4]) {
+                    java.util.Map.Entry<?, ?> method = (java.util.Map.Entry<?, ?>) e;
+                    m.addMethod(method.getKey(), (clojure.lang.IFn) method.getValue());
+                }
+                for (Object e : (Iterable<?>) items[5]) {
+                    java.util.Map.Entry<?, ?> prefer = (java.util.Map.Entry<?, ?>) e;
+                    for (Object y : (Iterable<?>) prefer.getValue()) m.preferMethod(prefer.getKey(), y);
+                }
+                yield m;
+            }
             case QUEUE -> {
                 PersistentQueue q = PersistentQueue.EMPTY;
                 for (Object o : items) q = q.cons(o);

@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public final class ShareableClasses {
     private static final Set<String> CLASSES = Set.of(
-        "entangle.value.Portable",
+        "entangle.value.Portable", "entangle.value.Instance", "entangle.sharing.AtomRef",
         "java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Character",
         "java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long",
         "java.lang.Float", "java.lang.Double", "java.lang.Number", "java.lang.Enum",

@@ -16,6 +16,17 @@ public final class UnshareableValueException extends NotSerializableException {
         this.why = why;
     }
 
+    /**
+     * What to call a value of class {@code c} in a message: its class name, or what it is when
+     * that name is the compiler's (a promise is a clojure.core$promise$reify__8591).
+     */
+    public static String friendlyName(Class<?> c) {
+        String n = c.getName();
+        if (n.matches("clojure\\.core\\$promise\\$reify__\\d+")) return "promise (" + n + ")";
+        if (n.matches("clojure\\.core\\$future_call\\$reify__\\d+")) return "future (" + n + ")";
+        return n;
+    }
+
     /** The name of the class that cannot travel. */
     public String type() { return type; }
 

@@ -49,10 +49,15 @@ public final class ValueWriter extends ObjectOutputStream {
     @Override
     protected Object replaceObject(Object obj) throws IOException {
         if (refused != null || obj == null) return obj;
-        Object portable = Portable.of(obj);
-        if (portable != obj) return portable;
+        try {
+            Object portable = Portable.of(obj);
+            if (portable != obj) return portable;
+            if (Instance.applies(obj)) return Instance.of(obj);
+        } catch (UnshareableValueException e) {
+            throw refuse(e);
+        }
         if (!(obj instanceof java.io.Serializable)) {
-            throw refuse(new UnshareableValueException(obj.getClass().getName(), null));
+            throw refuse(new UnshareableValueException(UnshareableValueException.friendlyName(obj.getClass()), null));
         }
         return obj;
     }

@@ -1,0 +1,194 @@
+package entangle.sharing;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import clojure.lang.Atom;
+import clojure.lang.IFn;
+import clojure.lang.IPersistentVector;
+import clojure.lang.RT;
+import entangle.RefusedException;
+import entangle.unit.Unit;
+import entangle.unit.Units;
+import entangle.value.UnshareableValueException;
+import entangle.value.ValueReader;
+import entangle.value.ValueWriter;
+
+/**
+ * This member's cluster atoms: it makes them from local atoms, gives each id one object on
+ * this member, and carries out their operations against the {@link AtomStore}.
+ */
+public final class ClusterAtoms {
+    private static volatile ClusterAtoms current;
+
+    private final AtomStore store;
+    private final Units units;
+    private final Consumer<String> warn;
+    private final Map<String, ClusterAtom> atoms = new ConcurrentHashMap<>();
+    private final Map<String, Read> lastRead = new ConcurrentHashMap<>();
+    private final Set<String> watched = ConcurrentHashMap.newKeySet();
+
+    /** A state read from the cluster, with its value and validator deserialized once. */
+    record Read(byte[] bytes, AtomState state, Object value, IFn validator) {}
+
+    public ClusterAtoms(AtomStore store, Units units, Consumer<String> warn) {
+        this.store = store;
+        this.units = units;
+        this.warn = warn;
+        current = this;
+    }
+
+    /** The cluster atoms of this JVM's member, or null. */
+    static ClusterAtoms current() {
+        return current;
+    }
+
+    /** Forgets this member's atoms when it leaves the cluster. */
+    public void close() {
+        if (current == this) current = null;
+    }
+
+    /**
+     * A cluster atom made of {@code local}, held by the var {@code var}: the cluster gets its
+     * value and validator, the new atom its watches and meta.
+     */
+    public ClusterAtom create(Atom local, String var) throws UnshareableValueException {
+        String id = UUID.randomUUID().toString();
+        IFn validator = local.getValidator();
+        byte[] validatorBytes = validator == null ? null : write(validator, "validator");
+        byte[] state;
+        try {
+            state = encode(1, local.deref(), validatorBytes);
+        } catch (UnshareableValueException e) {
+            throw new UnshareableValueException(e.type(), "value");
+        }
+        store.put(id, state);
+        ClusterAtom a = new ClusterAtom(id, var, this, local.meta());
+        atoms.put(id, a);
+        for (Object o : (Iterable<?>) local.getWatches()) {
+            Map.Entry<?, ?> w = (Map.Entry<?, ?>) o;
+            a.addWatch(w.getKey(), (IFn) w.getValue());
+        }
+        return a;
+    }
+
+    /** This member's atom for {@code id}. */
+    ClusterAtom get(String id) {
+        return atoms.computeIfAbsent(id, k -> new ClusterAtom(k, "cluster atom " + k, this, null));
+    }
+
+    /** Serializes part of an atom's state; a refusal's reason names the part ("value", "validator"). */
+    private byte[] write(Object value, String part) throws UnshareableValueException {
+        try {
+            ValueWriter.Written w = ValueWriter.write(value, units);
+            units.store().storeAll(w.units());
+            return w.bytes();
+        } catch (UnshareableValueException e) {
+            throw new UnshareableValueException(e.type(), part);
+        }
+    }
+
+    private byte[] encode(long version, Object value, byte[] validator) throws UnshareableValueException {
+        ValueWriter.Written w = ValueWriter.write(value, units);
+        units.store().storeAll(w.units());
+        List<String> hashes = new ArrayList<>();
+        for (Unit u : w.units()) hashes.add(u.hash());
+        return new AtomState(version, w.bytes(), hashes, validator).encode();
+    }
+
+    Read read(ClusterAtom a) {
+        byte[] bytes = store.get(a.id());
+        if (bytes == null) throw new IllegalStateException(a.name() + " no longer exists in the cluster");
+        Read last = lastRead.get(a.id());
+        if (last != null && Arrays.equals(last.bytes(), bytes)) return last;
+        Read r = decode(a, bytes);
+        lastRead.put(a.id(), r);
+        return r;
+    }
+
+    private Read decode(ClusterAtom a, byte[] bytes) {
+        try {
+            AtomState s = AtomState.decode(a.name(), bytes);
+            Object value = ValueReader.read(s.value(), units);
+            IFn validator = s.validator() == null ? null : (IFn) ValueReader.read(s.validator(), units);
+            return new Read(bytes, s, value, validator);
+        } catch (RefusedException | ClassCastException e) {
+            throw new IllegalStateException(a.name() + " cannot be read here: " + e.getMessage(), e);
+        }
+    }
+
+    /** Applies {@code f} until a compare-and-set succeeds; returns [old new]. */
+    IPersistentVector swap(ClusterAtom a, Function<Object, Object> f, boolean unused) {
+        while (true) {
+            Read cur = read(a);
+            Object next = f.apply(cur.value());
+            if (set(a, cur, next, cur.state().validator(), cur.validator())) return ClusterAtom.pair(cur.value(), next);
+        }
+    }
+
+    boolean compareAndSet(ClusterAtom a, Object oldv, Object newv) {
+        Read cur = read(a);
+        return cur.value() == oldv && set(a, cur, newv, cur.state().validator(), cur.validator());
+    }
+
+    void setValidator(ClusterAtom a, IFn vf) {
+        while (true) {
+            Read cur = read(a);
+            validate(vf, cur.value());
+            byte[] validator;
+            try {
+                validator = vf == null ? null : write(vf, "validator");
+            } catch (UnshareableValueException e) {
+                throw new IllegalArgumentException(Unshared.warning(a.name(), e.type()), e);
+            }
+            if (set(a, cur, cur.value(), validator, vf)) return;
+        }
+    }
+
+    private boolean set(ClusterAtom a, Read cur, Object value, byte[] validatorBytes, IFn validator) {
+        validate(validator, value);
+        byte[] next;
+        try {
+            next = value == cur.value() && validatorBytes == cur.state().validator()
+                ? new AtomState(cur.state().version() + 1, cur.state().value(), cur.state().units(), validatorBytes).encode()
+                : encode(cur.state().version() + 1, value, validatorBytes);
+        } catch (UnshareableValueException e) {
+            throw new IllegalArgumentException("the new value of " + a.name() + " holds a " + e.type()
+                + ", which cannot be shared with other members; the atom is unchanged", e);
+        }
+        if (!store.replace(a.id(), cur.bytes(), next)) return false;
+        lastRead.put(a.id(), new Read(next, cur.state(), value, validator));
+        return true;
+    }
+
+    /** As clojure.lang.ARef validates. */
+    private static void validate(IFn vf, Object value) {
+        if (vf == null) return;
+        try {
+            if (!RT.booleanCast(vf.invoke(value))) throw new IllegalStateException("Invalid reference state");
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("Invalid reference state", e);
+        }
+    }
+
+    void watch(ClusterAtom a) {
+        if (!watched.add(a.id())) return;
+        store.listen(a.id(), (before, after) -> {
+            try {
+                Object oldv = before == null ? null : decode(a, before).value();
+                a.changed(oldv, decode(a, after).value());
+            } catch (RuntimeException e) {
+                warn.accept("a watch on " + a.name() + " failed: " + e.getMessage());
+            }
+        });
+    }
+}
