@@ -21,7 +21,7 @@ import clojure.lang.LazilyPersistentVector;
  */
 public final class ClusterAtom extends ARef implements IAtom2, Serializable {
     private final String id;
-    private final String name;
+    private volatile String name; // learnt from the cluster's state by a member that did not make it
     private final transient ClusterAtoms home;
 
     ClusterAtom(String id, String name, ClusterAtoms home, IPersistentMap meta) {
@@ -35,6 +35,10 @@ public final class ClusterAtom extends ARef implements IAtom2, Serializable {
 
     /** The var it was made for, as "#'ns/name", for messages. */
     public String name() { return name; }
+
+    void named(String n) {
+        if (n != null) name = n;
+    }
 
     @Override
     public Object deref() {

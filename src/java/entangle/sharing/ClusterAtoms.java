@@ -65,7 +65,7 @@ public final class ClusterAtoms {
         byte[] validatorBytes = validator == null ? null : write(validator, "validator");
         byte[] state;
         try {
-            state = encode(1, local.deref(), validatorBytes);
+            state = encode(1, var, local.deref(), validatorBytes);
         } catch (UnshareableValueException e) {
             throw new UnshareableValueException(e.type(), "value");
         }
@@ -95,12 +95,12 @@ public final class ClusterAtoms {
         }
     }
 
-    private byte[] encode(long version, Object value, byte[] validator) throws UnshareableValueException {
+    private byte[] encode(long version, String name, Object value, byte[] validator) throws UnshareableValueException {
         ValueWriter.Written w = ValueWriter.write(value, units);
         units.store().storeAll(w.units());
         List<String> hashes = new ArrayList<>();
         for (Unit u : w.units()) hashes.add(u.hash());
-        return new AtomState(version, w.bytes(), hashes, validator).encode();
+        return new AtomState(version, name, w.bytes(), hashes, validator).encode();
     }
 
     Read read(ClusterAtom a) {
@@ -116,6 +116,7 @@ public final class ClusterAtoms {
     private Read decode(ClusterAtom a, byte[] bytes) {
         try {
             AtomState s = AtomState.decode(a.name(), bytes);
+            a.named(s.name());
             Object value = ValueReader.read(s.value(), units);
             IFn validator = s.validator() == null ? null : (IFn) ValueReader.read(s.validator(), units);
             return new Read(bytes, s, value, validator);
@@ -146,7 +147,11 @@ public final class ClusterAtoms {
             try {
                 validator = vf == null ? null : write(vf, "validator");
             } catch (UnshareableValueException e) {
-                throw new IllegalArgumentException(Unshared.warning(a.name(), e.type()), e);
+                IllegalArgumentException refused = new IllegalArgumentException(
+                    "the validator of " + a.name() + " holds a " + e.type() + ", which cannot be shared with other"
+                    + " members; the validator is unchanged");
+                refused.addSuppressed(e);
+                throw refused;
             }
             if (set(a, cur, cur.value(), validator, vf)) return;
         }
@@ -157,11 +162,16 @@ public final class ClusterAtoms {
         byte[] next;
         try {
             next = value == cur.value() && validatorBytes == cur.state().validator()
-                ? new AtomState(cur.state().version() + 1, cur.state().value(), cur.state().units(), validatorBytes).encode()
-                : encode(cur.state().version() + 1, value, validatorBytes);
+                ? new AtomState(cur.state().version() + 1, cur.state().name(), cur.state().value(), cur.state().units(),
+                                validatorBytes).encode()
+                : encode(cur.state().version() + 1, cur.state().name(), value, validatorBytes);
         } catch (UnshareableValueException e) {
-            throw new IllegalArgumentException("the new value of " + a.name() + " holds a " + e.type()
-                + ", which cannot be shared with other members; the atom is unchanged", e);
+            // Suppressed, not the cause: the REPL reports an error's root cause, and this sentence
+            // is the one the user needs.
+            IllegalArgumentException refused = new IllegalArgumentException("the new value of " + a.name()
+                + " holds a " + e.type() + ", which cannot be shared with other members; the atom is unchanged");
+            refused.addSuppressed(e);
+            throw refused;
         }
         if (!store.replace(a.id(), cur.bytes(), next)) return false;
         lastRead.put(a.id(), new Read(next, cur.state(), value, validator));

@@ -75,6 +75,12 @@ final class Portable implements Serializable {
      * types. A lazy seq is realized here; one that does not end is refused.
      */
     static Object of(Object o) throws UnshareableValueException {
+        // A protocol's method fn is only meaningful as its var (its dispatch cache is this
+        // member's), so it travels as that var, which calls the reader's current method.
+        if (o instanceof clojure.lang.AFunction f && f.__methodImplCache != null) {
+            Symbol method = f.__methodImplCache.sym;
+            return new Portable(Kind.VAR, new Object[] {method.getNamespace(), method.getName()}, null, null);
+        }
         if (o == null || !o.getClass().getName().startsWith("clojure.lang.") || o instanceof IRecord) return o;
         Object meta = o instanceof IMeta m ? m.meta() : null;
         if (o instanceof Keyword k) return new Portable(Kind.KEYWORD, names(k.sym), null, null);

@@ -15,7 +15,11 @@ import java.util.Set;
  */
 public final class ShareableClasses {
     private static final Set<String> CLASSES = Set.of(
-        "entangle.value.Portable", "entangle.value.Instance", "entangle.sharing.AtomRef",
+        "entangle.value.Portable", "entangle.value.Instance",
+        // A cluster atom travels as its id (AtomRef); the filter also checks what readResolve makes of it.
+        "entangle.sharing.AtomRef", "entangle.sharing.ClusterAtom",
+        // A Class in a stream is a class descriptor, resolved by its annotation like any other.
+        "java.lang.Class",
         "java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Character",
         "java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long",
         "java.lang.Float", "java.lang.Double", "java.lang.Number", "java.lang.Enum",

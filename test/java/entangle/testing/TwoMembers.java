@@ -1,8 +1,18 @@
 package entangle.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A test class whose tests share one cluster of two members, {@link #a} and {@link #b},
@@ -10,10 +20,32 @@ import org.junit.jupiter.api.TestInstance;
  * use names of their own, so that they do not depend on each other's order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public abstract class TwoMembers {
     protected TestCluster cluster;
     protected ReplProcess a;
     protected ReplProcess b;
+    private final List<String[]> forLateJoiner = Collections.synchronizedList(new ArrayList<>());
+
+    /** Records a check for {@link #aMemberThatJoinsLaterHasEverything}: {@code form} prints {@code expected}. */
+    protected void alsoOnALateJoiner(String form, String expected) {
+        forLateJoiner.add(new String[] {form, expected});
+    }
+
+    /** Runs last: a member started after every other test has what they defined, newest versions. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aMemberThatJoinsLaterHasEverything() {
+        if (forLateJoiner.isEmpty()) return;
+        ReplProcess late = cluster.start("late");
+        try {
+            for (String[] check : forLateJoiner) {
+                assertEquals(check[1], late.eval(check[0]).value(), check[0] + "\n" + late.transcript());
+            }
+        } finally {
+            late.close();
+        }
+    }
 
     @BeforeAll
     void startMembers() {

@@ -1,0 +1,115 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import entangle.testing.ReplProcess;
+import entangle.testing.ReplProcess.Result;
+import entangle.testing.TestCluster;
+
+/** An atom held by a var in a shared namespace is one atom for the whole cluster. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterAtomsTest {
+    private TestCluster cluster;
+    private ReplProcess a;
+    private ReplProcess b;
+    private ReplProcess c;
+
+    @BeforeAll
+    void start() {
+        cluster = new TestCluster();
+        a = cluster.start("a");
+        b = cluster.start("b");
+        c = cluster.start("c");
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void threeMembersEachSwappingAThousandTimesEndAtThreeThousand() throws Exception {
+        a.value("(def counter (atom 0))");
+        assertEquals("0", c.value("@counter"));
+        List<CompletableFuture<String>> runs = List.of(a, b, c).stream()
+            .map(m -> CompletableFuture.supplyAsync(() -> m.value(
+                "(let [fs (doall (for [_ (range 4)] (future (dotimes [_ 250] (swap! counter inc)))))] (run! deref fs) :done)")))
+            .toList();
+        for (CompletableFuture<String> r : runs) assertEquals(":done", r.get());
+        for (ReplProcess m : List.of(a, b, c)) assertEquals("3000", m.value("@counter"), m.name());
+    }
+
+    @Test
+    void everyAtomOperationActsOnTheClustersValue() {
+        a.value("(def state (atom {:n 1}))");
+        assertEquals("{:n 2}", b.value("(swap! state update :n inc)"));
+        assertEquals("{:n 2}", a.value("@state"));
+        assertEquals("{:reset true}", c.value("(reset! state {:reset true})"));
+        assertEquals("[{:reset true} {:n 10}]", a.value("(swap-vals! state (constantly {:n 10}))"));
+        assertEquals("[{:n 10} {:n 0}]", b.value("(reset-vals! state {:n 0})"));
+        // compare-and-set! compares with what this member read (identity, as for any atom)
+        assertEquals("[true {:n 5}]", c.value("(let [seen @state] [(compare-and-set! state seen {:n 5}) @state])"));
+        assertEquals("false", a.value("(compare-and-set! state {:n 5} {:n 6})"));
+        assertEquals("{:n 5}", b.value("@state"));
+        assertEquals("true", a.value("(instance? entangle.sharing.ClusterAtom state)"));
+    }
+
+    @Test
+    void aValidatorSetAnywhereGuardsEveryMembersChanges() {
+        a.value("(def positive (atom 1 :validator pos?))");
+        Result r = b.eval("(reset! positive -1)");
+        assertTrue(r.err().contains("Invalid reference state"), r.err());
+        assertEquals("1", c.value("@positive"));
+        c.value("(set-validator! positive #(< % 100))");
+        assertTrue(a.eval("(reset! positive 500)").err().contains("Invalid reference state"));
+        assertEquals("50", a.value("(reset! positive 50)"));
+    }
+
+    @Test
+    void aWatchFiresOnTheMemberThatAddedItForChangesMadeAnywhere() throws Exception {
+        a.value("(def watched (atom 0))");
+        b.value("(def ^:entangle/local seen (atom []))");
+        b.value("(add-watch watched :log (fn [_ _ old new] (swap! seen conj [old new])))");
+        a.value("(reset! watched 1)");
+        c.value("(swap! watched + 10)");
+        assertEquals("[[0 1] [1 11]]", b.value("(loop [i 0] (if (or (= 2 (count @seen)) (> i 500)) @seen"
+            + " (do (Thread/sleep 10) (recur (inc i)))))"));
+    }
+
+    @Test
+    void anAtomCanStayLocalAndRedefiningMakesANewOne() {
+        a.value("(def ^:entangle/local mine (atom :a))");
+        b.value("(def ^:entangle/local mine (atom :b))");
+        a.value("(swap! mine (constantly :a2))");
+        assertEquals(":b", b.value("@mine"));
+        assertEquals("false", a.value("(instance? entangle.sharing.ClusterAtom mine)"));
+
+        a.value("(def cache (atom 1))");
+        a.value("(def cache (atom 100))");
+        assertEquals("100", b.value("@cache"));
+        ReplProcess late = cluster.start("late");
+        assertEquals("100", late.value("@cache"));
+        late.close();
+    }
+
+    @Test
+    void anAtomWhoseValueCannotTravelSaysSo() {
+        Result r = a.eval("(def sockets (atom (java.net.ServerSocket. 0)))");
+        assertTrue(r.err().contains("#'user/sockets holds a clojure.lang.Atom whose value holds a java.net.ServerSocket"),
+                   r.err());
+        a.value("(def shared-list (atom []))");
+        Result bad = b.eval("(swap! shared-list conj (java.net.ServerSocket. 0))");
+        assertTrue(bad.err().contains("the new value of #'user/shared-list holds a java.net.ServerSocket, which cannot be"
+            + " shared with other members; the atom is unchanged"), bad.err());
+        assertEquals("[]", a.value("@shared-list"));
+    }
+}
