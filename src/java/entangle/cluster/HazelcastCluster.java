@@ -196,7 +196,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         private void apply(String key, byte[] value) {
             try {
                 shared.apply(Batch.of(map, key, value));
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Clojure code it runs may throw checked exceptions undeclared
                 HazelcastLogging.entangle().log(Level.WARNING, "applying " + key + " failed", e);
             }
         }

@@ -196,7 +196,7 @@ public final class ClusterAtoms {
             try {
                 Object oldv = before == null ? null : decode(a, before).value();
                 a.changed(oldv, decode(a, after).value());
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // a watch is user code, which may throw checked exceptions undeclared
                 warn.accept("a watch on " + a.name() + " failed: " + e.getMessage());
             }
         });

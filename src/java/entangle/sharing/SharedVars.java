@@ -402,6 +402,15 @@ public final class SharedVars {
             if (!present.contains(e.getKey()) && kn.kind == NamespaceRecord.Kind.SHARED && kn.version > 0
                 && policy.sharedName(e.getKey())) {
                 nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version));
+                // Its vars go with it, or a member applying them would make the namespace again.
+                String prefix = e.getKey() + "/";
+                for (Map.Entry<String, Known> v : vars.entrySet()) {
+                    Known k = v.getValue();
+                    if (v.getKey().startsWith(prefix) && k.var != null && !k.removed && !k.local && k.version > 0) {
+                        varChanges.add(new VarChange(k.var, v.getKey(), VarRecord.Kind.REMOVED, null, null, false,
+                                                     k.version));
+                    }
+                }
             }
         }
         return new Changes(nsChanges, classChanges, varChanges);
@@ -971,11 +980,14 @@ public final class SharedVars {
         if (Namespace.find(Symbol.intern(ns)) != null && loaded(ns)) return;
         try {
             ResourceLoads.byEntangle(() -> Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns)));
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Clojure throws checked exceptions undeclared (FileNotFoundException here)
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();
-            warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
-                + root.getMessage() + "; shared definitions that use it will fail here.");
+            // Once per namespace: the hand-off and the entry event each bring the record.
+            if (refused.add("require " + ns)) {
+                warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
+                    + root.getMessage() + "; shared definitions that use it will fail here.");
+            }
         }
     }
 
@@ -1055,11 +1067,22 @@ public final class SharedVars {
         try {
             Known k = vars.get(r.key());
             if (k != null && k.version >= r.version()) return;
+            KnownNs kn = namespaces.get(r.ns());
+            if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
+                // A var of a namespace the cluster removed: applying it would make the namespace
+                // again. (Left unapplied: if the namespace comes back, the record is applied then.)
+                return;
+            }
             if (k == null) {
                 k = new Known(r.version());
                 vars.put(r.key(), k);
             }
             k.version = r.version();
+            if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
+                k.var = null;
+                k.removed = true;
+                return;
+            }
             Namespace ns = Namespace.findOrCreate(Symbol.intern(r.ns()));
             Symbol sym = Symbol.intern(r.name());
             if (r.kind() == VarRecord.Kind.REMOVED) {

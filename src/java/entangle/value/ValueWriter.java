@@ -56,6 +56,10 @@ public final class ValueWriter extends ObjectOutputStream {
         } catch (UnshareableValueException e) {
             throw refuse(e);
         }
+        if (obj instanceof clojure.lang.Atom) {
+            throw refuse(new UnshareableValueException("clojure.lang.Atom",
+                "inside a fn or a collection; only an atom a var holds itself becomes a cluster atom"));
+        }
         if (!(obj instanceof java.io.Serializable)) {
             throw refuse(new UnshareableValueException(UnshareableValueException.friendlyName(obj.getClass()), null));
         }

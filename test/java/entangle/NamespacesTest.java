@@ -1,0 +1,117 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import entangle.testing.ReplProcess.Result;
+import entangle.testing.TwoMembers;
+
+/** Namespace operations, load-file, tooling on remote definitions, local and opted-in namespaces. */
+class NamespacesTest extends TwoMembers {
+
+    @Test
+    void nsFormWithRequireImportAndReferClojure() {
+        a.eval("(ns billing.core (:refer-clojure :exclude [print]) (:require [clojure.set :as set] [clojure.string"
+            + " :refer [join]]) (:import (java.time LocalDate) (java.util.concurrent TimeUnit)))");
+        a.value("(defn print [x] (str \"printed \" x))");
+        a.value("(defn tags [] (join \",\" (sort (set/union #{\"a\"} #{\"b\"}))))");
+        a.value("(defn epoch [] (str (LocalDate/of 1970 1 1) \" \" (.toSeconds TimeUnit/MINUTES 1)))");
+        a.value("(in-ns 'user)");
+        assertEquals("[\"printed 1\" \"a,b\" \"1970-01-01 60\"]",
+            b.value("[(billing.core/print 1) (billing.core/tags) (billing.core/epoch)]"));
+        b.eval("(in-ns 'billing.core)");
+        assertEquals("[\"printed x\" \"x-y\" #{1 2} 1]",
+            b.value("[(print \"x\") (join \"-\" [\"x\" \"y\"]) (set/union #{1} #{2}) (.getMonthValue (LocalDate/of 2000 1 1))]"));
+        b.value("(in-ns 'user)");
+        alsoOnALateJoiner("(billing.core/tags)", "\"a,b\"");
+    }
+
+    @Test
+    void aliasReferImportUnaliasUnmapAndRemoveNs() {
+        a.value("(create-ns 'ops.target)");
+        a.value("(intern 'ops.target 'answer 42)");
+        a.eval("(in-ns 'ops.user)");
+        a.value("(clojure.core/alias 't 'ops.target)");
+        a.value("(clojure.core/refer 'ops.target :only '[answer])");
+        a.value("(clojure.core/import 'java.util.UUID)");
+        a.value("(clojure.core/in-ns 'user)");
+        b.eval("(in-ns 'ops.user)");
+        assertEquals("[42 42 true]", b.value("[t/answer answer (clojure.core/class? UUID)]"));
+        b.value("(clojure.core/in-ns 'user)");
+
+        a.value("(ns-unalias 'ops.user 't)");
+        a.value("(ns-unmap 'ops.user 'answer)");
+        assertEquals("[nil nil]", b.value("[(get (ns-aliases 'ops.user) 't) (get (ns-refers 'ops.user) 'answer)]"));
+        a.value("(remove-ns 'ops.target)");
+        assertEquals("nil", b.value("(find-ns 'ops.target)"));
+        alsoOnALateJoiner("[(find-ns 'ops.target) (get (ns-aliases 'ops.user) 't) (some? (find-ns 'ops.user))]",
+                          "[nil nil true]");
+    }
+
+    @Test
+    void loadFileSharesItsNamespaceWithFileAndLineInStackTraces() throws Exception {
+        Path file = Files.createTempFile("entangle-cart", ".clj");
+        Files.writeString(file, String.join("\n",
+            "(ns shop.cart)",
+            "",
+            "(defn total \"Sums the prices.\" [items]",
+            "  (reduce + (map :price items)))",
+            "",
+            "(defn explode [x]",
+            "  (throw (ex-info \"boom\" {:x x})))",
+            ""));
+        a.value("(load-file \"" + file + "\")");
+        assertEquals("30", b.value("(shop.cart/total [{:price 10} {:price 20}])"));
+        assertEquals("[\"" + file + "\" 3]", b.value("((juxt :file :line) (meta #'shop.cart/total))"));
+        b.eval("(shop.cart/explode 1)");
+        String frame = b.value("(some #(when (.contains (str %) \"explode\") (str %)) (.getStackTrace *e))");
+        assertTrue(frame.contains(file.getFileName() + ":7"), frame);
+        Result source = b.eval("(clojure.repl/source shop.cart/total)");
+        assertEquals("(defn total \"Sums the prices.\" [items]\n  (reduce + (map :price items)))\nnil", source.out());
+        Files.delete(file);
+        alsoOnALateJoiner("(shop.cart/total [{:price 1}])", "1");
+    }
+
+    @Test
+    void docSourceAndArglistsOfAFnDefinedOnAnotherMembersRepl() {
+        a.value("(defn remote-doc \"Says hello to someone.\" [who & {:keys [loud]}] (str \"hello \" who))");
+        Result doc = b.eval("(clojure.repl/doc remote-doc)");
+        assertEquals("-------------------------\nuser/remote-doc\n([who & {:keys [loud]}])\n  Says hello to someone.\nnil",
+                     doc.out());
+        Result source = b.eval("(clojure.repl/source remote-doc)");
+        assertEquals("(defn remote-doc \"Says hello to someone.\" [who & {:keys [loud]}] (str \"hello \" who))\nnil",
+                     source.out());
+        // The defining member gets it too, where plain Clojure says "Source not found".
+        assertTrue(a.eval("(clojure.repl/source remote-doc)").out().startsWith("(defn remote-doc"));
+        alsoOnALateJoiner("(:doc (meta #'remote-doc))", "\"Says hello to someone.\"");
+    }
+
+    @Test
+    void aLocalNamespaceIsNeverShippedAndAnOptedInOneIs() {
+        a.eval("(ns ^:entangle/local scratch)");
+        a.value("(defn tmp [] :only-on-a)");
+        a.value("(in-ns 'user)");
+        assertEquals("[nil nil]", b.value("[(resolve 'scratch/tmp) (some-> (find-ns 'scratch) ns-interns keys)]"));
+        // A tooling namespace is not shared by default; opted in, it is.
+        a.eval("(ns cider.custom-tool)");
+        a.value("(defn helper [] :tool)");
+        a.value("(in-ns 'user)");
+        assertEquals("nil", b.value("(resolve 'cider.custom-tool/helper)"));
+        a.value("(entangle.core/shared! 'cider.custom-tool)");
+        assertEquals(":tool", b.value("(cider.custom-tool/helper)"));
+        alsoOnALateJoiner("[(resolve 'scratch/tmp) (cider.custom-tool/helper)]", "[nil :tool]");
+    }
+
+    @Test
+    void anAtomCapturedByAFnSaysWhatCannotWork() {
+        Result r = a.eval("(let [hits (atom 0)] (defn bump! [] (swap! hits inc)))");
+        assertTrue(r.err().contains("#'user/bump! holds a clojure.lang.Atom (inside a fn or a collection; only an atom"
+            + " a var holds itself becomes a cluster atom)"), r.err());
+        assertEquals("1", a.value("(bump!)"));
+    }
+}
