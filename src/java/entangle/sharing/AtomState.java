@@ -15,15 +15,12 @@ record AtomState(long version, String name, byte[] value, List<String> units, by
     static final int MAGIC = 0x454e5441; // "ENTA"
 
     byte[] encode() {
-        try (RecordIO.Out out = new RecordIO.Out()) {
+        return RecordIO.seal(MAGIC, version, out -> {
             out.string(name);
             out.blob(value);
             out.strings(units);
             out.blob(validator);
-            return Envelope.seal(MAGIC, version, out.toBytes());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        });
     }
 
     static AtomState decode(String what, byte[] bytes) throws RefusedException {

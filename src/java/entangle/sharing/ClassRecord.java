@@ -22,14 +22,11 @@ public record ClassRecord(String name, long version, Origin origin, String unit)
     }
 
     public byte[] encode() {
-        try (RecordIO.Out out = new RecordIO.Out()) {
+        return RecordIO.seal(MAGIC, version, out -> {
             out.string(name);
             out.origin(origin);
             out.string(unit);
-            return Envelope.seal(MAGIC, version, out.toBytes());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        });
     }
 
     /** Reads the record stored under {@code key}, refusing it unless it is intact and is that class's. */

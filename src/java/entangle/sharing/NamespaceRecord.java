@@ -37,7 +37,7 @@ public record NamespaceRecord(Kind kind, String name, long version, Origin origi
     }
 
     public byte[] encode() {
-        try (RecordIO.Out out = new RecordIO.Out()) {
+        return RecordIO.seal(MAGIC, version, out -> {
             out.writeByte(kind.ordinal());
             out.string(name);
             out.origin(origin);
@@ -45,10 +45,7 @@ public record NamespaceRecord(Kind kind, String name, long version, Origin origi
             out.pairs(aliases);
             out.pairs(refers);
             out.pairs(imports);
-            return Envelope.seal(MAGIC, version, out.toBytes());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        });
     }
 
     /** Reads the record stored under {@code key}, refusing it unless it is intact and is that namespace's. */

@@ -16,6 +16,21 @@ final class RecordIO {
 
     private RecordIO() {}
 
+    /** Writes a record's fields. */
+    interface Fields {
+        void write(Out out) throws IOException;
+    }
+
+    /** A record: its fields framed by {@link Envelope} with {@code magic} and {@code version}. */
+    static byte[] seal(int magic, long version, Fields fields) {
+        try (Out out = new Out()) {
+            fields.write(out);
+            return Envelope.seal(magic, version, out.toBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException("writing to memory failed", e);
+        }
+    }
+
     static final class Out extends DataOutputStream {
         private final ByteArrayOutputStream bytes;
 

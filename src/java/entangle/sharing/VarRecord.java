@@ -51,7 +51,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
     }
 
     public byte[] encode() {
-        try (RecordIO.Out out = new RecordIO.Out()) {
+        return RecordIO.seal(MAGIC, version, out -> {
             out.writeByte(kind.ordinal());
             out.string(ns);
             out.string(name);
@@ -62,10 +62,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             out.strings(units);
             out.string(unshareableType);
             out.string(source);
-            return Envelope.seal(MAGIC, version, out.toBytes());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        });
     }
 
     /** Reads the record stored under {@code key}, refusing it unless it is intact and is that var's. */
