@@ -79,12 +79,14 @@
 (defn publish!
   "Shares with every member what evaluation changed in shared namespaces since the last call,
   and returns once every member has it; warnings go to *warn*. `form-text`, the text of the
-  form just evaluated, is kept as the source of the vars it defined. Returns the
-  entangle.sharing.PublishResult, or nil if this JVM is not a member."
-  ([] (publish! nil))
-  ([form-text]
+  form just evaluated, is kept as the source of the vars it defined (`document`, the text of a
+  loaded file, when given). Returns the entangle.sharing.PublishResult, or nil if this JVM is
+  not a member."
+  ([] (publish! nil nil))
+  ([form-text] (publish! form-text nil))
+  ([form-text document]
    (when-let [^Member m (member)]
-     (let [^PublishResult r (.share m form-text)]
+     (let [^PublishResult r (.share m form-text document)]
        (doseq [w (.warnings r)] (*warn* w))
        r))))
 
@@ -105,20 +107,46 @@
 
 (defn eval
   "Evaluates `form` as the clustered REPL does: then shares what it defined, even when it
-  threw. Using a var whose value stayed on another member throws that var's explanation."
+  threw. Using a var whose value stayed on another member throws that var's explanation.
+  `form-text` is the form's source text; `document`, if given, is the text of the file it
+  came from (a load-file), where each var's source is found by its :line. `eval-fn` replaces
+  clojure.core/eval."
   ([form] (eval form nil))
-  ([form form-text]
-   (let [v (try (clojure.core/eval form)
+  ([form form-text] (eval form form-text nil clojure.core/eval))
+  ([form form-text document eval-fn]
+   (let [v (try (eval-fn form)
                 (catch Throwable t
                   ;; Interop on the placeholder fails in the reflector, naming its class:
                   ;; say what the user needs to know instead.
                   (if-let [^Unshared u (and (touched-unshared? t) (unshared-var-in form))]
                     (throw (.error u t))
                     (throw t)))
-                (finally (publish! form-text)))]
+                (finally (publish! form-text document)))]
      (if (instance? Unshared v)
        (throw (.error ^Unshared v))
        v))))
+
+(defn eval-string
+  "Evaluates every form in the string `code` in namespace `ns` (a name; nil for user) as the
+  clustered REPL does, with *out* and *err* captured. Returns {:value (the last value, printed),
+  :out, :err, :ns}, or {:ex (the exception's class), :err (its message and the output), :out}."
+  [code ns]
+  (let [out (java.io.StringWriter.)
+        err (java.io.StringWriter.)]
+    (binding [*ns* (or (some-> ns symbol find-ns) (the-ns 'user))
+              *out* out
+              *err* err]
+      (try
+        (let [reader (clojure.lang.LineNumberingPushbackReader. (java.io.StringReader. code))
+              eof (Object.)
+              value (loop [last nil]
+                      (let [[form text] (read+string {:eof eof :read-cond :allow} reader)]
+                        (if (identical? form eof) last (recur (eval form text)))))]
+          (flush)
+          {:value (pr-str value) :out (str out) :err (str err) :ns (str (ns-name *ns*))})
+        (catch Throwable t
+          (flush)
+          {:ex (.getName (class t)) :err (str err (ex-message t)) :out (str out)})))))
 
 (defn- the-ns-or-var [x]
   (cond (var? x) x

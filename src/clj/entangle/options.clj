@@ -11,6 +11,7 @@
    :members    "ENTANGLE_MEMBERS"
    :bind       "ENTANGLE_BIND"
    :nrepl-port "ENTANGLE_NREPL_PORT"
+   :nrepl-bind "ENTANGLE_NREPL_BIND"
    :log-file   "ENTANGLE_LOG_FILE"})
 
 (def defaults
@@ -18,11 +19,18 @@
   {:cluster "entangle"
    :port    5701
    :members "127.0.0.1:5701-5710"
-   :bind    "127.0.0.1"})
+   :bind    "127.0.0.1"
+   :nrepl-bind "127.0.0.1"})
 
 (defn- parse-port [s]
   (let [n (parse-long (str/trim s))]
     (if (and n (<= 1 n 65525)) n (throw (IllegalArgumentException. (str "'" s "' is not a port (1-65525)"))))))
+
+(defn- parse-nrepl-port [s]
+  (let [n (parse-long (str/trim s))]
+    (if (and n (<= 0 n 65535))
+      n
+      (throw (IllegalArgumentException. (str "'" s "' is not a port (0 for any free one, or 1-65535)"))))))
 
 (def spec
   "The options, in clojure.tools.cli's form."
@@ -31,7 +39,8 @@
     :parse-fn parse-port]
    [nil "--members LIST" "Where to find other members: host, host:port or host:port-port, comma-separated"]
    [nil "--bind HOST" "Interface the member binds; loopback unless told otherwise"]
-   [nil "--nrepl-port N" "Also serve nREPL on this port, bound to 127.0.0.1" :parse-fn parse-port]
+   [nil "--nrepl-port N" "Also serve nREPL on this port (0: any free one)" :parse-fn parse-nrepl-port]
+   [nil "--nrepl-bind HOST" "Interface the nREPL server binds; loopback unless told otherwise"]
    [nil "--log-file PATH" "Where Hazelcast's log goes; - for standard error"]
    ["-h" "--help" "Show this help and exit"]])
 
@@ -48,10 +57,22 @@
     "Options:"
     summary
     ""
-    "Defaults: --cluster entangle --port 5701 --members 127.0.0.1:5701-5710 --bind 127.0.0.1;"
+    "Defaults: --cluster entangle --port 5701 --members 127.0.0.1:5701-5710 --bind 127.0.0.1"
+    "--nrepl-bind 127.0.0.1 (no nREPL server unless --nrepl-port is given, except with -M:nrepl);"
     "the log goes to <java.io.tmpdir>/entangle/<cluster>-<pid>.log."
     (str "Each option can also be set by an environment variable: "
          (str/join ", " (map (fn [[k v]] (str v " (--" (name k) ")")) env-vars)) ".")]))
+
+(defn nrepl-port-problem
+  "A one-line reason the nREPL port in `options` cannot be bound, or nil. Checked before the
+  member joins, so that a port in use fails fast instead of after a join."
+  [{:keys [nrepl-port nrepl-bind]}]
+  (when (and nrepl-port (pos? nrepl-port))
+    (try
+      (with-open [_ (java.net.ServerSocket. (int nrepl-port) 1 (java.net.InetAddress/getByName nrepl-bind))] nil)
+      (catch java.io.IOException e
+        (str "entangle: cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
+             " (choose another port with --nrepl-port)")))))
 
 (defn- env-args [env]
   (mapcat (fn [[k var]] (when-let [v (get env var)] [[var (str "--" (name k)) v]])) env-vars))

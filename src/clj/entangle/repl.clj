@@ -2,7 +2,8 @@
   "The clustered terminal REPL, `clojure -M:repl`: a plain Clojure REPL whose JVM is a member
   of an entangle cluster. Its prompt appears once the member has joined and holds every shared
   namespace; each evaluation returns once every member has what it defined. End of input or
-  (System/exit 0) leaves the cluster cleanly."
+  (System/exit 0) leaves the cluster cleanly. With --nrepl-port, an nREPL server with
+  entangle's middleware runs beside it."
   (:require [clojure.main :as main]
             [entangle.build :as build]
             [entangle.options :as options]))
@@ -29,9 +30,9 @@
   "Starts a member with the options in `args` (see --help), then the REPL."
   [& args]
   (let [{:keys [options exit message]} (options/parse args (System/getenv))]
+    (when-let [problem (and (not message) (options/nrepl-port-problem options))]
+      (exit! 1 problem))
     (when message (exit! exit message))
-    (when (:nrepl-port options)
-      (exit! 2 "entangle: --nrepl-port is not available in this version yet"))
     (try
       (build/ensure-current!)
       (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))
@@ -52,6 +53,12 @@
                       " of cluster " (.cluster ^entangle.Member member) " ("
                       (if (zero? others) "no other members" (str others " other member" (when (> others 1) "s")))
                       ")"))
+        (when (:nrepl-port options)
+          (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
+                started-message (requiring-resolve 'entangle.nrepl/started-message)
+                server (try (serve! options)
+                            (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
+            (println (started-message server))))
         (main/repl :init #(in-ns 'user)
                    :read (reader text)
                    :eval #(eval % @text))

@@ -94,7 +94,15 @@ public final class Member implements AutoCloseable {
      * vars' source); it may be null.
      */
     public PublishResult share(String formText) {
-        return shared.publish(formText);
+        return shared.publish(formText, null);
+    }
+
+    /**
+     * As {@link #share(String)}, for an evaluation of a file's forms: {@code document} is the
+     * file's text, where each var's source is found by its :line.
+     */
+    public PublishResult share(String formText, String document) {
+        return shared.publish(formText, document);
     }
 
     /** Where the current definition of {@code ns/name} came from, or null if it was never shared. */
@@ -120,6 +128,29 @@ public final class Member implements AutoCloseable {
         return cluster.members();
     }
 
+    /**
+     * The entangle members, this one first: each a map with "address", "id", "self" and, if
+     * it serves nREPL, "nrepl" (its nrepl:// URI).
+     */
+    public List<java.util.Map<String, String>> memberInfo() {
+        return cluster.memberInfo();
+    }
+
+    /** Tells the cluster this member serves nREPL at {@code uri} (null: no longer). */
+    public void advertiseNrepl(String uri) {
+        cluster.advertise(uri);
+    }
+
+    /**
+     * Evaluates {@code code} in namespace {@code ns} (null: user) on the member at
+     * {@code address} (host:port), or on every member if it is "all", as that member's REPL
+     * would. Returns each member's result by address: "value" and "out" and "err", or "ex".
+     */
+    public java.util.Map<String, java.util.Map<String, String>> evalOn(String address, String code, String ns,
+                                                                      long timeoutMs) {
+        return cluster.evalOn(address, code, ns, timeoutMs);
+    }
+
     /** The file Hazelcast logs to. */
     public Path logFile() {
         return options.effectiveLogFile();
@@ -136,6 +167,11 @@ public final class Member implements AutoCloseable {
             if (current == this) current = null;
         }
         atoms.close();
+        try {
+            cluster.advertise(null);
+        } catch (RuntimeException e) {
+            // leaving anyway; the entry goes when the cluster sees this member gone
+        }
         cluster.shutdown();
     }
 }

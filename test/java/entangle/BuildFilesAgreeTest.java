@@ -21,7 +21,7 @@ class BuildFilesAgreeTest {
         Map<String, String> properties = Map.of(
             "org.clojure/clojure", "clojure.version", "com.hazelcast/hazelcast", "hazelcast.version",
             "net.bytebuddy/byte-buddy", "bytebuddy.version", "net.bytebuddy/byte-buddy-agent", "bytebuddy.version",
-            "org.clojure/tools.cli", "tools.cli.version");
+            "org.clojure/tools.cli", "tools.cli.version", "nrepl/nrepl", "nrepl.version");
         for (Map.Entry<String, String> e : properties.entrySet()) {
             Matcher inPom = Pattern.compile("<" + Pattern.quote(e.getValue()) + ">([^<]+)<").matcher(pom);
             Matcher inDeps = Pattern.compile(Pattern.quote(e.getKey()) + "\\s+\\{:mvn/version \"([^\"]+)\"").matcher(deps);
@@ -29,5 +29,14 @@ class BuildFilesAgreeTest {
             assertTrue(inDeps.find(), e.getKey() + " not in deps.edn");
             assertEquals(inPom.group(1), inDeps.group(1), e.getKey());
         }
+    }
+
+    @Test
+    void theReplAndNreplAliasesStartTheSameJvm() throws Exception {
+        String deps = Files.readString(Projects.dir().resolve("deps.edn"));
+        Matcher repl = Pattern.compile(":repl \\{:jvm-opts \\[([^\\]]*)\\]").matcher(deps);
+        Matcher nrepl = Pattern.compile(":nrepl \\{:jvm-opts \\[([^\\]]*)\\]").matcher(deps);
+        assertTrue(repl.find() && nrepl.find(), "no :repl or :nrepl alias with :jvm-opts");
+        assertEquals(repl.group(1).replaceAll("\\s+", " "), nrepl.group(1).replaceAll("\\s+", " "));
     }
 }

@@ -57,7 +57,7 @@ class CommandLineTest {
             {"--frobnicate", "entangle: Unknown option: \"--frobnicate\" (see --help)"},
             {"--port=abc", "entangle: Error while parsing option \"--port abc\": java.lang.IllegalArgumentException: 'abc' is not a port (1-65525) (see --help)"},
             {"stray", "entangle: unexpected argument \"stray\" (see --help)"},
-            {"--nrepl-port=7888", "entangle: --nrepl-port is not available in this version yet"},
+            {"--nrepl-port=70000", "entangle: Error while parsing option \"--nrepl-port 70000\": java.lang.IllegalArgumentException: '70000' is not a port (0 for any free one, or 1-65535) (see --help)"},
         };
         for (String[] c : cases) {
             ReplProcess p = run(List.of(c[0]), Map.of());
@@ -103,6 +103,24 @@ class CommandLineTest {
                 errLines(p));
         } finally {
             for (ServerSocket s : held) s.close();
+        }
+    }
+
+    @Test
+    void anNreplPortInUseGetsOneClearLineBeforeJoining() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            for (String alias : List.of("repl", "nrepl")) {
+                ReplProcess p = ReplProcess.run("cli", List.of("clojure", "-M:" + alias, "--nrepl-port", String.valueOf(port),
+                                                               "--cluster", "busy-nrepl"), entangle.testing.Projects.dir(),
+                                                Map.of());
+                assertEquals(1, p.waitFor(), alias);
+                List<String> lines = errLines(p);
+                assertEquals(1, lines.size(), alias + ": " + lines);
+                assertTrue(lines.get(0).startsWith("entangle: cannot serve nREPL on 127.0.0.1:" + port + ": "), lines.get(0));
+                assertTrue(lines.get(0).endsWith("(choose another port with --nrepl-port)"), lines.get(0));
+                assertEquals("", p.allOut(), alias);
+            }
         }
     }
 

@@ -9,12 +9,14 @@ public final class EntangleSerialization implements DataSerializableFactory {
     public static final int FACTORY_ID = 0x454e54; // "ENT"
     static final int VERSIONED_WRITE = 1;
     static final int HAND_OFF = 2;
+    static final int REMOTE_EVAL = 3;
 
     @Override
     public IdentifiedDataSerializable create(int typeId) {
         return switch (typeId) {
             case VERSIONED_WRITE -> new VersionedWrite();
             case HAND_OFF -> new HandOff();
+            case REMOTE_EVAL -> new RemoteEval();
             default -> null;
         };
     }

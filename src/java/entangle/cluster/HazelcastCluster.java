@@ -2,6 +2,7 @@ package entangle.cluster;
 
 import java.net.BindException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -292,6 +293,70 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             out.add("this member runs Clojure " + mine + " and member " + m.getAddress().getHost() + ":"
                 + m.getAddress().getPort() + " runs " + theirs + "; they share, but code compiled by a newer Clojure"
                 + " may not run on an older one.");
+        }
+        return out;
+    }
+
+    /** The map in which members advertise their endpoints (an nREPL server), by member id. */
+    private static final String ENDPOINTS = "entangle.endpoints";
+
+    /** Advertises an endpoint of this member (such as "nrepl://127.0.0.1:7888"), or withdraws it (null). */
+    public void advertise(String endpoint) {
+        if (endpoint == null) hazelcast.<String, String>getMap(ENDPOINTS).delete(memberId);
+        else hazelcast.<String, String>getMap(ENDPOINTS).set(memberId, endpoint);
+    }
+
+    /**
+     * The entangle members, this one first: each with its "address", "id", "self" ("true" or
+     * "false") and, if it advertised one, "nrepl" endpoint.
+     */
+    public List<Map<String, String>> memberInfo() {
+        Map<String, String> endpoints = hazelcast.<String, String>getMap(ENDPOINTS).getAll(
+            hazelcast.getCluster().getMembers().stream().map(m -> m.getUuid().toString())
+                .collect(java.util.stream.Collectors.toSet()));
+        List<Map<String, String>> out = new ArrayList<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
+            Map<String, String> info = new LinkedHashMap<>();
+            info.put("address", m.getAddress().getHost() + ":" + m.getAddress().getPort());
+            info.put("id", m.getUuid().toString());
+            info.put("self", String.valueOf(m.localMember()));
+            String nrepl = endpoints.get(m.getUuid().toString());
+            if (nrepl != null) info.put("nrepl", nrepl);
+            if (m.localMember()) out.add(0, info);
+            else out.add(info);
+        }
+        return out;
+    }
+
+    /**
+     * Evaluates {@code code} in namespace {@code ns} on the member at {@code address}, or on
+     * every entangle member if it is "all"; returns each member's result by address.
+     */
+    public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs) {
+        List<Member> targets = new ArrayList<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
+            if (m.getAttribute(ENTANGLE_ATTRIBUTE) != null && ("all".equals(address) || a.equals(address))) targets.add(m);
+        }
+        if (targets.isEmpty()) throw new IllegalArgumentException("no member at " + address + "; members: " + members());
+        Map<Member, Future<HashMap<String, String>>> results = executor.submitToMembers(new RemoteEval(code, ns), targets);
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (Member m : targets) {
+            String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
+            try {
+                out.put(a, results.get(m).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                out.put(a, Map.of("ex", "java.util.concurrent.TimeoutException",
+                                  "err", "no result from member " + a + " within " + timeoutMs + " ms"));
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                out.put(a, Map.of("ex", c.getClass().getName(), "err", "member " + a + " failed: " + c.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         return out;
     }

@@ -443,10 +443,11 @@ public final class SharedVars {
     /**
      * Shares what evaluation changed since the last call. {@code evalText} is the text of the
      * form just evaluated, kept as the source of the vars it defined (unless they came from a
-     * file that can be read). Never throws for the cluster's sake: what could not be shared is
+     * file that can be read); {@code document}, if not null, is the text of the file the forms
+     * came from (an nREPL load-file), read in place of the file. Never throws for the cluster's sake: what could not be shared is
      * in the result's warnings, and is tried again by the next call.
      */
-    public PublishResult publish(String evalText) {
+    public PublishResult publish(String evalText, String document) {
         publishing.lock();
         try {
             Changes changes;
@@ -457,13 +458,13 @@ public final class SharedVars {
                 state.unlock();
             }
             if (changes.isEmpty()) return PublishResult.NOTHING;
-            return publish(changes, evalText);
+            return publish(changes, evalText, document);
         } finally {
             publishing.unlock();
         }
     }
 
-    private PublishResult publish(Changes scanned, String evalText) {
+    private PublishResult publish(Changes scanned, String evalText, String document) {
         List<String> warnings = new ArrayList<>();
         Map<String, UnshareableValueException> atomFailures = new HashMap<>();
         List<VarChange> withClusterAtoms = new ArrayList<>();
@@ -533,7 +534,7 @@ public final class SharedVars {
                     needed.add(u);
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                 }
-                source = SourceText.of(c.meta(), evalText);
+                source = SourceText.of(c.meta(), evalText, document);
                 if (source != null) sources.put(c.key(), source);
             }
             varRecords.add(new VarRecord(kind, ns, name, 0, origin, c.dynamic(), meta, value, unitHashes,

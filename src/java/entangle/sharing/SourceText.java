@@ -23,24 +23,25 @@ final class SourceText {
     private SourceText() {}
 
     /**
-     * The form at the var's {@code :file} and {@code :line} when that file can be read (a
-     * loaded file), else the text of the form being evaluated (a REPL or nREPL eval).
+     * The form at the var's {@code :line} in {@code document} if given, or else in its
+     * {@code :file} when that file can be read (a loaded file); otherwise the text of the form
+     * being evaluated (a REPL or nREPL eval).
      */
-    static String of(IPersistentMap meta, String evalText) {
+    static String of(IPersistentMap meta, String evalText, String document) {
         if (meta != null) {
             Object file = meta.valAt(FILE);
             Object line = meta.valAt(LINE);
             if (file instanceof String f && !"NO_SOURCE_PATH".equals(f) && !"NO_SOURCE_FILE".equals(f)
                 && line instanceof Number n) {
-                String text = formAt(f, n.intValue());
+                String text = formAt(f, document, n.intValue());
                 if (text != null) return text;
             }
         }
         return evalText;
     }
 
-    private static String formAt(String file, int line) {
-        try (Reader r = open(file)) {
+    private static String formAt(String file, String document, int line) {
+        try (Reader r = document != null ? new java.io.StringReader(document) : open(file)) {
             if (r == null) return null;
             LineNumberReader lines = new LineNumberReader(r);
             for (int i = 1; i < line; i++) {

@@ -52,12 +52,17 @@ public final class ReplProcess implements AutoCloseable {
         command.addAll(cliOptions);
         command.add("-M:repl");
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(Projects.dir().toFile());
+        return run(name, command, Projects.dir(), env);
+    }
+
+    /** Runs any command (a Clojure CLI invocation) in {@code dir}, with {@code env} added. */
+    public static ReplProcess run(String name, List<String> command, Path dir, Map<String, String> env) {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(env);
         try {
             return new ReplProcess(name, pb.start());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run the Clojure CLI (clojure); run .ci/setup first", e);
+            throw new IllegalStateException("cannot run " + command.get(0) + "; run .ci/setup first", e);
         }
     }
 

@@ -39,11 +39,33 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts a member with Clojure CLI options (such as -Sdeps) and waits for its prompt. */
     public ReplProcess start(String member, List<String> cliOptions) {
-        ReplProcess p = ReplProcess.start(member, cliOptions, args(member), Map.of());
+        return start(member, cliOptions, List.of());
+    }
+
+    /** Starts a member with Clojure CLI options and more REPL options, and waits for its prompt. */
+    public ReplProcess start(String member, List<String> cliOptions, List<String> moreArgs) {
+        List<String> args = new ArrayList<>(args(member));
+        args.addAll(moreArgs);
+        ReplProcess p = ReplProcess.start(member, cliOptions, args, Map.of());
         synchronized (members) {
             members.add(p);
         }
         p.eval("nil");
+        return p;
+    }
+
+    /** The ENTANGLE_* environment that puts any entangle process (one not started with options) in this cluster. */
+    public Map<String, String> environment(String member) {
+        return Map.of("ENTANGLE_CLUSTER", name, "ENTANGLE_PORT", String.valueOf(port),
+                      "ENTANGLE_MEMBERS", "127.0.0.1:" + port + "-" + (port + 9),
+                      "ENTANGLE_LOG_FILE", ReplProcess.logFile(name, member).toString());
+    }
+
+    /** Keeps a process started otherwise (with {@link ReplProcess#run}) to close with the cluster. */
+    public ReplProcess adopt(ReplProcess p) {
+        synchronized (members) {
+            members.add(p);
+        }
         return p;
     }
 

@@ -1,0 +1,137 @@
+(ns entangle.nrepl
+  "nREPL middleware that makes an editor's connection to any member a connection to the
+  cluster: every eval and load-file is shared as an eval at the clustered REPL is, and the
+  cluster ops list the members, evaluate on chosen members, and say where a var was defined.
+
+  Add `entangle.nrepl/wrap-entangle` to an nREPL stack (nrepl.cmdline --middleware, an
+  editor's jack-in middleware list). In a JVM that has not joined a cluster yet, the first
+  message joins it, with the options of the ENTANGLE_* environment variables."
+  (:refer-clojure :exclude [eval])
+  (:require [entangle.core :as entangle]
+            [entangle.options :as options]
+            [nrepl.middleware :refer [set-descriptor!]]
+            [nrepl.middleware.interruptible-eval :as interruptible-eval]
+            [nrepl.middleware.load-file]
+            [nrepl.cmdline :as cmdline]
+            [nrepl.misc :refer [response-for]]
+            [nrepl.server :as server]
+            [nrepl.transport :as t]))
+
+(def ^:dynamic *eval-on-timeout-ms*
+  "How long entangle/eval-on waits for each member's result, in milliseconds. Default: 60000."
+  60000)
+
+(defn eval
+  "The eval fn entangle's middleware gives nREPL's interruptible-eval: evaluates `form` as the
+  clustered REPL does (the eval fn the message named, if any, then sharing what it defined).
+  The text of the code sent is each definition's source, unless it came from a loaded file."
+  [form]
+  (let [msg interruptible-eval/*msg*
+        eval-fn (or (some-> (::inner-eval msg) symbol find-var) clojure.core/eval)
+        document (::document msg)]
+    ;; A load-file's vars take their source from the file's text, by :line.
+    (entangle/eval form (when-not document (:code msg)) document eval-fn)))
+
+(defn- ensure-member! []
+  (when-not (entangle/member)
+    (locking #'ensure-member!
+      (when-not (entangle/member)
+        (let [{:keys [options message]} (options/parse [] (System/getenv))]
+          (when message (throw (IllegalArgumentException. ^String message)))
+          (entangle/start! options))))))
+
+(defn- respond [msg & kvs]
+  (t/send (:transport msg) (apply response-for msg kvs)))
+
+(defn- members-op [msg]
+  (respond msg :members (mapv (fn [m] (into {} m)) (.memberInfo ^entangle.Member (entangle/member)))
+           :status :done))
+
+(defn- eval-on-op [{:keys [code member ns] :as msg}]
+  (if-not code
+    (respond msg :status #{:error :no-code :done})
+    (future
+      (try
+        (doseq [[address result] (.evalOn ^entangle.Member (entangle/member) (or member "all") code
+                                          (or ns (some-> (:session msg) deref (get #'*ns*) str))
+                                          *eval-on-timeout-ms*)]
+          (respond msg (assoc (into {} result) "member" address)))
+        (respond msg :status :done)
+        (catch Exception e
+          (respond msg :err (ex-message e) :status #{:error :done}))))))
+
+(defn- provenance-op [{:keys [sym ns] :as msg}]
+  (let [v (try (ns-resolve (the-ns (symbol (or ns "user"))) (symbol sym)) (catch Exception _ nil))
+        p (when (var? v) (entangle/provenance v))]
+    (if p
+      (respond msg :var (str (symbol v)) :member (:member p) :version (:version p)
+               :time (str (.toInstant ^java.util.Date (:time p))) :source (or (:source p) "")
+               :status :done)
+      (respond msg :status #{:no-info :done}))))
+
+(defn wrap-entangle
+  "Shares every eval and load-file with the cluster, and handles the cluster ops
+  entangle/members, entangle/eval-on and entangle/provenance. It sits above load-file and
+  eval, and names its eval fn in the message; load-file turns the message into an eval and
+  keeps that, with the file's text for the sources."
+  [handler]
+  (fn [{:keys [op] :as msg}]
+    (ensure-member!)
+    (case op
+      "eval" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg)))
+      "load-file" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg) ::document (:file msg)))
+      "entangle/members" (members-op msg)
+      "entangle/eval-on" (eval-on-op msg)
+      "entangle/provenance" (provenance-op msg)
+      (handler msg))))
+
+(set-descriptor! #'wrap-entangle
+  {:requires #{"clone"}
+   :expects #{"eval" "load-file"}
+   :handles {"entangle/members"
+             {:doc "Lists the members of the cluster, this one first."
+              :requires {}
+              :returns {"members" "A list of maps with \"address\" (host:port), \"id\", \"self\" and, for a member that serves nREPL, \"nrepl\" (its nrepl:// URI)."}}
+             "entangle/eval-on"
+             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, then done."
+              :requires {"code" "The code to evaluate."}
+              :optional {"member" "The member's address (host:port), or \"all\" (the default)."
+                         "ns" "The namespace to evaluate in (default: the session's)."}
+              :returns {"member" "The member's address."
+                        "value" "The last value, printed."
+                        "out" "What the code printed on *out*."
+                        "err" "What it printed on *err*, or the error."
+                        "ex" "The class of the exception, if it threw."}}
+             "entangle/provenance"
+             {:doc "Says where the current definition of a var was made."
+              :requires {"sym" "The var's symbol, qualified or not."}
+              :optional {"ns" "The namespace to resolve it in (default: user)."}
+              :returns {"var" "The var." "member" "The address of the member that defined it."
+                        "time" "When, as an ISO-8601 instant." "version" "Its version in the cluster's order."
+                        "source" "The source text of the defining form."}}}})
+
+(defn serve!
+  "Starts an nREPL server with entangle's middleware at `nrepl-bind`:`nrepl-port` (0: any free
+  port), tells the cluster about it (entangle/members lists it), and returns it. The message
+  for the user is (started-message server), in the form editors parse. Throws
+  ex-info with a one-line message if the port cannot be bound."
+  [{:keys [nrepl-port nrepl-bind] :or {nrepl-bind "127.0.0.1"}}]
+  (let [s (try
+            (server/start-server :port nrepl-port :bind nrepl-bind
+                                 :handler (server/default-handler #'wrap-entangle))
+            (catch java.net.BindException e
+              (throw (ex-info (str "cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
+                                   " (choose another port with --nrepl-port)") {} e))))]
+    (.advertiseNrepl ^entangle.Member (entangle/member) (str "nrepl://" nrepl-bind ":" (:port s)))
+    s))
+
+(defn started-message
+  "nREPL's own \"nREPL server started on port ...\" line, which CIDER and other tools parse."
+  [server]
+  (cmdline/server-started-message server {:transport #'t/bencode}))
+
+(defn write-port-file!
+  "Writes .nrepl-port in the current directory, removed when the JVM exits, as nREPL's own
+  command line does: editors find the server there."
+  [server]
+  (cmdline/save-port-file server {}))

@@ -1,0 +1,189 @@
+(ns entangle.nrepl-test
+  "nREPL against real members, with nREPL's own client: two clustered REPLs that also serve
+  nREPL (clojure -M:repl --nrepl-port 0), a headless member (clojure -M:nrepl), and a user's
+  own nREPL stack with entangle's middleware added. clojure.test runs these in no fixed order:
+  each test defines what it uses."
+  (:require [clojure.java.io :as io]
+            [clojure.string :as str]
+            [clojure.test :refer [deftest is testing use-fixtures]]
+            [nrepl.core :as nrepl])
+  (:import (entangle.testing Projects ReplProcess TestCluster)
+           (java.nio.file Files)
+           (java.nio.file.attribute FileAttribute)))
+
+(def ^:private cluster nil)
+(def ^:private a "A's REPL process" nil)
+(def ^:private b "B's REPL process" nil)
+(def ^:private ports {})
+
+(defn- nrepl-port [^ReplProcess p]
+  (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+) on host") 1)))
+
+(defn- with-members [t]
+  (let [c (TestCluster.)
+        start #(.start c % [] ["--nrepl-port" "0"])]
+    (try
+      (let [pa (start "a") pb (start "b")]
+        (with-redefs [cluster c a pa b pb ports {:a (nrepl-port pa) :b (nrepl-port pb)}]
+          (t)))
+      (finally (.close c)))))
+
+(use-fixtures :once with-members)
+
+(defn- session
+  "A new nREPL session on `member` (:a or :b), a fn that closes its connection, and the
+  connection's client (for messages to other sessions: the session fn sets :session itself)."
+  [member]
+  (let [conn (nrepl/connect :port (ports member))
+        client (nrepl/client conn 60000)]
+    [(nrepl/client-session client) #(.close ^java.io.Closeable conn) client]))
+
+(defn- send! [session msg]
+  (nrepl/combine-responses (nrepl/message session msg)))
+
+(defn- value [^ReplProcess p code] (.value (.eval p code)))
+
+(deftest defn-over-nrepl-on-a-is-callable-from-b's-repl-and-b's-nrepl
+  (let [[sa close-a] (session :a) [sb close-b] (session :b)]
+    (try
+      (is (= ["#'user/over-nrepl"] (:value (send! sa {:op "eval" :code "(defn over-nrepl [x] (* 2 x))"}))))
+      (is (= "42" (value b "(over-nrepl 21)")))
+      (is (= ["84"] (:value (send! sb {:op "eval" :code "(over-nrepl 42)"}))))
+      (testing "and the reverse: B's terminal defines, A's nREPL calls"
+        (value b "(defn from-b-terminal [] :b)")
+        (is (= [":b"] (:value (send! sa {:op "eval" :code "(from-b-terminal)"})))))
+      (finally (close-a) (close-b)))))
+
+(deftest load-file-on-a-shares-its-namespace
+  (let [[sa close-a] (session :a) [sb close-b] (session :b)
+        text "(ns loaded.over-nrepl)\n\n(defn area\n  \"Of a square.\"\n  [side]\n  (* side side))\n"]
+    (try
+      (let [r (send! sa {:op "load-file" :file text :file-path "/src/loaded/over_nrepl.clj"
+                         :file-name "over_nrepl.clj"})]
+        (is (= ["#'loaded.over-nrepl/area"] (:value r))))
+      (is (= ["9"] (:value (send! sb {:op "eval" :code "(loaded.over-nrepl/area 3)"}))))
+      (is (= "16" (value b "(loaded.over-nrepl/area 4)")))
+      (is (= "\"(defn area\\n  \\\"Of a square.\\\"\\n  [side]\\n  (* side side))\""
+             (value b "(:source (entangle.core/provenance #'loaded.over-nrepl/area))")))
+      (finally (close-a) (close-b)))))
+
+(deftest sessions-keep-their-own-output
+  (let [[s1 close-1] (session :a) [s2 close-2] (session :a)]
+    (try
+      (send! s1 {:op "eval" :code "(defn shout [s] (println (str s \"!\")) (binding [*out* *err*] (println \"to err\")) :shouted)"})
+      (let [r1 (send! s1 {:op "eval" :code "(shout \"one\")"})
+            r2 (send! s2 {:op "eval" :code "(shout \"two\")"})]
+        (is (= "one!\n" (:out r1)))
+        (is (= "to err\n" (:err r1)))
+        (is (= "two!\n" (:out r2)))
+        (is (= [":shouted"] (:value r2))))
+      (value a "nil")
+      (is (not (str/includes? (.allOut ^ReplProcess a) "one!")) "nothing on A's terminal")
+      (finally (close-1) (close-2)))))
+
+(deftest an-error-then-more-evals-in-the-same-session
+  (let [[s close] (session :a)]
+    (try
+      (let [r (send! s {:op "eval" :code "(/ 1 0)"})]
+        (is (contains? (:status r) "eval-error"))
+        (is (= "class java.lang.ArithmeticException" (:ex r)))
+        (is (= "class java.lang.ArithmeticException" (:root-ex r)))
+        (is (str/includes? (:err r) "Divide by zero")))
+      (is (= ["3"] (:value (send! s {:op "eval" :code "(+ 1 2)"}))))
+      (testing "a value that stayed on another member gives its sentence over nREPL too"
+        (value b "(def b-socket (java.net.ServerSocket. 0))")
+        (let [r (send! s {:op "eval" :code "(.getLocalPort b-socket)"})]
+          (is (contains? (:status r) "eval-error"))
+          (is (str/includes? (:err r) "#'user/b-socket holds a java.net.ServerSocket on member"))))
+      (finally (close)))))
+
+(deftest interrupting-a-long-eval
+  (let [[s close] (session :a)]
+    (try
+      (let [id "long-running"
+            pending (future (doall (nrepl/message s {:op "eval" :id id :code "(do (Thread/sleep 60000) :never)"})))]
+        (Thread/sleep 1000)
+        (is (contains? (:status (send! s {:op "interrupt" :interrupt-id id})) "done"))
+        (is (contains? (:status (nrepl/combine-responses (deref pending 30000 nil))) "interrupted")))
+      (is (= [":after"] (:value (send! s {:op "eval" :code ":after"}))))
+      (finally (close)))))
+
+(deftest clone-close-and-describe-keep-working
+  (let [[s close client] (session :a)]
+    (try
+      (send! s {:op "eval" :code "(def ^:dynamic *where* :outer)"})
+      (let [cloned (:new-session (send! s {:op "clone"}))]
+        (is (string? cloned))
+        (is (= [":outer"] (:value (send! client {:op "eval" :session cloned :code "*where*"}))))
+        (is (contains? (:status (send! client {:op "close" :session cloned})) "session-closed")))
+      (let [ops (:ops (send! s {:op "describe" :verbose? "true"}))]
+        (is (= #{} (set (remove #(contains? ops %) [:eval :load-file :interrupt :clone :close :entangle/members
+                                                     :entangle/eval-on :entangle/provenance])))
+            (str "ops: " (pr-str (keys ops))))
+        (is (str/starts-with? (get-in ops [:entangle/eval-on :doc]) "Evaluates code on one member")))
+      (finally (close)))))
+
+(deftest cluster-ops-list-members-eval-on-them-and-say-where-a-var-was-defined
+  (let [[s close] (session :a)
+        address-of #(str/replace (value % "(first (entangle.core/members))") "\"" "")
+        addr-a (address-of a) addr-b (address-of b)]
+    (try
+      (testing "members, with their nREPL ports"
+        (let [members (:members (send! s {:op "entangle/members"}))]
+          (is (= [addr-a addr-b] (map :address members)))
+          (is (= (str "nrepl://127.0.0.1:" (ports :b)) (:nrepl (second members))))
+          (is (= "true" (:self (first members))))))
+      (testing "eval on every member: each member's value and output"
+        (let [rs (nrepl/message s {:op "entangle/eval-on" :member "all"
+                                   :code "(println \"hello from\" (first (entangle.core/members))) (first (entangle.core/members))"})
+              by-member (into {} (keep (fn [r] (when (:member r) [(:member r) r]))) rs)]
+          (is (= #{addr-a addr-b} (set (keys by-member))))
+          (is (= (pr-str addr-b) (get-in by-member [addr-b :value])))
+          (is (= (str "hello from " addr-b "\n") (get-in by-member [addr-b :out])))))
+      (testing "eval on one member; what it defines is shared"
+        (let [r (send! s {:op "entangle/eval-on" :member addr-b :code "(defn made-by-eval-on [] :yes)"})]
+          (is (= ["#'user/made-by-eval-on"] (:value r))))
+        (is (= ":yes" (value a "(made-by-eval-on)"))))
+      (testing "an error on a member comes back"
+        (let [r (send! s {:op "entangle/eval-on" :member addr-b :code "(throw (ex-info \"bad on b\" {}))"})]
+          (is (= "clojure.lang.ExceptionInfo" (:ex r)))
+          (is (str/includes? (:err r) "bad on b"))))
+      (testing "where a var was defined"
+        (value b "(defn defined-on-b \"Here.\" [] 1)")
+        (let [r (send! s {:op "entangle/provenance" :sym "defined-on-b"})]
+          (is (= addr-b (:member r)))
+          (is (= "user/defined-on-b" (:var r)))
+          (is (= "(defn defined-on-b \"Here.\" [] 1)" (:source r)))
+          (is (re-matches #"\d{4}-\d\d-\d\dT.*Z" (:time r)))))
+      (finally (close)))))
+
+(defn- temp-dir []
+  (.toFile (Files/createTempDirectory "entangle-nrepl" (make-array FileAttribute 0))))
+
+(deftest headless-member-serves-nrepl-and-writes-the-port-file
+  (let [p (.adopt ^TestCluster cluster
+                  (ReplProcess/run "headless" ["clojure" "-M:nrepl"] (Projects/dir) (.environment ^TestCluster cluster "headless")))
+        port (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+) on host \\S+ - nrepl://") 1))]
+    (is (= (str port) (str/trim (slurp (io/file (str (Projects/dir)) ".nrepl-port")))))
+    (with-open [conn (nrepl/connect :port port)]
+      (let [s (nrepl/client-session (nrepl/client conn 60000))]
+        (is (= ["#'user/from-headless"] (:value (send! s {:op "eval" :code "(defn from-headless [] :headless)"}))))
+        (is (= ":headless" (value b "(from-headless)")))))))
+
+(deftest the-middleware-in-a-users-own-nrepl-stack
+  (value b "(defn defined-before-joining [] :b)")
+  (let [dir (temp-dir)
+        deps (str "{:deps {io.github.entangle/entangle {:local/root \"" (Projects/dir) "\"}}}")
+        p (.adopt ^TestCluster cluster
+                  (ReplProcess/run "own-stack"
+                                   ["clojure" "-Sdeps" deps "-M" "-m" "nrepl.cmdline"
+                                    "--middleware" "[entangle.nrepl/wrap-entangle]"]
+                                   (.toPath dir) (.environment ^TestCluster cluster "own-stack")))
+        port (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+)") 1))]
+    (with-open [conn (nrepl/connect :port port)]
+      (let [s (nrepl/client-session (nrepl/client conn 120000))]
+        ;; The first message joins the cluster, with the options of the ENTANGLE_* variables.
+        (is (= ["#'user/from-own-stack"] (:value (send! s {:op "eval" :code "(defn from-own-stack [] :own)"}))))
+        (is (= ":own" (value a "(from-own-stack)")))
+        (let [r (send! s {:op "eval" :code "(defined-before-joining)"})]
+          (is (= [":b"] (:value r)) (pr-str r)))))))
