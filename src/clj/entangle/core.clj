@@ -7,6 +7,7 @@
   tooling namespaces, and those marked local; a var or namespace marked local (`local!`, or
   ^:entangle/local) keeps a value of its own on each member."
   (:refer-clojure :exclude [eval])
+  (:require [entangle.options :as options])
   (:import (entangle Member MemberOptions)
            (entangle.sharing Provenance PublishResult Unshared)
            (java.nio.file Path)))
@@ -25,7 +26,7 @@
   []
   (Member/current))
 
-(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file]}]
+(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file client hazelcast-config]}]
   (let [o (MemberOptions.)
         set (fn [flag v f] (when (some? v)
                              (try (f v)
@@ -36,6 +37,8 @@
     (set "--members" members #(.members o %))
     (set "--bind" bind #(.bind o %))
     (set "--log-file" log-file #(.logFile o (Path/of ^String % (make-array String 0))))
+    (set "--hazelcast-config" hazelcast-config #(.hazelcastConfig o (Path/of ^String % (make-array String 0))))
+    (.client o (boolean client))
     o))
 
 (declare provenance)
@@ -60,16 +63,29 @@
   Options (all optional): :cluster (default \"entangle\"), :bind (default \"127.0.0.1\"),
   :port (first port to bind, default 5701; the first free one of ten is taken), :members
   (\"host:port-port,...\", default \"127.0.0.1:5701-5710\"), :log-file (where Hazelcast logs;
-  \"-\" for standard error). Definitions refused from the cluster are reported on
-  System/err, whichever thread receives them. Throws entangle.MemberStartException, with a
-  one-line message, if the member cannot start, and IllegalArgumentException for a bad option."
+  \"-\" for standard error), :client (true: connect as a Hazelcast client of the existing
+  cluster at :members, instead of embedding a member), :hazelcast-config (a Hazelcast member,
+  or with :client a client, configuration file that decides the cluster name and network in
+  place of those options). `opts` may also be an entangle.MemberOptions. Definitions refused
+  from the cluster are reported on System/err, whichever thread receives them. Throws
+  entangle.MemberStartException, with a one-line message, if the member cannot start, and
+  IllegalArgumentException for a bad option."
   ([] (start! {}))
   ([opts]
-   (let [m (Member/start (member-options opts)
+   (let [m (Member/start (if (instance? MemberOptions opts) opts (member-options opts))
                          (reify java.util.function.Consumer
                            (accept [_ msg] (.println System/err (str "entangle: " msg)))))]
      (teach-clojure-repl-source!)
      m)))
+
+(defn start-from-environment!
+  "Joins the cluster with the options of the ENTANGLE_* environment variables (the defaults
+  where they are unset), as `start!` does; how a JVM started by other tools (an nREPL stack of
+  the user's, a Java application) joins. Throws IllegalArgumentException naming a bad variable."
+  []
+  (let [{:keys [options message]} (options/parse [] (System/getenv))]
+    (when message (throw (IllegalArgumentException. ^String message)))
+    (start! options)))
 
 (defn stop!
   "Leaves the cluster cleanly: the definitions stay with the other members."
@@ -105,6 +121,19 @@
   (some #(some-> (ex-message %) (.contains "entangle.sharing.Unshared"))
         (take-while some? (iterate ex-cause t))))
 
+(def ^:dynamic *evaluating*
+  "While `eval` runs, {:text form-text :document document} of the form it evaluates, so that
+  what shares definitions before the evaluation ends (sending a fn to other members) keeps
+  their source. nil otherwise."
+  nil)
+
+(defn publish-so-far!
+  "Shares what the running evaluation has defined so far (see `*evaluating*`), as its end
+  would: called before a fn leaves this member, so that the vars it uses are defined where it
+  runs."
+  []
+  (publish! (:text *evaluating*) (:document *evaluating*)))
+
 (defn eval
   "Evaluates `form` as the clustered REPL does: then shares what it defined, even when it
   threw. Using a var whose value stayed on another member throws that var's explanation.
@@ -114,7 +143,8 @@
   ([form] (eval form nil))
   ([form form-text] (eval form form-text nil clojure.core/eval))
   ([form form-text document eval-fn]
-   (let [v (try (eval-fn form)
+   (let [v (try (binding [*evaluating* {:text form-text :document document}]
+                  (eval-fn form))
                 (catch Throwable t
                   ;; Interop on the placeholder fails in the reflector, naming its class:
                   ;; say what the user needs to know instead.
@@ -125,6 +155,24 @@
      (if (instance? Unshared v)
        (throw (.error ^Unshared v))
        v))))
+
+(defn- eval-forms
+  "Evaluates the forms in `code` one after another in the current *ns*; the last value."
+  [^String code]
+  (let [reader (clojure.lang.LineNumberingPushbackReader. (java.io.StringReader. code))
+        eof (Object.)]
+    (loop [last nil]
+      (let [[form text] (read+string {:eof eof :read-cond :allow} reader)]
+        (if (identical? form eof) last (recur (eval form text)))))))
+
+(defn eval-code
+  "Evaluates every form in the string `code`, starting in namespace `ns` (the name of an
+  existing namespace; nil for user), as the clustered REPL does: each form's definitions are
+  shared, with its text as their source. Returns the value of the last form; throws what
+  evaluation threw."
+  [code ns]
+  (binding [*ns* (the-ns (symbol (or ns "user")))]
+    (eval-forms code)))
 
 (defn eval-string
   "Evaluates every form in the string `code` in namespace `ns` (a name; nil for user) as the
@@ -137,11 +185,7 @@
               *out* out
               *err* err]
       (try
-        (let [reader (clojure.lang.LineNumberingPushbackReader. (java.io.StringReader. code))
-              eof (Object.)
-              value (loop [last nil]
-                      (let [[form text] (read+string {:eof eof :read-cond :allow} reader)]
-                        (if (identical? form eof) last (recur (eval form text)))))]
+        (let [value (eval-forms code)]
           (flush)
           {:value (pr-str value) :out (str out) :err (str err) :ns (str (ns-name *ns*))})
         (catch Throwable t

@@ -8,7 +8,6 @@
   message joins it, with the options of the ENTANGLE_* environment variables."
   (:refer-clojure :exclude [eval])
   (:require [entangle.core :as entangle]
-            [entangle.options :as options]
             [nrepl.middleware :refer [set-descriptor!]]
             [nrepl.middleware.interruptible-eval :as interruptible-eval]
             [nrepl.middleware.load-file]
@@ -36,9 +35,7 @@
   (when-not (entangle/member)
     (locking #'ensure-member!
       (when-not (entangle/member)
-        (let [{:keys [options message]} (options/parse [] (System/getenv))]
-          (when message (throw (IllegalArgumentException. ^String message)))
-          (entangle/start! options))))))
+        (entangle/start-from-environment!)))))
 
 (defn- respond [msg & kvs]
   (t/send (:transport msg) (apply response-for msg kvs)))
@@ -91,7 +88,7 @@
    :handles {"entangle/members"
              {:doc "Lists the members of the cluster, this one first."
               :requires {}
-              :returns {"members" "A list of maps with \"address\" (host:port), \"id\", \"self\" and, for a member that serves nREPL, \"nrepl\" (its nrepl:// URI)."}}
+              :returns {"members" "A list of maps with \"address\" (host:port), \"id\", \"self\", \"kind\" (\"member\", or \"client\" for a member connected as a Hazelcast client) and, for a member that serves nREPL, \"nrepl\" (its nrepl:// URI)."}}
              "entangle/eval-on"
              {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, then done."
               :requires {"code" "The code to evaluate."}

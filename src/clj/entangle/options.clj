@@ -12,7 +12,9 @@
    :bind       "ENTANGLE_BIND"
    :nrepl-port "ENTANGLE_NREPL_PORT"
    :nrepl-bind "ENTANGLE_NREPL_BIND"
-   :log-file   "ENTANGLE_LOG_FILE"})
+   :log-file   "ENTANGLE_LOG_FILE"
+   :client     "ENTANGLE_CLIENT"
+   :hazelcast-config "ENTANGLE_HAZELCAST_CONFIG"})
 
 (def defaults
   "What each option is when neither the command line nor the environment sets it."
@@ -42,6 +44,8 @@
    [nil "--nrepl-port N" "Also serve nREPL on this port (0: any free one)" :parse-fn parse-nrepl-port]
    [nil "--nrepl-bind HOST" "Interface the nREPL server binds; loopback unless told otherwise"]
    [nil "--log-file PATH" "Where Hazelcast's log goes; - for standard error"]
+   [nil "--client" "Connect as a Hazelcast client to the existing cluster at --members, instead of embedding a member"]
+   [nil "--hazelcast-config FILE" "Hazelcast configuration (XML or YAML; a client one with --client) in place of --cluster, --port, --members and --bind"]
    ["-h" "--help" "Show this help and exit"]])
 
 (defn usage
@@ -74,19 +78,33 @@
         (str "entangle: cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
              " (choose another port with --nrepl-port)")))))
 
+(def ^:private flags
+  "Options that take no value: their environment variable is true or false."
+  #{:client})
+
 (defn- env-args [env]
-  (mapcat (fn [[k var]] (when-let [v (get env var)] [[var (str "--" (name k)) v]])) env-vars))
+  (mapcat (fn [[k var]]
+            (when-let [v (get env var)]
+              (if (flags k)
+                (case (str/lower-case (str/trim v))
+                  ("true" "1" "yes") [[var (str "--" (name k))]]
+                  ("false" "0" "no" "") []
+                  [[var (str "--" (name k)) ::not-a-boolean]])
+                [[var (str "--" (name k)) v]])))
+          env-vars))
 
 (defn parse
   "Parses `args` and the environment map `env`. Returns {:options {...}} to go on, or
   {:exit code :message text} to stop: 0 with the usage for --help, 2 with one line naming
   the first bad option."
   [args env]
-  (let [from-env (reduce (fn [acc [var flag value]]
-                           (let [{:keys [options errors]} (cli/parse-opts [flag value] spec :no-defaults true)]
-                             (if (seq errors)
-                               (reduced {:error (str var ": " (first errors))})
-                               (merge acc options))))
+  (let [from-env (reduce (fn [acc [var flag & value]]
+                           (let [{:keys [options errors]} (cli/parse-opts (into [flag] value) spec :no-defaults true)]
+                             (cond
+                               (= [::not-a-boolean] value)
+                               (reduced {:error (str var ": '" (get env var) "' is not true or false")})
+                               (seq errors) (reduced {:error (str var ": " (first errors))})
+                               :else (merge acc options))))
                          {} (env-args env))
         {:keys [options arguments errors summary]} (cli/parse-opts args spec :no-defaults true)]
     (cond

@@ -49,7 +49,8 @@
                      (catch IllegalArgumentException e (exit! 2 (str "entangle: " (ex-message e))))
                      (catch entangle.MemberStartException e (exit! 1 (str "entangle: " (ex-message e)))))
             others (dec (count (.members ^entangle.Member member)))]
-        (println (str "Clojure " (clojure-version) ", entangle member " (.address ^entangle.Member member)
+        (println (str "Clojure " (clojure-version) ", entangle "
+                      (when (.isClient ^entangle.Member member) "client ") "member " (.address ^entangle.Member member)
                       " of cluster " (.cluster ^entangle.Member member) " ("
                       (if (zero? others) "no other members" (str others " other member" (when (> others 1) "s")))
                       ")"))

@@ -10,6 +10,7 @@ import com.hazelcast.core.HazelcastInstance;
 import entangle.cluster.HazelcastCluster;
 import entangle.cluster.HazelcastLogging;
 import entangle.hook.CompilerHook;
+import entangle.remote.RemoteExecution;
 import entangle.sharing.ClusterAtoms;
 import entangle.sharing.Provenance;
 import entangle.sharing.PublishResult;
@@ -20,8 +21,11 @@ import entangle.unit.Units;
 
 /**
  * This JVM as a member of an entangle cluster: the compiler hook, the embedded Hazelcast
- * member, the class store and the shared vars. A JVM is at most one member, because
- * Clojure's namespaces are one per JVM.
+ * member (or the Hazelcast client, for a member that connects to an existing cluster), the
+ * class store, the shared vars and the fns it runs for others. A JVM is at most one member,
+ * because Clojure's namespaces are one per JVM.
+ *
+ * <p>Java applications use {@link Entangle}, which is built on this class.
  *
  * <p>{@link #start} returns once the member has joined and applied every shared namespace
  * the cluster holds; after each evaluation, {@link #share} publishes what it defined.
@@ -33,12 +37,15 @@ public final class Member implements AutoCloseable {
     private final HazelcastCluster cluster;
     private final SharedVars shared;
     private final ClusterAtoms atoms;
+    private final RemoteExecution remote;
 
-    private Member(MemberOptions options, HazelcastCluster cluster, SharedVars shared, ClusterAtoms atoms) {
+    private Member(MemberOptions options, HazelcastCluster cluster, SharedVars shared, ClusterAtoms atoms,
+                   RemoteExecution remote) {
         this.options = options;
         this.cluster = cluster;
         this.shared = shared;
         this.atoms = atoms;
+        this.remote = remote;
     }
 
     /**
@@ -73,8 +80,9 @@ public final class Member implements AutoCloseable {
             cluster.connect(shared);
             cluster.clojureVersionWarnings().forEach(warn);
             shared.sync();
-            current = new Member(options, cluster, shared, atoms);
-            HazelcastLogging.entangle().info("member " + cluster.address() + " joined cluster " + options.cluster());
+            current = new Member(options, cluster, shared, atoms, new RemoteExecution(cluster, units));
+            HazelcastLogging.entangle().info((cluster.client() ? "client member " : "member ") + cluster.address()
+                + " joined cluster " + current.cluster());
             return current;
         } catch (RuntimeException e) {
             HazelcastLogging.entangle().log(Level.SEVERE, "start failed", e);
@@ -114,8 +122,19 @@ public final class Member implements AutoCloseable {
         return shared.policy();
     }
 
+    /** The name of the Hazelcast cluster this member is in. */
     public String cluster() {
-        return options.cluster();
+        return cluster.hazelcast().getConfig().getClusterName();
+    }
+
+    /** True if this member is a Hazelcast client of the cluster rather than an embedded member. */
+    public boolean isClient() {
+        return cluster.client();
+    }
+
+    /** Runs fns on other members. */
+    public RemoteExecution remote() {
+        return remote;
     }
 
     /** This member's address, host:port. */

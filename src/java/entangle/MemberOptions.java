@@ -9,6 +9,12 @@ import java.util.Objects;
  * How a JVM joins the cluster as a member: the Hazelcast cluster name, the interface and
  * first port it binds, where it looks for the other members, and where Hazelcast logs go.
  *
+ * <p>A member is an embedded Hazelcast member unless {@link #client(boolean)} is set: then it
+ * connects as a Hazelcast client to an existing cluster found at {@link #members()}, and holds
+ * none of the cluster's data (the way to use a cluster of plain Hazelcast servers). A
+ * {@linkplain #hazelcastConfig(Path) Hazelcast configuration file}, member or client as the
+ * case may be, replaces the cluster name and network options.
+ *
  * <p>Every setter validates its argument and throws {@link IllegalArgumentException} with a
  * message that names the option and what was wrong with it, so that the REPL and a host
  * application can show it as it is.
@@ -30,6 +36,8 @@ public final class MemberOptions {
     private int port = DEFAULT_PORT;
     private List<String> members = parseMembers(DEFAULT_MEMBERS);
     private Path logFile;
+    private boolean client;
+    private Path hazelcastConfig;
 
     public MemberOptions cluster(String name) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
@@ -67,6 +75,31 @@ public final class MemberOptions {
         return this;
     }
 
+    /** Connects as a Hazelcast client of the cluster at {@link #members()} instead of embedding a member. */
+    public MemberOptions client(boolean client) {
+        this.client = client;
+        return this;
+    }
+
+    /**
+     * A Hazelcast configuration file (XML or YAML; a client configuration if {@link #client()})
+     * that decides the cluster name and network settings in place of these options. entangle
+     * adds its own settings (its maps, executors and serialization) to what the file says.
+     */
+    public MemberOptions hazelcastConfig(Path file) {
+        if (file != null) {
+            String name = file.getFileName() == null ? "" : file.getFileName().toString();
+            if (!name.matches(".*\\.(xml|yaml|yml)")) {
+                throw new IllegalArgumentException("Hazelcast configuration '" + file + "' must be a .xml, .yaml or .yml file");
+            }
+            if (!java.nio.file.Files.isReadable(file)) {
+                throw new IllegalArgumentException("Hazelcast configuration '" + file + "' cannot be read");
+            }
+        }
+        this.hazelcastConfig = file;
+        return this;
+    }
+
     public String cluster() { return cluster; }
     public String bind() { return bind; }
     public int port() { return port; }
@@ -74,6 +107,10 @@ public final class MemberOptions {
     public List<String> members() { return members; }
     /** The file Hazelcast logs to; {@code null} means the default one, see {@link #effectiveLogFile()}. */
     public Path logFile() { return logFile; }
+    /** True if this member connects as a Hazelcast client rather than embedding a member. */
+    public boolean client() { return client; }
+    /** The Hazelcast configuration file, or null. */
+    public Path hazelcastConfig() { return hazelcastConfig; }
 
     /** The log file in use: the one set, or {@code <tmpdir>/entangle/<cluster>-<pid>.log}. */
     public Path effectiveLogFile() {
@@ -110,16 +147,18 @@ public final class MemberOptions {
 
     @Override
     public String toString() {
-        return "cluster " + cluster + ", bind " + bind + ":" + port + "-" + (port + PORT_COUNT - 1)
-            + ", members " + members.size() + " addresses";
+        if (hazelcastConfig != null) return (client ? "client, " : "") + "Hazelcast configuration " + hazelcastConfig;
+        return (client ? "client of cluster " + cluster : "cluster " + cluster + ", bind " + bind + ":" + port + "-"
+            + (port + PORT_COUNT - 1)) + ", members " + members.size() + " addresses";
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof MemberOptions m && cluster.equals(m.cluster) && bind.equals(m.bind)
-            && port == m.port && members.equals(m.members) && Objects.equals(logFile, m.logFile);
+            && port == m.port && members.equals(m.members) && Objects.equals(logFile, m.logFile)
+            && client == m.client && Objects.equals(hazelcastConfig, m.hazelcastConfig);
     }
 
     @Override
-    public int hashCode() { return Objects.hash(cluster, bind, port, members, logFile); }
+    public int hashCode() { return Objects.hash(cluster, bind, port, members, logFile, client, hazelcastConfig); }
 }

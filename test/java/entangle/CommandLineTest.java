@@ -46,7 +46,8 @@ class CommandLineTest {
         assertEquals(0, p.waitFor());
         String out = p.allOut();
         for (String option : List.of("--cluster NAME", "--port N", "--members LIST", "--bind HOST",
-                                     "--nrepl-port N", "--log-file PATH", "--help", "ENTANGLE_CLUSTER")) {
+                                     "--nrepl-port N", "--log-file PATH", "--client", "--hazelcast-config FILE",
+                                     "--help", "ENTANGLE_CLUSTER", "ENTANGLE_CLIENT")) {
             assertTrue(out.contains(option), option + " missing from:\n" + out);
         }
     }
@@ -77,6 +78,10 @@ class CommandLineTest {
         assertEquals(2, q.waitFor());
         assertEquals(List.of("entangle: --cluster: cluster name 'no spaces allowed' must be letters, digits, '.', '_' or '-'"),
                      errLines(q));
+        ReplProcess r = run(List.of("--hazelcast-config", "no/such/hazelcast.yaml"), Map.of());
+        assertEquals(2, r.waitFor());
+        assertEquals(List.of("entangle: --hazelcast-config: Hazelcast configuration 'no/such/hazelcast.yaml' cannot be read"),
+                     errLines(r));
     }
 
     @Test
@@ -85,6 +90,9 @@ class CommandLineTest {
         assertEquals(2, p.waitFor());
         assertEquals(List.of("entangle: ENTANGLE_PORT: Error while parsing option \"--port seventy\":"
             + " java.lang.IllegalArgumentException: 'seventy' is not a port (1-65525)"), errLines(p));
+        ReplProcess q = run(List.of(), Map.of("ENTANGLE_CLIENT", "maybe"));
+        assertEquals(2, q.waitFor());
+        assertEquals(List.of("entangle: ENTANGLE_CLIENT: 'maybe' is not true or false"), errLines(q));
     }
 
     @Test

@@ -40,4 +40,19 @@ class MemberOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> new MemberOptions().cluster("a b"));
         assertThrows(IllegalArgumentException.class, () -> new MemberOptions().bind("host:1"));
     }
+
+    @Test
+    void aHazelcastConfigurationMustBeAReadableXmlOrYamlFile() throws Exception {
+        assertEquals("Hazelcast configuration 'hz.properties' must be a .xml, .yaml or .yml file",
+                     assertThrows(IllegalArgumentException.class,
+                                  () -> new MemberOptions().hazelcastConfig(java.nio.file.Path.of("hz.properties"))).getMessage());
+        assertEquals("Hazelcast configuration 'no/such/hazelcast.yaml' cannot be read",
+                     assertThrows(IllegalArgumentException.class,
+                                  () -> new MemberOptions().hazelcastConfig(java.nio.file.Path.of("no/such/hazelcast.yaml"))).getMessage());
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile("hazelcast", ".yaml");
+        MemberOptions o = new MemberOptions().client(true).hazelcastConfig(yaml);
+        assertEquals(yaml, o.hazelcastConfig());
+        assertEquals(true, o.client());
+        assertEquals("client, Hazelcast configuration " + yaml, o.toString());
+    }
 }

@@ -22,7 +22,9 @@ import entangle.testing.TestCluster;
 /**
  * The walkthroughs in the README and in examples/, run as written: `clojure -M:repl` in each
  * terminal (kept apart from other runs by the ENTANGLE_* variables only), every line after a
- * prompt typed in, and what the REPL prints compared with the lines shown under it.
+ * prompt typed in, and what the REPL prints compared with the lines shown under it. The
+ * documents show the default ports (127.0.0.1:5701 for the first terminal...); the test puts
+ * the members' real addresses in their place, in what it types and in what it expects.
  */
 class WalkthroughTest {
     private static final Pattern PROMPT = Pattern.compile("^[\\w.\\-]+=> (.*)$");
@@ -120,7 +122,9 @@ class WalkthroughTest {
                     assertEquals(0, t.waitFor(), where + "exit code");
                     continue;
                 }
-                ReplProcess.Result r = t.eval(step.input());
+                String input = step.input();
+                for (Map.Entry<String, String> a : addresses.entrySet()) input = input.replace(a.getKey(), a.getValue());
+                ReplProcess.Result r = t.eval(input);
                 List<String> actual = new ArrayList<>();
                 for (String l : (r.err() + "\n" + r.out()).split("\n")) {
                     if (!l.isBlank() && !l.matches("<<<.*>>>")) actual.add(l);

@@ -10,6 +10,8 @@ public final class EntangleSerialization implements DataSerializableFactory {
     static final int VERSIONED_WRITE = 1;
     static final int HAND_OFF = 2;
     static final int REMOTE_EVAL = 3;
+    /** The class id of {@link entangle.remote.RemoteCall}. */
+    public static final int REMOTE_CALL = 4;
 
     @Override
     public IdentifiedDataSerializable create(int typeId) {
@@ -17,6 +19,7 @@ public final class EntangleSerialization implements DataSerializableFactory {
             case VERSIONED_WRITE -> new VersionedWrite();
             case HAND_OFF -> new HandOff();
             case REMOTE_EVAL -> new RemoteEval();
+            case REMOTE_CALL -> new entangle.remote.RemoteCall();
             default -> null;
         };
     }

@@ -1,7 +1,6 @@
 package entangle.cluster;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.hazelcast.core.HazelcastInstance;
@@ -49,32 +48,11 @@ public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializa
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-        write(out, records.nsKeys(), records.ns());
-        write(out, records.classKeys(), records.classes());
-        write(out, records.varKeys(), records.vars());
-    }
-
-    private static void write(ObjectDataOutput out, List<String> keys, List<byte[]> records) throws IOException {
-        out.writeInt(keys.size());
-        for (int i = 0; i < keys.size(); i++) {
-            out.writeString(keys.get(i));
-            out.writeByteArray(records.get(i));
-        }
+        records.writeTo(out);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-        records = Batch.empty();
-        read(in, records.nsKeys(), records.ns());
-        read(in, records.classKeys(), records.classes());
-        read(in, records.varKeys(), records.vars());
-    }
-
-    private static void read(ObjectDataInput in, List<String> keys, List<byte[]> records) throws IOException {
-        int n = in.readInt();
-        for (int i = 0; i < n; i++) {
-            keys.add(in.readString());
-            records.add(in.readByteArray());
-        }
+        records = Batch.readFrom(in);
     }
 }

@@ -14,14 +14,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 
+import com.hazelcast.client.Client;
+import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.cluster.Member;
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
@@ -36,83 +37,130 @@ import entangle.sharing.ClassRecord;
 import entangle.sharing.NamespaceRecord;
 import entangle.sharing.SharedVars;
 import entangle.sharing.VarRecord;
-import entangle.unit.UnitStore;
 
 /**
- * This JVM's Hazelcast member, as entangle uses it: the maps that hold units, namespaces and
- * vars, the versioned writes, the hand-off to every other member, and the entry listeners
- * that apply what other members wrote even when their hand-off never came.
+ * This JVM's place in the Hazelcast cluster, as entangle uses it: the maps that hold units,
+ * namespaces and vars, the versioned writes, the hand-off to every other member, and the entry
+ * listeners that apply what other members wrote even when their hand-off never came.
+ *
+ * <p>It is an embedded Hazelcast member, or a Hazelcast client of an existing cluster (whose
+ * servers need not run entangle: a client writes with compare-and-set instead of entangle's
+ * entry processor, and is handed records through a topic, see {@link ClientMembers}).
  */
 public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** Member attribute that marks a member running entangle (not, say, a plain Hazelcast member). */
     public static final String ENTANGLE_ATTRIBUTE = "entangle";
     /** Member attribute: the member's Clojure version. */
     public static final String CLOJURE_ATTRIBUTE = "entangle.clojure";
-    private static final String HAND_OFF_EXECUTOR = "entangle.handoff";
+    static final String HAND_OFF_EXECUTOR = "entangle.handoff";
     private static final long HAND_OFF_TIMEOUT_MS = Long.getLong("entangle.handoff.timeout.ms", 15_000);
     private static final Map<HazelcastInstance, SharedVars> SHARED = new ConcurrentHashMap<>();
 
     private final HazelcastInstance hazelcast;
+    private final boolean client;
     private final IExecutorService executor;
     private final String memberId;
     private final String address;
+    private final ClientMembers clients;
 
-    private HazelcastCluster(HazelcastInstance hazelcast) {
+    private HazelcastCluster(HazelcastInstance hazelcast, boolean client) {
         this.hazelcast = hazelcast;
+        this.client = client;
         this.executor = hazelcast.getExecutorService(HAND_OFF_EXECUTOR);
-        Member local = hazelcast.getCluster().getLocalMember();
-        this.memberId = local.getUuid().toString();
-        this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
+        if (client) {
+            Client local = (Client) hazelcast.getLocalEndpoint();
+            this.memberId = local.getUuid().toString();
+            java.net.InetSocketAddress a = local.getSocketAddress();
+            this.address = (a == null ? "client" : a.getAddress().getHostAddress() + ":" + a.getPort());
+        } else {
+            Member local = hazelcast.getCluster().getLocalMember();
+            this.memberId = local.getUuid().toString();
+            this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
+        }
+        this.clients = new ClientMembers(hazelcast, memberId);
     }
 
-    /** Starts an embedded member with {@code options}; the message of a failure is one line for the user. */
+    /**
+     * Starts an embedded member, or connects a client, with {@code options}; the message of a
+     * failure is one line for the user.
+     */
     public static HazelcastCluster start(MemberOptions options) {
         HazelcastLogging.to(options.effectiveLogFile());
+        if (options.client()) {
+            try {
+                return new HazelcastCluster(HazelcastClient.newHazelcastClient(HazelcastConfigs.client(options)), true);
+            } catch (IllegalArgumentException e) {
+                throw new MemberStartException(e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new MemberStartException("no Hazelcast cluster answered the client"
+                    + (options.hazelcastConfig() == null
+                       ? " (cluster " + options.cluster() + ", members " + String.join(",", summarize(options.members())) + ")"
+                       : " configured by " + options.hazelcastConfig())
+                    + ": " + e.getMessage(), e);
+            }
+        }
+        HazelcastInstance h;
         try {
-            return new HazelcastCluster(Hazelcast.newHazelcastInstance(config(options)));
+            h = Hazelcast.newHazelcastInstance(HazelcastConfigs.member(options));
+        } catch (IllegalArgumentException e) {
+            throw new MemberStartException(e.getMessage(), e);
         } catch (RuntimeException e) {
             throw startFailure(options, e);
         }
-    }
-
-    static Config config(MemberOptions o) {
-        Config c = new Config();
-        c.setClusterName(o.cluster());
-        c.setInstanceName("entangle-" + o.cluster() + "-" + ProcessHandle.current().pid());
-        c.setClassLoader(HazelcastCluster.class.getClassLoader());
-        c.setProperty("hazelcast.logging.type", "jdk");
-        c.setProperty("hazelcast.phone.home.enabled", "false");
-        c.setProperty("hazelcast.health.monitoring.level", "OFF");
-        // Leaving (end of input, System/exit) hands this member's partitions to the others.
-        c.setProperty("hazelcast.shutdownhook.policy", "GRACEFUL");
-        c.setProperty("hazelcast.graceful.shutdown.max.wait", "20");
-        // A REPL's prompt waits for the join: don't wait for nothing, and notice a killed
-        // member within seconds, not a minute.
-        c.setProperty("hazelcast.wait.seconds.before.join", "0");
-        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-        c.setProperty("hazelcast.max.no.heartbeat.seconds", "8");
-        c.setProperty("hazelcast.socket.bind.any", "false");
-        // entangle's maps hold thousands of small entries, not millions: fewer partitions make a
-        // joining member's partition migration (which its prompt waits for) quicker.
-        c.setProperty("hazelcast.partition.count", "71");
-        c.setProperty("hazelcast.local.localAddress", o.bind());
-        NetworkConfig n = c.getNetworkConfig();
-        n.setPort(o.port()).setPortAutoIncrement(true).setPortCount(MemberOptions.PORT_COUNT);
-        JoinConfig j = n.getJoin();
-        j.getMulticastConfig().setEnabled(false);
-        j.getAutoDetectionConfig().setEnabled(false);
-        j.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(o.members()));
-        c.getMemberAttributeConfig().setAttribute(ENTANGLE_ATTRIBUTE, "1");
-        c.getMemberAttributeConfig().setAttribute(CLOJURE_ATTRIBUTE, clojureVersion());
-        c.getExecutorConfig(HAND_OFF_EXECUTOR).setPoolSize(8);
-        for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP, ClassRecord.MAP, AtomStore.MAP)) {
-            // One synchronous backup: a definition outlives the loss of any one member.
-            c.addMapConfig(new MapConfig(map).setBackupCount(1).setAsyncBackupCount(0));
+        HazelcastCluster c = new HazelcastCluster(h, false);
+        List<String> plain = c.plainMembers();
+        if (!plain.isEmpty()) {
+            h.shutdown();
+            throw new MemberStartException("the Hazelcast cluster " + h.getConfig().getClusterName()
+                + " has members that do not run entangle (" + String.join(", ", plain) + "); join it as a client"
+                + " instead (--client, or Entangle.connect)");
         }
-        c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
-                                                              new EntangleSerialization());
+        h.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                if (e.getMember().getAttribute(ENTANGLE_ATTRIBUTE) == null) {
+                    HazelcastLogging.entangle().warning("member " + e.getMember().getAddress() + " joined without entangle;"
+                        + " definitions whose records it owns cannot be written until it leaves");
+                }
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {}
+        });
         return c;
     }
+
+    /** Port ranges as the user wrote them, for messages: 127.0.0.1:5701-5710. */
+    private static List<String> summarize(List<String> members) {
+        List<String> out = new ArrayList<>();
+        String host = null;
+        int from = -1, to = -1;
+        for (String m : members) {
+            int colon = m.lastIndexOf(':');
+            String h = m.substring(0, colon);
+            int p = Integer.parseInt(m.substring(colon + 1));
+            if (h.equals(host) && p == to + 1) {
+                to = p;
+                continue;
+            }
+            if (host != null) out.add(host + ":" + from + (to > from ? "-" + to : ""));
+            host = h;
+            from = to = p;
+        }
+        if (host != null) out.add(host + ":" + from + (to > from ? "-" + to : ""));
+        return out;
+    }
+
+    private List<String> plainMembers() {
+        List<String> out = new ArrayList<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) out.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
+        }
+        return out;
+    }
+
+    /** True if this JVM is a Hazelcast client of the cluster rather than an embedded member. */
+    public boolean client() { return client; }
 
     private static MemberStartException startFailure(MemberOptions o, RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -123,7 +171,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                     + " machine's (choose others with --port or --bind)", e);
             }
         }
-        return new MemberStartException("the member could not start: " + e.getMessage(), e);
+        return new MemberStartException("the member could not start: " + e.getMessage() + " (members of cluster "
+            + o.cluster() + " that are configured otherwise, or that do not run entangle, refuse it; to use an existing"
+            + " Hazelcast cluster, connect as a client with --client; the log " + o.effectiveLogFile() + " says more)", e);
     }
 
     /**
@@ -131,6 +181,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * what only it held, so a member joins only once its arrival has been absorbed.
      */
     public void awaitSafe(long timeoutMs) {
+        if (client) return; // a client holds no partitions
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         while (!hazelcast.getPartitionService().isClusterSafe()) {
             if (System.nanoTime() > deadline) {
@@ -167,6 +218,21 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         SHARED.put(hazelcast, shared);
         for (String map : List.of(NamespaceRecord.MAP, ClassRecord.MAP, VarRecord.MAP)) {
             map(map).addEntryListener(new Applier(shared, map), true);
+        }
+        if (client) {
+            clients.join(shared, address);
+            // Events sent while the connection was down are lost: read the cluster again.
+            hazelcast.getLifecycleService().addLifecycleListener(e -> {
+                if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED && SHARED.get(hazelcast) == shared) {
+                    new Thread(() -> {
+                        try {
+                            shared.sync();
+                        } catch (RuntimeException x) {
+                            HazelcastLogging.entangle().log(Level.WARNING, "re-reading the cluster after a reconnect failed", x);
+                        }
+                    }, "entangle-resync").start();
+                }
+            });
         }
     }
 
@@ -206,6 +272,15 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     @Override
     public long[] writeVersioned(String map, List<String> keys, List<byte[]> records, long[] floors) {
         IMap<String, byte[]> m = map(map);
+        if (client) {
+            // The servers may not have entangle's entry processor: compare-and-set instead,
+            // which orders writes to a key just as the partition orders entry processors.
+            long[] versions = new long[keys.size()];
+            for (int i = 0; i < versions.length; i++) {
+                versions[i] = VersionedWrite.compareAndSet(m, keys.get(i), records.get(i), floors[i]);
+            }
+            return versions;
+        }
         List<CompletableFuture<Long>> pending = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
             pending.add(m.submitToKey(keys.get(i), new VersionedWrite(records.get(i), floors[i])).toCompletableFuture());
@@ -252,10 +327,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public void handOff(Batch records) {
         List<Member> others = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
-            if (!m.localMember() && m.getAttribute(ENTANGLE_ATTRIBUTE) != null) others.add(m);
+            if (!isSelf(m) && m.getAttribute(ENTANGLE_ATTRIBUTE) != null) others.add(m);
         }
-        if (others.isEmpty()) return;
-        Map<Member, Future<Boolean>> acks = executor.submitToMembers(new HandOff(records), others);
+        Map<Member, Future<Boolean>> acks = others.isEmpty() ? Map.of()
+            : executor.submitToMembers(new HandOff(records), others);
+        clients.handOff(records, HAND_OFF_TIMEOUT_MS);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OFF_TIMEOUT_MS);
         for (Map.Entry<Member, Future<Boolean>> ack : acks.entrySet()) {
             try {
@@ -289,7 +365,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         String mine = clojureVersion();
         for (Member m : hazelcast.getCluster().getMembers()) {
             String theirs = m.getAttribute(CLOJURE_ATTRIBUTE);
-            if (m.localMember() || theirs == null || theirs.equals(mine)) continue;
+            if (isSelf(m) || theirs == null || theirs.equals(mine)) continue;
             out.add("this member runs Clojure " + mine + " and member " + m.getAddress().getHost() + ":"
                 + m.getAddress().getPort() + " runs " + theirs + "; they share, but code compiled by a newer Clojure"
                 + " may not run on an older one.");
@@ -311,22 +387,30 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * "false") and, if it advertised one, "nrepl" endpoint.
      */
     public List<Map<String, String>> memberInfo() {
-        Map<String, String> endpoints = hazelcast.<String, String>getMap(ENDPOINTS).getAll(
-            hazelcast.getCluster().getMembers().stream().map(m -> m.getUuid().toString())
-                .collect(java.util.stream.Collectors.toSet()));
+        Map<String, String> listedClients = clients.listed();
+        java.util.Set<String> ids = new java.util.HashSet<>(listedClients.keySet());
+        for (Member m : hazelcast.getCluster().getMembers()) ids.add(m.getUuid().toString());
+        Map<String, String> endpoints = hazelcast.<String, String>getMap(ENDPOINTS).getAll(ids);
         List<Map<String, String>> out = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
-            Map<String, String> info = new LinkedHashMap<>();
-            info.put("address", m.getAddress().getHost() + ":" + m.getAddress().getPort());
-            info.put("id", m.getUuid().toString());
-            info.put("self", String.valueOf(m.localMember()));
-            String nrepl = endpoints.get(m.getUuid().toString());
-            if (nrepl != null) info.put("nrepl", nrepl);
-            if (m.localMember()) out.add(0, info);
-            else out.add(info);
+            add(out, m.getUuid().toString(), m.getAddress().getHost() + ":" + m.getAddress().getPort(), false, endpoints);
         }
+        listedClients.forEach((id, a) -> add(out, id, a, true, endpoints));
         return out;
+    }
+
+    private void add(List<Map<String, String>> out, String id, String a, boolean isClient, Map<String, String> endpoints) {
+        Map<String, String> info = new LinkedHashMap<>();
+        boolean self = id.equals(memberId);
+        info.put("address", a);
+        info.put("id", id);
+        info.put("self", String.valueOf(self));
+        info.put("kind", isClient ? "client" : "member");
+        String nrepl = endpoints.get(id);
+        if (nrepl != null) info.put("nrepl", nrepl);
+        if (self) out.add(0, info);
+        else out.add(info);
     }
 
     /**
@@ -334,12 +418,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * every entangle member if it is "all"; returns each member's result by address.
      */
     public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs) {
-        List<Member> targets = new ArrayList<>();
-        for (Member m : hazelcast.getCluster().getMembers()) {
-            String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
-            if (m.getAttribute(ENTANGLE_ATTRIBUTE) != null && ("all".equals(address) || a.equals(address))) targets.add(m);
-        }
-        if (targets.isEmpty()) throw new IllegalArgumentException("no member at " + address + "; members: " + members());
+        List<Member> targets = "all".equals(address) ? runners() : List.of(runner(address));
+        if (targets.isEmpty()) throw new IllegalArgumentException(noRunners());
         Map<Member, Future<HashMap<String, String>>> results = executor.submitToMembers(new RemoteEval(code, ns), targets);
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -361,21 +441,55 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return out;
     }
 
-    /** The members of the cluster that run entangle, as host:port, this one first. */
+    /** The members of the cluster that run entangle (client members included), as host:port, this one first. */
     public List<String> members() {
         List<String> out = new ArrayList<>();
+        for (Map<String, String> m : memberInfo()) out.add(m.get("address"));
+        return out;
+    }
+
+    /** The embedded entangle members: those that can run code sent to them (a client cannot be sent a task). */
+    public List<Member> runners() {
+        List<Member> out = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
-            if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
-            String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
-            if (m.localMember()) out.add(0, a);
-            else out.add(a);
+            if (m.getAttribute(ENTANGLE_ATTRIBUTE) != null) out.add(m);
         }
         return out;
+    }
+
+    /** The embedded entangle member at {@code address} (host:port); refuses, naming the members there are, if there is none. */
+    public Member runner(String address) {
+        for (Member m : runners()) {
+            if ((m.getAddress().getHost() + ":" + m.getAddress().getPort()).equals(address)) return m;
+        }
+        if (clients.listed().containsValue(address)) {
+            throw new IllegalArgumentException("member " + address + " is connected as a client and cannot run code sent to it;"
+                + " members that can: " + addresses(runners()));
+        }
+        throw new IllegalArgumentException("no member at " + address + "; members that can run code: " + addresses(runners()));
+    }
+
+    /** Why nothing can run code sent to it. */
+    public String noRunners() {
+        return "no member of the cluster runs entangle as an embedded member, so none can run code sent to it"
+            + " (members connected as clients cannot)";
+    }
+
+    /** host:port of each of {@code members}. */
+    public static List<String> addresses(List<Member> members) {
+        List<String> out = new ArrayList<>();
+        for (Member m : members) out.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
+        return out;
+    }
+
+    private boolean isSelf(Member m) {
+        return !client && m.localMember();
     }
 
     /** Leaves the cluster, handing this member's partitions to the others first. */
     public void shutdown() {
         SHARED.remove(hazelcast);
+        clients.close();
         hazelcast.shutdown();
     }
 }

@@ -3,6 +3,7 @@ package entangle.cluster;
 import java.io.IOException;
 
 import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
@@ -34,6 +35,20 @@ public final class VersionedWrite implements EntryProcessor<String, byte[], Long
         long version = Math.max(Envelope.version(entry.getValue()), floor) + 1;
         entry.setValue(Envelope.restamp(record, version));
         return version;
+    }
+
+    /**
+     * The same write without an entry processor, for a client whose servers may not run
+     * entangle: read, stamp the next version, and compare-and-set until no other write came
+     * between. Returns the version given.
+     */
+    static long compareAndSet(IMap<String, byte[]> map, String key, byte[] record, long floor) {
+        while (true) {
+            byte[] current = map.get(key);
+            long version = Math.max(Envelope.version(current), floor) + 1;
+            byte[] next = Envelope.restamp(record, version);
+            if (current == null ? map.putIfAbsent(key, next) == null : map.replace(key, current, next)) return version;
+        }
     }
 
     @Override

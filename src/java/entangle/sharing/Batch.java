@@ -1,5 +1,8 @@
 package entangle.sharing;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,5 +47,40 @@ public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys
 
     public boolean isEmpty() {
         return nsKeys.isEmpty() && classKeys.isEmpty() && varKeys.isEmpty();
+    }
+
+    /** Writes the records, for a hand-off to another member. */
+    public void writeTo(DataOutput out) throws IOException {
+        write(out, nsKeys, ns);
+        write(out, classKeys, classes);
+        write(out, varKeys, vars);
+    }
+
+    /** Reads what {@link #writeTo} wrote. */
+    public static Batch readFrom(DataInput in) throws IOException {
+        Batch b = empty();
+        read(in, b.nsKeys, b.ns);
+        read(in, b.classKeys, b.classes);
+        read(in, b.varKeys, b.vars);
+        return b;
+    }
+
+    private static void write(DataOutput out, List<String> keys, List<byte[]> records) throws IOException {
+        out.writeInt(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            out.writeUTF(keys.get(i));
+            out.writeInt(records.get(i).length);
+            out.write(records.get(i));
+        }
+    }
+
+    private static void read(DataInput in, List<String> keys, List<byte[]> records) throws IOException {
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            keys.add(in.readUTF());
+            byte[] r = new byte[in.readInt()];
+            in.readFully(r);
+            records.add(r);
+        }
     }
 }

@@ -26,6 +26,7 @@ public final class ReplProcess implements AutoCloseable {
 
     private final String name;
     private final Process process;
+    private final boolean readsInput;
     private final Writer in;
     private final StringBuilder out = new StringBuilder();
     private final StringBuilder err = new StringBuilder();
@@ -33,9 +34,10 @@ public final class ReplProcess implements AutoCloseable {
     private int errRead;
     private int markers;
 
-    private ReplProcess(String name, Process process) {
+    private ReplProcess(String name, Process process, boolean readsInput) {
         this.name = name;
         this.process = process;
+        this.readsInput = readsInput;
         this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         pump(process.getInputStream(), out, name + "-out");
         pump(process.getErrorStream(), err, name + "-err");
@@ -57,10 +59,37 @@ public final class ReplProcess implements AutoCloseable {
 
     /** Runs any command (a Clojure CLI invocation) in {@code dir}, with {@code env} added. */
     public static ReplProcess run(String name, List<String> command, Path dir, Map<String, String> env) {
+        return run(name, command, dir, env, true);
+    }
+
+    /**
+     * Runs a program that does not read its input (a service, a worker): closing it stops it as
+     * Ctrl-C or {@code kill} would, with its shutdown hooks.
+     */
+    public static ReplProcess service(String name, List<String> command, Path dir, Map<String, String> env) {
+        return run(name, command, dir, env, false);
+    }
+
+    /**
+     * Runs a Java program the way the README shows a Java host application: the project's
+     * classpath ({@code clojure -Spath}), the option that lets the compiler hook attach without a
+     * helper process, and {@code main}: a source file (run by the java launcher) or a class name
+     * (from {@code extraClasspath}).
+     */
+    public static List<String> javaCommand(String main, String extraClasspath, List<String> args) {
+        String cp = Projects.classpath() + (extraClasspath == null ? "" : java.io.File.pathSeparator + extraClasspath);
+        List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Djdk.attach.allowAttachSelf=true", "-cp", cp, main));
+        command.addAll(args);
+        return command;
+    }
+
+    private static ReplProcess run(String name, List<String> command, Path dir, Map<String, String> env, boolean readsInput) {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(env);
         try {
-            return new ReplProcess(name, pb.start());
+            return new ReplProcess(name, pb.start(), readsInput);
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + command.get(0) + "; run .ci/setup first", e);
         }
@@ -225,6 +254,34 @@ public final class ReplProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * The next whole line printed on standard output after what was read so far, waiting for it
+     * (for programs that answer each line of input with one line).
+     */
+    public String readLine() {
+        long deadline = System.nanoTime() + EVAL_TIMEOUT.toNanos();
+        synchronized (out) {
+            while (true) {
+                int nl = out.indexOf("\n", outRead);
+                if (nl >= 0) {
+                    String line = out.substring(outRead, nl);
+                    outRead = nl + 1;
+                    return line.strip();
+                }
+                long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (wait <= 0 || !process.isAlive() && out.indexOf("\n", outRead) < 0 && waitedForExit()) {
+                    throw new AssertionError(name + ": no line (alive: " + process.isAlive() + ")\n" + transcript());
+                }
+                try {
+                    out.wait(Math.min(wait, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted");
+                }
+            }
+        }
+    }
+
     /** The first line of standard output that matches {@code regex}, waiting for it. */
     public Matcher awaitOut(String regex) throws InterruptedException {
         Pattern p = Pattern.compile(regex);
@@ -242,6 +299,7 @@ public final class ReplProcess implements AutoCloseable {
     public void close() {
         if (!process.isAlive()) return;
         try {
+            if (!readsInput) process.destroy();
             in.close();
             if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
         } catch (IOException | InterruptedException e) {

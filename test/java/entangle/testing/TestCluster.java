@@ -71,7 +71,14 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts a member without waiting for its prompt. */
     public ReplProcess startNoWait(String member) {
-        ReplProcess p = ReplProcess.start(member, args(member), Map.of());
+        return startNoWait(member, List.of());
+    }
+
+    /** Starts a member with more REPL options, without waiting for its prompt. */
+    public ReplProcess startNoWait(String member, List<String> moreArgs) {
+        List<String> args = new ArrayList<>(args(member));
+        args.addAll(moreArgs);
+        ReplProcess p = ReplProcess.start(member, args, Map.of());
         synchronized (members) {
             members.add(p);
         }

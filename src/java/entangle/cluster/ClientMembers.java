@@ -1,0 +1,173 @@
+package entangle.cluster;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+
+import com.hazelcast.collection.IQueue;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.topic.ITopic;
+
+import entangle.sharing.Batch;
+import entangle.sharing.SharedVars;
+
+/**
+ * The members connected as Hazelcast clients, and how the others reach them. A client holds
+ * none of the cluster's data and cannot be sent an executor task, so the hand-off that lets an
+ * evaluation return only once every member has its definitions goes to clients through a topic,
+ * and each client acknowledges on the writer's own queue. Clients list themselves in a map
+ * whose entries expire unless renewed, so a client that dies stops being waited for within
+ * {@link #LEASE_MS}.
+ */
+final class ClientMembers implements AutoCloseable {
+    /** The map in which each client member lists itself: id to address. */
+    static final String REGISTRY = "entangle.clients";
+    /** The topic that hands records to client members. */
+    static final String TOPIC = "entangle.handoff";
+    private static final String ACKS = "entangle.acks.";
+    private static final long LEASE_MS = 6_000;
+
+    private final HazelcastInstance hazelcast;
+    private final String selfId;
+    private final IMap<String, String> registry;
+    private final ITopic<byte[]> topic;
+    private final AtomicLong handOffs = new AtomicLong();
+    private volatile IQueue<String> acks;
+    private ScheduledExecutorService renewer;
+    private ExecutorService applier;
+    private UUID subscription;
+
+    ClientMembers(HazelcastInstance hazelcast, String selfId) {
+        this.hazelcast = hazelcast;
+        this.selfId = selfId;
+        this.registry = hazelcast.getMap(REGISTRY);
+        this.topic = hazelcast.getTopic(TOPIC);
+    }
+
+    /**
+     * As a client member: receives hand-offs for {@code shared} from now on, then lists this
+     * client (so that no writer waits for it before it can answer) and keeps the listing alive.
+     */
+    void join(SharedVars shared, String address) {
+        applier = Executors.newSingleThreadExecutor(daemon("entangle-client-handoff"));
+        subscription = topic.addMessageListener(m -> {
+            byte[] message = m.getMessageObject();
+            applier.execute(() -> receive(shared, message));
+        });
+        registry.set(selfId, address, LEASE_MS, TimeUnit.MILLISECONDS);
+        renewer = Executors.newSingleThreadScheduledExecutor(daemon("entangle-client-lease"));
+        renewer.scheduleAtFixedRate(() -> {
+            try {
+                registry.set(selfId, address, LEASE_MS, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                HazelcastLogging.entangle().log(Level.FINE, "renewing this client's listing failed", e);
+            }
+        }, LEASE_MS / 3, LEASE_MS / 3, TimeUnit.MILLISECONDS);
+    }
+
+    private void receive(SharedVars shared, byte[] message) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(message))) {
+            String writer = in.readUTF();
+            long seq = in.readLong();
+            Batch records = Batch.readFrom(in);
+            if (writer.equals(selfId)) return;
+            shared.apply(records);
+            hazelcast.<String>getQueue(ACKS + writer).offer(seq + "|" + selfId);
+        } catch (IOException | RuntimeException e) {
+            HazelcastLogging.entangle().log(Level.WARNING, "a hand-off could not be applied; the entry events bring it", e);
+        }
+    }
+
+    /** The client members, id to address. */
+    Map<String, String> listed() {
+        return new LinkedHashMap<>(registry);
+    }
+
+    /**
+     * Hands {@code records} to every client member but this one and waits until each has
+     * applied them, has left, or {@code timeoutMs} has passed.
+     */
+    void handOff(Batch records, long timeoutMs) {
+        Set<String> waiting = new HashSet<>(registry.keySet());
+        waiting.remove(selfId);
+        if (waiting.isEmpty()) return;
+        long seq = handOffs.incrementAndGet();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF(selfId);
+            out.writeLong(seq);
+            records.writeTo(out);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        IQueue<String> queue = acks();
+        topic.publish(bytes.toByteArray());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        try {
+            while (!waiting.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    HazelcastLogging.entangle().warning("client members " + waiting + " did not acknowledge a hand-off within "
+                        + timeoutMs + " ms");
+                    return;
+                }
+                String ack = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500)), TimeUnit.NANOSECONDS);
+                if (ack == null) {
+                    // A client that died stops renewing its listing: stop waiting for it.
+                    waiting.retainAll(registry.getAll(waiting).keySet());
+                    continue;
+                }
+                int bar = ack.indexOf('|');
+                // Acknowledgements of an earlier hand-off that timed out are stale.
+                if (bar > 0 && ack.substring(0, bar).equals(Long.toString(seq))) waiting.remove(ack.substring(bar + 1));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private IQueue<String> acks() {
+        IQueue<String> q = acks;
+        if (q == null) {
+            q = hazelcast.getQueue(ACKS + selfId);
+            acks = q;
+        }
+        return q;
+    }
+
+    /** Stops listing this client and receiving hand-offs, and drops this writer's queue. */
+    @Override
+    public void close() {
+        if (renewer != null) renewer.shutdownNow();
+        try {
+            if (subscription != null) topic.removeMessageListener(subscription);
+            if (renewer != null) registry.delete(selfId);
+            if (acks != null) acks.destroy();
+        } catch (RuntimeException e) {
+            // leaving anyway: the listing expires by itself
+        }
+        if (applier != null) applier.shutdownNow();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,119 @@
+package entangle.cluster;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.client.config.XmlClientConfigBuilder;
+import com.hazelcast.client.config.YamlClientConfigBuilder;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+
+import entangle.MemberOptions;
+import entangle.sharing.AtomStore;
+import entangle.sharing.ClassRecord;
+import entangle.sharing.NamespaceRecord;
+import entangle.sharing.VarRecord;
+import entangle.unit.UnitStore;
+
+/**
+ * The Hazelcast configuration of a member: an embedded member's or a client's, made from
+ * entangle's options or read from the user's file, with what entangle itself needs added.
+ */
+final class HazelcastConfigs {
+    /** How long a client tries to reach the cluster before it gives up with a message. */
+    static final long CLIENT_CONNECT_TIMEOUT_MS = Long.getLong("entangle.client.connect.timeout.ms", 15_000);
+
+    private HazelcastConfigs() {}
+
+    /** An embedded member's configuration. */
+    static Config member(MemberOptions o) {
+        Config c;
+        if (o.hazelcastConfig() != null) {
+            try {
+                c = Config.loadFromFile(o.hazelcastConfig().toFile());
+            } catch (FileNotFoundException | RuntimeException e) {
+                throw new IllegalArgumentException("Hazelcast configuration " + o.hazelcastConfig() + " cannot be used: "
+                    + e.getMessage(), e);
+            }
+        } else {
+            c = new Config();
+            c.setClusterName(o.cluster());
+            // A REPL's prompt waits for the join: don't wait for nothing, and notice a killed
+            // member within seconds, not a minute.
+            c.setProperty("hazelcast.wait.seconds.before.join", "0");
+            c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+            c.setProperty("hazelcast.max.no.heartbeat.seconds", "8");
+            c.setProperty("hazelcast.socket.bind.any", "false");
+            // entangle's maps hold thousands of small entries, not millions: fewer partitions make a
+            // joining member's partition migration (which its prompt waits for) quicker.
+            c.setProperty("hazelcast.partition.count", "71");
+            c.setProperty("hazelcast.local.localAddress", o.bind());
+            NetworkConfig n = c.getNetworkConfig();
+            n.setPort(o.port()).setPortAutoIncrement(true).setPortCount(MemberOptions.PORT_COUNT);
+            JoinConfig j = n.getJoin();
+            j.getMulticastConfig().setEnabled(false);
+            j.getAutoDetectionConfig().setEnabled(false);
+            j.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(o.members()));
+        }
+        c.setInstanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid());
+        c.setClassLoader(HazelcastConfigs.class.getClassLoader());
+        c.setProperty("hazelcast.logging.type", "jdk");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.health.monitoring.level", "OFF");
+        // Leaving (end of input, System/exit) hands this member's partitions to the others.
+        c.setProperty("hazelcast.shutdownhook.policy", "GRACEFUL");
+        c.setProperty("hazelcast.graceful.shutdown.max.wait", "20");
+        c.getMemberAttributeConfig().setAttribute(HazelcastCluster.ENTANGLE_ATTRIBUTE, "1");
+        c.getMemberAttributeConfig().setAttribute(HazelcastCluster.CLOJURE_ATTRIBUTE, HazelcastCluster.clojureVersion());
+        c.getExecutorConfig(HazelcastCluster.HAND_OFF_EXECUTOR).setPoolSize(8);
+        for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP, ClassRecord.MAP, AtomStore.MAP)) {
+            // One synchronous backup: a definition outlives the loss of any one member. A file
+            // that configures one of these maps itself has the last word.
+            if (c.getMapConfigOrNull(map) == null) {
+                c.addMapConfig(new MapConfig(map).setBackupCount(1).setAsyncBackupCount(0));
+            }
+        }
+        c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
+                                                              new EntangleSerialization());
+        return c;
+    }
+
+    /** A client's configuration. */
+    static ClientConfig client(MemberOptions o) {
+        ClientConfig c;
+        if (o.hazelcastConfig() != null) {
+            Path file = o.hazelcastConfig();
+            try (InputStream in = Files.newInputStream(file)) {
+                c = file.toString().endsWith(".xml") ? new XmlClientConfigBuilder(in).build()
+                                                     : new YamlClientConfigBuilder(in).build();
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("Hazelcast client configuration " + file + " cannot be used: "
+                    + e.getMessage(), e);
+            }
+        } else {
+            c = new ClientConfig();
+            c.setClusterName(o.cluster());
+            c.getNetworkConfig().setAddresses(new ArrayList<>(o.members()));
+            c.getConnectionStrategyConfig().getConnectionRetryConfig()
+                .setClusterConnectTimeoutMillis(CLIENT_CONNECT_TIMEOUT_MS)
+                .setInitialBackoffMillis(100)
+                .setMaxBackoffMillis(2_000);
+        }
+        c.setInstanceName("entangle-client-" + c.getClusterName() + "-" + ProcessHandle.current().pid());
+        c.setClassLoader(HazelcastConfigs.class.getClassLoader());
+        c.setProperty("hazelcast.logging.type", "jdk");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.addLabel("entangle");
+        c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
+                                                              new EntangleSerialization());
+        return c;
+    }
+}

@@ -1,0 +1,251 @@
+package entangle.remote;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IExecutorService;
+import com.hazelcast.core.MemberLeftException;
+import com.hazelcast.partition.Partition;
+import com.hazelcast.spi.exception.TargetNotMemberException;
+
+import clojure.lang.IExceptionInfo;
+import entangle.RefusedException;
+import entangle.cluster.HazelcastCluster;
+import entangle.cluster.HazelcastLogging;
+import entangle.unit.Units;
+import entangle.value.UnshareableValueException;
+import entangle.value.ValueReader;
+import entangle.value.ValueWriter;
+
+/**
+ * Runs fns on other members: a fn (a closure defined at a REPL a moment ago, with its
+ * captured values) travels as any shared value does, runs on the members chosen, and its
+ * value or exception comes back in a {@link RemoteFuture}. Only embedded members run fns sent
+ * to them (Hazelcast cannot send a task to a client); any member, client or not, can send.
+ *
+ * <p>Anything a fn sends is serialized by entangle's own value writer and read by its
+ * filtered reader on both ends; an exception comes back as plain text (class, message, stack
+ * trace), so nothing of the remote exception's classes is needed here.
+ */
+public final class RemoteExecution {
+    /** The Hazelcast executor that runs fns sent to a member; its pool size is Hazelcast's default (16) unless configured. */
+    public static final String EXECUTOR = "entangle.run";
+
+    // Results are read off Hazelcast's response threads: reading one may load units from the
+    // cluster, which must never wait on the thread that would deliver them.
+    private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "entangle-remote-results");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final HazelcastCluster cluster;
+    private final Units units;
+    private final IExecutorService executor;
+
+    public RemoteExecution(HazelcastCluster cluster, Units units) {
+        this.cluster = cluster;
+        this.units = units;
+        this.executor = cluster.hazelcast().getExecutorService(EXECUTOR);
+    }
+
+    /** Runs {@code fn} on one member, chosen at random among those that can run it. */
+    public RemoteFuture submit(Object fn) {
+        List<Member> runners = cluster.runners();
+        if (runners.isEmpty()) throw new IllegalStateException(cluster.noRunners());
+        byte[] sent = prepare(fn);
+        return send(sent, runners.get(ThreadLocalRandom.current().nextInt(runners.size())));
+    }
+
+    /** Runs {@code fn} on the member at {@code address} (host:port). */
+    public RemoteFuture submitToMember(String address, Object fn) {
+        Member target = cluster.runner(address);
+        return send(prepare(fn), target);
+    }
+
+    /** Runs {@code fn} on every member that can run it; the futures by member address. */
+    public Map<String, RemoteFuture> submitToMembers(Object fn) {
+        List<Member> runners = cluster.runners();
+        if (runners.isEmpty()) throw new IllegalStateException(cluster.noRunners());
+        byte[] sent = prepare(fn);
+        Map<String, RemoteFuture> out = new LinkedHashMap<>();
+        for (Member m : runners) out.put(address(m), send(sent, m));
+        return out;
+    }
+
+    /**
+     * Runs {@code fn} on the member that owns {@code key}: the one that holds the key's entry
+     * in any Hazelcast map, so that the fn works on local data.
+     */
+    public RemoteFuture submitToKeyOwner(Object key, Object fn) {
+        if (key == null) throw new IllegalArgumentException("the key is nil");
+        HazelcastInstance h = cluster.hazelcast();
+        Partition p = h.getPartitionService().getPartition(key);
+        Member owner = p.getOwner();
+        if (owner == null) throw new IllegalStateException("partition " + p.getPartitionId() + " of key " + key + " has no owner yet");
+        if (owner.getAttribute(HazelcastCluster.ENTANGLE_ATTRIBUTE) == null) {
+            throw new IllegalStateException("member " + address(owner) + ", which owns key " + key
+                + ", does not run entangle and cannot run fns");
+        }
+        return send(prepare(fn), owner);
+    }
+
+    /** Serializes a value for a Hazelcast structure of the user's (a queue of work): its units are stored first. */
+    public byte[] serialize(Object value) {
+        try {
+            ValueWriter.Written w = ValueWriter.write(value, units);
+            units.store().storeAll(w.units());
+            return w.bytes();
+        } catch (UnshareableValueException e) {
+            // No cause: the REPL reports an exception's root cause, and this message says it all.
+            throw new IllegalArgumentException("the value cannot travel to other members: it holds a " + e.getMessage());
+        }
+    }
+
+    /** Reads what {@link #serialize} wrote, on any member; refuses what a shared value may not contain. */
+    public Object deserialize(byte[] bytes) {
+        try {
+            return ValueReader.read(bytes, units);
+        } catch (RefusedException e) {
+            throw new IllegalArgumentException("the bytes were refused: " + e.getMessage());
+        }
+    }
+
+    private byte[] prepare(Object fn) {
+        if (!(fn instanceof Callable)) {
+            throw new IllegalArgumentException("only a fn of no arguments can run on other members, not "
+                + (fn == null ? "nil" : fn.getClass().getName()));
+        }
+        try {
+            ValueWriter.Written w = ValueWriter.write(fn, units);
+            units.store().storeAll(w.units());
+            return w.bytes();
+        } catch (UnshareableValueException e) {
+            throw new IllegalArgumentException("the fn cannot be sent to other members: it holds a " + e.getMessage()
+                + (fn.getClass().isSynthetic() || fn.getClass().getName().contains("$$Lambda")
+                   ? "; send a Clojure fn (from eval, or a shared var), not a Java lambda" : ""));
+        }
+    }
+
+    private RemoteFuture send(byte[] fn, Member target) {
+        String where = address(target);
+        RemoteFuture result = new RemoteFuture(where);
+        Future<byte[]> call = executor.submitToMember(new RemoteCall(fn), target);
+        result.runningAs(call);
+        ((CompletableFuture<byte[]>) call).whenCompleteAsync((bytes, failure) -> {
+            if (result.isDone()) return;
+            if (failure != null) {
+                result.completeExceptionally(failure(where, failure));
+                return;
+            }
+            try {
+                result.complete(outcome(bytes));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, READERS);
+        return result;
+    }
+
+    private Object outcome(byte[] bytes) {
+        Outcome.Decoded d;
+        try {
+            d = Outcome.decode(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("the result could not be read: " + e.getMessage());
+        }
+        if (!d.failed()) return readResult(d.value());
+        Object data = null;
+        if (d.data() != null) {
+            try {
+                data = ValueReader.read(d.data(), units);
+            } catch (RefusedException e) {
+                data = null; // the message and trace still say what happened
+            }
+        }
+        throw new RemoteException(d.member(), d.chain(), data);
+    }
+
+    private Object readResult(byte[] value) {
+        try {
+            return ValueReader.read(value, units);
+        } catch (RefusedException e) {
+            throw new IllegalStateException("the result was refused: " + e.getMessage());
+        }
+    }
+
+    private static Throwable failure(String where, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MemberLeftException || t instanceof TargetNotMemberException) {
+                return new IllegalStateException("member " + where + " left the cluster before the fn finished"
+                    + " (it may have run in part)");
+            }
+            if (t instanceof java.util.concurrent.CancellationException) return t;
+            if (t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException) {
+                return new IllegalStateException("this member left the cluster before member " + where + " answered");
+            }
+        }
+        HazelcastLogging.entangle().log(java.util.logging.Level.WARNING, "a call to member " + where + " failed", failure);
+        Throwable c = failure;
+        while ((c instanceof ExecutionException || c instanceof java.util.concurrent.CompletionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return new IllegalStateException("the fn could not be run on member " + where + ": " + c);
+    }
+
+    /**
+     * Runs a fn sent to this member and returns its {@link Outcome}; never throws, so that
+     * what went wrong reaches the caller with this member's name.
+     */
+    byte[] runHere(byte[] fn, String self) {
+        Object f;
+        try {
+            f = ValueReader.read(fn, units);
+        } catch (RefusedException e) {
+            return Outcome.thrown(self, new RefusedException("the fn was refused here: " + e.getMessage()), null);
+        }
+        Object v;
+        try {
+            v = ((Callable<?>) f).call();
+        } catch (Throwable t) {
+            if (t instanceof InterruptedException) Thread.currentThread().interrupt();
+            return Outcome.thrown(self, t, exData(t));
+        }
+        try {
+            ValueWriter.Written w = ValueWriter.write(v, units);
+            units.store().storeAll(w.units());
+            return Outcome.value(w.bytes());
+        } catch (UnshareableValueException e) {
+            return Outcome.thrown(self, new IllegalStateException("the fn's result cannot travel back: it holds a "
+                + e.getMessage()), null);
+        } catch (RuntimeException e) {
+            return Outcome.thrown(self, e, null);
+        }
+    }
+
+    private byte[] exData(Throwable t) {
+        if (!(t instanceof IExceptionInfo info) || info.getData() == null) return null;
+        try {
+            ValueWriter.Written w = ValueWriter.write(info.getData(), units);
+            units.store().storeAll(w.units());
+            return w.bytes();
+        } catch (UnshareableValueException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String address(Member m) {
+        return m.getAddress().getHost() + ":" + m.getAddress().getPort();
+    }
+}

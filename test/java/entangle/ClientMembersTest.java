@@ -1,0 +1,142 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import entangle.testing.JavaHost;
+import entangle.testing.PlainHazelcast;
+import entangle.testing.ReplProcess;
+import entangle.testing.TestCluster;
+
+/**
+ * An existing Hazelcast cluster, of plain Hazelcast servers that know nothing of entangle or
+ * Clojure: REPLs (--client) and a Java application (Entangle.connect) join it as clients and
+ * share as embedded members do.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClientMembersTest {
+    private TestCluster cluster;
+    private ReplProcess a;
+    private ReplProcess b;
+    private JavaHost host;
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = new TestCluster();
+        PlainHazelcast.start(cluster, "server");
+        a = cluster.start("a", List.of(), List.of("--client"));
+        b = cluster.start("b", List.of(), List.of("--client"));
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    @Order(1)
+    void aReplConnectedAsAClientSaysSo() {
+        assertTrue(a.allOut().matches("(?s).*entangle client member 127\\.0\\.0\\.1:\\d+ of cluster " + cluster.name()
+            + " \\(no other members\\).*"), a.transcript());
+        assertTrue(b.allOut().contains("of cluster " + cluster.name() + " (1 other member)"), b.transcript());
+    }
+
+    @Test
+    @Order(2)
+    void clientsShareDefinitionsAsMembersDo() {
+        a.value("(ns orders.core) (defn total [items] (reduce + (map :price items)))");
+        a.value("(defmacro unless [c & body] `(if ~c nil (do ~@body)))");
+        a.value("(in-ns 'user)");
+        // A's eval has returned: B's next eval sees it.
+        assertEquals("7", b.value("(orders.core/total [{:price 3} {:price 4}])"));
+        assertEquals(":ran", b.value("(orders.core/unless false :ran)"));
+        b.value("(let [rate 2] (defn doubled [x] (* rate x)))");
+        assertEquals("10", a.value("(doubled 5)"));
+        a.value("(defn doubled [x] (* 3 x))");
+        assertEquals("15", b.value("(doubled 5)"));
+        a.value("(def counter (atom 0))");
+        a.value("(dotimes [_ 50] (swap! counter inc))");
+        b.value("(dotimes [_ 50] (swap! counter inc))");
+        assertEquals("100", a.value("@counter"));
+    }
+
+    @Test
+    @Order(3)
+    void aJavaApplicationConnectsAsAClientAndFollowsRedefinitions() {
+        host = JavaHost.start(cluster, "host", Map.of("ENTANGLE_CLIENT", "true"));
+        host.value("join");
+        host.value("hold orders.core/total");
+        assertEquals("7", host.value("call orders.core/total [[{:price 3} {:price 4}]]"));
+        a.value("(in-ns 'orders.core) (defn total [items] (* 100 (reduce + (map :price items))))");
+        a.value("(in-ns 'user)");
+        assertEquals("700", host.value("call orders.core/total [[{:price 3} {:price 4}]]"));
+        host.value("eval (ns from.java) (defn hello [] :from-java)");
+        assertEquals(":from-java", b.value("(from.java/hello)"));
+        String members = host.value("members");
+        assertEquals(3, members.split(" ").length, members);
+    }
+
+    @Test
+    @Order(4)
+    void aClientThatJoinsLaterHasEverythingBeforeItsPrompt() {
+        ReplProcess c = cluster.startNoWait("c", List.of("--client"));
+        c.send("(def first-look [(orders.core/total [{:price 1}]) (doubled 2) @counter (from.java/hello)])\n");
+        assertEquals("[100 6 100 :from-java]", c.value("first-look"));
+    }
+
+    @Test
+    @Order(5)
+    void noMemberRunsFnsSentToIt() {
+        a.value("(require '[entangle.remote :as remote])");
+        a.discardPrinted();
+        ReplProcess.Result r = a.eval("(remote/submit (fn [] 1))");
+        assertTrue(r.err().contains("no member of the cluster runs entangle as an embedded member, so none can run code"
+            + " sent to it (members connected as clients cannot)"), r.err());
+    }
+
+    @Test
+    @Order(6)
+    void aKilledClientHoldsNobodyUp() throws Exception {
+        b.kill9();
+        a.value("(defn after-b [] :still-sharing)");
+        assertEquals(":still-sharing", host.value("call user/after-b"));
+        assertNotEquals("", a.value("(count (entangle.core/members))"));
+    }
+
+    @Test
+    @Order(7)
+    void anEmbeddedMemberCannotJoinAClusterOfPlainServersAndSaysToConnectAsAClient() throws Exception {
+        List<String> args = new ArrayList<>(cluster.args("embedded"));
+        ReplProcess embedded = cluster.adopt(ReplProcess.start("embedded", args, Map.of()));
+        assertEquals(1, embedded.waitFor());
+        assertTrue(embedded.allErr().contains("connect as a client with --client"), embedded.transcript());
+        assertEquals(1, embedded.allErr().strip().split("\n").length, embedded.transcript());
+    }
+
+    @Test
+    @Order(8)
+    void aClientThatFindsNoClusterSaysWhereItLooked() throws Exception {
+        int nowhere = TestCluster.freePortBlock();
+        ReplProcess lost = cluster.adopt(ReplProcess.start("lost",
+            List.of("-J-Dentangle.client.connect.timeout.ms=2000"),
+            List.of("--client", "--cluster", cluster.name(), "--members", "127.0.0.1:" + nowhere + "-" + (nowhere + 2)),
+            Map.of()));
+        assertEquals(1, lost.waitFor());
+        assertTrue(lost.allErr().startsWith("entangle: no Hazelcast cluster answered the client (cluster " + cluster.name()
+            + ", members 127.0.0.1:" + nowhere + "-" + (nowhere + 2) + ")"), lost.transcript());
+    }
+}

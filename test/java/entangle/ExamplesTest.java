@@ -1,0 +1,110 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import entangle.testing.Projects;
+import entangle.testing.ReplProcess;
+import entangle.testing.TestCluster;
+
+/**
+ * The Java examples in examples/, run as their READMEs say: the programs as the java launcher
+ * runs their source files, beside clustered REPLs.
+ */
+class ExamplesTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void theHttpServiceAnswersWithEachNewDefinitionOfItsHandlerWithoutARestart() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess repl = cluster.start("repl");
+            int port = TestCluster.freePortBlock();
+            ReplProcess service = cluster.adopt(ReplProcess.service("service",
+                ReplProcess.javaCommand("examples/http-service/HttpService.java", null, List.of(String.valueOf(port))),
+                Projects.dir(), cluster.environment("service")));
+            service.awaitOut("serving http://127\\.0\\.0\\.1:" + port + "/ with service\\.http/handler; member \\S+ of 2 members");
+            long pid = service.pid();
+
+            HttpResponse<String> before = get(port, "/hello");
+            assertEquals(503, before.statusCode());
+            assertEquals("shared var service.http/handler is not defined in the cluster", before.body().strip());
+
+            repl.value("(ns service.http) (defn handler [req] (str \"v1 \" (:path req)))");
+            HttpResponse<String> v1 = get(port, "/hello");
+            assertEquals(200, v1.statusCode());
+            assertEquals("v1 /hello", v1.body());
+
+            repl.value("(defn handler [req] {:status 201 :headers {\"X-Version\" \"2\"} :body (str \"v2 \" (:method req) \" \" (:query req))})");
+            HttpResponse<String> v2 = get(port, "/orders?id=7");
+            assertEquals(201, v2.statusCode());
+            assertEquals("2", v2.headers().firstValue("X-Version").orElse(null));
+            assertEquals("v2 get id=7", v2.body());
+
+            repl.value("(defn handler [req] (throw (ex-info \"out of stock\" {})))");
+            HttpResponse<String> broken = get(port, "/");
+            assertEquals(500, broken.statusCode());
+            assertTrue(broken.body().contains("out of stock"), broken.body());
+
+            repl.value("(defn handler [req] \"fixed\")");
+            assertEquals("fixed", get(port, "/").body());
+            assertTrue(service.alive());
+            assertEquals(pid, service.pid(), "the same service process answered every version");
+        }
+    }
+
+    @Test
+    void workersStartedBeforeTheWorkExistedRunTheClosuresTheMasterQueues() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess w1 = startWorker(cluster, "worker-1");
+            ReplProcess w2 = startWorker(cluster, "worker-2");
+            Set<String> workers = new TreeSet<>(List.of(workerAddress(w1), workerAddress(w2)));
+
+            ReplProcess master = cluster.start("master");
+            master.value("(load-file \"examples/master-worker/master.clj\")");
+            master.value("(in-ns 'example.master)");
+            // The work's code: written now, after both workers started.
+            master.value("(defn slow-square [x] (Thread/sleep 50) (* x x))");
+            master.value("(dotimes [i 20] (submit! i (let [offset 1000] (fn [] (+ offset (slow-square i))))))");
+            master.value("(submit! :broken (fn [] (/ 1 0)))");
+            master.value("(def ^:entangle/local done (results 21))");
+
+            assertEquals("[20 20]", master.value("[(count (filter number? (keys done))) (count (filter :value (vals done)))]"));
+            assertEquals("true", master.value("(every? (fn [i] (= (+ 1000 (* i i)) (:value (done i)))) (range 20))"));
+            assertEquals("\"java.lang.ArithmeticException: Divide by zero\"", master.value("(:error (done :broken))"));
+            String ran = master.value("(pr-str (into (sorted-set) (map :worker (vals done))))");
+            Matcher m = Pattern.compile("127\\.0\\.0\\.1:\\d+").matcher(ran);
+            Set<String> ranOn = new TreeSet<>();
+            while (m.find()) ranOn.add(m.group());
+            assertTrue(!ranOn.isEmpty() && workers.containsAll(ranOn), "jobs ran on " + ranOn + ", workers " + workers);
+        }
+    }
+
+    private static ReplProcess startWorker(TestCluster cluster, String name) throws InterruptedException {
+        ReplProcess w = cluster.adopt(ReplProcess.service(name,
+            ReplProcess.javaCommand("examples/master-worker/Worker.java", null, List.of()),
+            Projects.dir(), cluster.environment(name)));
+        w.awaitOut("worker \\S+ is waiting for work");
+        return w;
+    }
+
+    private static String workerAddress(ReplProcess worker) throws InterruptedException {
+        return worker.awaitOut("worker (\\S+) is waiting for work").group(1);
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                         HttpResponse.BodyHandlers.ofString());
+    }
+}

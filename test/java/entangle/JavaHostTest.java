@@ -1,0 +1,138 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import entangle.testing.JavaHost;
+import entangle.testing.ReplProcess;
+import entangle.testing.TestCluster;
+
+/**
+ * A Java application that joins the cluster through the Java API (entangle.Entangle), beside
+ * a clustered REPL: both real JVMs, real members.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class JavaHostTest {
+    private TestCluster cluster;
+    private ReplProcess repl;
+    private JavaHost host;
+
+    @BeforeAll
+    void start() {
+        cluster = new TestCluster();
+        repl = cluster.start("repl");
+        // Defined before the host joins: join returns only once the host has it.
+        repl.value("(ns shop.prices) (defn price [x] (* 2 x))");
+        repl.value("(in-ns 'user)");
+        host = JavaHost.start(cluster, "host", Map.of());
+        host.value("join");
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    @Order(1)
+    void aHeldVarCallsTheNewestDefinitionMadeAtAnyRepl() {
+        host.value("hold shop.prices/price");
+        assertEquals("20", host.value("call shop.prices/price [10]"), "defined before the host joined");
+        repl.value("(in-ns 'shop.prices) (defn price [x] (* 3 x))");
+        repl.value("(in-ns 'user)");
+        // The REPL's eval has returned: the next call the host makes runs the new definition.
+        assertEquals("30", host.value("call shop.prices/price [10]"));
+        repl.value("(in-ns 'shop.prices) (defn price ([x] (* 4 x)) ([x discount] (- (* 4 x) discount)))");
+        repl.value("(in-ns 'user)");
+        assertEquals("[40 35]", host.value("eval [(shop.prices/price 10) (shop.prices/price 10 5)]"));
+        assertEquals("35", host.value("call shop.prices/price [10 5]"));
+    }
+
+    @Test
+    @Order(2)
+    void aVarNotDefinedYetSaysSoAndWorksOnceDefined() {
+        host.value("hold shop.later/greet");
+        assertEquals("!! entangle.UndefinedVarException: shared var shop.later/greet is not defined in the cluster",
+                     host.ask("call shop.later/greet [\"ann\"]"));
+        // Looking it up created nothing that the REPL would see.
+        assertEquals("nil", repl.value("(find-ns 'shop.later)"));
+        repl.value("(ns shop.later) (defn greet [n] (str \"hello \" n))");
+        repl.value("(in-ns 'user)");
+        assertEquals("\"hello ann\"", host.value("call shop.later/greet [\"ann\"]"));
+    }
+
+    @Test
+    @Order(3)
+    void evalFromJavaIsSharedAsAReplEvalIs() {
+        assertEquals("nil", host.value("eval (ns host.defs) (defn tripled [x] (* 3 x)) (def ^:dynamic *unit* :kg) nil"));
+        assertEquals("[9 :kg]", repl.value("[(host.defs/tripled 3) host.defs/*unit*]"));
+        assertEquals("\"(defn tripled [x] (* 3 x))\"", repl.value("(with-out-str (clojure.repl/source host.defs/tripled))")
+            .replace("\\n", ""));
+        assertEquals("3", host.value("eval (+ 1 2)"));
+        String error = host.ask("eval (/ 1 0)");
+        assertTrue(error.startsWith("!! java.lang.ArithmeticException: Divide by zero"), error);
+        assertEquals("3", host.value("eval (+ 1 2)"), "the host keeps working after an error");
+    }
+
+    @Test
+    @Order(4)
+    void loadFileSharesTheFilesNamespace() throws Exception {
+        Path file = Files.createTempFile("entangle-host", ".clj");
+        Files.writeString(file, "(ns host.loaded)\n\n(defn shout\n  \"Says it loudly.\"\n  [s]\n  (str s \"!\"))\n");
+        host.value("load " + file);
+        assertEquals("\"hey!\"", repl.value("(host.loaded/shout \"hey\")"));
+        assertEquals("\"Says it loudly.\"", repl.value("(:doc (meta #'host.loaded/shout))"));
+    }
+
+    @Test
+    @Order(5)
+    void membersListsTheHostFirstAndTheRepl() {
+        String replAddress = repl.value("(first (entangle.core/members))");
+        String members = host.value("members");
+        assertTrue(members.matches("\\[\"127\\.0\\.0\\.1:\\d+\" " + java.util.regex.Pattern.quote(replAddress) + "\\]"), members);
+    }
+
+    @Test
+    @Order(6)
+    void aClosureSentFromJavaRunsOnEveryMemberWithItsCapturedValues() {
+        String replAddress = repl.value("(first (entangle.core/members))").replace("\"", "");
+        String hostAddress = host.value("members").replaceAll("^\\[\"([^\"]+)\".*", "$1");
+        repl.value("(def ^:entangle/local whoami :repl)");
+        host.value("eval (def ^:entangle/local whoami :host)");
+        String results = host.value("submit-to-members (let [n 6] (fn [] [(shop.prices/price n) whoami]))");
+        assertEquals("{\"" + hostAddress + "\" [24 :host], \"" + replAddress + "\" [24 :repl]}",
+                     sortedPrint(results, hostAddress, replAddress));
+    }
+
+    @Test
+    @Order(7)
+    void closeLeavesTheClusterAndTheHostsDefinitionsStay() throws Exception {
+        assertEquals("\"closed\"", host.value("close"));
+        // The others learn that a member left from the cluster's own membership protocol, just after.
+        assertEquals("1", repl.value("(loop [i 0] (let [n (count (entangle.core/members))]"
+            + " (if (or (= 1 n) (> i 300)) n (do (Thread/sleep 100) (recur (inc i))))))"));
+        assertEquals("[12 \"x!\"]", repl.value("[(host.defs/tripled 4) (host.loaded/shout \"x\")]"));
+        host.process().endInput();
+    }
+
+    /** A printed two-entry map in a fixed order, the host's entry first. */
+    private static String sortedPrint(String map, String first, String second) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([^\"]+)\" (\\[[^\\]]*\\])").matcher(map);
+        Map<String, String> entries = new java.util.HashMap<>();
+        while (m.find()) entries.put(m.group(1), m.group(2));
+        return "{\"" + first + "\" " + entries.get(first) + ", \"" + second + "\" " + entries.get(second) + "}";
+    }
+}

@@ -1,0 +1,164 @@
+package entangle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import entangle.testing.ReplProcess;
+import entangle.testing.TestCluster;
+
+/**
+ * Closures written at one member's REPL run on the others (entangle.remote): three real
+ * members; each keeps a local var naming itself, so a result shows where it was computed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RemoteExecutionTest {
+    private TestCluster cluster;
+    private ReplProcess a;
+    private ReplProcess b;
+    private ReplProcess c;
+    private String addrA;
+    private String addrB;
+    private String addrC;
+
+    @BeforeAll
+    void start() {
+        cluster = new TestCluster();
+        a = cluster.start("a");
+        b = cluster.start("b");
+        c = cluster.start("c");
+        for (ReplProcess p : new ReplProcess[] {a, b, c}) {
+            p.value("(require '[entangle.remote :as remote])");
+            p.value("(def ^:entangle/local whoami " + ":" + p.name() + ")");
+        }
+        addrA = address(a);
+        addrB = address(b);
+        addrC = address(c);
+    }
+
+    @AfterAll
+    void stop() {
+        cluster.close();
+    }
+
+    private static String address(ReplProcess p) {
+        return p.value("(first (entangle.core/members))").replace("\"", "");
+    }
+
+    @Test
+    @Order(1)
+    void aClosureDefinedOnARunsOnEveryMemberWithItsCapturedValues() {
+        // The fn and the var it calls are defined in the same evaluation that sends it.
+        a.value("(defn scaled [x] (* 10 x))");
+        assertEquals("{\"" + addrA + "\" [\"abc\" 420 :a], \"" + addrB + "\" [\"abc\" 420 :b], \""
+                         + addrC + "\" [\"abc\" 420 :c]}",
+            a.value("(let [label \"abc\" factor 42]"
+                + " (into (sorted-map) (map (fn [[m f]] [m @f]))"
+                + "  (remote/submit-to-members (fn [] [label (scaled factor) whoami]))))"));
+        assertEquals("[:b 7]", a.value("(let [n 7] @(remote/submit-to-member \"" + addrB + "\" (fn [] [whoami n])))"));
+        assertEquals("[:c [1 2 3]]", b.value("(let [xs [1 2 3]] @(remote/submit-to-member \"" + addrC + "\" #(vector whoami xs)))"));
+        String any = a.value("@(remote/submit (fn [] whoami))");
+        assertTrue(any.matches(":[abc]"), any);
+    }
+
+    @Test
+    @Order(2)
+    void codeWrittenAfterTheMembersStartedRunsOnThem() {
+        a.value("(defrecord Shipment [id weight])");
+        a.value("(defn heavy? [s] (> (:weight s) 10))");
+        assertEquals("[true :c]", a.value("(let [s (->Shipment 1 12)]"
+            + " @(remote/submit-to-member \"" + addrC + "\" (fn [] [(heavy? s) whoami])))"));
+        // A record made on C comes back as A's class: equal to one made here.
+        assertEquals("true", a.value("(= (->Shipment 2 5) @(remote/submit-to-member \"" + addrC + "\" #(->Shipment 2 5)))"));
+    }
+
+    @Test
+    @Order(3)
+    void aRemoteExceptionNamesTheMemberAndCarriesTheRemoteStackTrace() {
+        a.value("(defn risky [x] (if (neg? x) (throw (ex-info \"negative\" {:x x})) x))");
+        a.value("(def ^:entangle/local failure (try @(remote/submit-to-member \"" + addrB + "\" #(risky -1))"
+            + " (catch java.util.concurrent.ExecutionException e (.getCause e))))");
+        assertEquals("\"member " + addrB + " threw clojure.lang.ExceptionInfo: negative\"", a.value("(ex-message failure)"));
+        assertEquals("{:member \"" + addrB + "\", :class \"clojure.lang.ExceptionInfo\", :data {:x -1}}",
+                     a.value("(ex-data failure)"));
+        assertEquals("true", a.value("(boolean (some #(.startsWith (.getClassName ^StackTraceElement %) \"user$risky\")"
+            + " (.getStackTrace (.remote failure))))"));
+        assertTrue(a.value("(with-out-str (.printStackTrace failure (java.io.PrintWriter. *out*)))")
+            .contains("Suppressed: clojure.lang.ExceptionInfo: negative"));
+        // Throwing it at the REPL names the member too.
+        a.discardPrinted();
+        ReplProcess.Result r = a.eval("@(remote/submit-to-member \"" + addrC + "\" #(/ 1 0))");
+        assertTrue(r.err().contains("member " + addrC + " threw java.lang.ArithmeticException: Divide by zero"), r.err());
+    }
+
+    @Test
+    @Order(4)
+    void aTimeoutCancelsTheCallOnItsMember() {
+        a.value("(def interruptions (atom 0))"); // a cluster atom: every member changes the same one
+        a.value("(defn wait-long [] (try (Thread/sleep 120000) :slept (catch InterruptedException _ (swap! interruptions inc) :interrupted)))");
+        a.discardPrinted();
+        ReplProcess.Result r = a.eval("@(remote/submit-to-member \"" + addrB + "\" wait-long {:timeout-ms 500})");
+        assertTrue(r.err().contains("no result from member " + addrB + " within 500 ms; the call was cancelled there"), r.err());
+        assertEquals("1", a.value(awaitAtom("interruptions", 1)));
+        // future-cancel interrupts a running call too.
+        a.value("(def ^:entangle/local running (remote/submit-to-member \"" + addrC + "\" wait-long))");
+        a.value("(Thread/sleep 500)");
+        assertEquals("[true true true]", a.value("[(future-cancel running) (future-cancelled? running) (realized? running)]"));
+        assertEquals("2", a.value(awaitAtom("interruptions", 2)));
+        // deref with a timeout value, as on any future, leaves the call running.
+        assertEquals(":waiting", a.value("(deref (remote/submit-to-member \"" + addrB + "\" #(do (Thread/sleep 2000) :done)) 100 :waiting)"));
+    }
+
+    private static String awaitAtom(String atom, int value) {
+        return "(loop [i 0] (if (or (= " + value + " @" + atom + ") (> i 300)) @" + atom + " (do (Thread/sleep 100) (recur (inc i)))))";
+    }
+
+    @Test
+    @Order(5)
+    void theKeyOwnerRunsTheFnWhereTheKeysEntryIs() {
+        a.value("(doto (.getMap (entangle.core/hazelcast) \"orders\") (.put \"order-17\" \"3 boxes\") (.put \"order-42\" \"1 crate\"))");
+        for (String key : new String[] {"order-17", "order-42"}) {
+            assertEquals("[true \"" + (key.equals("order-17") ? "3 boxes" : "1 crate") + "\"]",
+                a.value("@(remote/submit-to-key-owner \"" + key + "\""
+                    + " (fn [] (let [m (.getMap (entangle.core/hazelcast) \"orders\")]"
+                    + "  [(contains? (set (.localKeySet m)) \"" + key + "\") (.get m \"" + key + "\")])))"));
+        }
+    }
+
+    @Test
+    @Order(6)
+    void whatCannotTravelIsRefusedWithASentenceThatSaysWhat() {
+        a.discardPrinted();
+        ReplProcess.Result socket = a.eval("(let [s (java.net.ServerSocket. 0)] (remote/submit-to-member \"" + addrB + "\" (fn [] (.getLocalPort s))))");
+        assertTrue(socket.err().contains("the fn cannot be sent to other members: it holds a java.net.ServerSocket"), socket.err());
+        ReplProcess.Result result = a.eval("@(remote/submit-to-member \"" + addrB + "\" (fn [] (java.net.ServerSocket. 0)))");
+        assertTrue(result.err().contains("member " + addrB + " threw java.lang.IllegalStateException: the fn's result cannot travel back:"
+            + " it holds a java.net.ServerSocket"), result.err());
+        ReplProcess.Result notAFn = a.eval("(remote/submit-to-member \"" + addrB + "\" 42)");
+        assertTrue(notAFn.err().contains("only a fn of no arguments can run on other members, not java.lang.Long"), notAFn.err());
+        ReplProcess.Result nobody = a.eval("(remote/submit-to-member \"127.0.0.1:1\" (fn [] 1))");
+        assertTrue(nobody.err().contains("no member at 127.0.0.1:1; members that can run code: ["), nobody.err());
+        assertEquals(":still-fine", a.value(":still-fine"));
+    }
+
+    @Test
+    @Order(7)
+    void aMemberThatDiesDuringTheCallFailsItsFutureNamingIt() throws Exception {
+        a.value("(def ^:entangle/local doomed (remote/submit-to-member \"" + addrC + "\" #(do (Thread/sleep 120000) :never)))");
+        a.value("(Thread/sleep 300)");
+        c.kill9();
+        a.discardPrinted();
+        ReplProcess.Result r = a.eval("@doomed");
+        assertTrue(r.err().contains("member " + addrC + " left the cluster before the fn finished"), r.err());
+        assertEquals("{\"" + addrA + "\" :a, \"" + addrB + "\" :b}",
+            a.value("(into (sorted-map) (map (fn [[m f]] [m @f])) (remote/submit-to-members (fn [] whoami)))"));
+    }
+}
