@@ -99,12 +99,12 @@
   the first bad option."
   [args env]
   (let [from-env (reduce (fn [acc [var flag & value]]
-                           (let [{:keys [options errors]} (cli/parse-opts (into [flag] value) spec :no-defaults true)]
-                             (cond
-                               (= [::not-a-boolean] value)
-                               (reduced {:error (str var ": '" (get env var) "' is not true or false")})
-                               (seq errors) (reduced {:error (str var ": " (first errors))})
-                               :else (merge acc options))))
+                           (if (= [::not-a-boolean] value)
+                             (reduced {:error (str var ": '" (get env var) "' is not true or false")})
+                             (let [{:keys [options errors]} (cli/parse-opts (into [flag] value) spec :no-defaults true)]
+                               (if (seq errors)
+                                 (reduced {:error (str var ": " (first errors))})
+                                 (merge acc options)))))
                          {} (env-args env))
         {:keys [options arguments errors summary]} (cli/parse-opts args spec :no-defaults true)]
     (cond

@@ -38,6 +38,7 @@ public final class Member implements AutoCloseable {
     private final SharedVars shared;
     private final ClusterAtoms atoms;
     private final RemoteExecution remote;
+    private java.util.Map<String, Long> joinMillis = java.util.Map.of();
 
     private Member(MemberOptions options, HazelcastCluster cluster, SharedVars shared, ClusterAtoms atoms,
                    RemoteExecution remote) {
@@ -60,12 +61,16 @@ public final class Member implements AutoCloseable {
             throw new MemberStartException("this JVM is already member " + current.address() + " of cluster "
                 + current.options.cluster());
         }
+        java.util.Map<String, Long> took = new java.util.LinkedHashMap<>();
+        long begin = System.nanoTime();
         try {
             CompilerHook.install();
         } catch (IllegalStateException e) {
             throw new MemberStartException(e.getMessage(), e);
         }
+        long mark = lap(took, "hook", begin);
         HazelcastCluster cluster = HazelcastCluster.start(options);
+        mark = lap(took, "hazelcast", mark);
         try {
             Consumer<String> warn = message -> {
                 HazelcastLogging.entangle().warning(message);
@@ -77,18 +82,37 @@ public final class Member implements AutoCloseable {
             SharedVars shared = new SharedVars(new SharingPolicy(), units, cluster, atoms, warn);
             shared.baseline();
             cluster.awaitSafe(60_000);
+            mark = lap(took, "safe", mark);
             cluster.connect(shared);
             cluster.clojureVersionWarnings().forEach(warn);
             shared.sync();
+            lap(took, "sync", mark);
+            took.put("total", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
             current = new Member(options, cluster, shared, atoms, new RemoteExecution(cluster, units));
+            current.joinMillis = java.util.Collections.unmodifiableMap(took);
             HazelcastLogging.entangle().info((cluster.client() ? "client member " : "member ") + cluster.address()
-                + " joined cluster " + current.cluster());
+                + " joined cluster " + current.cluster() + " in " + took + " ms");
             return current;
         } catch (RuntimeException e) {
             HazelcastLogging.entangle().log(Level.SEVERE, "start failed", e);
             cluster.shutdown();
             throw new MemberStartException("the member could not sync with the cluster: " + e.getMessage(), e);
         }
+    }
+
+    private static long lap(java.util.Map<String, Long> took, String phase, long since) {
+        long now = System.nanoTime();
+        took.put(phase, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - since));
+        return now;
+    }
+
+    /**
+     * How long joining took, in milliseconds, by phase: "hook" (patching the compiler),
+     * "hazelcast" (starting the member or client and joining), "safe" (waiting until every
+     * partition has its backup), "sync" (reading and applying every shared namespace), "total".
+     */
+    public java.util.Map<String, Long> joinMillis() {
+        return joinMillis;
     }
 
     /** This JVM's member, or null if it has not joined a cluster. */

@@ -92,8 +92,12 @@ class ClientMembersTest {
 
     @Test
     @Order(4)
-    void aClientThatJoinsLaterHasEverythingBeforeItsPrompt() {
-        ReplProcess c = cluster.startNoWait("c", List.of("--client"));
+    void aClientThatJoinsLaterHasEverythingBeforeItsPrompt() throws Exception {
+        // This one finds the cluster through a Hazelcast client configuration file.
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile("hazelcast-client", ".yaml");
+        java.nio.file.Files.writeString(yaml, "hazelcast-client:\n  cluster-name: " + cluster.name() + "\n  network:\n"
+            + "    cluster-members:\n      - 127.0.0.1:" + cluster.port() + "\n");
+        ReplProcess c = cluster.startNoWait("c", List.of("--client", "--hazelcast-config", yaml.toString()));
         c.send("(def first-look [(orders.core/total [{:price 1}]) (doubled 2) @counter (from.java/hello)])\n");
         assertEquals("[100 6 100 :from-java]", c.value("first-look"));
     }

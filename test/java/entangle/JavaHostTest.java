@@ -128,6 +128,25 @@ class JavaHostTest {
         host.process().endInput();
     }
 
+    @Test
+    @Order(8)
+    void aHostConfiguredByAHazelcastFileJoinsToo() throws Exception {
+        StringBuilder members = new StringBuilder();
+        for (int p = cluster.port(); p < cluster.port() + 10; p++) members.append("          - 127.0.0.1:").append(p).append('\n');
+        Path yaml = Files.createTempFile("hazelcast-member", ".yaml");
+        Files.writeString(yaml, "hazelcast:\n  cluster-name: " + cluster.name() + "\n  network:\n    port:\n"
+            + "      port: " + cluster.port() + "\n      port-count: 10\n    interfaces:\n      enabled: true\n"
+            + "      interfaces:\n        - 127.0.0.1\n    join:\n      multicast:\n        enabled: false\n"
+            + "      auto-detection:\n        enabled: false\n      tcp-ip:\n        enabled: true\n        member-list:\n"
+            + members);
+        try (JavaHost configured = JavaHost.start(cluster, "configured",
+                Map.of("ENTANGLE_HAZELCAST_CONFIG", yaml.toString(), "ENTANGLE_CLUSTER", "ignored-when-a-file-is-given"))) {
+            configured.value("join");
+            assertEquals("40", configured.value("call shop.prices/price [10]"));
+            assertEquals("2", repl.value("(count (entangle.core/members))"));
+        }
+    }
+
     /** A printed two-entry map in a fixed order, the host's entry first. */
     private static String sortedPrint(String map, String first, String second) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([^\"]+)\" (\\[[^\\]]*\\])").matcher(map);

@@ -46,6 +46,13 @@ final class ClientMembers implements AutoCloseable {
     private final IMap<String, String> registry;
     private final ITopic<byte[]> topic;
     private final AtomicLong handOffs = new AtomicLong();
+    /**
+     * The listing as this member last heard of it, kept by entry events: reading the map itself
+     * would be a query of every partition at every hand-off. A client that has just listed
+     * itself gets its first hand-offs from the entry events it subscribed to before its sync.
+     */
+    private final Map<String, String> known = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean watching;
     private volatile IQueue<String> acks;
     private ScheduledExecutorService renewer;
     private ExecutorService applier;
@@ -92,7 +99,30 @@ final class ClientMembers implements AutoCloseable {
         }
     }
 
-    /** The client members, id to address. */
+    /** Starts keeping the listing this member hands off to up to date; idempotent. */
+    void watch() {
+        if (watching) return;
+        synchronized (this) {
+            if (watching) return;
+            registry.addEntryListener(new Listing(), true);
+            known.putAll(registry);
+            watching = true;
+        }
+    }
+
+    private final class Listing implements com.hazelcast.map.listener.EntryAddedListener<String, String>,
+                                           com.hazelcast.map.listener.EntryUpdatedListener<String, String>,
+                                           com.hazelcast.map.listener.EntryRemovedListener<String, String>,
+                                           com.hazelcast.map.listener.EntryExpiredListener<String, String>,
+                                           com.hazelcast.map.listener.EntryEvictedListener<String, String> {
+        @Override public void entryAdded(com.hazelcast.core.EntryEvent<String, String> e) { known.put(e.getKey(), e.getValue()); }
+        @Override public void entryUpdated(com.hazelcast.core.EntryEvent<String, String> e) { known.put(e.getKey(), e.getValue()); }
+        @Override public void entryRemoved(com.hazelcast.core.EntryEvent<String, String> e) { known.remove(e.getKey()); }
+        @Override public void entryExpired(com.hazelcast.core.EntryEvent<String, String> e) { known.remove(e.getKey()); }
+        @Override public void entryEvicted(com.hazelcast.core.EntryEvent<String, String> e) { known.remove(e.getKey()); }
+    }
+
+    /** The client members, id to address, as the map has them now (a query: not for the hand-off's path). */
     Map<String, String> listed() {
         return new LinkedHashMap<>(registry);
     }
@@ -102,7 +132,8 @@ final class ClientMembers implements AutoCloseable {
      * applied them, has left, or {@code timeoutMs} has passed.
      */
     void handOff(Batch records, long timeoutMs) {
-        Set<String> waiting = new HashSet<>(registry.keySet());
+        watch();
+        Set<String> waiting = new HashSet<>(known.keySet());
         waiting.remove(selfId);
         if (waiting.isEmpty()) return;
         long seq = handOffs.incrementAndGet();

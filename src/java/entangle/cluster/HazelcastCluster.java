@@ -55,6 +55,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     static final String HAND_OFF_EXECUTOR = "entangle.handoff";
     private static final long HAND_OFF_TIMEOUT_MS = Long.getLong("entangle.handoff.timeout.ms", 15_000);
     private static final Map<HazelcastInstance, SharedVars> SHARED = new ConcurrentHashMap<>();
+    /** How long an entry event waits for the writer's own hand-off before it is applied; see {@link Applier}. */
+    private static final long BACKSTOP_DELAY_MS = Long.getLong("entangle.backstop.delay.ms", 2_000);
 
     private final HazelcastInstance hazelcast;
     private final boolean client;
@@ -62,6 +64,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private final String memberId;
     private final String address;
     private final ClientMembers clients;
+    private final java.util.concurrent.ScheduledExecutorService backstop =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "entangle-backstop");
+            t.setDaemon(true);
+            return t;
+        });
 
     private HazelcastCluster(HazelcastInstance hazelcast, boolean client) {
         this.hazelcast = hazelcast;
@@ -86,6 +94,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      */
     public static HazelcastCluster start(MemberOptions options) {
         HazelcastLogging.to(options.effectiveLogFile());
+        reuseCallbackThreads();
         if (options.client()) {
             try {
                 return new HazelcastCluster(HazelcastClient.newHazelcastClient(HazelcastConfigs.client(options)), true);
@@ -129,6 +138,29 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         });
         return c;
     }
+
+    /**
+     * Hazelcast completes its futures' dependent stages on the JDK's common pool, or, where
+     * that pool has a single thread (machines of one or two cores), on a new thread per
+     * callback; every asynchronous call then costs a thread start, which measured 1 ms of the
+     * 1.6 ms an entry processor took on two cores. A pool whose threads live on removes that.
+     * The hook is Hazelcast's internal one (its tests use it): if a later Hazelcast lacks it,
+     * calls are only slower.
+     */
+    private static void reuseCallbackThreads() {
+        if (java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() > 1) return;
+        try {
+            com.hazelcast.internal.util.ConcurrencyUtil.setDefaultAsyncExecutor(CALLBACKS);
+        } catch (LinkageError e) {
+            HazelcastLogging.entangle().info("Hazelcast's callback executor cannot be set: " + e);
+        }
+    }
+
+    private static final java.util.concurrent.ExecutorService CALLBACKS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "entangle-hazelcast-callbacks");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Port ranges as the user wrote them, for messages: 127.0.0.1:5701-5710. */
     private static List<String> summarize(List<String> members) {
@@ -219,6 +251,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         for (String map : List.of(NamespaceRecord.MAP, ClassRecord.MAP, VarRecord.MAP)) {
             map(map).addEntryListener(new Applier(shared, map), true);
         }
+        clients.watch();
         if (client) {
             clients.join(shared, address);
             // Events sent while the connection was down are lost: read the cluster again.
@@ -240,8 +273,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return hazelcast == null ? null : SHARED.get(hazelcast);
     }
 
-    private static final class Applier implements EntryAddedListener<String, byte[]>,
-                                                  EntryUpdatedListener<String, byte[]> {
+    /**
+     * Applies what entry events bring, after a grace period: a live writer hands its records
+     * to every member before its evaluation returns, so the event is the backstop for a writer
+     * that died before its hand-off, and applying it at once would only race the hand-off
+     * (doing the work twice, and reading units the hand-off carries). By then the records are
+     * usually in place, and the event is checked and dropped as not newer.
+     */
+    private final class Applier implements EntryAddedListener<String, byte[]>, EntryUpdatedListener<String, byte[]> {
         private final SharedVars shared;
         private final String map;
 
@@ -252,12 +291,20 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
         @Override
         public void entryAdded(com.hazelcast.core.EntryEvent<String, byte[]> e) {
-            apply(e.getKey(), e.getValue());
+            later(e.getKey(), e.getValue());
         }
 
         @Override
         public void entryUpdated(com.hazelcast.core.EntryEvent<String, byte[]> e) {
-            apply(e.getKey(), e.getValue());
+            later(e.getKey(), e.getValue());
+        }
+
+        private void later(String key, byte[] value) {
+            try {
+                backstop.schedule(() -> apply(key, value), BACKSTOP_DELAY_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // leaving the cluster
+            }
         }
 
         private void apply(String key, byte[] value) {
@@ -281,12 +328,22 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             }
             return versions;
         }
-        List<CompletableFuture<Long>> pending = new ArrayList<>(keys.size());
+        List<Future<Long>> pending = new ArrayList<>(keys.size());
         for (int i = 0; i < keys.size(); i++) {
-            pending.add(m.submitToKey(keys.get(i), new VersionedWrite(records.get(i), floors[i])).toCompletableFuture());
+            // Waited for with get, not a dependent stage, which Hazelcast runs on a new thread on small machines.
+            pending.add((Future<Long>) m.submitToKey(keys.get(i), new VersionedWrite(records.get(i), floors[i])));
         }
         long[] versions = new long[keys.size()];
-        for (int i = 0; i < versions.length; i++) versions[i] = pending.get(i).join();
+        for (int i = 0; i < versions.length; i++) {
+            try {
+                versions[i] = pending.get(i).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while writing " + keys.get(i), e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("writing " + keys.get(i) + " failed: " + e.getCause(), e.getCause());
+            }
+        }
         return versions;
     }
 
@@ -489,6 +546,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** Leaves the cluster, handing this member's partitions to the others first. */
     public void shutdown() {
         SHARED.remove(hazelcast);
+        backstop.shutdownNow();
         clients.close();
         hazelcast.shutdown();
     }

@@ -46,15 +46,7 @@ final class HazelcastConfigs {
         } else {
             c = new Config();
             c.setClusterName(o.cluster());
-            // A REPL's prompt waits for the join: don't wait for nothing, and notice a killed
-            // member within seconds, not a minute.
-            c.setProperty("hazelcast.wait.seconds.before.join", "0");
-            c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-            c.setProperty("hazelcast.max.no.heartbeat.seconds", "8");
             c.setProperty("hazelcast.socket.bind.any", "false");
-            // entangle's maps hold thousands of small entries, not millions: fewer partitions make a
-            // joining member's partition migration (which its prompt waits for) quicker.
-            c.setProperty("hazelcast.partition.count", "71");
             c.setProperty("hazelcast.local.localAddress", o.bind());
             NetworkConfig n = c.getNetworkConfig();
             n.setPort(o.port()).setPortAutoIncrement(true).setPortCount(MemberOptions.PORT_COUNT);
@@ -63,6 +55,15 @@ final class HazelcastConfigs {
             j.getAutoDetectionConfig().setEnabled(false);
             j.getTcpIpConfig().setEnabled(true).setMembers(new ArrayList<>(o.members()));
         }
+        // A REPL's prompt waits for the join: don't wait for nothing, and notice a killed member
+        // within seconds, not a minute. entangle's maps hold thousands of small entries, not
+        // millions: fewer partitions make a joining member's partition migration (which its
+        // prompt waits for) quicker; every entangle member must agree on the count, so a file
+        // changes it only by saying so.
+        setIfAbsent(c, "hazelcast.wait.seconds.before.join", "0");
+        setIfAbsent(c, "hazelcast.heartbeat.interval.seconds", "1");
+        setIfAbsent(c, "hazelcast.max.no.heartbeat.seconds", "8");
+        setIfAbsent(c, "hazelcast.partition.count", "71");
         c.setInstanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid());
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");
@@ -84,6 +85,10 @@ final class HazelcastConfigs {
         c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
                                                               new EntangleSerialization());
         return c;
+    }
+
+    private static void setIfAbsent(Config c, String property, String value) {
+        if (c.getProperty(property) == null) c.setProperty(property, value);
     }
 
     /** A client's configuration. */

@@ -8,14 +8,21 @@ import java.util.List;
 
 /**
  * Records to apply together. They are applied in this order: named classes (which namespaces
- * import), namespaces (which vars live in and refer to), then vars.
+ * import), namespaces (which vars live in and refer to), then vars. A hand-off also carries
+ * the units its records need (hash and encoding), so that the receiver need not read them from
+ * the cluster; they are checked against their hash like any unit.
  */
 public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys, List<byte[]> classes,
-                    List<String> varKeys, List<byte[]> vars) {
+                    List<String> varKeys, List<byte[]> vars, List<String> unitKeys, List<byte[]> units) {
 
     public static Batch empty() {
         return new Batch(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-                         new ArrayList<>(), new ArrayList<>());
+                         new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    }
+
+    public void addUnit(String hash, byte[] encoded) {
+        unitKeys.add(hash);
+        units.add(encoded);
     }
 
     /** One record from the map {@code map}, as an entry event brings it. */
@@ -54,6 +61,7 @@ public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys
         write(out, nsKeys, ns);
         write(out, classKeys, classes);
         write(out, varKeys, vars);
+        write(out, unitKeys, units);
     }
 
     /** Reads what {@link #writeTo} wrote. */
@@ -62,6 +70,7 @@ public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys
         read(in, b.nsKeys, b.ns);
         read(in, b.classKeys, b.classes);
         read(in, b.varKeys, b.vars);
+        read(in, b.unitKeys, b.units);
         return b;
     }
 

@@ -553,6 +553,7 @@ public final class SharedVars {
                                        varRecords.stream().map(VarRecord::encode).toList(),
                                        changes.vars().stream().mapToLong(VarChange::floor).toArray());
             Batch handOff = Batch.empty();
+            for (Unit u : needed) handOff.addUnit(u.hash(), u.encoded());
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
@@ -731,6 +732,19 @@ public final class SharedVars {
      * reported through the warning consumer and changes nothing.
      */
     public void apply(Batch records) {
+        if (!records.unitKeys().isEmpty()) {
+            units.store().offer(records.unitKeys(), records.units());
+            try {
+                apply1(records);
+            } finally {
+                units.store().forget(records.unitKeys());
+            }
+            return;
+        }
+        apply1(records);
+    }
+
+    private void apply1(Batch records) {
         applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, this::classFloor));
         List<NamespaceRecord> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode, this::namespaceVersion);
         Map<String, NamespaceRecord> byName = new LinkedHashMap<>();

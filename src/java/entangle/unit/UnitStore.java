@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.hazelcast.map.IMap;
@@ -25,6 +24,7 @@ public final class UnitStore {
 
     private final IMap<String, byte[]> map;
     private final Set<String> knownStored = ConcurrentHashMap.newKeySet();
+    private final Map<String, byte[]> offered = new ConcurrentHashMap<>();
     private final java.util.function.Consumer<String> log;
 
     public UnitStore(IMap<String, byte[]> map, java.util.function.Consumer<String> log) {
@@ -34,26 +34,52 @@ public final class UnitStore {
 
     /** Stores every unit not known to be stored already, all at once, and waits for them. */
     public void storeAll(Collection<Unit> units) {
-        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        List<Unit> sent = new ArrayList<>();
+        List<java.util.concurrent.Future<byte[]>> pending = new ArrayList<>();
         for (Unit u : units) {
             if (knownStored.contains(u.hash())) continue;
             // The key is the content's hash, so writing it again is always right, and it repairs
-            // an entry whose bytes were corrupted or tampered with.
-            pending.add(map.putAsync(u.hash(), u.encoded()).toCompletableFuture()
-                .thenAccept(previous -> {
-                    if (previous != null && !java.util.Arrays.equals(previous, u.encoded())) {
-                        log.accept("repaired unit " + ContentHash.shortHex(u.hash())
-                            + ": the stored bytes did not match their SHA-256");
-                    }
-                    knownStored.add(u.hash());
-                }));
+            // an entry whose bytes were corrupted or tampered with. (Waited for with get, not
+            // with a dependent stage: Hazelcast runs those on a new thread on small machines.)
+            sent.add(u);
+            pending.add((java.util.concurrent.Future<byte[]>) map.putAsync(u.hash(), u.encoded()));
         }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+        for (int i = 0; i < sent.size(); i++) {
+            Unit u = sent.get(i);
+            byte[] previous;
+            try {
+                previous = pending.get(i).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while storing unit " + ContentHash.shortHex(u.hash()), e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("storing unit " + ContentHash.shortHex(u.hash()) + " failed: " + e.getCause(),
+                                                e.getCause());
+            }
+            if (previous != null && !java.util.Arrays.equals(previous, u.encoded())) {
+                log.accept("repaired unit " + ContentHash.shortHex(u.hash()) + ": the stored bytes did not match their SHA-256");
+            }
+            knownStored.add(u.hash());
+        }
+    }
+
+    /**
+     * Units that came with records (a hand-off carries the units its records need), read from
+     * here instead of the map until {@link #forget}: still checked against their hash when read.
+     */
+    public void offer(List<String> hashes, List<byte[]> encoded) {
+        for (int i = 0; i < hashes.size(); i++) offered.put(hashes.get(i), encoded.get(i));
+    }
+
+    /** Drops units {@link #offer}ed. */
+    public void forget(List<String> hashes) {
+        for (String h : hashes) offered.remove(h);
     }
 
     /** Reads and checks one unit. */
     public Unit fetch(String hash) throws RefusedException {
-        Unit u = Unit.decode(hash, map.get(hash));
+        byte[] bytes = offered.get(hash);
+        Unit u = Unit.decode(hash, bytes != null ? bytes : map.get(hash));
         knownStored.add(hash);
         return u;
     }
@@ -65,7 +91,14 @@ public final class UnitStore {
     public Map<String, Unit> fetchAll(Collection<String> hashes, Map<String, RefusedException> refused) {
         Map<String, Unit> out = new HashMap<>();
         if (hashes.isEmpty()) return out;
-        Map<String, byte[]> raw = map.getAll(Set.copyOf(hashes));
+        Map<String, byte[]> raw = new HashMap<>();
+        Set<String> missing = new java.util.HashSet<>();
+        for (String h : hashes) {
+            byte[] bytes = offered.get(h);
+            if (bytes != null) raw.put(h, bytes);
+            else missing.add(h);
+        }
+        if (!missing.isEmpty()) raw.putAll(map.getAll(missing));
         for (String h : hashes) {
             try {
                 out.put(h, Unit.decode(h, raw.get(h)));

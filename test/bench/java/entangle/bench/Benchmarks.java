@@ -1,0 +1,419 @@
+package entangle.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import entangle.testing.JavaHost;
+import entangle.testing.Projects;
+import entangle.testing.ReplProcess;
+import entangle.testing.TestCluster;
+
+/**
+ * entangle's benchmarks, P1 to P7 (issue 6), run side by side with their baselines on real
+ * processes in one run; writes target/bench/report.md and report.json. Not part of the tests:
+ * {@code mvn -B -Pbench verify} (add {@code -Dentangle.bench.quick=true} for fewer samples).
+ *
+ * <p>Members are real JVMs on loopback, each cluster with a name and ports of its own: Java
+ * applications on entangle's Java API ({@link JavaHost}) where the harness drives measurements
+ * inside them (the code is entangle.bench.probes), clustered REPLs ({@code clojure -M:repl})
+ * where the measure is what a user sees at a terminal, and plain Clojure JVMs for the baselines.
+ */
+public final class Benchmarks {
+    private static final boolean QUICK = Boolean.getBoolean("entangle.bench.quick");
+    private static final int DEFINITIONS = QUICK ? 100 : 500;
+    private static final int WARMUP = QUICK ? 50 : 200;
+    private static final int MANY = 10_000;
+    private static final int TASKS = QUICK ? 5_000 : 20_000;
+    private static final int STARTS = QUICK ? 3 : 5;
+
+    private final Report report;
+
+    private Benchmarks(Report report) {
+        this.report = report;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Report report = new Report(machine());
+        Benchmarks b = new Benchmarks(report);
+        List<String> only = args.length == 0 ? List.of("P1", "P2", "P4", "P5", "P6", "P7") : Arrays.asList(args);
+        if (only.contains("P7")) b.timeToPrompt();
+        if (only.contains("P1")) b.callPath();
+        if (only.contains("P2")) b.definitions();
+        if (only.contains("P4")) b.joining();
+        if (only.contains("P5")) b.closures();
+        if (only.contains("P6")) b.metaspace();
+        Path out = Projects.dir().resolve("target/bench");
+        report.writeTo(out);
+        System.out.println("\n" + report.markdown());
+        System.out.println("bench: wrote " + out.resolve("report.md") + " and " + out.resolve("report.json"));
+        System.exit(0);
+    }
+
+    // ------------------------------------------------------------------ P7
+
+    /** P7: a second member's time to prompt vs a plain Clojure REPL's, both from the command line. */
+    private void timeToPrompt() throws Exception {
+        List<Double> plain = new ArrayList<>();
+        for (int i = 0; i < STARTS; i++) {
+            plain.add(promptMillis(List.of("clojure", "-M"), Map.of(), "plain-" + i));
+        }
+        List<Double> member = new ArrayList<>();
+        try (TestCluster cluster = new TestCluster()) {
+            cluster.start("first");
+            for (int i = 0; i < STARTS; i++) {
+                List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
+                command.addAll(cluster.args("second-" + i));
+                member.add(promptMillis(command, Map.of(), "second-" + i));
+            }
+        }
+        double m = Stats.median(member);
+        double p = Stats.median(plain);
+        report.atMost("P7", "time to prompt: a second member joining vs a plain `clojure -M` REPL (median of "
+            + STARTS + ")", m, p, "ms", 3.0, null, Map.of("member", member, "plain", plain));
+    }
+
+    /** Milliseconds from starting {@code command} to its first prompt; then ends its input. */
+    private static double promptMillis(List<String> command, Map<String, String> env, String name) throws Exception {
+        long t0 = System.nanoTime();
+        ReplProcess p = ReplProcess.run(name, command, Projects.dir(), env);
+        try {
+            while (!p.allOut().contains("user=> ")) {
+                if (!p.alive()) throw new IllegalStateException(name + " exited\n" + p.transcript());
+                if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(120)) throw new IllegalStateException(name + " no prompt");
+                Thread.sleep(2);
+            }
+            return (System.nanoTime() - t0) / 1e6;
+        } finally {
+            p.endInput();
+        }
+    }
+
+    // ------------------------------------------------------------------ P1
+
+    /** P1: JMH, in a fork that is member B; member A, another JVM, defined the shared fn. */
+    private void callPath() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            JavaHost a = member(cluster, "a");
+            a.value("eval (ns bench.p1) " + CallPathBenchmark.SOURCE + " nil");
+            Path log = ReplProcess.logFile(cluster.name(), "jmh");
+            OptionsBuilder o = new OptionsBuilder();
+            o.include(CallPathBenchmark.class.getName())
+                .forks(1)
+                .warmupIterations(QUICK ? 3 : 5).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(QUICK ? 3 : 10).measurementTime(TimeValue.seconds(1))
+                .jvmArgsAppend("-Djdk.attach.allowAttachSelf=true",
+                               "-Dentangle.bench.cluster=" + cluster.name(),
+                               "-Dentangle.bench.port=" + cluster.port(),
+                               "-Dentangle.bench.log=" + log);
+            Map<String, double[]> scores = new LinkedHashMap<>();
+            for (RunResult r : new Runner(o.build()).run()) {
+                String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+                scores.put(name, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+            }
+            double[] shared = scores.get("sharedFn");
+            double[] local = scores.get("localFn");
+            double[] sharedLoop = scores.get("sharedFnFromCompiledCode");
+            double[] localLoop = scores.get("localFnFromCompiledCode");
+            Map<String, Object> raw = new LinkedHashMap<>();
+            scores.forEach((k, v) -> raw.put(k, Map.of("ns_per_call", v[0], "error_99_9", v[1])));
+            report.atMost("P1", "call a shared fn on B (defined on A) vs the same fn defined on B, through its var"
+                + " (JMH, ns per call)", shared[0], local[0], "ns", 1.02,
+                "± " + Report.fmt(shared[1]) + " and ± " + Report.fmt(local[1]) + " ns (99.9%)", raw);
+            report.atMost("P1b", "the same, called 1000 times from a loop compiled on B (ns per call)",
+                sharedLoop[0], localLoop[0], "ns", 1.02,
+                "± " + Report.fmt(sharedLoop[1]) + " and ± " + Report.fmt(localLoop[1]) + " ns (99.9%)", raw);
+        }
+    }
+
+    // ------------------------------------------------------------------ P2, P3
+
+    /** P2 (define on A, callable on B; against the floor and the naive way) and P3 (eval cost). */
+    private void definitions() throws Exception {
+        List<Long> evalNanos;
+        double[] entangle;
+        double[] floor;
+        double[] naive;
+        try (TestCluster cluster = new TestCluster()) {
+            JavaHost a = member(cluster, "a");
+            JavaHost b = member(cluster, "b");
+
+            a.value("eval (entangle.bench.probes/define-loop 0 0 0)");
+            b.value("eval (entangle.bench.probes/watch-definitions!)");
+            a.value("eval (count (entangle.bench.probes/define-loop 1 " + WARMUP + " 0))");
+            List<long[]> sent = triples(a.value("eval (entangle.bench.probes/define-loop " + (WARMUP + 1) + " "
+                + (WARMUP + DEFINITIONS) + " 5)"));
+            Map<Long, Long> arrived = arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/arrivals)"));
+            entangle = latencies(sent, arrived, "entangle");
+            evalNanos = new ArrayList<>();
+            for (long[] s : sent) evalNanos.add(s[2] - s[1]);
+
+            b.value("eval (entangle.bench.probes/listen-floor!)");
+            a.value("eval (count (entangle.bench.probes/floor-loop " + WARMUP + " 5))");
+            b.value("eval (.clear entangle.bench.probes/floor-arrivals)");
+            a.value("eval (.clear (.getMap (entangle.core/hazelcast) \"bench.floor\"))");
+            List<long[]> puts = triples(a.value("eval (entangle.bench.probes/floor-loop " + DEFINITIONS + " 5)"));
+            floor = latencies(puts, arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/floor-arrivals)")),
+                              "floor");
+
+            a.value("eval (entangle.bench.probes/listen-naive!)");
+            b.value("eval (entangle.bench.probes/listen-naive!)");
+            a.value("eval (count (entangle.bench.probes/naive-loop " + WARMUP + " 5))");
+            Thread.sleep(2000);
+            b.value("eval (.clear entangle.bench.probes/naive-arrivals)");
+            List<long[]> broadcasts = triples(a.value("eval (entangle.bench.probes/naive-loop " + DEFINITIONS + " 5)"));
+            Thread.sleep(2000);
+            naive = latencies(broadcasts,
+                arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/naive-arrivals)")), "naive");
+        }
+        Map<String, Object> raw = Map.of("entangle_ms", entangle, "floor_ms", floor, "naive_ms", naive);
+        String p50s = "p50 " + Report.fmt(Stats.percentile(entangle, 50)) + " ms, floor " + Report.fmt(Stats.percentile(floor, 50))
+            + " ms, naive " + Report.fmt(Stats.percentile(naive, 50)) + " ms; " + DEFINITIONS + " definitions each";
+        report.atMost("P2a", "define on A, then callable on B: p50 vs the floor (a raw Hazelcast put to its entry event on B)",
+            Stats.percentile(entangle, 50), Stats.percentile(floor, 50), "ms", 4.0, p50s, raw);
+        report.atMost("P2b", "the same, p99 vs the floor's p99",
+            Stats.percentile(entangle, 99), Stats.percentile(floor, 99), "ms", 10.0, null, Map.of());
+        report.atMost("P2c", "the same, p50 vs the naive way (source text on a topic, evaluated on every member)",
+            Stats.percentile(entangle, 50), Stats.percentile(naive, 50), "ms", 0.5, null, Map.of());
+
+        // P3: the same forms in a plain Clojure JVM.
+        String plainOut = plainClojure("(require 'entangle.bench.probes)"
+            + " (entangle.bench.probes/plain-eval-loop 0 " + WARMUP + ")"
+            + " (prn (entangle.bench.probes/plain-eval-loop " + (WARMUP + 1) + " " + (WARMUP + DEFINITIONS) + "))");
+        double[] plain = Stats.toMillis(longs(plainOut));
+        double[] clustered = Stats.toMillis(evalNanos);
+        report.atMost("P3", "a clustered defn eval (returns once B has it) vs a plain Clojure eval of the same form"
+            + " (median of " + DEFINITIONS + ")", Stats.percentile(clustered, 50), Stats.percentile(plain, 50), "ms", 1.5,
+            "means " + Report.fmt(Stats.mean(clustered)) + " and " + Report.fmt(Stats.mean(plain)) + " ms",
+            Map.of("clustered_ms", clustered, "plain_ms", plain));
+    }
+
+    private static double[] latencies(List<long[]> sent, Map<Long, Long> arrived, String what) {
+        List<Long> out = new ArrayList<>();
+        int missing = 0;
+        for (long[] s : sent) {
+            Long t = arrived.get(s[0]);
+            if (t == null) missing++;
+            else out.add(t - s[1]);
+        }
+        if (missing > 0) throw new IllegalStateException(what + ": " + missing + " of " + sent.size() + " never arrived");
+        return Stats.toMillis(out);
+    }
+
+    // ------------------------------------------------------------------ P4
+
+    /** P4: joining a cluster that holds 10,000 shared definitions vs re-evaluating their sources. */
+    private void joining() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            JavaHost a = member(cluster, "a");
+            String file = a.value("eval (entangle.bench.probes/many-definitions-file " + MANY + ")").replace("\"", "");
+            long t0 = System.nanoTime();
+            a.value("load " + file);
+            double defineAll = (System.nanoTime() - t0) / 1e6;
+
+            JavaHost c = member(cluster, "joiner");
+            Map<String, Double> join = numbers(c.value("eval (entangle.bench.probes/join-millis)"));
+            c.value("eval (count (ns-publics 'bench.many))");
+            double reeval = Double.parseDouble(plainClojure("(require 'entangle.bench.probes)"
+                + " (prn (entangle.bench.probes/timed-load \"" + file + "\"))").strip());
+
+            List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
+            command.addAll(cluster.args("prompt"));
+            double prompt = promptMillis(command, Map.of(), "prompt");
+
+            report.speedupAtLeast("P4", "a joining member's sync of " + MANY + " shared defs vs re-evaluating their "
+                + MANY + " source forms", join.get("sync"), reeval, "ms", 3.0,
+                "the joiner's whole join took " + Report.fmt(join.get("total")) + " ms " + join
+                    + "; loading the file on A, and sharing it, took " + Report.fmt(defineAll) + " ms",
+                Map.of("join_ms", join, "reeval_ms", reeval, "load_and_share_on_a_ms", defineAll));
+            report.info("P4b", "a REPL's time to prompt, joining a cluster that holds " + MANY + " shared defs",
+                prompt, "ms", null, Map.of("prompt_ms", prompt));
+        }
+    }
+
+    // ------------------------------------------------------------------ P5
+
+    /** P5: closures on three members vs Hazelcast's executor running a precompiled Callable. */
+    private void closures() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            JavaHost a = member(cluster, "a");
+            member(cluster, "b");
+            member(cluster, "c");
+            int warm = TASKS / 4;
+            a.value("eval (entangle.bench.probes/entangle-throughput " + warm + " 64)");
+            a.value("eval (entangle.bench.probes/hazelcast-throughput " + warm + " 64)");
+            List<Double> ours = new ArrayList<>();
+            List<Double> theirs = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                ours.add(Double.parseDouble(a.value("eval (double (entangle.bench.probes/entangle-throughput " + TASKS + " 64))")));
+                theirs.add(Double.parseDouble(a.value("eval (double (entangle.bench.probes/hazelcast-throughput " + TASKS + " 64))")));
+            }
+            report.atLeast("P5", "closures run round-robin on three members, tasks per second, vs Hazelcast's executor"
+                + " running a precompiled Java Callable (best of 3 rounds of " + TASKS + ", 64 in flight)",
+                Stats.max(ours), Stats.max(theirs), "tasks/s", 0.8, null, Map.of("entangle", ours, "hazelcast", theirs));
+        }
+    }
+
+    // ------------------------------------------------------------------ P6
+
+    /** P6: metaspace on B after 10,000 redefinitions made on A, vs a plain JVM making them. */
+    private void metaspace() throws Exception {
+        double grewOnB;
+        Map<String, Object> raw = new LinkedHashMap<>();
+        try (TestCluster cluster = new TestCluster()) {
+            JavaHost a = member(cluster, "a");
+            JavaHost b = member(cluster, "b");
+            a.value("eval (count (entangle.bench.probes/define-loop 0 " + WARMUP + " 0))");
+            long before = Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)"));
+            long classesBefore = Long.parseLong(b.value("eval (entangle.bench.probes/classes-loaded)"));
+            a.value("eval (count (entangle.bench.probes/define-loop " + (WARMUP + 1) + " " + (WARMUP + MANY) + " 0))");
+            long after = Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)"));
+            long classesAfter = Long.parseLong(b.value("eval (entangle.bench.probes/classes-loaded)"));
+            grewOnB = after - before;
+            raw.put("b_before", before);
+            raw.put("b_after", after);
+            raw.put("b_classes", List.of(classesBefore, classesAfter));
+        }
+        long[] plain = longs(plainClojure("(require 'entangle.bench.probes)"
+            + " (entangle.bench.probes/plain-eval-loop 0 " + WARMUP + ")"
+            + " (let [before (entangle.bench.probes/metaspace-after-gc) c0 (entangle.bench.probes/classes-loaded)]"
+            + "   (entangle.bench.probes/plain-eval-loop " + (WARMUP + 1) + " " + (WARMUP + MANY) + ")"
+            + "   (prn [before (entangle.bench.probes/metaspace-after-gc) c0 (entangle.bench.probes/classes-loaded)]))"));
+        double grewPlain = plain[1] - plain[0];
+        raw.put("plain_before", plain[0]);
+        raw.put("plain_after", plain[1]);
+        raw.put("plain_classes", List.of(plain[2], plain[3]));
+        report.atMost("P6", "metaspace growth on B after " + MANY + " redefinitions made on A and a full GC, vs a plain"
+            + " JVM making the same redefinitions", grewOnB / 1024, Math.max(grewPlain, 1) / 1024, "KiB", 1.2, null, raw);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** A member: a Java application on entangle's API, joined, with the probes loaded. */
+    private static JavaHost member(TestCluster cluster, String name) {
+        JavaHost h = JavaHost.start(cluster, name, Map.of());
+        h.value("join");
+        h.value("eval (require 'entangle.bench.probes)");
+        return h;
+    }
+
+    /** Runs {@code code} in a fresh plain Clojure JVM (entangle's classpath, entangle not started); its standard output. */
+    private static String plainClojure(String code) throws Exception {
+        // -e prints the value of each form: only what the code prints itself is wanted.
+        List<String> command = ReplProcess.javaCommand("clojure.main", JavaHost.testClasses().toString(),
+                                                       List.of("-e", "(do " + code + " nil)"));
+        Process p = new ProcessBuilder(command).directory(Projects.dir().toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException("plain Clojure failed: " + out);
+        return out.strip();
+    }
+
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
+
+    private static long[] longs(String edn) {
+        Matcher m = NUMBER.matcher(edn);
+        List<Long> out = new ArrayList<>();
+        while (m.find()) out.add(Long.parseLong(m.group()));
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** [[i t0 t1] ...] or [[i t0] ...], printed. */
+    private static List<long[]> triples(String edn) {
+        List<long[]> out = new ArrayList<>();
+        Matcher m = Pattern.compile("\\[([\\d\\s]+)\\]").matcher(edn);
+        while (m.find()) out.add(Arrays.stream(m.group(1).trim().split("\\s+")).mapToLong(Long::parseLong).toArray());
+        return out;
+    }
+
+    /** {i t, ...}, printed. */
+    private static Map<Long, Long> arrivals(String edn) {
+        Map<Long, Long> out = new LinkedHashMap<>();
+        long[] n = longs(edn);
+        for (int i = 0; i + 1 < n.length; i += 2) out.put(n[i], n[i + 1]);
+        return out;
+    }
+
+    /** {"k" n, ...}, printed. */
+    private static Map<String, Double> numbers(String edn) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        Matcher m = Pattern.compile("\"([^\"]+)\" (-?[\\d.]+)").matcher(edn);
+        while (m.find()) out.put(m.group(1), Double.parseDouble(m.group(2)));
+        return out;
+    }
+
+    private static Map<String, String> machine() throws Exception {
+        Map<String, String> m = new LinkedHashMap<>();
+        String cpu = "unknown CPU";
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (Files.isReadable(cpuinfo)) {
+            for (String l : Files.readAllLines(cpuinfo)) {
+                if (l.startsWith("model name")) {
+                    cpu = l.replaceAll("^model name\\s*:\\s*", "");
+                    break;
+                }
+            }
+        }
+        long memory = 0;
+        Path meminfo = Path.of("/proc/meminfo");
+        if (Files.isReadable(meminfo)) {
+            for (String l : Files.readAllLines(meminfo)) {
+                if (l.startsWith("MemTotal")) memory = Long.parseLong(l.replaceAll("\\D", "")) / 1024 / 1024;
+            }
+        }
+        m.put("cpu", cpu);
+        m.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+        m.put("memory_gib", String.valueOf(memory));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("quick", String.valueOf(QUICK));
+        m.put("summary", cpu + ", " + m.get("cores") + " cores, " + memory + " GiB; " + m.get("java") + "; " + m.get("os")
+            + (QUICK ? "; quick run (fewer samples)" : ""));
+        return m;
+    }
+
+    /** Order statistics. */
+    static final class Stats {
+        private Stats() {}
+
+        static double percentile(double[] xs, double p) {
+            double[] s = xs.clone();
+            Arrays.sort(s);
+            int rank = (int) Math.ceil(p / 100.0 * s.length);
+            return s[Math.max(0, Math.min(s.length - 1, rank - 1))];
+        }
+
+        static double median(List<Double> xs) {
+            return percentile(xs.stream().mapToDouble(Double::doubleValue).toArray(), 50);
+        }
+
+        static double max(List<Double> xs) {
+            return xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        }
+
+        static double mean(double[] xs) {
+            return Arrays.stream(xs).average().orElse(Double.NaN);
+        }
+
+        static double[] toMillis(List<Long> nanos) {
+            return nanos.stream().mapToDouble(n -> n / 1e6).toArray();
+        }
+
+        static double[] toMillis(long[] nanos) {
+            return Arrays.stream(nanos).mapToDouble(n -> n / 1e6).toArray();
+        }
+    }
+}

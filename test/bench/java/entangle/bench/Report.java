@@ -1,0 +1,177 @@
+package entangle.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The benchmarks' results, side by side: each with what entangle measured, its baseline, the
+ * ratio and the target; written as a markdown table (for the README) and as JSON (with the raw
+ * numbers).
+ */
+final class Report {
+    /** One result: {@code ratio} is entangle over baseline, met when it is on the target's side of {@code bound}. */
+    record Result(String id, String what, double entangle, double baseline, String unit, double ratio,
+                  String target, boolean met, String note, Map<String, Object> raw) {}
+
+    private final Map<String, String> machine;
+    private final List<Result> results = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    Report(Map<String, String> machine) {
+        this.machine = machine;
+    }
+
+    /** A result whose ratio must be at most {@code max}. */
+    void atMost(String id, String what, double entangle, double baseline, String unit, double max, String note,
+                Map<String, Object> raw) {
+        double ratio = entangle / baseline;
+        add(new Result(id, what, entangle, baseline, unit, ratio, "≤ " + fmt(max) + "x", ratio <= max, note, raw));
+    }
+
+    /** A result whose ratio (baseline over entangle: how many times faster) must be at least {@code min}. */
+    void speedupAtLeast(String id, String what, double entangle, double baseline, String unit, double min, String note,
+                        Map<String, Object> raw) {
+        double ratio = baseline / entangle;
+        add(new Result(id, what, entangle, baseline, unit, ratio, "≥ " + fmt(min) + "x faster", ratio >= min, note, raw));
+    }
+
+    /** A result whose ratio (entangle over baseline, higher is better) must be at least {@code min}. */
+    void atLeast(String id, String what, double entangle, double baseline, String unit, double min, String note,
+                 Map<String, Object> raw) {
+        double ratio = entangle / baseline;
+        add(new Result(id, what, entangle, baseline, unit, ratio, "≥ " + fmt(min) + "x", ratio >= min, note, raw));
+    }
+
+    /** A measurement without a target. */
+    void info(String id, String what, double entangle, String unit, String note, Map<String, Object> raw) {
+        add(new Result(id, what, entangle, Double.NaN, unit, Double.NaN, "", true, note, raw));
+    }
+
+    void note(String text) {
+        notes.add(text);
+    }
+
+    private synchronized void add(Result r) {
+        results.add(r);
+        System.out.println("bench: " + r.id() + " " + r.what() + ": " + fmt(r.entangle()) + " vs " + fmt(r.baseline())
+            + " " + r.unit() + (Double.isNaN(r.ratio()) ? "" : ", ratio " + fmt(r.ratio()) + " (target " + r.target()
+            + (r.met() ? ", met)" : ", MISSED)")));
+    }
+
+    String markdown() {
+        StringBuilder b = new StringBuilder();
+        b.append("| | measured | entangle | baseline | ratio | target | |\n|---|---|---|---|---|---|---|\n");
+        for (Result r : results) {
+            b.append("| ").append(r.id()).append(" | ").append(r.what()).append(" | ")
+                .append(fmt(r.entangle())).append(' ').append(r.unit()).append(" | ")
+                .append(Double.isNaN(r.baseline()) ? "" : fmt(r.baseline()) + " " + r.unit()).append(" | ")
+                .append(Double.isNaN(r.ratio()) ? "" : fmt(r.ratio()) + "x").append(" | ")
+                .append(r.target()).append(" | ")
+                .append(r.target().isEmpty() ? "" : r.met() ? "met" : "**missed**").append(" |\n");
+        }
+        b.append("\nMachine: ").append(machine.get("summary")).append('\n');
+        for (Result r : results) {
+            if (r.note() != null && !r.note().isEmpty()) b.append("\n- ").append(r.id()).append(": ").append(r.note());
+        }
+        for (String n : notes) b.append("\n- ").append(n);
+        return b.append('\n').toString();
+    }
+
+    String json() {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("date", Instant.now().toString());
+        root.put("machine", machine);
+        List<Object> rs = new ArrayList<>();
+        for (Result r : results) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.id());
+            m.put("what", r.what());
+            m.put("entangle", r.entangle());
+            m.put("baseline", r.baseline());
+            m.put("unit", r.unit());
+            m.put("ratio", r.ratio());
+            m.put("target", r.target());
+            m.put("met", r.met());
+            m.put("note", r.note());
+            m.put("raw", r.raw());
+            rs.add(m);
+        }
+        root.put("results", rs);
+        root.put("notes", notes);
+        StringBuilder b = new StringBuilder();
+        write(b, root, "");
+        return b.append('\n').toString();
+    }
+
+    void writeTo(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("report.md"), markdown());
+        Files.writeString(dir.resolve("report.json"), json());
+    }
+
+    static String fmt(double d) {
+        if (Double.isNaN(d)) return "";
+        if (Math.abs(d) >= 100) return String.format(Locale.ROOT, "%.0f", d);
+        if (Math.abs(d) >= 10) return String.format(Locale.ROOT, "%.1f", d);
+        return String.format(Locale.ROOT, "%.2f", d);
+    }
+
+    private static void write(StringBuilder b, Object v, String indent) {
+        if (v == null) {
+            b.append("null");
+        } else if (v instanceof Map<?, ?> m) {
+            b.append("{");
+            String sep = "\n";
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                b.append(sep).append(indent).append("  ");
+                string(b, String.valueOf(e.getKey()));
+                b.append(": ");
+                write(b, e.getValue(), indent + "  ");
+                sep = ",\n";
+            }
+            b.append(m.isEmpty() ? "}" : "\n" + indent + "}");
+        } else if (v instanceof List<?> l) {
+            b.append("[");
+            String sep = "";
+            for (Object o : l) {
+                b.append(sep);
+                write(b, o, indent + "  ");
+                sep = ", ";
+            }
+            b.append("]");
+        } else if (v instanceof double[] ds) {
+            List<Object> l = new ArrayList<>();
+            for (double d : ds) l.add(d);
+            write(b, l, indent);
+        } else if (v instanceof Double d) {
+            b.append(d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.4f", d));
+        } else if (v instanceof Number || v instanceof Boolean) {
+            b.append(v);
+        } else {
+            string(b, v.toString());
+        }
+    }
+
+    private static void string(StringBuilder b, String s) {
+        b.append('"');
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        b.append('"');
+    }
+}
