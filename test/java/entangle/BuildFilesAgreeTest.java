@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -11,6 +13,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 import entangle.testing.Projects;
+import entangle.testing.ReplProcess;
 
 /** deps.edn (the Clojure CLI's) and pom.xml (Maven's) name the same dependency versions. */
 class BuildFilesAgreeTest {
@@ -38,5 +41,10 @@ class BuildFilesAgreeTest {
         Matcher nrepl = Pattern.compile(":nrepl \\{:jvm-opts \\[([^\\]]*)\\]").matcher(deps);
         assertTrue(repl.find() && nrepl.find(), "no :repl or :nrepl alias with :jvm-opts");
         assertEquals(repl.group(1).replaceAll("\\s+", " "), nrepl.group(1).replaceAll("\\s+", " "));
+        List<String> options = new ArrayList<>();
+        for (Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(repl.group(1)); m.find(); ) {
+            options.add(m.group(1));
+        }
+        assertEquals(options, ReplProcess.JVM_OPTIONS, "the tests' Java hosts start a JVM unlike :repl's");
     }
 }

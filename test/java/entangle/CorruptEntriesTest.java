@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.core.HazelcastInstance;
@@ -59,9 +62,13 @@ class CorruptEntriesTest extends TwoMembers {
         VarRecord record = VarRecord.decode("user/victim", vars.get("user/victim"));
         assertFalse(record.units().isEmpty());
         String unit = record.units().get(0);
-        byte[] stored = units.get(unit);
-        assertNotNull(stored);
-        units.put(unit, flipped(stored, stored.length / 2));
+        // A var record carries its units: corrupt the first, and seal the record again as one
+        // who knows the format would, so that only the unit's own hash can tell.
+        List<byte[]> bytes = new ArrayList<>(record.unitBytes());
+        bytes.set(0, flipped(bytes.get(0), bytes.get(0).length / 2));
+        vars.put("user/victim", new VarRecord(record.kind(), record.ns(), record.name(), record.version(), record.origin(),
+            record.dynamic(), record.meta(), record.value(), record.units(), bytes, record.unshareableType(),
+            record.source()).encode());
 
         ReplProcess c = cluster.start("c");
         String refusals = c.allErr();
@@ -75,6 +82,24 @@ class CorruptEntriesTest extends TwoMembers {
         assertEquals(":intact", a.eval("(victim)").value());
         assertEquals(":intact", b.eval("(victim)").value());
         c.close();
+    }
+
+    @Test
+    void aCorruptedUnitInTheClassStoreIsRefusedWhereItIsRead() {
+        a.eval("(require 'entangle.remote)");
+        a.eval("(def ^:entangle/local job (let [n 5] (fn [] (* n 2))))");
+        java.util.Set<String> before = new java.util.HashSet<>(units.keySet());
+        a.eval("(count (entangle.remote/serialize job))"); // stores the fn's units
+        java.util.Set<String> stored = new java.util.HashSet<>(units.keySet());
+        stored.removeAll(before);
+        assertFalse(stored.isEmpty());
+        for (String h : stored) units.put(h, flipped(units.get(h), units.get(h).length / 2));
+
+        String addressOfB = b.eval("(first (entangle.core/members))").value().replace("\"", "");
+        Result r = a.eval("@(entangle.remote/submit-to-member \"" + addressOfB + "\" job)");
+        assertTrue(r.err().contains("member " + addressOfB + " threw entangle.RefusedException: the fn was refused here: unit ")
+            && r.err().contains("was refused: its bytes do not match their SHA-256 (corrupted or tampered)"), r.err());
+        assertEquals("3", b.eval("(+ 1 2)").value());
     }
 
     @Test

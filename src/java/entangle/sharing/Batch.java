@@ -8,21 +8,14 @@ import java.util.List;
 
 /**
  * Records to apply together. They are applied in this order: named classes (which namespaces
- * import), namespaces (which vars live in and refer to), then vars. A hand-off also carries
- * the units its records need (hash and encoding), so that the receiver need not read them from
- * the cluster; they are checked against their hash like any unit.
+ * import), namespaces (which vars live in and refer to), then vars.
  */
 public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys, List<byte[]> classes,
-                    List<String> varKeys, List<byte[]> vars, List<String> unitKeys, List<byte[]> units) {
+                    List<String> varKeys, List<byte[]> vars) {
 
     public static Batch empty() {
         return new Batch(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-                         new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
-    }
-
-    public void addUnit(String hash, byte[] encoded) {
-        unitKeys.add(hash);
-        units.add(encoded);
+                         new ArrayList<>(), new ArrayList<>());
     }
 
     /** One record from the map {@code map}, as an entry event brings it. */
@@ -61,7 +54,6 @@ public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys
         write(out, nsKeys, ns);
         write(out, classKeys, classes);
         write(out, varKeys, vars);
-        write(out, unitKeys, units);
     }
 
     /** Reads what {@link #writeTo} wrote. */
@@ -70,7 +62,6 @@ public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys
         read(in, b.nsKeys, b.ns);
         read(in, b.classKeys, b.classes);
         read(in, b.varKeys, b.vars);
-        read(in, b.unitKeys, b.units);
         return b;
     }
 

@@ -62,6 +62,11 @@ final class RecordIO {
             write(b);
         }
 
+        void blobs(List<byte[]> list) throws IOException {
+            writeInt(list.size());
+            for (byte[] b : list) blob(b);
+        }
+
         void strings(List<String> list) throws IOException {
             writeInt(list.size());
             for (String s : list) string(s);
@@ -99,6 +104,18 @@ final class RecordIO {
         byte[] b = new byte[n];
         in.readFully(b);
         return b;
+    }
+
+    static List<byte[]> blobs(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) throw new IOException("bad list length " + n);
+        List<byte[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] b = blob(in);
+            if (b == null) throw new IOException("a missing unit encoding");
+            out.add(b);
+        }
+        return out;
     }
 
     static List<String> strings(DataInputStream in) throws IOException {

@@ -470,7 +470,8 @@ public final class SharedVars {
         List<VarChange> withClusterAtoms = new ArrayList<>();
         for (VarChange c : scanned.vars()) withClusterAtoms.add(shareAtom(c, atomFailures));
         Changes changes = new Changes(scanned.namespaces(), scanned.classes(), withClusterAtoms);
-        Set<Unit> needed = new LinkedHashSet<>();
+        // Units that namespace and class records name: in the units map before those records.
+        Set<Unit> stored = new LinkedHashSet<>();
         long now = System.currentTimeMillis();
         Origin origin = new Origin(cluster.memberId(), cluster.address(), now);
 
@@ -479,7 +480,7 @@ public final class SharedVars {
             byte[] meta = null;
             Map<String, String> aliases = Map.of(), refers = Map.of(), imports = Map.of();
             if (c.content() != null) {
-                meta = writeMeta(c.content().meta(), needed, "namespace " + c.name(), warnings);
+                meta = writeMeta(c.content().meta(), stored, "namespace " + c.name(), warnings);
                 aliases = c.content().aliases();
                 refers = c.content().refers();
                 imports = c.content().imports();
@@ -491,7 +492,7 @@ public final class SharedVars {
         for (ClassChange c : changes.classes()) {
             List<Unit> chain = units.unitsOf(c.loader());
             if (chain.isEmpty()) continue;
-            needed.addAll(chain);
+            stored.addAll(chain);
             classRecords.add(new ClassRecord(c.name(), 0, origin, chain.get(0).hash()));
         }
 
@@ -505,6 +506,7 @@ public final class SharedVars {
             byte[] value = null;
             String unshareable = null;
             List<String> unitHashes = new ArrayList<>();
+            Map<String, Unit> byHash = new HashMap<>();
             if (kind == VarRecord.Kind.VALUE && atomFailures.containsKey(c.key())) {
                 UnshareableValueException e = atomFailures.get(c.key());
                 kind = VarRecord.Kind.UNSHAREABLE;
@@ -515,8 +517,8 @@ public final class SharedVars {
                     ValueWriter.Written w = ValueWriter.write(c.root(), units);
                     value = w.bytes();
                     for (Unit u : w.units()) {
-                        needed.add(u);
                         unitHashes.add(u.hash());
+                        byHash.put(u.hash(), u);
                     }
                 } catch (UnshareableValueException e) {
                     kind = VarRecord.Kind.UNSHAREABLE;
@@ -531,18 +533,22 @@ public final class SharedVars {
                 Set<Unit> metaUnits = new LinkedHashSet<>();
                 meta = writeMeta(c.meta(), metaUnits, varName, warnings);
                 for (Unit u : metaUnits) {
-                    needed.add(u);
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
+                    byHash.put(u.hash(), u);
                 }
                 source = SourceText.of(c.meta(), evalText, document);
                 if (source != null) sources.put(c.key(), source);
             }
-            varRecords.add(new VarRecord(kind, ns, name, 0, origin, c.dynamic(), meta, value, unitHashes,
+            List<byte[]> unitBytes = new ArrayList<>();
+            for (String h : unitHashes) unitBytes.add(byHash.get(h).encoded());
+            varRecords.add(new VarRecord(kind, ns, name, 0, origin, c.dynamic(), meta, value, unitHashes, unitBytes,
                                          unshareable, source));
         }
 
         try {
-            units.store().storeAll(needed);
+            // Var records carry their units; namespace and class records name theirs, which must
+            // be in the units map before them.
+            units.store().storeAll(stored);
             long[] nsVersions = write(NamespaceRecord.MAP, nsRecords.stream().map(NamespaceRecord::name).toList(),
                                       nsRecords.stream().map(NamespaceRecord::encode).toList(),
                                       changes.namespaces().stream().mapToLong(NsChange::floor).toArray());
@@ -553,7 +559,6 @@ public final class SharedVars {
                                        varRecords.stream().map(VarRecord::encode).toList(),
                                        changes.vars().stream().mapToLong(VarChange::floor).toArray());
             Batch handOff = Batch.empty();
-            for (Unit u : needed) handOff.addUnit(u.hash(), u.encoded());
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
@@ -732,19 +737,6 @@ public final class SharedVars {
      * reported through the warning consumer and changes nothing.
      */
     public void apply(Batch records) {
-        if (!records.unitKeys().isEmpty()) {
-            units.store().offer(records.unitKeys(), records.units());
-            try {
-                apply1(records);
-            } finally {
-                units.store().forget(records.unitKeys());
-            }
-            return;
-        }
-        apply1(records);
-    }
-
-    private void apply1(Batch records) {
         applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, this::classFloor));
         List<NamespaceRecord> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode, this::namespaceVersion);
         Map<String, NamespaceRecord> byName = new LinkedHashMap<>();
@@ -1013,16 +1005,61 @@ public final class SharedVars {
 
     private void applyVars(List<VarRecord> records) {
         Set<String> hashes = new LinkedHashSet<>();
-        for (VarRecord r : records) hashes.addAll(r.units());
+        Map<String, byte[]> carried = new HashMap<>();
+        for (VarRecord r : records) {
+            hashes.addAll(r.units());
+            for (int i = 0; i < r.units().size(); i++) carried.put(r.units().get(i), r.unitBytes().get(i));
+        }
         Map<String, RefusedException> refused = new HashMap<>();
-        List<Object> held = units.prefetch(hashes, refused);
+        List<Object> held = units.prefetch(hashes, carried, refused);
         Set<Var> protocols = new LinkedHashSet<>();
         try {
-            for (VarRecord r : records) applyVar(r, refused, protocols);
+            List<Read> reads = read(records, refused);
+            for (int i = 0; i < records.size(); i++) applyVar(records.get(i), reads.get(i), protocols);
         } finally {
             held.clear();
         }
         resetProtocols(protocols);
+    }
+
+    /** A var record's value and meta, read; or why it was refused. */
+    private record Read(Object value, IPersistentMap meta, String refusal) {}
+
+    /** How many records a batch has before they are read on several threads (a joining member's sync). */
+    private static final int PARALLEL_READS = 256;
+
+    /**
+     * Reads the records' values and meta: defining their classes is most of the work of a
+     * joining member's sync, and needs no lock, so a large batch is read on every core.
+     */
+    private List<Read> read(List<VarRecord> records, Map<String, RefusedException> refusedUnits) {
+        if (records.size() < PARALLEL_READS || Runtime.getRuntime().availableProcessors() < 2) {
+            List<Read> out = new ArrayList<>(records.size());
+            for (VarRecord r : records) out.add(read(r, refusedUnits));
+            return out;
+        }
+        Read[] out = new Read[records.size()];
+        java.util.stream.IntStream.range(0, records.size()).parallel()
+            .forEach(i -> out[i] = read(records.get(i), refusedUnits));
+        return java.util.Arrays.asList(out);
+    }
+
+    private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
+        if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
+            && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())) {
+            return new Read(null, null, null); // not applied here (see applyVar)
+        }
+        for (String h : r.units()) {
+            RefusedException e = refusedUnits.get(h);
+            if (e != null) return new Read(null, null, e.getMessage());
+        }
+        try {
+            Object value = r.kind() == VarRecord.Kind.VALUE ? ValueReader.read(r.value(), units) : null;
+            IPersistentMap meta = r.meta() != null ? (IPersistentMap) ValueReader.read(r.meta(), units) : PersistentHashMap.EMPTY;
+            return new Read(value, meta, null);
+        } catch (RefusedException | ClassCastException e) {
+            return new Read(null, null, e.getMessage());
+        }
     }
 
     private static final Keyword PROTOCOL = Keyword.intern("protocol");
@@ -1057,27 +1094,16 @@ public final class SharedVars {
         }
     }
 
-    private void applyVar(VarRecord r, Map<String, RefusedException> refusedUnits, Set<Var> protocols) {
+    private void applyVar(VarRecord r, Read read, Set<Var> protocols) {
         if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
             && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())) return;
-        for (String h : r.units()) {
-            RefusedException e = refusedUnits.get(h);
-            if (e != null) {
-                refuse(r.key(), r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
-                    + e.getMessage() + "; nothing was defined from it.");
-                return;
-            }
-        }
-        Object value = null;
-        IPersistentMap meta = PersistentHashMap.EMPTY;
-        try {
-            if (r.kind() == VarRecord.Kind.VALUE) value = ValueReader.read(r.value(), units);
-            if (r.meta() != null) meta = (IPersistentMap) ValueReader.read(r.meta(), units);
-        } catch (RefusedException | ClassCastException e) {
+        if (read.refusal() != null) {
             refuse(r.key(), r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
-                + e.getMessage() + "; nothing was defined from it.");
+                + read.refusal() + "; nothing was defined from it.");
             return;
         }
+        Object value = read.value();
+        IPersistentMap meta = read.meta();
         state.lock();
         try {
             Known k = vars.get(r.key());

@@ -10,10 +10,12 @@ import entangle.RefusedException;
 /**
  * A shared var as the cluster holds it, under the key "ns/name": what it is (a value, unbound,
  * a value that stayed on its member, removed, or local to each member), its serialized meta
- * and value, the units its classes come from, and the source text of the form that defined it.
+ * and value, the units its classes come from (their hashes, and their encodings: a record
+ * carries its classes, so that no member ever holds a var whose classes it cannot get, and a
+ * member applying it reads nothing else), and the source text of the form that defined it.
  */
 public record VarRecord(Kind kind, String ns, String name, long version, Origin origin,
-                        boolean dynamic, byte[] meta, byte[] value, List<String> units,
+                        boolean dynamic, byte[] meta, byte[] value, List<String> units, List<byte[]> unitBytes,
                         String unshareableType, String source) implements SharedRecord {
 
     /** The Hazelcast map that holds shared vars. */
@@ -47,7 +49,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
     }
 
     public VarRecord withVersion(long v) {
-        return new VarRecord(kind, ns, name, v, origin, dynamic, meta, value, units, unshareableType, source);
+        return new VarRecord(kind, ns, name, v, origin, dynamic, meta, value, units, unitBytes, unshareableType, source);
     }
 
     public byte[] encode() {
@@ -60,6 +62,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             out.blob(meta);
             out.blob(value);
             out.strings(units);
+            out.blobs(unitBytes);
             out.string(unshareableType);
             out.string(source);
         });
@@ -78,6 +81,8 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             byte[] meta = RecordIO.blob(in);
             byte[] value = RecordIO.blob(in);
             List<String> units = RecordIO.strings(in);
+            List<byte[]> unitBytes = RecordIO.blobs(in);
+            if (unitBytes.size() != units.size()) throw new IOException(units.size() + " units but " + unitBytes.size() + " encodings");
             String unshareable = RecordIO.string(in);
             String source = RecordIO.string(in);
             if (in.read() != -1) throw new IOException("trailing bytes");
@@ -85,7 +90,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
                 throw new IOException("it names #'" + ns + "/" + name);
             }
             return new VarRecord(Kind.values()[k], ns, name, o.version(), origin, dynamic, meta, value,
-                                 List.copyOf(units), unshareable, source);
+                                 List.copyOf(units), List.copyOf(unitBytes), unshareable, source);
         } catch (IOException e) {
             throw new RefusedException("#'" + key + " was refused: its record is malformed (" + e.getMessage() + ")", e);
         }

@@ -24,7 +24,6 @@ public final class UnitStore {
 
     private final IMap<String, byte[]> map;
     private final Set<String> knownStored = ConcurrentHashMap.newKeySet();
-    private final Map<String, byte[]> offered = new ConcurrentHashMap<>();
     private final java.util.function.Consumer<String> log;
 
     public UnitStore(IMap<String, byte[]> map, java.util.function.Consumer<String> log) {
@@ -34,67 +33,79 @@ public final class UnitStore {
 
     /** Stores every unit not known to be stored already, all at once, and waits for them. */
     public void storeAll(Collection<Unit> units) {
+        storing(units).await();
+    }
+
+    /**
+     * Starts storing every unit not known to be stored already. (Waited for with get, not with a
+     * dependent stage: Hazelcast runs those on a new thread on small machines.)
+     */
+    private Storing storing(Collection<Unit> units) {
         List<Unit> sent = new ArrayList<>();
         List<java.util.concurrent.Future<byte[]>> pending = new ArrayList<>();
         for (Unit u : units) {
             if (knownStored.contains(u.hash())) continue;
             // The key is the content's hash, so writing it again is always right, and it repairs
-            // an entry whose bytes were corrupted or tampered with. (Waited for with get, not
-            // with a dependent stage: Hazelcast runs those on a new thread on small machines.)
+            // an entry whose bytes were corrupted or tampered with.
             sent.add(u);
             pending.add((java.util.concurrent.Future<byte[]>) map.putAsync(u.hash(), u.encoded()));
         }
-        for (int i = 0; i < sent.size(); i++) {
-            Unit u = sent.get(i);
-            byte[] previous;
-            try {
-                previous = pending.get(i).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while storing unit " + ContentHash.shortHex(u.hash()), e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException("storing unit " + ContentHash.shortHex(u.hash()) + " failed: " + e.getCause(),
-                                                e.getCause());
-            }
-            if (previous != null && !java.util.Arrays.equals(previous, u.encoded())) {
-                log.accept("repaired unit " + ContentHash.shortHex(u.hash()) + ": the stored bytes did not match their SHA-256");
-            }
-            knownStored.add(u.hash());
+        return new Storing(sent, pending);
+    }
+
+    /** Units being stored. */
+    private final class Storing {
+        private final List<Unit> sent;
+        private final List<java.util.concurrent.Future<byte[]>> pending;
+
+        private Storing(List<Unit> sent, List<java.util.concurrent.Future<byte[]>> pending) {
+            this.sent = sent;
+            this.pending = pending;
         }
-    }
 
-    /**
-     * Units that came with records (a hand-off carries the units its records need), read from
-     * here instead of the map until {@link #forget}: still checked against their hash when read.
-     */
-    public void offer(List<String> hashes, List<byte[]> encoded) {
-        for (int i = 0; i < hashes.size(); i++) offered.put(hashes.get(i), encoded.get(i));
-    }
-
-    /** Drops units {@link #offer}ed. */
-    public void forget(List<String> hashes) {
-        for (String h : hashes) offered.remove(h);
+        /** Waits until every unit is stored; throws IllegalStateException naming one that could not be. */
+        void await() {
+            for (int i = 0; i < sent.size(); i++) {
+                Unit u = sent.get(i);
+                byte[] previous;
+                try {
+                    previous = pending.get(i).get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while storing unit " + ContentHash.shortHex(u.hash()), e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("storing unit " + ContentHash.shortHex(u.hash()) + " failed: "
+                        + e.getCause(), e.getCause());
+                }
+                if (previous != null && !java.util.Arrays.equals(previous, u.encoded())) {
+                    log.accept("repaired unit " + ContentHash.shortHex(u.hash())
+                        + ": the stored bytes did not match their SHA-256");
+                }
+                knownStored.add(u.hash());
+            }
+        }
     }
 
     /** Reads and checks one unit. */
     public Unit fetch(String hash) throws RefusedException {
-        byte[] bytes = offered.get(hash);
-        Unit u = Unit.decode(hash, bytes != null ? bytes : map.get(hash));
+        Unit u = Unit.decode(hash, map.get(hash));
         knownStored.add(hash);
         return u;
     }
 
     /**
-     * Reads many units in one round trip per partition; the ones that fail their check are
-     * reported in {@code refused} and left out.
+     * Reads many units, those in {@code given} (units that came with a record) from there and
+     * the others in one round trip per partition; the ones that fail their check are reported
+     * in {@code refused} and left out.
      */
-    public Map<String, Unit> fetchAll(Collection<String> hashes, Map<String, RefusedException> refused) {
+    public Map<String, Unit> fetchAll(Collection<String> hashes, Map<String, byte[]> given,
+                                      Map<String, RefusedException> refused) {
         Map<String, Unit> out = new HashMap<>();
         if (hashes.isEmpty()) return out;
         Map<String, byte[]> raw = new HashMap<>();
         Set<String> missing = new java.util.HashSet<>();
         for (String h : hashes) {
-            byte[] bytes = offered.get(h);
+            byte[] bytes = given.get(h);
             if (bytes != null) raw.put(h, bytes);
             else missing.add(h);
         }

@@ -186,6 +186,14 @@ public final class Units {
      * check are reported in {@code refused}.
      */
     public List<Object> prefetch(Collection<String> hashes, Map<String, RefusedException> refused) {
+        return prefetch(hashes, Map.of(), refused);
+    }
+
+    /**
+     * As {@link #prefetch(Collection, Map)}, reading the units in {@code given} (hash to
+     * encoding, as a var record carries them) from there rather than from the cluster.
+     */
+    public List<Object> prefetch(Collection<String> hashes, Map<String, byte[]> given, Map<String, RefusedException> refused) {
         List<Object> held = new ArrayList<>();
         Map<String, Unit> batch = new HashMap<>();
         Set<String> toFetch = new LinkedHashSet<>();
@@ -195,7 +203,7 @@ public final class Units {
             else if (!refused.containsKey(h)) toFetch.add(h);
         }
         while (!toFetch.isEmpty()) {
-            Map<String, Unit> fetched = store.fetchAll(toFetch, refused);
+            Map<String, Unit> fetched = store.fetchAll(toFetch, given, refused);
             batch.putAll(fetched);
             toFetch = new LinkedHashSet<>();
             for (Unit u : fetched.values()) {

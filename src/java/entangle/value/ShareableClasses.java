@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public final class ShareableClasses {
     private static final Set<String> CLASSES = Set.of(
-        "entangle.value.Portable", "entangle.value.Instance",
+        "entangle.value.Portable", "entangle.value.Instance", "entangle.value.FnValue",
         // A cluster atom travels as its id (AtomRef); the filter also checks what readResolve makes of it.
         "entangle.sharing.AtomRef", "entangle.sharing.ClusterAtom",
         // A Class in a stream is a class descriptor, resolved by its annotation like any other.

@@ -31,11 +31,48 @@ public final class ValueReader extends ObjectInputStream {
         setObjectInputFilter(this::check);
     }
 
+    private static final ThreadLocal<ValueReader> READING = new ThreadLocal<>();
+
+    /** The reader at work on this thread, for the objects it reads that resolve themselves ({@link FnValue}). */
+    static ValueReader reading() {
+        return READING.get();
+    }
+
+    /** The class {@code name} of unit {@code hash}, as a class descriptor's annotation resolves it. */
+    Class<?> classInUnit(String hash, String name) throws IOException, ClassNotFoundException {
+        try {
+            return units.resolve(hash, name);
+        } catch (RefusedException e) {
+            refusedUnit = e;
+            throw new InvalidClassException(name, e.getMessage());
+        }
+    }
+
     /** Reads a value, or refuses it with a message that names the class at fault. */
     public static Object read(byte[] bytes, Units units) throws RefusedException {
+        if (bytes != null && bytes.length > 0 && bytes[0] == PlainData.TEXT) {
+            try {
+                return PlainData.read(bytes);
+            } catch (RuntimeException e) {
+                throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
+            }
+        }
+        if (bytes != null && bytes.length > 0 && bytes[0] == FnValue.DIRECT) {
+            try {
+                return FnValue.readDirect(bytes, units);
+            } catch (RefusedException e) {
+                throw e;
+            } catch (ClassNotFoundException e) {
+                throw new RefusedException("it needs class " + e.getMessage() + ", which this member cannot load", e);
+            } catch (IOException | InstantiationException | RuntimeException e) {
+                throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
+            }
+        }
         ValueReader in = null;
+        ValueReader outer = READING.get();
         try {
             in = new ValueReader(bytes, units);
+            READING.set(in);
             Object v = in.readObject();
             if (in.read() != -1) throw new StreamCorruptedException("trailing bytes after the value");
             return v;
@@ -48,6 +85,8 @@ public final class ValueReader extends ObjectInputStream {
             }
             throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
         } finally {
+            if (outer == null) READING.remove();
+            else READING.set(outer);
             if (in != null) try { in.close(); } catch (IOException ignored) { }
         }
     }
@@ -59,13 +98,7 @@ public final class ValueReader extends ObjectInputStream {
             case ValueWriter.BY_NAME:
                 return Units.byName(desc.getName());
             case ValueWriter.IN_UNIT:
-                String hash = readUTF();
-                try {
-                    return units.resolve(hash, desc.getName());
-                } catch (RefusedException e) {
-                    refusedUnit = e;
-                    throw new InvalidClassException(desc.getName(), e.getMessage());
-                }
+                return classInUnit(readUTF(), desc.getName());
             default:
                 throw new StreamCorruptedException("unknown class annotation " + tag);
         }

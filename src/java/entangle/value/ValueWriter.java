@@ -49,6 +49,8 @@ public final class ValueWriter extends ObjectOutputStream {
     @Override
     protected Object replaceObject(Object obj) throws IOException {
         if (refused != null || obj == null) return obj;
+        FnValue fn = FnValue.of(obj, units, referenced);
+        if (fn != null) return fn;
         try {
             Object portable = Portable.of(obj);
             if (portable != obj) return portable;
@@ -68,6 +70,11 @@ public final class ValueWriter extends ObjectOutputStream {
 
     /** Serializes {@code value}, or says which type in it cannot travel. */
     public static Written write(Object value, Units units) throws UnshareableValueException {
+        Set<Unit> direct = new LinkedHashSet<>();
+        byte[] fn = FnValue.direct(value, units, direct);
+        if (fn != null) return new Written(fn, direct);
+        byte[] text = PlainData.write(value);
+        if (text != null) return new Written(text, direct);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         ValueWriter out = null;
         try {

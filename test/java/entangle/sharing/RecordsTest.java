@@ -16,7 +16,8 @@ class RecordsTest {
 
     private static VarRecord var(long version) {
         return new VarRecord(VarRecord.Kind.VALUE, "my.ns", "f", version, ORIGIN, true, new byte[] {9},
-                             new byte[] {1, 2, 3}, List.of("aa", "bb"), null, "(defn f [] 1) ; é");
+                             new byte[] {1, 2, 3}, List.of("aa", "bb"), List.of(new byte[] {4}, new byte[] {5, 6}), null,
+                             "(defn f [] 1) ; é");
     }
 
     @Test
@@ -26,6 +27,7 @@ class RecordsTest {
         assertEquals(ORIGIN, r.origin());
         assertArrayEquals(new byte[] {1, 2, 3}, r.value());
         assertEquals(List.of("aa", "bb"), r.units());
+        assertArrayEquals(new byte[] {5, 6}, r.unitBytes().get(1));
         assertEquals("(defn f [] 1) ; é", r.source());
         assertEquals(true, r.dynamic());
     }

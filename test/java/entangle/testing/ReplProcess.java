@@ -71,6 +71,18 @@ public final class ReplProcess implements AutoCloseable {
     }
 
     /**
+     * The JVM options of the :repl alias, which the README points a Java host application to: the
+     * compiler hook attaches without a helper process, and Hazelcast gets the JDK internals it
+     * uses for its best performance (BuildFilesAgreeTest keeps this list equal to the alias's).
+     */
+    public static final List<String> JVM_OPTIONS = List.of(
+        "-Djdk.attach.allowAttachSelf=true", "-XX:+IgnoreUnrecognizedVMOptions", "-XX:+EnableDynamicAgentLoading",
+        "--add-modules", "java.se", "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+        "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
+
+    /**
      * Runs a Java program the way the README shows a Java host application: the project's
      * classpath ({@code clojure -Spath}), the option that lets the compiler hook attach without a
      * helper process, and {@code main}: a source file (run by the java launcher) or a class name
@@ -78,9 +90,9 @@ public final class ReplProcess implements AutoCloseable {
      */
     public static List<String> javaCommand(String main, String extraClasspath, List<String> args) {
         String cp = Projects.classpath() + (extraClasspath == null ? "" : java.io.File.pathSeparator + extraClasspath);
-        List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Djdk.attach.allowAttachSelf=true", "-cp", cp, main));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-cp", cp, main));
         command.addAll(args);
         return command;
     }

@@ -1,0 +1,203 @@
+package entangle.value;
+
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import clojure.lang.AFunction;
+import clojure.lang.IPersistentCollection;
+import clojure.lang.Keyword;
+import clojure.lang.Named;
+import entangle.unit.Unit;
+import entangle.unit.Units;
+
+/**
+ * A fn compiled by a member, as it travels: its class as (unit, name), and its captured values
+ * by field name. Java serialization would also do, but for every new fn class it computes a
+ * serialVersionUID from the class's structure and generates a constructor class, on the writer
+ * and on every reader; a REPL makes a new fn class at every definition, so that was most of the
+ * cost of sharing one. The reader makes the instance without a constructor, as Java
+ * serialization does, and sets the fields.
+ *
+ * <p>Used only where that is exact: a fn whose fields are all final (set once, by its
+ * constructor) and hold values that cannot lead back to it (a graph of Java serialization's
+ * replaced objects must have no cycle through them). Other fns, letfn's among them, travel by
+ * Java serialization as before.
+ */
+final class FnValue implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** How many captured values a fn may hold, in all, and still travel this way. */
+    private static final int BUDGET = 256;
+    private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
+        @Override
+        protected Field[] computeValue(Class<?> c) {
+            List<Field> out = new ArrayList<>();
+            for (Field f : c.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers())) continue;
+                f.setAccessible(true);
+                out.add(f);
+            }
+            return out.toArray(Field[]::new);
+        }
+    };
+    private static final sun.misc.Unsafe UNSAFE = unsafe();
+
+    private final String unit;
+    private final String name;
+    private final String[] fields;
+    private final Object[] values;
+
+    private FnValue(String unit, String name, String[] fields, Object[] values) {
+        this.unit = unit;
+        this.name = name;
+        this.fields = fields;
+        this.values = values;
+    }
+
+    /**
+     * {@code fn} as a FnValue, or null if it must travel by Java serialization; adds the
+     * units its class needs to {@code referenced}.
+     */
+    static FnValue of(Object fn, Units units, java.util.Set<Unit> referenced) {
+        if (UNSAFE == null || !(fn instanceof AFunction) || !Units.fromUnit(fn.getClass())) return null;
+        if (!simple(fn, new IdentityHashMap<>(), new int[] {BUDGET})) return null;
+        List<Unit> chain = units.unitsOf(fn.getClass());
+        if (chain.isEmpty()) return null;
+        Field[] fs = FIELDS.get(fn.getClass());
+        String[] names = new String[fs.length];
+        Object[] vals = new Object[fs.length];
+        try {
+            for (int i = 0; i < fs.length; i++) {
+                names[i] = fs[i].getName();
+                vals[i] = fs[i].get(fn);
+            }
+        } catch (IllegalAccessException e) {
+            return null;
+        }
+        referenced.addAll(chain);
+        return new FnValue(chain.get(0).hash(), fn.getClass().getName(), names, vals);
+    }
+
+    /** True if {@code v} is a value no path from which leads back to a fn on the way. */
+    private static boolean simple(Object v, Map<Object, Boolean> path, int[] budget) {
+        if (--budget[0] < 0) return false;
+        if (v == null || v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof Character
+            || v instanceof Keyword || v instanceof Named && v instanceof Comparable) {
+            return true;
+        }
+        if (path.containsKey(v)) return false;
+        if (v instanceof AFunction) {
+            if (!Units.fromUnit(v.getClass())) return false;
+            path.put(v, true);
+            try {
+                for (Field f : FIELDS.get(v.getClass())) {
+                    if (!Modifier.isFinal(f.getModifiers()) || Modifier.isTransient(f.getModifiers())) return false;
+                    if (!simple(f.get(v), path, budget)) return false;
+                }
+            } catch (IllegalAccessException e) {
+                return false;
+            } finally {
+                path.remove(v);
+            }
+            return true;
+        }
+        if (v instanceof IPersistentCollection c && v.getClass().getName().startsWith("clojure.lang.Persistent")) {
+            path.put(v, true);
+            try {
+                for (Object o : (Iterable<?>) c) {
+                    if (o instanceof Map.Entry<?, ?> e) {
+                        if (!simple(e.getKey(), path, budget) || !simple(e.getValue(), path, budget)) return false;
+                    } else if (!simple(o, path, budget)) {
+                        return false;
+                    }
+                }
+            } finally {
+                path.remove(v);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** The first byte of a value that is a fn without captured values, written without Java serialization. */
+    static final byte DIRECT = (byte) 0xFE;
+
+    /**
+     * A fn that captured nothing (what defn makes), as bytes of its own: a tag, its unit and its
+     * class name. Most shared values are such fns, and reading one is then a class lookup, not a
+     * Java deserialization. Null for any other value.
+     */
+    static byte[] direct(Object v, Units units, java.util.Set<Unit> referenced) {
+        if (UNSAFE == null || !(v instanceof AFunction) || !Units.fromUnit(v.getClass())
+            || FIELDS.get(v.getClass()).length != 0) {
+            return null;
+        }
+        List<Unit> chain = units.unitsOf(v.getClass());
+        if (chain.isEmpty()) return null;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(DIRECT);
+            out.writeUTF(chain.get(0).hash());
+            out.writeUTF(v.getClass().getName());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        referenced.addAll(chain);
+        return bytes.toByteArray();
+    }
+
+    /** Reads what {@link #direct} wrote. */
+    static Object readDirect(byte[] bytes, Units units) throws java.io.IOException, entangle.RefusedException,
+                                                                  ClassNotFoundException, InstantiationException {
+        String unit;
+        String name;
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            in.readByte();
+            unit = in.readUTF();
+            name = in.readUTF();
+            if (in.read() != -1) throw new java.io.StreamCorruptedException("trailing bytes after the fn");
+        }
+        Class<?> c = units.resolve(unit, name);
+        if (!AFunction.class.isAssignableFrom(c) || FIELDS.get(c).length != 0) {
+            throw new java.io.InvalidClassException(name, "not a fn without captured values");
+        }
+        return UNSAFE.allocateInstance(c);
+    }
+
+    private Object readResolve() throws ObjectStreamException {
+        ValueReader reader = ValueReader.reading();
+        try {
+            if (reader == null) throw new IllegalStateException("not read by entangle's value reader");
+            Class<?> c = reader.classInUnit(unit, name);
+            if (!AFunction.class.isAssignableFrom(c)) throw new IllegalStateException(name + " is not a fn");
+            Object fn = UNSAFE.allocateInstance(c);
+            Field[] fs = FIELDS.get(c);
+            if (fs.length != fields.length) throw new IllegalStateException(name + " has other fields");
+            for (int i = 0; i < fs.length; i++) {
+                if (!fs[i].getName().equals(fields[i])) throw new IllegalStateException(name + " has other fields");
+                fs[i].set(fn, values[i]);
+            }
+            return fn;
+        } catch (Exception e) {
+            InvalidObjectException ioe = new InvalidObjectException("cannot rebuild fn " + name + ": " + e.getMessage());
+            ioe.initCause(e);
+            throw ioe;
+        }
+    }
+
+    private static sun.misc.Unsafe unsafe() {
+        try {
+            Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            return (sun.misc.Unsafe) f.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+}
