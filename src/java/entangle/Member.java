@@ -31,7 +31,8 @@ import entangle.unit.Units;
  * the cluster holds; after each evaluation, {@link #share} publishes what it defined.
  */
 public final class Member implements AutoCloseable {
-    private static Member current;
+    // Read on every shared var's publish and every remote call; written under the class lock.
+    private static volatile Member current;
 
     private final MemberOptions options;
     private final HazelcastCluster cluster;
@@ -63,14 +64,27 @@ public final class Member implements AutoCloseable {
         }
         java.util.Map<String, Long> took = new java.util.LinkedHashMap<>();
         long begin = System.nanoTime();
-        try {
+        // Patching the compiler and starting Hazelcast each take a second or more, mostly class
+        // loading; nothing evaluates until start returns, so they run side by side.
+        java.util.concurrent.CompletableFuture<Long> hook = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             CompilerHook.install();
-        } catch (IllegalStateException e) {
-            throw new MemberStartException(e.getMessage(), e);
+            return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+        }, runnable -> {
+            Thread t = new Thread(runnable, "entangle-hook-install");
+            t.setDaemon(true);
+            t.start();
+        });
+        HazelcastCluster cluster;
+        cluster = HazelcastCluster.start(options);
+        long mark = lap(took, "hazelcast", begin);
+        try {
+            took.put("hook", hook.join());
+        } catch (java.util.concurrent.CompletionException e) {
+            cluster.shutdown();
+            Throwable cause = e.getCause();
+            throw new MemberStartException(cause.getMessage(), cause);
         }
-        long mark = lap(took, "hook", begin);
-        HazelcastCluster cluster = HazelcastCluster.start(options);
-        mark = lap(took, "hazelcast", mark);
+        mark = lap(took, "hook wait", mark);
         try {
             Consumer<String> warn = message -> {
                 HazelcastLogging.entangle().warning(message);
@@ -88,11 +102,12 @@ public final class Member implements AutoCloseable {
             shared.sync();
             lap(took, "sync", mark);
             took.put("total", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
-            current = new Member(options, cluster, shared, atoms, new RemoteExecution(cluster, units));
-            current.joinMillis = java.util.Collections.unmodifiableMap(took);
+            Member member = new Member(options, cluster, shared, atoms, new RemoteExecution(cluster, units));
+            member.joinMillis = java.util.Collections.unmodifiableMap(took);
+            current = member;
             HazelcastLogging.entangle().info((cluster.client() ? "client member " : "member ") + cluster.address()
-                + " joined cluster " + current.cluster() + " in " + took + " ms");
-            return current;
+                + " joined cluster " + member.cluster() + " in " + took + " ms");
+            return member;
         } catch (RuntimeException e) {
             HazelcastLogging.entangle().log(Level.SEVERE, "start failed", e);
             cluster.shutdown();
@@ -107,8 +122,9 @@ public final class Member implements AutoCloseable {
     }
 
     /**
-     * How long joining took, in milliseconds, by phase: "hook" (patching the compiler),
-     * "hazelcast" (starting the member or client and joining), "safe" (waiting until every
+     * How long joining took, in milliseconds, by phase: "hazelcast" (starting the member or
+     * client and joining), "hook" (patching the compiler, beside that), "hook wait" (how much
+     * longer the hook took than Hazelcast), "safe" (waiting until every
      * partition has its backup), "sync" (reading and applying every shared namespace), "total".
      */
     public java.util.Map<String, Long> joinMillis() {
@@ -116,7 +132,7 @@ public final class Member implements AutoCloseable {
     }
 
     /** This JVM's member, or null if it has not joined a cluster. */
-    public static synchronized Member current() {
+    public static Member current() {
         return current;
     }
 
