@@ -99,7 +99,7 @@ public final class Member implements AutoCloseable {
             mark = lap(took, "safe", mark);
             cluster.connect(shared);
             cluster.clojureVersionWarnings().forEach(warn);
-            shared.sync();
+            took.put("sync maps", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(shared.sync()));
             lap(took, "sync", mark);
             took.put("total", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
             Member member = new Member(options, cluster, shared, atoms, new RemoteExecution(cluster, units));
@@ -125,7 +125,8 @@ public final class Member implements AutoCloseable {
      * How long joining took, in milliseconds, by phase: "hazelcast" (starting the member or
      * client and joining), "hook" (patching the compiler, beside that), "hook wait" (how much
      * longer the hook took than Hazelcast), "safe" (waiting until every
-     * partition has its backup), "sync" (reading and applying every shared namespace), "total".
+     * partition has its backup), "sync" (reading and applying every shared namespace), "sync maps" (of
+     * which reading the cluster's maps), "total".
      */
     public java.util.Map<String, Long> joinMillis() {
         return joinMillis;

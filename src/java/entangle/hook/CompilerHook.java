@@ -1,5 +1,6 @@
 package entangle.hook;
 
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +44,7 @@ public final class CompilerHook {
         }
         List<String> transformed = new ArrayList<>();
         List<Throwable> errors = new ArrayList<>();
-        new AgentBuilder.Default()
+        ClassFileTransformer patch = new AgentBuilder.Default()
             .disableClassFormatChanges()
             .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
             .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
@@ -68,6 +69,7 @@ public final class CompilerHook {
                 .visit(Advice.to(ResourceLoadAdvice.class)
                     .on(named("load").and(takesArguments(String.class, boolean.class)))))
             .installOn(inst);
+        onlyFor(inst, patch, dcl, rt);
         if (!errors.isEmpty() || !transformed.contains(dcl.getName()) || !transformed.contains(rt.getName())) {
             IllegalStateException e = new IllegalStateException(
                 "the compiler hook could not patch " + dcl.getName() + " and " + rt.getName()
@@ -78,6 +80,26 @@ public final class CompilerHook {
         CapturedClasses.start();
         selfTest(dcl);
         installed = true;
+    }
+
+    /**
+     * Leaves {@code patch} in place for a later retransformation of {@code patched} (another
+     * agent's), but no longer in the way of every other class: Byte Buddy's transformer parses
+     * each class the JVM loads to match it, and a member loads one or more per definition (ten
+     * thousand when it joins a cluster that holds ten thousand).
+     */
+    private static void onlyFor(Instrumentation inst, ClassFileTransformer patch, Class<?>... patched) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Class<?> c : patched) names.add(c.getName().replace('.', '/'));
+        inst.removeTransformer(patch);
+        inst.addTransformer(new ClassFileTransformer() {
+            @Override
+            public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined,
+                                    java.security.ProtectionDomain domain, byte[] bytes)
+                    throws java.lang.instrument.IllegalClassFormatException {
+                return names.contains(name) ? patch.transform(module, loader, name, redefined, domain, bytes) : null;
+            }
+        }, true);
     }
 
     /**

@@ -636,7 +636,7 @@ public final class SharedVars {
     private byte[] writeMeta(IPersistentMap meta, Set<Unit> needed, String what, List<String> warnings) {
         IPersistentMap m = meta == null ? PersistentHashMap.EMPTY : meta.without(NS).without(NAME);
         try {
-            ValueWriter.Written w = ValueWriter.write(m, units);
+            ValueWriter.Written w = ValueWriter.writeMeta(m, units);
             needed.addAll(w.units());
             return w.bytes();
         } catch (UnshareableValueException e) {
@@ -655,7 +655,7 @@ public final class SharedVars {
             warnings.add("the meta of " + what + " was shared without " + dropped
                 + ", which cannot be shared with other members");
             try {
-                ValueWriter.Written w = ValueWriter.write(kept, units);
+                ValueWriter.Written w = ValueWriter.writeMeta(kept, units);
                 needed.addAll(w.units());
                 return w.bytes();
             } catch (UnshareableValueException impossible) {
@@ -745,13 +745,19 @@ public final class SharedVars {
         applyVars(fresh(records.varKeys(), records.vars(), VarRecord::decode, this::varVersion));
     }
 
-    /** Reads every named class, namespace and var the cluster holds and applies them: a joining member's sync. */
-    public void sync() {
+    /**
+     * Reads every named class, namespace and var the cluster holds and applies them: a joining
+     * member's sync. Returns how long the reading of the maps took, in nanoseconds.
+     */
+    public long sync() {
+        long t0 = System.nanoTime();
         Batch all = Batch.empty();
         cluster.snapshot(ClassRecord.MAP).forEach(all::addClass);
         cluster.snapshot(NamespaceRecord.MAP).forEach(all::addNamespace);
         cluster.snapshot(VarRecord.MAP).forEach(all::addVar);
+        long read = System.nanoTime() - t0;
         apply(all);
+        return read;
     }
 
     private interface Decoder<R> {
@@ -764,15 +770,26 @@ public final class SharedVars {
      */
     private <R extends SharedRecord> List<R> fresh(List<String> keys, List<byte[]> bytes, Decoder<R> decoder,
                                                    java.util.function.ToLongFunction<String> known) {
+        // Checking each record's hash is pure work: a joining member's thousands are checked on every core.
+        Object[] decoded = new Object[keys.size()];
+        java.util.stream.IntStream indices = java.util.stream.IntStream.range(0, keys.size());
+        (keys.size() < PARALLEL_READS ? indices : indices.parallel()).forEach(i -> {
+            try {
+                decoded[i] = decoder.decode(keys.get(i), bytes.get(i));
+            } catch (RefusedException e) {
+                decoded[i] = e;
+            }
+        });
         List<R> out = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
-            try {
-                R r = decoder.decode(keys.get(i), bytes.get(i));
-                if (r.version() > known.applyAsLong(keys.get(i)) && !r.origin().memberId().equals(cluster.memberId())) {
-                    out.add(r);
-                }
-            } catch (RefusedException e) {
+            if (decoded[i] instanceof RefusedException e) {
                 refuse(keys.get(i), Envelope.version(bytes.get(i)), e.getMessage() + "; nothing was defined from it.");
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            R r = (R) decoded[i];
+            if (r.version() > known.applyAsLong(keys.get(i)) && !r.origin().memberId().equals(cluster.memberId())) {
+                out.add(r);
             }
         }
         return out;
@@ -881,7 +898,7 @@ public final class SharedVars {
                 else requireFromClasspath(t, "used by namespace " + r.name());
             }
             try {
-                meta = r.meta() == null ? null : (IPersistentMap) ValueReader.read(r.meta(), units);
+                meta = r.meta() == null ? null : ValueReader.readMeta(r.meta(), units);
             } catch (RefusedException | ClassCastException e) {
                 warn.accept("the meta of namespace " + r.name() + " from member " + r.origin().address()
                     + " was refused: " + e.getMessage() + "; the namespace is shared without it.");
@@ -1055,7 +1072,7 @@ public final class SharedVars {
         }
         try {
             Object value = r.kind() == VarRecord.Kind.VALUE ? ValueReader.read(r.value(), units) : null;
-            IPersistentMap meta = r.meta() != null ? (IPersistentMap) ValueReader.read(r.meta(), units) : PersistentHashMap.EMPTY;
+            IPersistentMap meta = r.meta() != null ? ValueReader.readMeta(r.meta(), units) : PersistentHashMap.EMPTY;
             return new Read(value, meta, null);
         } catch (RefusedException | ClassCastException e) {
             return new Read(null, null, e.getMessage());

@@ -1,112 +1,242 @@
 package entangle.value;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import clojure.lang.BigInt;
 import clojure.lang.IObj;
 import clojure.lang.IPersistentMap;
+import clojure.lang.ISeq;
 import clojure.lang.Keyword;
-import clojure.lang.LispReader;
 import clojure.lang.PersistentArrayMap;
 import clojure.lang.PersistentHashMap;
 import clojure.lang.PersistentHashSet;
 import clojure.lang.PersistentList;
 import clojure.lang.PersistentVector;
-import clojure.lang.RT;
 import clojure.lang.Ratio;
 import clojure.lang.Symbol;
-import clojure.lang.Var;
 
 /**
- * Plain Clojure data (nil, booleans, strings, characters, longs, finite doubles, ratios, big
- * numbers, keywords, symbols, and lists, vectors, maps and sets of these, meta included) as its
- * printed text. A var's meta is such data, and reading text is several times quicker than a Java
- * deserialization, which counts when a joining member reads ten thousand of them. Only values
- * that read back equal, of the same types, are written this way; the reader evaluates nothing.
+ * Plain Clojure data (nil, booleans, strings, characters, longs, integers, doubles, ratios, big
+ * numbers, keywords, symbols, and lists, vectors, maps and sets of these, meta included) in a
+ * compact tagged form. A var's meta is such data, and reading this is many times quicker than a
+ * Java deserialization or the reader, which counts when a joining member reads ten thousand of
+ * them. What is read back is equal to what was written, of the same classes (an array map stays
+ * an array map); nothing is evaluated and no class is named, so there is nothing to restrict.
  */
 final class PlainData {
-    /** The first byte of a value written as text. */
-    static final byte TEXT = (byte) 0xFD;
+    /** The first byte of a value written this way. */
+    static final byte DATA = (byte) 0xFC;
+    /** How many values (at every depth) one may hold, and so how deep it may nest. */
     private static final int BUDGET = 10_000;
     private static final Class<?> EMPTY_LIST = ((Object) PersistentList.EMPTY).getClass();
-    private static final Var PRINT_META = RT.var("clojure.core", "*print-meta*");
-    private static final Var PRINT_DUP = RT.var("clojure.core", "*print-dup*");
-    private static final Var PRINT_READABLY = RT.var("clojure.core", "*print-readably*");
-    private static final Var PRINT_LENGTH = RT.var("clojure.core", "*print-length*");
-    private static final Var PRINT_LEVEL = RT.var("clojure.core", "*print-level*");
-    private static final Var PRINT_NAMESPACE_MAPS = RT.var("clojure.core", "*print-namespace-maps*");
-    private static final Var DATA_READERS = RT.var("clojure.core", "*data-readers*");
-    private static final Var DEFAULT_DATA_READER_FN = RT.var("clojure.core", "*default-data-reader-fn*");
+
+    private static final int NIL = 0, TRUE = 1, FALSE = 2, LONG = 3, INT = 4, DOUBLE = 5, STRING = 6, CHAR = 7,
+        KEYWORD = 8, SYMBOL = 9, BIGINT = 10, RATIO = 11, BIGDEC = 12, VECTOR = 13, LIST = 14, ARRAY_MAP = 15,
+        HASH_MAP = 16, SET = 17, EMPTY = 18;
 
     private PlainData() {}
 
-    /** {@code v} as text, or null if it is not plain data. */
+    /** {@code v} written, or null if it is not plain data. */
     static byte[] write(Object v) {
-        if (!(v instanceof IPersistentMap || v instanceof PersistentVector) || !plain(v, new int[] {BUDGET})) return null;
-        String text = print(v);
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[utf8.length + 1];
-        out[0] = TEXT;
-        System.arraycopy(utf8, 0, out, 1, utf8.length);
-        // What does not read back the same is not written this way: a symbol or keyword made of
-        // characters the reader takes otherwise, or meta the printer abbreviates (^:x for {:tag :x}).
-        try {
-            Object back = read(out);
-            if (!clojure.lang.Util.equiv(back, v) || !print(back).equals(text)) return null;
-        } catch (RuntimeException e) {
-            return null;
-        }
-        return out;
+        return write(v, false);
     }
 
-    private static String print(Object v) {
-        Var.pushThreadBindings(RT.map(PRINT_META, true, PRINT_DUP, false, PRINT_READABLY, true,
-                                      PRINT_LENGTH, null, PRINT_LEVEL, null, PRINT_NAMESPACE_MAPS, false));
-        try {
-            return RT.printString(v);
-        } finally {
-            Var.popThreadBindings();
-        }
+    /**
+     * A var's or namespace's meta written, or null if it is not plain data. Meta is looser than a
+     * value: defn makes {@code :arglists} a seq, which is written as a list (all anyone asks of
+     * arglists); a value that is a seq is not plain data, as a list would not be the same value.
+     */
+    static byte[] writeMeta(IPersistentMap meta) {
+        return write(meta, true);
     }
 
-    /** Reads what {@link #write} wrote, evaluating nothing. */
-    static Object read(byte[] bytes) {
-        String text = new String(bytes, 1, bytes.length - 1, StandardCharsets.UTF_8);
-        Var.pushThreadBindings(RT.map(RT.READEVAL, false, DATA_READERS, clojure.lang.PersistentArrayMap.EMPTY,
-                                      DEFAULT_DATA_READER_FN, null));
+    private static byte[] write(Object v, boolean meta) {
+        if (!(v instanceof IPersistentMap || v instanceof PersistentVector) || !plain(v, new int[] {BUDGET}, meta)) return null;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        bytes.write(DATA);
         try {
-            Object v = RT.readString(text, RT.map(LispReader.OPT_EOF, LispReader.EOFTHROW));
-            if (!plain(v, new int[] {BUDGET})) throw new IllegalArgumentException("the text is not plain data");
-            return v;
-        } finally {
-            Var.popThreadBindings();
+            writeValue(new DataOutputStream(bytes), v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
+        return bytes.toByteArray();
     }
 
-    private static boolean plain(Object v, int[] budget) {
+    /** Whether {@code v} is plain data; {@code meta}: in meta, seqs too (see writeMeta). */
+    private static boolean plain(Object v, int[] budget, boolean meta) {
         if (--budget[0] < 0) return false;
         if (v == null || v instanceof Boolean || v instanceof String || v instanceof Character || v instanceof Long
-            || v instanceof Keyword || v instanceof BigInt || v instanceof Ratio || v instanceof java.math.BigDecimal) {
+            || v instanceof Integer || v instanceof Double || v instanceof Keyword || v instanceof BigInt
+            || v instanceof Ratio || v instanceof BigDecimal) {
             return true;
         }
-        if (v instanceof Double d) return !d.isNaN() && !d.isInfinite();
         Class<?> c = v.getClass();
         boolean collection = c == PersistentArrayMap.class || c == PersistentHashMap.class || c == PersistentVector.class
-            || c == PersistentList.class || c == EMPTY_LIST || c == PersistentHashSet.class;
+            || c == PersistentList.class || c == EMPTY_LIST || c == PersistentHashSet.class
+            || (meta && v instanceof ISeq);
         if (!(v instanceof Symbol) && !collection) return false;
-        // The reader makes a map of up to eight entries an array map, and a larger one a hash map.
-        if (c == PersistentArrayMap.class && ((PersistentArrayMap) v).count() > 8) return false;
-        if (c == PersistentHashMap.class && ((PersistentHashMap) v).count() <= 8) return false;
-        if (v instanceof IObj o && o.meta() != null && !plain(o.meta(), budget)) return false;
+        if (v instanceof IObj o && o.meta() != null && !plain(o.meta(), budget, meta)) return false;
         if (v instanceof Symbol) return true;
         for (Object o : (Iterable<?>) v) {
             if (o instanceof Map.Entry<?, ?> e) {
-                if (!plain(e.getKey(), budget) || !plain(e.getValue(), budget)) return false;
-            } else if (!plain(o, budget)) {
+                if (!plain(e.getKey(), budget, meta) || !plain(e.getValue(), budget, meta)) return false;
+            } else if (!plain(o, budget, meta)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static void writeValue(DataOutputStream out, Object v) throws IOException {
+        if (v == null) out.write(NIL);
+        else if (v instanceof Boolean b) out.write(b ? TRUE : FALSE);
+        else if (v instanceof Long n) { out.write(LONG); out.writeLong(n); }
+        else if (v instanceof Integer n) { out.write(INT); out.writeInt(n); }
+        else if (v instanceof Double d) { out.write(DOUBLE); out.writeDouble(d); }
+        else if (v instanceof String s) { out.write(STRING); writeString(out, s); }
+        else if (v instanceof Character ch) { out.write(CHAR); out.writeChar(ch); }
+        else if (v instanceof Keyword k) { out.write(KEYWORD); writeName(out, k.getNamespace(), k.getName()); }
+        else if (v instanceof Symbol s) { out.write(SYMBOL); writeName(out, s.getNamespace(), s.getName()); writeMeta(out, s); }
+        else if (v instanceof BigInt b) { out.write(BIGINT); writeBytes(out, b.toBigInteger().toByteArray()); }
+        else if (v instanceof Ratio r) {
+            out.write(RATIO);
+            writeBytes(out, r.numerator.toByteArray());
+            writeBytes(out, r.denominator.toByteArray());
+        } else if (v instanceof BigDecimal d) {
+            out.write(BIGDEC);
+            writeBytes(out, d.unscaledValue().toByteArray());
+            out.writeInt(d.scale());
+        } else if (v.getClass() == EMPTY_LIST) { out.write(EMPTY); writeMeta(out, v); }
+        else if (v instanceof Map<?, ?> m) {
+            out.write(v instanceof PersistentArrayMap ? ARRAY_MAP : HASH_MAP);
+            out.writeInt(m.size());
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                writeValue(out, e.getKey());
+                writeValue(out, e.getValue());
+            }
+            writeMeta(out, v);
+        } else {
+            List<Object> items = new ArrayList<>();
+            for (Object o : (Iterable<?>) v) items.add(o);
+            out.write(v instanceof PersistentVector ? VECTOR : v instanceof PersistentHashSet ? SET : LIST);
+            out.writeInt(items.size());
+            for (Object o : items) writeValue(out, o);
+            writeMeta(out, v);
+        }
+    }
+
+    private static void writeMeta(DataOutputStream out, Object v) throws IOException {
+        writeValue(out, v instanceof IObj o ? o.meta() : null);
+    }
+
+    private static void writeName(DataOutputStream out, String ns, String name) throws IOException {
+        out.writeBoolean(ns != null);
+        if (ns != null) writeString(out, ns);
+        writeString(out, name);
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        writeBytes(out, s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    /** Reads what {@link #write} wrote; a malformed or truncated one is an IllegalArgumentException. */
+    static Object read(byte[] bytes) {
+        if (bytes.length < 2 || bytes[0] != DATA) throw new IllegalArgumentException("not plain data");
+        Reader in = new Reader(bytes);
+        try {
+            Object v = in.value();
+            if (in.available() != 0) throw new IllegalArgumentException("trailing bytes after the value");
+            return v;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the plain data is cut short or malformed (" + e + ")", e);
+        }
+    }
+
+    /** Reads values, never allocating more than the bytes left could fill, nor nesting past the budget. */
+    private static final class Reader extends DataInputStream {
+        private int budget = BUDGET;
+
+        Reader(byte[] bytes) {
+            super(new java.io.ByteArrayInputStream(bytes, 1, bytes.length - 1));
+        }
+
+        Object value() throws IOException {
+            if (--budget < 0) throw new IllegalArgumentException("the plain data holds too many values");
+            int tag = readUnsignedByte();
+            switch (tag) {
+                case NIL: return null;
+                case TRUE: return Boolean.TRUE;
+                case FALSE: return Boolean.FALSE;
+                case LONG: return readLong();
+                case INT: return readInt();
+                case DOUBLE: return readDouble();
+                case STRING: return string();
+                case CHAR: return readChar();
+                case KEYWORD: {
+                    String ns = readBoolean() ? string() : null;
+                    return Keyword.intern(ns, string());
+                }
+                case SYMBOL: {
+                    String ns = readBoolean() ? string() : null;
+                    return withMeta(Symbol.intern(ns, string()));
+                }
+                case BIGINT: return BigInt.fromBigInteger(new BigInteger(bytes()));
+                case RATIO: return new Ratio(new BigInteger(bytes()), new BigInteger(bytes()));
+                case BIGDEC: return new BigDecimal(new BigInteger(bytes()), readInt());
+                case EMPTY: return withMeta(PersistentList.EMPTY);
+                case VECTOR: return withMeta(PersistentVector.create(items(1)));
+                case LIST: return withMeta((IObj) PersistentList.create(items(1)));
+                case SET: return withMeta(PersistentHashSet.createWithCheck(items(1)));
+                case ARRAY_MAP: return withMeta(PersistentArrayMap.createWithCheck(items(2).toArray()));
+                case HASH_MAP: return withMeta(PersistentHashMap.createWithCheck(items(2).toArray()));
+                default: throw new IllegalArgumentException("unknown tag " + tag + " in plain data");
+            }
+        }
+
+        private List<Object> items(int per) throws IOException {
+            long n = (long) count() * per;
+            if (n > available()) throw new IllegalArgumentException("a collection longer than its bytes");
+            List<Object> out = new ArrayList<>((int) n);
+            for (long i = 0; i < n; i++) out.add(value());
+            return out;
+        }
+
+        private Object withMeta(IObj o) throws IOException {
+            Object meta = value();
+            if (meta == null) return o;
+            if (!(meta instanceof IPersistentMap m)) throw new IllegalArgumentException("meta that is not a map");
+            return o.withMeta(m);
+        }
+
+        private int count() throws IOException {
+            int n = readInt();
+            if (n < 0 || n > available()) throw new IllegalArgumentException("a length longer than its bytes");
+            return n;
+        }
+
+        private byte[] bytes() throws IOException {
+            byte[] b = new byte[count()];
+            readFully(b);
+            return b;
+        }
+
+        private String string() throws IOException {
+            return new String(bytes(), StandardCharsets.UTF_8);
+        }
     }
 }

@@ -48,9 +48,18 @@ public final class ValueReader extends ObjectInputStream {
         }
     }
 
+    /** Reads what {@link ValueWriter#writeMeta} wrote: a map, or refused. */
+    public static clojure.lang.IPersistentMap readMeta(byte[] bytes, Units units) throws RefusedException {
+        Object v = read(bytes, units);
+        if (!(v instanceof clojure.lang.IPersistentMap m)) {
+            throw new RefusedException("its meta is a " + (v == null ? "nil" : v.getClass().getName()) + ", not a map");
+        }
+        return m;
+    }
+
     /** Reads a value, or refuses it with a message that names the class at fault. */
     public static Object read(byte[] bytes, Units units) throws RefusedException {
-        if (bytes != null && bytes.length > 0 && bytes[0] == PlainData.TEXT) {
+        if (bytes != null && bytes.length > 0 && bytes[0] == PlainData.DATA) {
             try {
                 return PlainData.read(bytes);
             } catch (RuntimeException e) {

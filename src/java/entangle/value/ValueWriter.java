@@ -68,13 +68,24 @@ public final class ValueWriter extends ObjectOutputStream {
         return obj;
     }
 
+    /**
+     * Serializes a var's or namespace's meta: as {@link PlainData} when it is plain data, which a
+     * joining member reads many times quicker than a Java deserialization (read it with
+     * {@link ValueReader#readMeta}); else as {@link #write} does.
+     */
+    public static Written writeMeta(clojure.lang.IPersistentMap meta, Units units) throws UnshareableValueException {
+        byte[] data = PlainData.writeMeta(meta);
+        if (data != null) return new Written(data, new LinkedHashSet<>());
+        return write(meta, units);
+    }
+
     /** Serializes {@code value}, or says which type in it cannot travel. */
     public static Written write(Object value, Units units) throws UnshareableValueException {
         Set<Unit> direct = new LinkedHashSet<>();
         byte[] fn = FnValue.direct(value, units, direct);
         if (fn != null) return new Written(fn, direct);
-        byte[] text = PlainData.write(value);
-        if (text != null) return new Written(text, direct);
+        byte[] data = PlainData.write(value);
+        if (data != null) return new Written(data, direct);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         ValueWriter out = null;
         try {

@@ -100,4 +100,65 @@ class ValuesTest {
         RefusedException e = assertThrows(RefusedException.class, () -> ValueReader.read(new byte[] {1, 2, 3}, UNITS));
         assertTrue(e.getMessage().startsWith("its bytes are not a value this member can read"), e.getMessage());
     }
+
+    @Test
+    void plainDataKeepsItsClassesAndMeta() throws Exception {
+        clojure.lang.IFn eval = Clojure.var("clojure.core", "eval");
+        clojure.lang.IFn meta = Clojure.var("clojure.core", "meta");
+        for (String s : new String[] {
+            "{:a [1 2 3] :b #{\"x\" :y} :c '(1 2) :d 1.5M :e 1/3 :f nil :g \\c :h 'a.b/c :i ##NaN :j -0.0 :k true}",
+            "{:line (int 7) :n (array-map :k0 0 :k1 1 :k2 2 :k3 3 :k4 4 :k5 5 :k6 6 :k7 7 :k8 8 :k9 9)}",
+            "{:small (hash-map :a 1) :big 123456789012345678901234567890N :s \"\u00e9\u4e2d\"}",
+            "[(with-meta [1] {:m ^:x 'sym}) (with-meta '() {:e 1}) (with-meta {} {:f 2}) #{} :ns/kw]"}) {
+            Object v = eval.invoke(code(s));
+            byte[] bytes = ValueWriter.write(v, UNITS).bytes();
+            assertEquals(PlainData.DATA, bytes[0], s);
+            Object back = ValueReader.read(bytes, UNITS);
+            assertEquals(Clojure.var("clojure.core", "pr-str").invoke(v), Clojure.var("clojure.core", "pr-str").invoke(back), s);
+            assertEquals(classes(v), classes(back), s);
+            assertEquals(meta.invoke(Clojure.var("clojure.core", "first").invoke(v)),
+                         meta.invoke(Clojure.var("clojure.core", "first").invoke(back)), s);
+        }
+    }
+
+    /** Forms, as the REPL reads them (Clojure.read is EDN). */
+    private static Object code(String s) {
+        return Clojure.var("clojure.core", "read-string").invoke(s);
+    }
+
+    /** The classes of a value and of everything in it, in order. */
+    private static Object classes(Object v) {
+        clojure.lang.IFn f = (clojure.lang.IFn) Clojure.var("clojure.core", "eval")
+            .invoke(code("(fn [v] (mapv #(some-> % class .getName) (tree-seq coll? seq v)))"));
+        return f.invoke(v);
+    }
+
+    @Test
+    void varMetaIsPlainDataWithItsArglistsAsAList() throws Exception {
+        clojure.lang.IFn eval = Clojure.var("clojure.core", "eval");
+        Object m = eval.invoke(code("(do (defn plain-data-meta-probe \"Doc.\" ([x] x) ([x y] y))"
+            + " (dissoc (meta #'plain-data-meta-probe) :ns :name))"));
+        assertEquals(null, PlainData.write(eval.invoke(code("{:s (seq [1 2])}"))), "a seq in a value is not plain data");
+        byte[] bytes = ValueWriter.writeMeta((clojure.lang.IPersistentMap) m, UNITS).bytes();
+        assertEquals(PlainData.DATA, bytes[0]);
+        clojure.lang.IPersistentMap back = ValueReader.readMeta(bytes, UNITS);
+        assertEquals(m, back);
+        assertEquals(Integer.class, back.valAt(read(":line")).getClass());
+        assertEquals(read("([x] [x y])"), back.valAt(read(":arglists")));
+    }
+
+    @Test
+    void cutOrMalformedPlainDataIsRefused() throws Exception {
+        byte[] good = ValueWriter.write(read("{:a [1 2 \"three\"]}"), UNITS).bytes();
+        for (int n = 1; n < good.length; n++) {
+            byte[] cut = java.util.Arrays.copyOf(good, n);
+            RefusedException e = assertThrows(RefusedException.class, () -> ValueReader.read(cut, UNITS), "cut at " + n);
+            assertTrue(e.getMessage().startsWith("its bytes are not a value this member can read"), e.getMessage());
+        }
+        byte[] huge = good.clone();
+        huge[3] = 0x7f; // the map's count: far more entries than there are bytes
+        assertThrows(RefusedException.class, () -> ValueReader.read(huge, UNITS));
+        byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
+        assertThrows(RefusedException.class, () -> ValueReader.read(trailing, UNITS));
+    }
 }

@@ -189,3 +189,20 @@
   "Classes loaded now."
   []
   (.getLoadedClassCount (ManagementFactory/getClassLoadingMXBean)))
+
+(defn metaspace-by-space-type
+  "Metaspace in use by kind of class loader (jcmd's VM.metaspace by-spacetype), as
+  {kind [loaders classes used-bytes]}: Standard loaders are where defined code lives (the
+  application's and every unit's), Boot is the JDK's, ClassMirrorHolder holds hidden classes
+  (lambda forms)."
+  []
+  (let [server (ManagementFactory/getPlatformMBeanServer)
+        dcmd (javax.management.ObjectName. "com.sun.management:type=DiagnosticCommand")
+        text (.invoke server dcmd "vmMetaspace" (object-array [(into-array String ["by-spacetype"])])
+                      (into-array String ["[Ljava.lang.String;"]))
+        bytes (fn [n unit] (long (* (Double/parseDouble n) ({"bytes" 1 "KB" 1024 "MB" 1048576 "GB" 1073741824} unit))))]
+    (into (sorted-map)
+          (for [[_ kind loaders classes body]
+                (re-seq #"(?m)^(\w+) - (\d+) loaders?, (\d+) class(?:es)?.*\n((?:.*\n){3})" text)
+                :let [[_ n unit] (re-find #"Both:.*?([\d.]+) (bytes|KB|MB|GB) \([^)]*\) used" body)]]
+            [kind [(Long/parseLong loaders) (Long/parseLong classes) (bytes n unit)]]))))

@@ -55,7 +55,12 @@ public final class Benchmarks {
         if (only.contains("P2")) b.definitions();
         if (only.contains("P4")) b.joining();
         if (only.contains("P5")) b.closures();
-        if (only.contains("P6")) b.metaspace();
+        if (only.contains("P6")) {
+            b.metaspace("P6", "", Map.of());
+            // The same with C1 only, which keeps no profiles: what remains is class metadata.
+            b.metaspace("P6b", ", both JVMs without JIT profiling (-XX:TieredStopAtLevel=1)",
+                        Map.of("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1"));
+        }
         Path out = Projects.dir().resolve("target/bench");
         report.writeTo(out);
         System.out.println("\n" + report.markdown());
@@ -277,44 +282,99 @@ public final class Benchmarks {
 
     // ------------------------------------------------------------------ P6
 
-    /** P6: metaspace on B after 10,000 redefinitions made on A, vs a plain JVM making them. */
-    private void metaspace() throws Exception {
+    /**
+     * P6: metaspace on B after 10,000 redefinitions made on A, vs a plain JVM making them; every
+     * JVM of the measure gets {@code env}.
+     */
+    private void metaspace(String id, String how, Map<String, String> env) throws Exception {
         double grewOnB;
+        String byKind;
         Map<String, Object> raw = new LinkedHashMap<>();
         try (TestCluster cluster = new TestCluster()) {
-            JavaHost a = member(cluster, "a");
-            JavaHost b = member(cluster, "b");
+            JavaHost a = member(cluster, "a", env);
+            JavaHost b = member(cluster, "b", env);
             // B applies (and A makes) some definitions first, so that loading the code that does
             // it is not counted as growth; the plain JVM below does the same.
             a.value("eval (count (entangle.bench.probes/define-loop 0 " + WARMUP + " 0))");
             long before = Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)"));
             long classesBefore = Long.parseLong(b.value("eval (entangle.bench.probes/classes-loaded)"));
-            a.value("eval (count (entangle.bench.probes/define-loop " + (WARMUP + 1) + " " + (WARMUP + MANY) + " 0))");
-            long after = Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)"));
+            raw.put("b_by_space_type_before", b.value("eval (entangle.bench.probes/metaspace-by-space-type)"));
+            // Metaspace after each quarter: a cost per definition grows the curve steadily, a
+            // one-time cost (code first run, JIT profiles) shows as a step that flattens.
+            List<Long> curve = new ArrayList<>(List.of(before));
+            for (int q = 0; q < 4; q++) {
+                int from = WARMUP + 1 + q * MANY / 4;
+                a.value("eval (count (entangle.bench.probes/define-loop " + from + " " + (from + MANY / 4 - 1) + " 0))");
+                curve.add(Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)")));
+            }
+            long after = curve.get(curve.size() - 1);
             long classesAfter = Long.parseLong(b.value("eval (entangle.bench.probes/classes-loaded)"));
             grewOnB = after - before;
             raw.put("b_before", before);
             raw.put("b_after", after);
+            raw.put("b_curve", curve);
             raw.put("b_classes", List.of(classesBefore, classesAfter));
+            raw.put("b_by_space_type_after", b.value("eval (entangle.bench.probes/metaspace-by-space-type)"));
+            byKind = growthByKind((String) raw.get("b_by_space_type_before"), (String) raw.get("b_by_space_type_after"));
         }
         long[] plain = longs(plainClojure("(require 'entangle.bench.probes)"
             + " (entangle.bench.probes/plain-eval-loop 0 " + WARMUP + ")"
-            + " (let [before (entangle.bench.probes/metaspace-after-gc) c0 (entangle.bench.probes/classes-loaded)]"
-            + "   (entangle.bench.probes/plain-eval-loop " + (WARMUP + 1) + " " + (WARMUP + MANY) + ")"
-            + "   (prn [before (entangle.bench.probes/metaspace-after-gc) c0 (entangle.bench.probes/classes-loaded)]))"));
+            + " (let [before (entangle.bench.probes/metaspace-after-gc) c0 (entangle.bench.probes/classes-loaded)"
+            + "       curve (vec (for [q (range 4) :let [from (+ " + (WARMUP + 1) + " (* q " + (MANY / 4) + "))]]"
+            + "                    (do (entangle.bench.probes/plain-eval-loop from (+ from " + (MANY / 4 - 1) + "))"
+            + "                        (entangle.bench.probes/metaspace-after-gc))))]"
+            + "   (prn [before (peek curve) c0 (entangle.bench.probes/classes-loaded) curve]))", env));
         double grewPlain = plain[1] - plain[0];
         raw.put("plain_before", plain[0]);
         raw.put("plain_after", plain[1]);
+        List<Long> plainCurve = new ArrayList<>(List.of(plain[0]));
+        for (int i = 4; i < plain.length; i++) plainCurve.add(plain[i]);
+        raw.put("plain_curve", plainCurve);
         raw.put("plain_classes", List.of(plain[2], plain[3]));
-        report.atMost("P6", "metaspace growth on B after " + MANY + " redefinitions made on A and a full GC, vs a plain"
-            + " JVM making the same redefinitions", grewOnB / 1024, Math.max(grewPlain, 1) / 1024, "KiB", 1.2, null, raw);
+        report.atMost(id, "metaspace growth on B after " + MANY + " redefinitions made on A and a full GC, vs a plain"
+            + " JVM making the same redefinitions" + how, grewOnB / 1024, Math.max(grewPlain, 1) / 1024, "KiB", 1.2,
+            "on B by kind of loader: " + byKind + "; B after each quarter: " + kib(curve(raw, "b_curve"))
+                + ", the plain JVM's: " + kib(curve(raw, "plain_curve")), raw);
+    }
+
+    /** "Standard +293 KiB (+6 loaders, +12 classes), ..." from two metaspace-by-space-type results. */
+    private static String growthByKind(String before, String after) {
+        Pattern kind = Pattern.compile("\"(\\w+)\" \\[(\\d+) (\\d+) (\\d+)\\]");
+        Map<String, long[]> b = new LinkedHashMap<>();
+        for (Matcher m = kind.matcher(before); m.find();) {
+            b.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+        }
+        List<String> out = new ArrayList<>();
+        for (Matcher m = kind.matcher(after); m.find();) {
+            long[] was = b.getOrDefault(m.group(1), new long[3]);
+            out.add(m.group(1) + " " + String.format("%+d", (Long.parseLong(m.group(4)) - was[2]) / 1024) + " KiB ("
+                + String.format("%+d", Long.parseLong(m.group(2)) - was[0]) + " loaders, "
+                + String.format("%+d", Long.parseLong(m.group(3)) - was[1]) + " classes)");
+        }
+        return String.join(", ", out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Long> curve(Map<String, Object> raw, String key) {
+        return (List<Long>) raw.get(key);
+    }
+
+    /** Growth at each point of a curve, in KiB: "+314, +75, +45, +36". */
+    private static String kib(List<Long> curve) {
+        List<String> out = new ArrayList<>();
+        for (int i = 1; i < curve.size(); i++) out.add(String.format("%+d", (curve.get(i) - curve.get(i - 1)) / 1024));
+        return String.join(", ", out) + " KiB";
     }
 
     // ------------------------------------------------------------------ helpers
 
     /** A member: a Java application on entangle's API, joined, with the probes loaded. */
     private static JavaHost member(TestCluster cluster, String name) {
-        JavaHost h = JavaHost.start(cluster, name, Map.of());
+        return member(cluster, name, Map.of());
+    }
+
+    private static JavaHost member(TestCluster cluster, String name, Map<String, String> env) {
+        JavaHost h = JavaHost.start(cluster, name, env);
         h.value("join");
         h.value("eval (require 'entangle.bench.probes)");
         return h;
@@ -322,11 +382,17 @@ public final class Benchmarks {
 
     /** Runs {@code code} in a fresh plain Clojure JVM (entangle's classpath, entangle not started); its standard output. */
     private static String plainClojure(String code) throws Exception {
+        return plainClojure(code, Map.of());
+    }
+
+    private static String plainClojure(String code, Map<String, String> env) throws Exception {
         // -e prints the value of each form: only what the code prints itself is wanted.
         List<String> command = ReplProcess.javaCommand("clojure.main", JavaHost.testClasses().toString(),
                                                        List.of("-e", "(do " + code + " nil)"));
-        Process p = new ProcessBuilder(command).directory(Projects.dir().toFile())
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(command).directory(Projects.dir().toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) throw new IllegalStateException("plain Clojure failed: " + out);
         return out.strip();
