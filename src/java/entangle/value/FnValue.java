@@ -125,26 +125,50 @@ final class FnValue implements Serializable {
         return false;
     }
 
-    /** The first byte of a value that is a fn without captured values, written without Java serialization. */
+    /** The first byte of a fn written without Java serialization (see {@link #direct}). */
     static final byte DIRECT = (byte) 0xFE;
 
     /**
-     * A fn that captured nothing (what defn makes), as bytes of its own: a tag, its unit and its
-     * class name. Most shared values are such fns, and reading one is then a class lookup, not a
-     * Java deserialization. Null for any other value.
+     * A fn that captured nothing (what defn makes) or only plain data (a closure over numbers,
+     * strings, keywords, collections of these), as bytes of its own: a tag, its unit (or none,
+     * for a fn of a namespace loaded from the classpath, found by name), its class name, its fields' names and their values as {@link PlainData}. Most shared values and most
+     * fns sent to run elsewhere are such fns, and reading one is then a class lookup, not a Java
+     * deserialization. Null for any other value.
      */
     static byte[] direct(Object v, Units units, java.util.Set<Unit> referenced) {
-        if (UNSAFE == null || !(v instanceof AFunction) || !Units.fromUnit(v.getClass())
-            || FIELDS.get(v.getClass()).length != 0) {
-            return null;
+        if (UNSAFE == null || !(v instanceof AFunction)) return null;
+        Class<?> c = v.getClass();
+        List<Unit> chain = units.unitsOf(c);
+        // Not from a unit: an AOT-compiled fn, found by name, as Java serialization names it (ValueWriter).
+        if (chain.isEmpty() && !ValueWriter.byName(c)) return null;
+        Field[] fs = FIELDS.get(c);
+        byte[] values = null;
+        if (fs.length > 0) {
+            Object[] vals = new Object[fs.length];
+            try {
+                for (int i = 0; i < fs.length; i++) {
+                    // A fn's closed-overs are set once, by its constructor (the compiler does not
+                    // mark them final); a transient field is not part of the value.
+                    if (Modifier.isTransient(fs[i].getModifiers())) return null;
+                    vals[i] = fs[i].get(v);
+                }
+            } catch (IllegalAccessException e) {
+                return null;
+            }
+            values = PlainData.write(clojure.lang.PersistentVector.create(vals));
+            if (values == null) return null;
         }
-        List<Unit> chain = units.unitsOf(v.getClass());
-        if (chain.isEmpty()) return null;
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(128);
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
             out.writeByte(DIRECT);
-            out.writeUTF(chain.get(0).hash());
-            out.writeUTF(v.getClass().getName());
+            out.writeUTF(chain.isEmpty() ? "" : chain.get(0).hash());
+            out.writeUTF(c.getName());
+            out.writeShort(fs.length);
+            for (Field f : fs) out.writeUTF(f.getName());
+            if (values != null) {
+                out.writeInt(values.length);
+                out.write(values);
+            }
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -157,17 +181,44 @@ final class FnValue implements Serializable {
                                                                   ClassNotFoundException, InstantiationException {
         String unit;
         String name;
+        String[] names;
+        byte[] values = null;
         try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
             in.readByte();
             unit = in.readUTF();
             name = in.readUTF();
+            names = new String[in.readUnsignedShort()];
+            for (int i = 0; i < names.length; i++) names[i] = in.readUTF();
+            if (names.length > 0) {
+                int n = in.readInt();
+                if (n < 0 || n > in.available()) throw new java.io.StreamCorruptedException("captured values longer than their bytes");
+                values = in.readNBytes(n);
+            }
             if (in.read() != -1) throw new java.io.StreamCorruptedException("trailing bytes after the fn");
         }
-        Class<?> c = units.resolve(unit, name);
-        if (!AFunction.class.isAssignableFrom(c) || FIELDS.get(c).length != 0) {
-            throw new java.io.InvalidClassException(name, "not a fn without captured values");
+        Class<?> c = unit.isEmpty() ? Units.byName(name) : units.resolve(unit, name);
+        if (unit.isEmpty() && !ShareableClasses.allowed(c)) {
+            throw new java.io.InvalidClassException(name, "not a class a shared value may contain");
         }
-        return UNSAFE.allocateInstance(c);
+        Field[] fs = FIELDS.get(c);
+        if (!AFunction.class.isAssignableFrom(c) || fs.length != names.length) {
+            throw new java.io.InvalidClassException(name, "not a fn with the captured values written");
+        }
+        for (int i = 0; i < fs.length; i++) {
+            if (!fs[i].getName().equals(names[i])) throw new java.io.InvalidClassException(name, "has other fields");
+        }
+        Object fn = UNSAFE.allocateInstance(c);
+        if (values != null) {
+            if (!(PlainData.read(values) instanceof clojure.lang.PersistentVector vals) || vals.count() != fs.length) {
+                throw new java.io.StreamCorruptedException("the captured values are not " + fs.length + " values");
+            }
+            try {
+                for (int i = 0; i < fs.length; i++) fs[i].set(fn, vals.nth(i));
+            } catch (IllegalAccessException e) {
+                throw new java.io.InvalidClassException(name, "its fields cannot be set: " + e.getMessage());
+            }
+        }
+        return fn;
     }
 
     private Object readResolve() throws ObjectStreamException {

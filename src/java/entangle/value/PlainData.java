@@ -61,7 +61,7 @@ final class PlainData {
     }
 
     private static byte[] write(Object v, boolean meta) {
-        if (!(v instanceof IPersistentMap || v instanceof PersistentVector) || !plain(v, new int[] {BUDGET}, meta)) return null;
+        if (!plain(v, new int[] {BUDGET}, meta)) return null;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         bytes.write(DATA);
         try {

@@ -104,6 +104,15 @@ public final class ValueWriter extends ObjectOutputStream {
         }
     }
 
+    /**
+     * True if {@code c}, which is not from a unit, is written by name: a class every member can
+     * find by its name and that a shared value may contain (see annotateClass).
+     */
+    static boolean byName(Class<?> c) {
+        if (Units.compiledBeforeCapture(c) && COUNTER_NAMED.matcher(c.getName()).matches()) return false;
+        return ShareableClasses.allowed(c);
+    }
+
     @Override
     protected void annotateClass(Class<?> c) throws IOException {
         if (refused != null) {

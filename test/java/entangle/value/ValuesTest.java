@@ -161,4 +161,16 @@ class ValuesTest {
         byte[] trailing = java.util.Arrays.copyOf(good, good.length + 1);
         assertThrows(RefusedException.class, () -> ValueReader.read(trailing, UNITS));
     }
+
+    @Test
+    void anAotFnTravelsByNameWithoutJavaSerialization() throws Exception {
+        Object inc = ((clojure.lang.IDeref) Clojure.var("clojure.core", "inc")).deref();
+        byte[] bytes = ValueWriter.write(inc, UNITS).bytes();
+        assertEquals(FnValue.DIRECT, bytes[0]);
+        Object back = ValueReader.read(bytes, UNITS);
+        assertEquals(inc.getClass(), back.getClass());
+        assertEquals(42L, ((clojure.lang.IFn) back).invoke(41L));
+        byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 1);
+        assertThrows(RefusedException.class, () -> ValueReader.read(cut, UNITS));
+    }
 }
