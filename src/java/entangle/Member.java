@@ -74,8 +74,7 @@ public final class Member implements AutoCloseable {
             t.setDaemon(true);
             t.start();
         });
-        HazelcastCluster cluster;
-        cluster = HazelcastCluster.start(options);
+        HazelcastCluster cluster = HazelcastCluster.start(options);
         long mark = lap(took, "hazelcast", begin);
         try {
             took.put("hook", hook.join());

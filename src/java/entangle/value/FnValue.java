@@ -97,7 +97,8 @@ final class FnValue implements Serializable {
             path.put(v, true);
             try {
                 for (Field f : FIELDS.get(v.getClass())) {
-                    if (!Modifier.isFinal(f.getModifiers()) || Modifier.isTransient(f.getModifiers())) return false;
+                    // As in direct: the compiler does not mark closed-overs final.
+                    if (Modifier.isTransient(f.getModifiers())) return false;
                     if (!simple(f.get(v), path, budget)) return false;
                 }
             } catch (IllegalAccessException e) {
@@ -130,10 +131,10 @@ final class FnValue implements Serializable {
 
     /**
      * A fn that captured nothing (what defn makes) or only plain data (a closure over numbers,
-     * strings, keywords, collections of these), as bytes of its own: a tag, its unit (or none,
-     * for a fn of a namespace loaded from the classpath, found by name), its class name, its fields' names and their values as {@link PlainData}. Most shared values and most
-     * fns sent to run elsewhere are such fns, and reading one is then a class lookup, not a Java
-     * deserialization. Null for any other value.
+     * strings, keywords, collections of these), as bytes of its own: a tag, its unit (none for an
+     * AOT-compiled fn, found by name), its class name, its fields' names and their values as
+     * {@link PlainData}. Most shared values and most fns sent to run elsewhere are such fns, and
+     * reading one is then a class lookup, not a Java deserialization. Null for any other value.
      */
     static byte[] direct(Object v, Units units, java.util.Set<Unit> referenced) {
         if (UNSAFE == null || !(v instanceof AFunction)) return null;
