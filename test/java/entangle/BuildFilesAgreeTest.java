@@ -23,7 +23,7 @@ class BuildFilesAgreeTest {
         String deps = Files.readString(Projects.dir().resolve("deps.edn"));
         Map<String, String> properties = Map.of(
             "org.clojure/clojure", "clojure.version", "com.hazelcast/hazelcast", "hazelcast.version",
-            "net.bytebuddy/byte-buddy", "bytebuddy.version", "net.bytebuddy/byte-buddy-agent", "bytebuddy.version",
+            "net.bytebuddy/byte-buddy-agent", "bytebuddy.version",
             "org.clojure/tools.cli", "tools.cli.version", "nrepl/nrepl", "nrepl.version");
         for (Map.Entry<String, String> e : properties.entrySet()) {
             Matcher inPom = Pattern.compile("<" + Pattern.quote(e.getValue()) + ">([^<]+)<").matcher(pom);

@@ -62,4 +62,39 @@ class MembershipTest {
             assertEquals("2", c.value("(count (entangle.core/members))"));
         }
     }
+
+    @Test
+    void aDefinitionHandedOffByAWriterThatDiedBeforeItsWriteLandedReachesEveryMember() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            // A holds the lock of the var's entry: B's write waits on the entry's partition while
+            // its hand-off goes ahead, and B dies before the write lands.
+            String entry = "(.getMap (entangle.core/hazelcast) \"entangle.vars\") \"user/handed-off\"";
+            a.value("(.lock " + entry + ")");
+            b.send("(defn handed-off [] :from-b)\n");
+            awaitValue(a, "(when-let [v (resolve 'handed-off)] (@v))", ":from-b");
+            b.kill9();
+            // Once the cluster has dropped B, its waiting write is dropped too; A writes what it got.
+            awaitValue(a, "(count (entangle.core/members))", "1");
+            a.value("(.unlock " + entry + ")");
+            awaitValue(a, "(some? (.get " + entry + "))", "true");
+
+            ReplProcess c = cluster.start("c");
+            assertEquals(":from-b", c.value("(handed-off)"));
+            assertEquals(":from-b", a.value("(handed-off)"));
+        }
+    }
+
+    /** Evaluates {@code form} on {@code m} until it prints {@code expected}, for up to 30 seconds. */
+    private static void awaitValue(ReplProcess m, String form, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        String last;
+        do {
+            last = m.value(form);
+            if (last.equals(expected)) return;
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        assertEquals(expected, last, form);
+    }
 }

@@ -43,6 +43,7 @@ final class ClientMembers implements AutoCloseable {
 
     private final HazelcastInstance hazelcast;
     private final String selfId;
+    private final UnconfirmedRecords unconfirmed;
     private final IMap<String, String> registry;
     private final ITopic<byte[]> topic;
     private final AtomicLong handOffs = new AtomicLong();
@@ -58,9 +59,10 @@ final class ClientMembers implements AutoCloseable {
     private ExecutorService applier;
     private UUID subscription;
 
-    ClientMembers(HazelcastInstance hazelcast, String selfId) {
+    ClientMembers(HazelcastInstance hazelcast, String selfId, UnconfirmedRecords unconfirmed) {
         this.hazelcast = hazelcast;
         this.selfId = selfId;
+        this.unconfirmed = unconfirmed;
         this.registry = hazelcast.getMap(REGISTRY);
         this.topic = hazelcast.getTopic(TOPIC);
     }
@@ -92,7 +94,8 @@ final class ClientMembers implements AutoCloseable {
             long seq = in.readLong();
             Batch records = Batch.readFrom(in);
             if (writer.equals(selfId)) return;
-            shared.apply(records);
+            unconfirmed.handedOff(writer, records);
+            shared.apply(records, false);
             hazelcast.<String>getQueue(ACKS + writer).offer(seq + "|" + selfId);
         } catch (IOException | RuntimeException e) {
             HazelcastLogging.entangle().log(Level.WARNING, "a hand-off could not be applied; the entry events bring it", e);
@@ -117,9 +120,14 @@ final class ClientMembers implements AutoCloseable {
                                            com.hazelcast.map.listener.EntryEvictedListener<String, String> {
         @Override public void entryAdded(com.hazelcast.core.EntryEvent<String, String> e) { known.put(e.getKey(), e.getValue()); }
         @Override public void entryUpdated(com.hazelcast.core.EntryEvent<String, String> e) { known.put(e.getKey(), e.getValue()); }
-        @Override public void entryRemoved(com.hazelcast.core.EntryEvent<String, String> e) { known.remove(e.getKey()); }
-        @Override public void entryExpired(com.hazelcast.core.EntryEvent<String, String> e) { known.remove(e.getKey()); }
-        @Override public void entryEvicted(com.hazelcast.core.EntryEvent<String, String> e) { known.remove(e.getKey()); }
+        @Override public void entryRemoved(com.hazelcast.core.EntryEvent<String, String> e) { left(e.getKey()); }
+        @Override public void entryExpired(com.hazelcast.core.EntryEvent<String, String> e) { left(e.getKey()); }
+        @Override public void entryEvicted(com.hazelcast.core.EntryEvent<String, String> e) { left(e.getKey()); }
+
+        private void left(String client) {
+            known.remove(client);
+            unconfirmed.writerLeft(client);
+        }
     }
 
     /** The client members, id to address, as the map has them now (a query: not for the hand-off's path). */

@@ -15,14 +15,18 @@ import entangle.sharing.SharedVars;
 /**
  * Records one evaluation published, run on every other member: it returns once that member
  * has applied them, which is what lets the evaluation return knowing every member sees them.
+ * It carries its writer's member id, so that the receiver can write the records itself if the
+ * writer dies before its own write lands (see {@link UnconfirmedRecords}).
  */
 public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializable, HazelcastInstanceAware {
+    private String writer;
     private Batch records;
     private transient HazelcastInstance hazelcast;
 
     public HandOff() {}
 
-    HandOff(Batch records) {
+    HandOff(String writer, Batch records) {
+        this.writer = writer;
         this.records = records;
     }
 
@@ -34,9 +38,11 @@ public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializa
     /** True once applied; false on a member still joining, whose sync reads the records itself. */
     @Override
     public Boolean call() {
-        SharedVars shared = HazelcastCluster.sharedVarsOf(hazelcast);
+        HazelcastCluster cluster = HazelcastCluster.of(hazelcast);
+        SharedVars shared = cluster == null ? null : cluster.sharedVars();
         if (shared == null) return false;
-        shared.apply(records);
+        cluster.unconfirmed().handedOff(writer, records);
+        shared.apply(records, false);
         return true;
     }
 
@@ -48,11 +54,13 @@ public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializa
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeString(writer);
         records.writeTo(out);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
+        writer = in.readString();
         records = Batch.readFrom(in);
     }
 }

@@ -34,14 +34,16 @@ import entangle.MemberStartException;
 import entangle.sharing.AtomStore;
 import entangle.sharing.Batch;
 import entangle.sharing.ClassRecord;
+import entangle.sharing.Envelope;
 import entangle.sharing.NamespaceRecord;
 import entangle.sharing.SharedVars;
 import entangle.sharing.VarRecord;
 
 /**
  * This JVM's place in the Hazelcast cluster, as entangle uses it: the maps that hold units,
- * namespaces and vars, the versioned writes, the hand-off to every other member, and the entry
- * listeners that apply what other members wrote even when their hand-off never came.
+ * namespaces and vars, the versioned writes and, beside them, the hand-off to every other
+ * member, and the entry listeners that apply what other members wrote even when their
+ * hand-off never came.
  *
  * <p>It is an embedded Hazelcast member, or a Hazelcast client of an existing cluster (whose
  * servers need not run entangle: a client writes with compare-and-set instead of entangle's
@@ -54,9 +56,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public static final String CLOJURE_ATTRIBUTE = "entangle.clojure";
     static final String HAND_OFF_EXECUTOR = "entangle.handoff";
     private static final long HAND_OFF_TIMEOUT_MS = Long.getLong("entangle.handoff.timeout.ms", 15_000);
-    private static final Map<HazelcastInstance, SharedVars> SHARED = new ConcurrentHashMap<>();
+    private static final Map<HazelcastInstance, HazelcastCluster> CONNECTED = new ConcurrentHashMap<>();
     /** How long an entry event waits for the writer's own hand-off before it is applied; see {@link Applier}. */
     private static final long BACKSTOP_DELAY_MS = Long.getLong("entangle.backstop.delay.ms", 2_000);
+    /**
+     * How long a record handed off here is held for a repair if the maps do not show it: longer
+     * than any write of a live writer takes (Hazelcast gives up on an invocation after two minutes).
+     */
+    private static final long UNCONFIRMED_MAX_AGE_MS = 180_000;
 
     private final HazelcastInstance hazelcast;
     private final boolean client;
@@ -64,6 +71,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private final String memberId;
     private final String address;
     private final ClientMembers clients;
+    private final UnconfirmedRecords unconfirmed = new UnconfirmedRecords(this::repair);
+    private volatile SharedVars shared;
     private final java.util.concurrent.ScheduledExecutorService backstop =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "entangle-backstop");
@@ -85,7 +94,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             this.memberId = local.getUuid().toString();
             this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
         }
-        this.clients = new ClientMembers(hazelcast, memberId);
+        this.clients = new ClientMembers(hazelcast, memberId, unconfirmed);
     }
 
     /**
@@ -247,16 +256,27 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * written during the sync is missed.
      */
     public void connect(SharedVars shared) {
-        SHARED.put(hazelcast, shared);
+        this.shared = shared;
+        CONNECTED.put(hazelcast, this);
         for (String map : List.of(NamespaceRecord.MAP, ClassRecord.MAP, VarRecord.MAP)) {
             map(map).addEntryListener(new Applier(shared, map), true);
         }
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {}
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                unconfirmed.writerLeft(e.getMember().getUuid().toString());
+            }
+        });
+        backstop.scheduleWithFixedDelay(() -> unconfirmed.expire(UNCONFIRMED_MAX_AGE_MS), 10, 10, TimeUnit.SECONDS);
         clients.watch();
         if (client) {
             clients.join(shared, address);
             // Events sent while the connection was down are lost: read the cluster again.
             hazelcast.getLifecycleService().addLifecycleListener(e -> {
-                if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED && SHARED.get(hazelcast) == shared) {
+                if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED && CONNECTED.get(hazelcast) == this) {
                     new Thread(() -> {
                         try {
                             shared.sync();
@@ -269,8 +289,17 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         }
     }
 
-    static SharedVars sharedVarsOf(HazelcastInstance hazelcast) {
-        return hazelcast == null ? null : SHARED.get(hazelcast);
+    /** The cluster of {@code hazelcast}, once connected to this JVM's shared vars; or null. */
+    static HazelcastCluster of(HazelcastInstance hazelcast) {
+        return hazelcast == null ? null : CONNECTED.get(hazelcast);
+    }
+
+    SharedVars sharedVars() {
+        return shared;
+    }
+
+    UnconfirmedRecords unconfirmed() {
+        return unconfirmed;
     }
 
     /**
@@ -300,6 +329,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         }
 
         private void later(String key, byte[] value) {
+            unconfirmed.seen(map, key, value);
             try {
                 backstop.schedule(() -> apply(key, value), BACKSTOP_DELAY_MS, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -309,42 +339,101 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
         private void apply(String key, byte[] value) {
             try {
-                shared.apply(Batch.of(map, key, value));
+                shared.apply(Batch.of(map, key, value), true);
             } catch (Exception e) { // Clojure code it runs may throw checked exceptions undeclared
                 HazelcastLogging.entangle().log(Level.WARNING, "applying " + key + " failed", e);
             }
         }
     }
 
+    /**
+     * Writes the records and hands them to every other member at once: the hand-off does not
+     * wait for the write, so an evaluation costs one round trip, not two. A record the write
+     * gave another version (a member wrote its key meanwhile) is handed off again with it, and
+     * so is everything to a member that was still joining at the first hand-off (by the second,
+     * the writes have landed, and a member still joining reads them in its sync).
+     */
     @Override
-    public long[] writeVersioned(String map, List<String> keys, List<byte[]> records, long[] floors) {
-        IMap<String, byte[]> m = map(map);
-        if (client) {
-            // The servers may not have entangle's entry processor: compare-and-set instead,
-            // which orders writes to a key just as the partition orders entry processors.
-            long[] versions = new long[keys.size()];
-            for (int i = 0; i < versions.length; i++) {
-                versions[i] = VersionedWrite.compareAndSet(m, keys.get(i), records.get(i), floors[i]);
-            }
-            return versions;
+    public Batch share(Batch proposed) {
+        List<Write> writes = startWrites(proposed);
+        List<Member> others = otherMembers();
+        Map<Member, Future<Boolean>> acks = others.isEmpty() ? Map.of()
+            : executor.submitToMembers(new HandOff(memberId, proposed), others);
+        clients.handOff(proposed, HAND_OFF_TIMEOUT_MS);
+        Batch written = Batch.empty();
+        Batch restamped = Batch.empty();
+        for (Write w : writes) {
+            byte[] record = w.await();
+            written.add(w.map(), w.key(), record);
+            if (record != w.record()) restamped.add(w.map(), w.key(), record);
         }
-        List<Future<Long>> pending = new ArrayList<>(keys.size());
-        for (int i = 0; i < keys.size(); i++) {
-            // Waited for with get, not a dependent stage, which Hazelcast runs on a new thread on small machines.
-            pending.add((Future<Long>) m.submitToKey(keys.get(i), new VersionedWrite(records.get(i), floors[i])));
+        List<Member> joining = awaitAcks(acks);
+        if (!restamped.isEmpty()) {
+            List<Member> rest = new ArrayList<>(otherMembers());
+            rest.removeAll(joining);
+            awaitAcks(rest.isEmpty() ? Map.of() : executor.submitToMembers(new HandOff(memberId, restamped), rest));
+            clients.handOff(restamped, HAND_OFF_TIMEOUT_MS);
         }
-        long[] versions = new long[keys.size()];
-        for (int i = 0; i < versions.length; i++) {
+        if (!joining.isEmpty()) awaitAcks(executor.submitToMembers(new HandOff(memberId, written), joining));
+        return written;
+    }
+
+    /** One record's write on its way. */
+    private record Write(String map, String key, byte[] record, Future<Long> version, IMap<String, byte[]> target) {
+        /** The record as written: the one proposed, or a copy stamped with the version the write gave it. */
+        byte[] await() {
+            long given;
             try {
-                versions[i] = pending.get(i).get();
+                given = version == null ? VersionedWrite.compareAndSet(target, key, record, false) : version.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while writing " + keys.get(i), e);
+                throw new IllegalStateException("interrupted while writing " + key, e);
             } catch (ExecutionException e) {
-                throw new IllegalStateException("writing " + keys.get(i) + " failed: " + e.getCause(), e.getCause());
+                throw new IllegalStateException("writing " + key + " failed: " + e.getCause(), e.getCause());
             }
+            return given == Envelope.version(record) ? record : Envelope.restamp(record, given);
         }
-        return versions;
+    }
+
+    /**
+     * Starts every record's write at once. A client's servers may not have entangle's entry
+     * processor, so a client writes by compare-and-set, when the write is awaited.
+     */
+    private List<Write> startWrites(Batch b) {
+        List<Write> out = new ArrayList<>();
+        b.forEach((map, key, record) -> {
+            IMap<String, byte[]> m = map(map);
+            // Waited for with get, not a dependent stage, which Hazelcast runs on a new thread on small machines.
+            Future<Long> version = client ? null : (Future<Long>) m.submitToKey(key, new VersionedWrite(record, false));
+            out.add(new Write(map, key, record, version, m));
+        });
+        return out;
+    }
+
+    /**
+     * Writes a record another member handed off here before it died, over an older version of
+     * its key only (see {@link UnconfirmedRecords}); the entry event brings it to every member.
+     */
+    private void repair(String map, String key, byte[] record) {
+        Runnable write = () -> {
+            try {
+                long given = client ? VersionedWrite.compareAndSet(map(map), key, record, true)
+                    : map(map).submitToKey(key, new VersionedWrite(record, true)).toCompletableFuture().get();
+                if (given >= 0) {
+                    HazelcastLogging.entangle().info("wrote " + key + ", which its writer handed off here before it left"
+                        + " and never wrote");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | RuntimeException e) {
+                HazelcastLogging.entangle().log(Level.WARNING, "writing " + key + " for a writer that left failed", e);
+            }
+        };
+        try {
+            backstop.execute(write);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // leaving the cluster
+        }
     }
 
     @Override
@@ -380,19 +469,24 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return map(map).get(key);
     }
 
-    @Override
-    public void handOff(Batch records) {
+    /** The other embedded members that run entangle. */
+    private List<Member> otherMembers() {
         List<Member> others = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (!isSelf(m) && m.getAttribute(ENTANGLE_ATTRIBUTE) != null) others.add(m);
         }
-        Map<Member, Future<Boolean>> acks = others.isEmpty() ? Map.of()
-            : executor.submitToMembers(new HandOff(records), others);
-        clients.handOff(records, HAND_OFF_TIMEOUT_MS);
+        return others;
+    }
+
+    /** Waits for hand-offs to be applied; returns the members that were still joining. */
+    private List<Member> awaitAcks(Map<Member, Future<Boolean>> acks) {
+        List<Member> joining = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OFF_TIMEOUT_MS);
         for (Map.Entry<Member, Future<Boolean>> ack : acks.entrySet()) {
             try {
-                ack.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (!ack.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    joining.add(ack.getKey());
+                }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof MemberLeftException || e.getCause() instanceof TargetNotMemberException)) {
                     HazelcastLogging.entangle().log(Level.WARNING, "member " + ack.getKey() + " failed to apply a hand-off", e);
@@ -404,9 +498,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                     + HAND_OFF_TIMEOUT_MS + " ms");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
         }
+        return joining;
     }
 
     static String clojureVersion() {
@@ -545,7 +640,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /** Leaves the cluster, handing this member's partitions to the others first. */
     public void shutdown() {
-        SHARED.remove(hazelcast);
+        CONNECTED.remove(hazelcast);
         backstop.shutdownNow();
         clients.close();
         hazelcast.shutdown();

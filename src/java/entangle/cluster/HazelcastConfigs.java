@@ -63,7 +63,7 @@ final class HazelcastConfigs {
         setIfAbsent(c, "hazelcast.wait.seconds.before.join", "0");
         setIfAbsent(c, "hazelcast.heartbeat.interval.seconds", "1");
         setIfAbsent(c, "hazelcast.max.no.heartbeat.seconds", "8");
-        setIfAbsent(c, "hazelcast.partition.count", "71");
+        setIfAbsent(c, "hazelcast.partition.count", "23");
         c.setInstanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid());
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");

@@ -1,6 +1,8 @@
 package entangle.cluster;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
 
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
@@ -8,46 +10,72 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
-import java.util.Map;
-
 import entangle.sharing.Envelope;
 
 /**
- * Writes a record with the next version of its key, on the partition that owns the key: the
- * partition runs one such write at a time, so writes to a key are totally ordered, and the
- * last one has the highest version on every member that applies them. The version is at least
- * one more than the writer's floor (the version it last saw), so a corrupted entry never
- * sends the numbering backwards.
+ * Writes a record with the version its writer proposed, on the partition that owns the key:
+ * the partition runs one such write at a time, so writes to a key are totally ordered. If the
+ * map already holds that version or a later one (another member wrote it meanwhile), the
+ * record gets the version after it instead; the writer learns the version given and hands the
+ * record off again with it. So the map holds one record per version of a key, and the last
+ * write has the highest.
+ *
+ * <p>A repair (a member writing what a writer that died had handed it, see
+ * {@link UnconfirmedRecords}) writes only over an older version: a record that lost its place
+ * to a later write stays lost.
  */
 public final class VersionedWrite implements EntryProcessor<String, byte[], Long>, IdentifiedDataSerializable {
     private byte[] record;
-    private long floor;
+    private boolean repair;
 
     public VersionedWrite() {}
 
-    VersionedWrite(byte[] record, long floor) {
+    VersionedWrite(byte[] record, boolean repair) {
         this.record = record;
-        this.floor = floor;
+        this.repair = repair;
     }
 
+    /** The version the record was written with, or -1 for a repair that was not needed. */
     @Override
     public Long process(Map.Entry<String, byte[]> entry) {
-        long version = Math.max(Envelope.version(entry.getValue()), floor) + 1;
-        entry.setValue(Envelope.restamp(record, version));
-        return version;
+        byte[] stored = entry.getValue();
+        long proposed = Envelope.version(record);
+        long current = Envelope.version(stored);
+        if (current < proposed) {
+            entry.setValue(record);
+            return proposed;
+        }
+        if (Arrays.equals(stored, record)) return proposed;
+        if (repair) return -1L;
+        long next = current + 1;
+        entry.setValue(Envelope.restamp(record, next));
+        return next;
     }
 
     /**
      * The same write without an entry processor, for a client whose servers may not run
-     * entangle: read, stamp the next version, and compare-and-set until no other write came
-     * between. Returns the version given.
+     * entangle: read, decide as {@link #process} does, and compare-and-set until no other
+     * write came between. Returns what {@link #process} returns.
      */
-    static long compareAndSet(IMap<String, byte[]> map, String key, byte[] record, long floor) {
+    static long compareAndSet(IMap<String, byte[]> map, String key, byte[] record, boolean repair) {
+        long proposed = Envelope.version(record);
         while (true) {
             byte[] current = map.get(key);
-            long version = Math.max(Envelope.version(current), floor) + 1;
-            byte[] next = Envelope.restamp(record, version);
-            if (current == null ? map.putIfAbsent(key, next) == null : map.replace(key, current, next)) return version;
+            long version = Envelope.version(current);
+            byte[] next;
+            long given;
+            if (version < proposed) {
+                next = record;
+                given = proposed;
+            } else if (Arrays.equals(current, record)) {
+                return proposed;
+            } else if (repair) {
+                return -1;
+            } else {
+                given = version + 1;
+                next = Envelope.restamp(record, given);
+            }
+            if (current == null ? map.putIfAbsent(key, next) == null : map.replace(key, current, next)) return given;
         }
     }
 
@@ -60,12 +88,12 @@ public final class VersionedWrite implements EntryProcessor<String, byte[], Long
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
         out.writeByteArray(record);
-        out.writeLong(floor);
+        out.writeBoolean(repair);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
         record = in.readByteArray();
-        floor = in.readLong();
+        repair = in.readBoolean();
     }
 }

@@ -72,22 +72,26 @@ public final class CapturedClasses {
     }
 
     /**
-     * Called from inside {@code DynamicClassLoader.defineClass}; must never throw. Public
-     * because the advice that calls it is inlined into clojure.lang, another package.
+     * Called from inside {@code DynamicClassLoader.defineClass}; never throws. Public because
+     * the call to it is patched into clojure.lang, another package.
      */
     public static void defined(ClassLoader loader, String name, byte[] bytes) {
         if (!capturing || loader instanceof ClusterLoader || bytes == null) return;
-        boolean classpath = ResourceLoads.inProgress();
-        LoaderClasses group;
-        synchronized (LOADERS) {
-            group = LOADERS.get(loader);
-            if (group == null) {
-                group = new LoaderClasses(loader.getParent(), classpath);
-                LOADERS.put(loader, group);
-                NEW.add(new WeakReference<>(loader));
+        try {
+            boolean classpath = ResourceLoads.inProgress();
+            LoaderClasses group;
+            synchronized (LOADERS) {
+                group = LOADERS.get(loader);
+                if (group == null) {
+                    group = new LoaderClasses(loader.getParent(), classpath);
+                    LOADERS.put(loader, group);
+                    NEW.add(new WeakReference<>(loader));
+                }
             }
+            group.add(new Defined(name, bytes.clone()));
+        } catch (Throwable t) {
+            // The compiler must go on; a definition made of this class then cannot be shared.
         }
-        group.add(new Defined(name, bytes.clone()));
     }
 
     /** The classes {@code loader} defined, or null if it defined none since capture began. */

@@ -18,17 +18,25 @@ public final class ResourceLoads {
 
     private ResourceLoads() {}
 
-    // Public: called from advice inlined into clojure.lang.RT, another package.
+    // Public, and never throwing: called from clojure.lang.RT.load, another package (see ClojurePatch).
     public static void entered(String scriptbase) {
-        DEPTH.get()[0]++;
+        try {
+            DEPTH.get()[0]++;
+        } catch (Throwable t) {
+            // the load goes on, unseen
+        }
     }
 
     public static void exited(String scriptbase, boolean ok) {
-        DEPTH.get()[0]--;
-        if (ok) {
-            synchronized (COMPLETED) {
-                COMPLETED.add(new Load(scriptbase, BY_ENTANGLE.get()));
+        try {
+            DEPTH.get()[0]--;
+            if (ok) {
+                synchronized (COMPLETED) {
+                    COMPLETED.add(new Load(scriptbase, BY_ENTANGLE.get()));
+                }
             }
+        } catch (Throwable t) {
+            // the load goes on, unseen
         }
     }
 

@@ -21,13 +21,30 @@ public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys
     /** One record from the map {@code map}, as an entry event brings it. */
     public static Batch of(String map, String key, byte[] record) {
         Batch b = empty();
+        b.add(map, key, record);
+        return b;
+    }
+
+    /** Adds a record of the map {@code map}. */
+    public void add(String map, String key, byte[] record) {
         switch (map) {
-            case NamespaceRecord.MAP -> b.addNamespace(key, record);
-            case ClassRecord.MAP -> b.addClass(key, record);
-            case VarRecord.MAP -> b.addVar(key, record);
+            case NamespaceRecord.MAP -> addNamespace(key, record);
+            case ClassRecord.MAP -> addClass(key, record);
+            case VarRecord.MAP -> addVar(key, record);
             default -> throw new IllegalArgumentException("not a map of records: " + map);
         }
-        return b;
+    }
+
+    /** What {@link #forEach} gives each record to. */
+    public interface RecordConsumer {
+        void accept(String map, String key, byte[] record);
+    }
+
+    /** Each record with the name of its map, in the order they are applied. */
+    public void forEach(RecordConsumer c) {
+        for (int i = 0; i < classKeys.size(); i++) c.accept(ClassRecord.MAP, classKeys.get(i), classes.get(i));
+        for (int i = 0; i < nsKeys.size(); i++) c.accept(NamespaceRecord.MAP, nsKeys.get(i), ns.get(i));
+        for (int i = 0; i < varKeys.size(); i++) c.accept(VarRecord.MAP, varKeys.get(i), vars.get(i));
     }
 
     public void addNamespace(String key, byte[] record) {

@@ -35,6 +35,22 @@ public final class Envelope {
         return ByteBuffer.wrap(record).getLong(5);
     }
 
+    /**
+     * The first eight bytes of a record's checksum, which tell two records of one version
+     * apart; 0 if it has none. Not checked: for ordering records already checked or written here.
+     */
+    public static long digest(byte[] record) {
+        if (record == null || record.length < HEADER + DIGEST) return 0;
+        return ByteBuffer.wrap(record).getLong(record.length - DIGEST);
+    }
+
+    /** True if {@code record} is framed and matches its checksum, whatever its kind. */
+    public static boolean intact(byte[] record) {
+        if (record == null || record.length < HEADER + DIGEST) return false;
+        byte[] expected = ContentHash.sha256(record, 0, record.length - DIGEST);
+        return MessageDigest.isEqual(expected, Arrays.copyOfRange(record, record.length - DIGEST, record.length));
+    }
+
     /** A copy of {@code record} stamped with {@code version}, its checksum made again. */
     public static byte[] restamp(byte[] record, long version) {
         byte[] out = record.clone();

@@ -34,18 +34,21 @@ import entangle.value.ValueWriter;
  * Keeps this member's shared namespaces and vars the same as the cluster's.
  *
  * <p>After each evaluation, {@link #publish} compares the shared namespaces with what this
- * member last published or applied, and writes what changed: first the units of classes the
- * new values need, then the namespace and var records, each through a write that gives it the
- * next version of its key (so concurrent writes to one var are totally ordered and every
- * member converges on the last), and finally it hands the records to every other member and
- * waits until each has applied them. So once an evaluation has returned, any evaluation that
- * starts on any member afterwards sees its definitions, or newer ones.
+ * member last published or applied, and shares what changed: the units of classes that
+ * namespace and class records name go first; then the namespace, class and var records, each
+ * stamped with the version after the newest this member knows of its key, are written to the
+ * cluster's maps and handed to every other member at once, and the evaluation returns once
+ * every member has applied them. The write on the key's partition orders concurrent writes to
+ * one key: a record whose version another member wrote meanwhile gets the next one, and is
+ * handed off again, so every member converges on the last write. So once an evaluation has
+ * returned, any evaluation that starts on any member afterwards sees its definitions, or newer
+ * ones.
  *
- * <p>{@link #apply} takes records from other members (that hand-off, the maps' entry events
- * as a backstop if the writer died before handing off, and the snapshot a joining member
- * reads): a record is applied only if it is newer than what this member has for its key, and
- * only once it has passed every check; otherwise it is refused with a message and nothing is
- * defined from it.
+ * <p>{@link #apply} takes records from other members (that hand-off; the maps' entry events,
+ * a backstop for a writer that died before handing off; the snapshot a joining member reads):
+ * a record is applied only if it takes the place of what this member has for its key (see
+ * {@link Stamp}), and only once it has passed every check; otherwise it is refused with a
+ * message and nothing is defined from it.
  */
 public final class SharedVars {
 
@@ -58,21 +61,22 @@ public final class SharedVars {
         String address();
 
         /**
-         * Writes records to {@code map}, each with the next version of its key (at least
-         * {@code floors[i] + 1}), all at once; returns the versions given.
+         * Writes {@code proposed} to the cluster's maps and hands it to every other member, both
+         * at once, and returns once every member has applied it. A record whose version another
+         * member wrote meanwhile is written with the next free version instead, and handed off
+         * again. Returns the records as they were written, in the same order.
          */
-        long[] writeVersioned(String map, List<String> keys, List<byte[]> records, long[] floors);
+        Batch share(Batch proposed);
 
         /** Every record in {@code map}. */
         Map<String, byte[]> snapshot(String map);
 
         /** The record under {@code key} in {@code map}, or null. */
         byte[] read(String map, String key);
-
-        /** Hands records to every other member and waits until each has applied them. */
-        void handOff(Batch records);
     }
 
+    /** The stamp of what this member had before anything was shared: the floor of a first write. */
+    private static final Stamp NEVER = new Stamp(0, 0);
     private static final Keyword DECLARED = Keyword.intern("declared");
     private static final Keyword FILE = Keyword.intern("file");
     private static final Keyword NS = Keyword.intern("ns");
@@ -90,8 +94,8 @@ public final class SharedVars {
     private final ReentrantLock publishing = new ReentrantLock();
     private final Map<String, Known> vars = new HashMap<>();
     private final Map<String, KnownNs> namespaces = new HashMap<>();
-    /** The version of each named class's record applied or published here. */
-    private final Map<String, Long> classVersions = new HashMap<>();
+    /** The stamp of each named class's record applied or published here. */
+    private final Map<String, Stamp> classStamps = new HashMap<>();
     /**
      * Imports waiting for their class, by class name: entry events from different maps arrive
      * in any order, so a namespace can name a class whose record has not arrived yet.
@@ -119,7 +123,7 @@ public final class SharedVars {
         if (record == null) return null;
         Batch b = Batch.empty();
         b.addClass(name, record);
-        applyClasses(fresh(b.classKeys(), b.classes(), ClassRecord::decode, this::classFloor));
+        applyClasses(fresh(b.classKeys(), b.classes(), ClassRecord::decode, this::classStamp, true), true);
         try {
             return Units.byName(name);
         } catch (ClassNotFoundException e) {
@@ -149,9 +153,21 @@ public final class SharedVars {
         // A multimethod's methods change without its var's root changing.
         Object methods;
         Object prefers;
+        /** Tells apart two records of {@link #version} (see {@link Stamp}). */
+        long digest;
 
-        Known(long version) {
-            this.version = version;
+        Known(Stamp stamp) {
+            this.version = stamp.version();
+            this.digest = stamp.digest();
+        }
+
+        Stamp stamp() {
+            return new Stamp(version, digest);
+        }
+
+        void stamp(Stamp s) {
+            version = s.version();
+            digest = s.digest();
         }
 
         void capture(Var v) {
@@ -187,10 +203,20 @@ public final class SharedVars {
         List<Var> interned = List.of();
         NamespaceRecord.Kind kind;
         long version;
+        long digest;
 
-        KnownNs(NamespaceRecord.Kind kind, long version) {
+        KnownNs(NamespaceRecord.Kind kind, Stamp stamp) {
             this.kind = kind;
-            this.version = version;
+            stamp(stamp);
+        }
+
+        Stamp stamp() {
+            return new Stamp(version, digest);
+        }
+
+        void stamp(Stamp s) {
+            version = s.version();
+            digest = s.digest();
         }
 
         void capture(Namespace n, NamespaceContent c) {
@@ -271,11 +297,11 @@ public final class SharedVars {
 
     private void baselineNamespace(Namespace n, NamespaceRecord.Kind kind) {
         String name = n.getName().getName();
-        KnownNs kn = namespaces.computeIfAbsent(name, k -> new KnownNs(kind, 0));
+        KnownNs kn = namespaces.computeIfAbsent(name, k -> new KnownNs(kind, NEVER));
         kn.kind = kind;
         kn.capture(n, NamespaceContent.of(n));
         for (Var v : kn.interned) {
-            Known k = vars.computeIfAbsent(key(v), x -> new Known(0));
+            Known k = vars.computeIfAbsent(key(v), x -> new Known(NEVER));
             k.capture(v);
         }
     }
@@ -305,7 +331,7 @@ public final class SharedVars {
             for (CapturedClasses.Defined d : group.classes()) {
                 String ns = namespaceOfNamedClass(d.name());
                 if (ns != null && policy.sharedName(ns)) {
-                    classChanges.add(new ClassChange(d.name(), loader, classVersions.getOrDefault(d.name(), 0L)));
+                    classChanges.add(new ClassChange(d.name(), loader, classStamps.getOrDefault(d.name(), NEVER).version()));
                 }
             }
         }
@@ -485,7 +511,7 @@ public final class SharedVars {
                 refers = c.content().refers();
                 imports = c.content().imports();
             }
-            nsRecords.add(new NamespaceRecord(c.kind(), c.name(), 0, origin, meta, aliases, refers, imports));
+            nsRecords.add(new NamespaceRecord(c.kind(), c.name(), c.floor() + 1, origin, meta, aliases, refers, imports));
         }
 
         List<ClassRecord> classRecords = new ArrayList<>();
@@ -493,7 +519,7 @@ public final class SharedVars {
             List<Unit> chain = units.unitsOf(c.loader());
             if (chain.isEmpty()) continue;
             stored.addAll(chain);
-            classRecords.add(new ClassRecord(c.name(), 0, origin, chain.get(0).hash()));
+            classRecords.add(new ClassRecord(c.name(), c.floor() + 1, origin, chain.get(0).hash()));
         }
 
         List<VarRecord> varRecords = new ArrayList<>();
@@ -541,45 +567,35 @@ public final class SharedVars {
             }
             List<byte[]> unitBytes = new ArrayList<>();
             for (String h : unitHashes) unitBytes.add(byHash.get(h).encoded());
-            varRecords.add(new VarRecord(kind, ns, name, 0, origin, c.dynamic(), meta, value, unitHashes, unitBytes,
-                                         unshareable, source));
+            varRecords.add(new VarRecord(kind, ns, name, c.floor() + 1, origin, c.dynamic(), meta, value, unitHashes,
+                                         unitBytes, unshareable, source));
         }
 
+        Batch proposed = Batch.empty();
+        for (NamespaceRecord r : nsRecords) proposed.addNamespace(r.name(), r.encode());
+        for (ClassRecord r : classRecords) proposed.addClass(r.name(), r.encode());
+        for (VarRecord r : varRecords) proposed.addVar(r.key(), r.encode());
         try {
             // Var records carry their units; namespace and class records name theirs, which must
-            // be in the units map before them.
+            // be in the units map before any member reads those records.
             units.store().storeAll(stored);
-            long[] nsVersions = write(NamespaceRecord.MAP, nsRecords.stream().map(NamespaceRecord::name).toList(),
-                                      nsRecords.stream().map(NamespaceRecord::encode).toList(),
-                                      changes.namespaces().stream().mapToLong(NsChange::floor).toArray());
-            long[] classVersionsWritten = write(ClassRecord.MAP, classRecords.stream().map(ClassRecord::name).toList(),
-                classRecords.stream().map(ClassRecord::encode).toList(),
-                classRecords.stream().mapToLong(r -> classFloor(r.name())).toArray());
-            long[] varVersions = write(VarRecord.MAP, varRecords.stream().map(VarRecord::key).toList(),
-                                       varRecords.stream().map(VarRecord::encode).toList(),
-                                       changes.vars().stream().mapToLong(VarChange::floor).toArray());
-            Batch handOff = Batch.empty();
+            Batch written = cluster.share(proposed);
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
-                    NamespaceRecord r = nsRecords.get(i).withVersion(nsVersions[i]);
-                    commitNamespace(changes.namespaces().get(i), r.version());
-                    handOff.addNamespace(r.name(), r.encode());
+                    commitNamespace(changes.namespaces().get(i), Stamp.of(written.ns().get(i)));
                 }
                 for (int i = 0; i < classRecords.size(); i++) {
-                    ClassRecord r = classRecords.get(i).withVersion(classVersionsWritten[i]);
-                    classVersions.merge(r.name(), r.version(), Math::max);
-                    handOff.addClass(r.name(), r.encode());
+                    Stamp stamp = Stamp.of(written.classes().get(i));
+                    classStamps.merge(classRecords.get(i).name(), stamp, (was, is) -> is.replaces(was, true) ? is : was);
                 }
                 for (int i = 0; i < varRecords.size(); i++) {
-                    VarRecord r = varRecords.get(i).withVersion(varVersions[i]);
-                    commitVar(changes.vars().get(i), r);
-                    handOff.addVar(r.key(), r.encode());
+                    Stamp stamp = Stamp.of(written.vars().get(i));
+                    commitVar(changes.vars().get(i), varRecords.get(i).withVersion(stamp.version()), stamp);
                 }
             } finally {
                 state.unlock();
             }
-            cluster.handOff(handOff);
         } catch (RuntimeException e) {
             state.lock();
             try {
@@ -619,18 +635,13 @@ public final class SharedVars {
         }
     }
 
-    private long classFloor(String name) {
+    private Stamp classStamp(String name) {
         state.lock();
         try {
-            return classVersions.getOrDefault(name, 0L);
+            return classStamps.getOrDefault(name, Stamp.NONE);
         } finally {
             state.unlock();
         }
-    }
-
-    private long[] write(String map, List<String> keys, List<byte[]> records, long[] floors) {
-        if (keys.isEmpty()) return new long[0];
-        return cluster.writeVersioned(map, keys, records, floors);
     }
 
     private byte[] writeMeta(IPersistentMap meta, Set<Unit> needed, String what, List<String> warnings) {
@@ -664,15 +675,20 @@ public final class SharedVars {
         }
     }
 
-    private void commitNamespace(NsChange c, long version) {
+    /**
+     * Takes what this member wrote as what it has for the namespace. What it wrote is the
+     * record the map holds at its version, so it takes the place of another member's record of
+     * that version, applied here from a hand-off whose write never landed.
+     */
+    private void commitNamespace(NsChange c, Stamp written) {
         KnownNs kn = namespaces.get(c.name());
-        if (kn != null && kn.version >= version) return;
+        if (kn != null && !written.replaces(kn.stamp(), true)) return;
         if (kn == null) {
-            kn = new KnownNs(c.kind(), version);
+            kn = new KnownNs(c.kind(), written);
             namespaces.put(c.name(), kn);
         }
         kn.kind = c.kind();
-        kn.version = version;
+        kn.stamp(written);
         switch (c.kind()) {
             case SHARED -> kn.capture(c.ns(), c.content());
             case CLASSPATH -> { /* captured when its load was seen */ }
@@ -684,15 +700,16 @@ public final class SharedVars {
         }
     }
 
-    private void commitVar(VarChange c, VarRecord r) {
+    /** As {@link #commitNamespace}, for a var. */
+    private void commitVar(VarChange c, VarRecord r, Stamp written) {
         Known k = vars.get(c.key());
-        if (k != null && k.version >= r.version()) return; // a newer definition is already here
+        if (k != null && !written.replaces(k.stamp(), true)) return; // a newer definition is already here
         boolean appliedSinceScan = k != null && k.version > c.floor();
         if (k == null) {
-            k = new Known(r.version());
+            k = new Known(written);
             vars.put(c.key(), k);
         }
-        k.version = r.version();
+        k.stamp(written);
         switch (c.kind()) {
             case REMOVED -> {
                 k.var = null;
@@ -734,15 +751,19 @@ public final class SharedVars {
     /**
      * Applies records from the cluster: named classes first (namespaces import them), then
      * namespaces, then vars. Each record is checked and applied on its own; a refused one is
-     * reported through the warning consumer and changes nothing.
+     * reported through the warning consumer and changes nothing. {@code fromMaps}: the records
+     * were read from the cluster's maps (entry events, a sync), not handed off by their writer,
+     * so each is the one its version names (see {@link Stamp}).
      */
-    public void apply(Batch records) {
-        applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, this::classFloor));
-        List<NamespaceRecord> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode, this::namespaceVersion);
-        Map<String, NamespaceRecord> byName = new LinkedHashMap<>();
-        for (NamespaceRecord r : ns) byName.put(r.name(), r);
-        applyNamespaces(ns, byName);
-        applyVars(fresh(records.varKeys(), records.vars(), VarRecord::decode, this::varVersion));
+    public void apply(Batch records, boolean fromMaps) {
+        applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, this::classStamp, fromMaps),
+                     fromMaps);
+        List<Fresh<NamespaceRecord>> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode,
+                                                this::namespaceStamp, fromMaps);
+        Map<String, Fresh<NamespaceRecord>> byName = new LinkedHashMap<>();
+        for (Fresh<NamespaceRecord> f : ns) byName.put(f.record().name(), f);
+        applyNamespaces(ns, byName, fromMaps);
+        applyVars(fresh(records.varKeys(), records.vars(), VarRecord::decode, this::varStamp, fromMaps), fromMaps);
     }
 
     /**
@@ -756,7 +777,7 @@ public final class SharedVars {
         cluster.snapshot(NamespaceRecord.MAP).forEach(all::addNamespace);
         cluster.snapshot(VarRecord.MAP).forEach(all::addVar);
         long read = System.nanoTime() - t0;
-        apply(all);
+        apply(all, true);
         return read;
     }
 
@@ -764,12 +785,17 @@ public final class SharedVars {
         R decode(String key, byte[] bytes) throws RefusedException;
     }
 
+    /** A record that takes the place of what this member has for its key, and its stamp. */
+    private record Fresh<R>(R record, Stamp stamp) {}
+
     /**
-     * The records that pass their checks and are newer than what this member has (and not its
-     * own). Every record is checked, so tampering is reported even in one that is skipped as old.
+     * The records that pass their checks and take the place of what this member has (and are
+     * not its own). Every record is checked, so tampering is reported even in one that is
+     * skipped as old.
      */
-    private <R extends SharedRecord> List<R> fresh(List<String> keys, List<byte[]> bytes, Decoder<R> decoder,
-                                                   java.util.function.ToLongFunction<String> known) {
+    private <R extends SharedRecord> List<Fresh<R>> fresh(List<String> keys, List<byte[]> bytes, Decoder<R> decoder,
+                                                          java.util.function.Function<String, Stamp> known,
+                                                          boolean fromMaps) {
         // Checking each record's hash is pure work: a joining member's thousands are checked on every core.
         Object[] decoded = new Object[keys.size()];
         java.util.stream.IntStream indices = java.util.stream.IntStream.range(0, keys.size());
@@ -780,7 +806,7 @@ public final class SharedVars {
                 decoded[i] = e;
             }
         });
-        List<R> out = new ArrayList<>();
+        List<Fresh<R>> out = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             if (decoded[i] instanceof RefusedException e) {
                 refuse(keys.get(i), Envelope.version(bytes.get(i)), e.getMessage() + "; nothing was defined from it.");
@@ -788,8 +814,9 @@ public final class SharedVars {
             }
             @SuppressWarnings("unchecked")
             R r = (R) decoded[i];
-            if (r.version() > known.applyAsLong(keys.get(i)) && !r.origin().memberId().equals(cluster.memberId())) {
-                out.add(r);
+            Stamp stamp = Stamp.of(bytes.get(i));
+            if (stamp.replaces(known.apply(keys.get(i)), fromMaps) && !r.origin().memberId().equals(cluster.memberId())) {
+                out.add(new Fresh<>(r, stamp));
             }
         }
         return out;
@@ -811,12 +838,13 @@ public final class SharedVars {
         }
     }
 
-    private void applyClasses(List<ClassRecord> records) {
+    private void applyClasses(List<Fresh<ClassRecord>> records, boolean fromMaps) {
         if (records.isEmpty()) return;
         Map<String, RefusedException> refusedUnits = new HashMap<>();
-        List<Object> held = units.prefetch(records.stream().map(ClassRecord::unit).toList(), refusedUnits);
+        List<Object> held = units.prefetch(records.stream().map(f -> f.record().unit()).toList(), refusedUnits);
         try {
-            for (ClassRecord r : records) {
+            for (Fresh<ClassRecord> f : records) {
+                ClassRecord r = f.record();
                 if (!policy.sharedName(namespaceOfNamedClass(r.name()))) continue;
                 Class<?> c;
                 try {
@@ -830,8 +858,8 @@ public final class SharedVars {
                 }
                 state.lock();
                 try {
-                    if (classVersions.getOrDefault(r.name(), 0L) >= r.version()) continue;
-                    classVersions.put(r.name(), r.version());
+                    if (!f.stamp().replaces(classStamps.getOrDefault(r.name(), Stamp.NONE), fromMaps)) continue;
+                    classStamps.put(r.name(), f.stamp());
                     Units.makeNewest(c);
                     reimport(c);
                     for (Map.Entry<Namespace, Symbol> waiting : pendingImports.getOrDefault(r.name(), List.of())) {
@@ -852,36 +880,39 @@ public final class SharedVars {
         if (refused.add(key + "@" + version)) warn.accept(message);
     }
 
-    private long varVersion(String key) {
+    private Stamp varStamp(String key) {
         state.lock();
         try {
             Known k = vars.get(key);
-            return k == null ? -1 : k.version;
+            return k == null ? Stamp.NONE : k.stamp();
         } finally {
             state.unlock();
         }
     }
 
-    private long namespaceVersion(String key) {
+    private Stamp namespaceStamp(String key) {
         state.lock();
         try {
             KnownNs k = namespaces.get(key);
-            return k == null ? -1 : k.version;
+            return k == null ? Stamp.NONE : k.stamp();
         } finally {
             state.unlock();
         }
     }
 
-    private void applyNamespaces(List<NamespaceRecord> records, Map<String, NamespaceRecord> all) {
+    private void applyNamespaces(List<Fresh<NamespaceRecord>> records, Map<String, Fresh<NamespaceRecord>> all,
+                                 boolean fromMaps) {
         // Classpath namespaces first: shared ones may alias or refer to them.
-        List<NamespaceRecord> ordered = new ArrayList<>();
-        for (NamespaceRecord r : records) if (r.kind() == NamespaceRecord.Kind.CLASSPATH) ordered.add(r);
-        for (NamespaceRecord r : records) if (r.kind() != NamespaceRecord.Kind.CLASSPATH) ordered.add(r);
+        List<Fresh<NamespaceRecord>> ordered = new ArrayList<>();
+        for (Fresh<NamespaceRecord> f : records) if (f.record().kind() == NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
+        for (Fresh<NamespaceRecord> f : records) if (f.record().kind() != NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
         Set<String> done = new HashSet<>();
-        for (NamespaceRecord r : ordered) applyNamespace(r, all, done);
+        for (Fresh<NamespaceRecord> f : ordered) applyNamespace(f, all, done, fromMaps);
     }
 
-    private void applyNamespace(NamespaceRecord r, Map<String, NamespaceRecord> all, Set<String> done) {
+    private void applyNamespace(Fresh<NamespaceRecord> f, Map<String, Fresh<NamespaceRecord>> all, Set<String> done,
+                                boolean fromMaps) {
+        NamespaceRecord r = f.record();
         if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
         if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
             requireFromClasspath(r.name(), "required on member " + r.origin().address());
@@ -893,8 +924,8 @@ public final class SharedVars {
             for (String ref : r.refers().values()) targets.add(ref.substring(0, ref.indexOf('/')));
             for (String t : targets) {
                 if (t.equals(r.name()) || Namespace.find(Symbol.intern(t)) != null) continue;
-                NamespaceRecord dep = all.get(t);
-                if (dep != null) applyNamespace(dep, all, done);
+                Fresh<NamespaceRecord> dep = all.get(t);
+                if (dep != null) applyNamespace(dep, all, done, fromMaps);
                 else requireFromClasspath(t, "used by namespace " + r.name());
             }
             try {
@@ -907,12 +938,12 @@ public final class SharedVars {
         state.lock();
         try {
             KnownNs kn = namespaces.get(r.name());
-            if (kn != null && kn.version >= r.version()) return;
+            if (kn != null && !f.stamp().replaces(kn.stamp(), fromMaps)) return;
             if (kn == null) {
-                kn = new KnownNs(r.kind(), r.version());
+                kn = new KnownNs(r.kind(), f.stamp());
                 namespaces.put(r.name(), kn);
             }
-            kn.version = r.version();
+            kn.stamp(f.stamp());
             kn.kind = r.kind();
             Symbol sym = Symbol.intern(r.name());
             switch (r.kind()) {
@@ -1020,7 +1051,8 @@ public final class SharedVars {
         return ((clojure.lang.IPersistentSet) libs).contains(Symbol.intern(ns));
     }
 
-    private void applyVars(List<VarRecord> records) {
+    private void applyVars(List<Fresh<VarRecord>> fresh, boolean fromMaps) {
+        List<VarRecord> records = fresh.stream().map(Fresh::record).toList();
         Set<String> hashes = new LinkedHashSet<>();
         Map<String, byte[]> carried = new HashMap<>();
         for (VarRecord r : records) {
@@ -1032,7 +1064,7 @@ public final class SharedVars {
         Set<Var> protocols = new LinkedHashSet<>();
         try {
             List<Read> reads = read(records, refused);
-            for (int i = 0; i < records.size(); i++) applyVar(records.get(i), reads.get(i), protocols);
+            for (int i = 0; i < records.size(); i++) applyVar(fresh.get(i), reads.get(i), protocols, fromMaps);
         } finally {
             held.clear();
         }
@@ -1111,7 +1143,8 @@ public final class SharedVars {
         }
     }
 
-    private void applyVar(VarRecord r, Read read, Set<Var> protocols) {
+    private void applyVar(Fresh<VarRecord> f, Read read, Set<Var> protocols, boolean fromMaps) {
+        VarRecord r = f.record();
         if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
             && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())) return;
         if (read.refusal() != null) {
@@ -1124,7 +1157,7 @@ public final class SharedVars {
         state.lock();
         try {
             Known k = vars.get(r.key());
-            if (k != null && k.version >= r.version()) return;
+            if (k != null && !f.stamp().replaces(k.stamp(), fromMaps)) return;
             KnownNs kn = namespaces.get(r.ns());
             if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
                 // A var of a namespace the cluster removed: applying it would make the namespace
@@ -1132,10 +1165,10 @@ public final class SharedVars {
                 return;
             }
             if (k == null) {
-                k = new Known(r.version());
+                k = new Known(f.stamp());
                 vars.put(r.key(), k);
             }
-            k.version = r.version();
+            k.stamp(f.stamp());
             if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
                 k.var = null;
                 k.removed = true;

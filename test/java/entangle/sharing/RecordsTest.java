@@ -73,4 +73,18 @@ class RecordsTest {
         assertEquals(r.imports(), back.imports());
         assertEquals(3, back.version());
     }
+
+    @Test
+    void aRecordTakesThePlaceOfAnOlderOneAndFromTheMapsOfAnotherOfItsVersion() {
+        Stamp known = Stamp.of(var(3).encode());
+        Stamp newer = Stamp.of(var(4).encode());
+        Stamp sameVersionOtherRecord = Stamp.of(new VarRecord(VarRecord.Kind.UNBOUND, "my.ns", "f", 3, ORIGIN, false, null,
+                                                              null, List.of(), List.of(), null, null).encode());
+        assertEquals(true, newer.replaces(known, false));
+        assertEquals(false, known.replaces(newer, true));
+        assertEquals(false, sameVersionOtherRecord.replaces(known, false), "a hand-off keeps what came first");
+        assertEquals(true, sameVersionOtherRecord.replaces(known, true), "the map's record of a version is the one written");
+        assertEquals(false, known.replaces(known, true));
+        assertEquals(true, known.replaces(Stamp.NONE, false));
+    }
 }
