@@ -93,6 +93,9 @@ public final class UnitStore {
         return u;
     }
 
+    /** How many units a fetch has before they are checked on several threads. */
+    private static final int PARALLEL_DECODES = 256;
+
     /**
      * Reads many units, those in {@code given} (units that came with a record) from there and
      * the others in one round trip per partition; the ones that fail their check are reported
@@ -110,12 +113,23 @@ public final class UnitStore {
             else missing.add(h);
         }
         if (!missing.isEmpty()) raw.putAll(map.getAll(missing));
-        for (String h : hashes) {
+        // Checking each unit's hash is pure work: a joining member's thousands are checked on every core.
+        List<String> names = new ArrayList<>(hashes);
+        Object[] decoded = new Object[names.size()];
+        java.util.stream.IntStream indices = java.util.stream.IntStream.range(0, names.size());
+        (names.size() < PARALLEL_DECODES ? indices : indices.parallel()).forEach(i -> {
             try {
-                out.put(h, Unit.decode(h, raw.get(h)));
-                knownStored.add(h);
+                decoded[i] = Unit.decode(names.get(i), raw.get(names.get(i)));
             } catch (RefusedException e) {
-                refused.put(h, e);
+                decoded[i] = e;
+            }
+        });
+        for (int i = 0; i < names.size(); i++) {
+            if (decoded[i] instanceof RefusedException e) {
+                refused.put(names.get(i), e);
+            } else {
+                out.put(names.get(i), (Unit) decoded[i]);
+                knownStored.add(names.get(i));
             }
         }
         return out;

@@ -39,6 +39,10 @@ public final class Benchmarks {
     private static final int MANY = 10_000;
     private static final int TASKS = QUICK ? 5_000 : 20_000;
     private static final int STARTS = QUICK ? 3 : 5;
+    private static final int JOINERS = QUICK ? 1 : 3;
+    private static final int P1_ROUNDS = QUICK ? 2 : 6;
+    /** P6 measures after this many redefinitions on both sides, so that code first run (and its JIT profiles) is not counted. */
+    private static final int P6_WARMUP = QUICK ? 1000 : 3000;
 
     private final Report report;
 
@@ -109,44 +113,58 @@ public final class Benchmarks {
 
     // ------------------------------------------------------------------ P1
 
-    /** P1: JMH, in a fork that is member B; member A, another JVM, defined the shared fn. */
+    /**
+     * P1: JMH, in forks that are member B; member A, another JVM, defined the shared fn. At a
+     * few nanoseconds a call, where the JIT lays out one fork's code moves its score by more
+     * than the 2% the target allows, so each benchmark runs in many single forks, taken in turn
+     * (shared, local, local, shared...) so that drift over the run hits both alike; the result
+     * is the median of the forks' scores.
+     */
     private void callPath() throws Exception {
+        List<String> pairs = List.of("sharedFn", "localFn", "sharedFnFromCompiledCode", "localFnFromCompiledCode");
+        Map<String, List<Double>> forks = new LinkedHashMap<>();
+        pairs.forEach(b -> forks.put(b, new ArrayList<>()));
         try (TestCluster cluster = new TestCluster()) {
             JavaHost a = member(cluster, "a");
             a.value("eval (ns bench.p1) " + CallPathBenchmark.SOURCE + " nil");
             Path log = ReplProcess.logFile(cluster.name(), "jmh");
-            OptionsBuilder o = new OptionsBuilder();
-            // Several forks, and the median of their iterations: on a small machine a JIT decision
-            // or a pause of the member's own threads moves a single fork's mean by more than 2%.
-            o.include(CallPathBenchmark.class.getName())
-                .forks(QUICK ? 1 : 3)
-                .warmupIterations(QUICK ? 3 : 5).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(QUICK ? 3 : 5).measurementTime(TimeValue.seconds(1))
-                .jvmArgsAppend("-Djdk.attach.allowAttachSelf=true",
-                               "-Dentangle.bench.cluster=" + cluster.name(),
-                               "-Dentangle.bench.port=" + cluster.port(),
-                               "-Dentangle.bench.log=" + log);
-            Map<String, double[]> scores = new LinkedHashMap<>();
-            for (RunResult r : new Runner(o.build()).run()) {
-                String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
-                org.openjdk.jmh.util.Statistics st = r.getPrimaryResult().getStatistics();
-                scores.put(name, new double[] {st.getPercentile(50), r.getPrimaryResult().getScoreError(), st.getMean()});
+            for (int round = 0; round < P1_ROUNDS; round++) {
+                for (int i = 0; i < pairs.size(); i += 2) {
+                    List<String> pair = new ArrayList<>(pairs.subList(i, i + 2));
+                    if (round % 2 == 1) java.util.Collections.reverse(pair);
+                    for (String b : pair) forks.get(b).add(oneFork(b, cluster, log));
+                }
             }
-            double[] shared = scores.get("sharedFn");
-            double[] local = scores.get("localFn");
-            double[] sharedLoop = scores.get("sharedFnFromCompiledCode");
-            double[] localLoop = scores.get("localFnFromCompiledCode");
-            Map<String, Object> raw = new LinkedHashMap<>();
-            scores.forEach((k, v) -> raw.put(k, Map.of("median_ns", v[0], "mean_ns", v[2], "error_99_9", v[1])));
-            report.atMost("P1", "call a shared fn on B (defined on A) vs the same fn defined on B, through its var"
-                + " (JMH, median ns per call)", shared[0], local[0], "ns", 1.02,
-                "means " + Report.fmt(shared[2]) + " ± " + Report.fmt(shared[1]) + " and " + Report.fmt(local[2]) + " ± "
-                    + Report.fmt(local[1]) + " ns (99.9%)", raw);
-            report.atMost("P1b", "the same, called 1000 times from a loop compiled on B (median ns per call)",
-                sharedLoop[0], localLoop[0], "ns", 1.02,
-                "means " + Report.fmt(sharedLoop[2]) + " ± " + Report.fmt(sharedLoop[1]) + " and " + Report.fmt(localLoop[2])
-                    + " ± " + Report.fmt(localLoop[1]) + " ns (99.9%)", Map.of());
         }
+        Map<String, Object> raw = new LinkedHashMap<>();
+        forks.forEach((k, v) -> raw.put(k + "_ns_per_fork", v));
+        report.atMost("P1", "call a shared fn on B (defined on A) vs the same fn defined on B, through its var"
+            + " (JMH, median of " + P1_ROUNDS + " forks, ns per call)", Stats.median(forks.get("sharedFn")),
+            Stats.median(forks.get("localFn")), "ns", 1.02,
+            "forks: shared " + fmtAll(forks.get("sharedFn")) + ", local " + fmtAll(forks.get("localFn")) + " ns", raw);
+        report.atMost("P1b", "the same, called 1000 times from a loop compiled on B (ns per call)",
+            Stats.median(forks.get("sharedFnFromCompiledCode")), Stats.median(forks.get("localFnFromCompiledCode")), "ns",
+            1.02, "forks: shared " + fmtAll(forks.get("sharedFnFromCompiledCode")) + ", local "
+                + fmtAll(forks.get("localFnFromCompiledCode")) + " ns", Map.of());
+    }
+
+    /** One JMH fork of {@code benchmark}: its score, the median of its measurement iterations (ns per call). */
+    private static double oneFork(String benchmark, TestCluster cluster, Path log) throws Exception {
+        OptionsBuilder o = new OptionsBuilder();
+        o.include(CallPathBenchmark.class.getName() + "." + benchmark + "$")
+            .forks(1)
+            .warmupIterations(QUICK ? 3 : 5).warmupTime(TimeValue.seconds(1))
+            .measurementIterations(QUICK ? 3 : 5).measurementTime(TimeValue.seconds(1))
+            .jvmArgsAppend("-Djdk.attach.allowAttachSelf=true",
+                           "-Dentangle.bench.cluster=" + cluster.name(),
+                           "-Dentangle.bench.port=" + cluster.port(),
+                           "-Dentangle.bench.log=" + log);
+        RunResult r = new Runner(o.build()).runSingle();
+        return r.getPrimaryResult().getStatistics().getPercentile(50);
+    }
+
+    private static String fmtAll(List<Double> xs) {
+        return String.join(", ", xs.stream().map(Report::fmt).toList());
     }
 
     // ------------------------------------------------------------------ P2, P3
@@ -225,7 +243,11 @@ public final class Benchmarks {
 
     // ------------------------------------------------------------------ P4
 
-    /** P4: joining a cluster that holds 10,000 shared definitions vs re-evaluating their sources. */
+    /**
+     * P4: joining a cluster that holds 10,000 shared definitions vs re-evaluating their
+     * sources; medians of several joiners and of as many plain JVMs, each a fresh JVM, because
+     * a cold JVM's time for either varies by a fifth from one start to the next.
+     */
     private void joining() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
             JavaHost a = member(cluster, "a");
@@ -234,24 +256,35 @@ public final class Benchmarks {
             a.value("load " + file);
             double defineAll = (System.nanoTime() - t0) / 1e6;
 
-            JavaHost c = member(cluster, "joiner");
-            Map<String, Double> join = numbers(c.value("eval (entangle.bench.probes/join-millis)"));
-            String defined = c.value("eval (count (ns-publics 'bench.many))");
-            if (!defined.equals(String.valueOf(MANY))) {
-                throw new IllegalStateException("the joiner has " + defined + " of the " + MANY + " definitions");
+            List<Double> syncs = new ArrayList<>();
+            List<Map<String, Double>> joins = new ArrayList<>();
+            for (int i = 0; i < JOINERS; i++) {
+                try (JavaHost c = member(cluster, "joiner-" + i)) {
+                    Map<String, Double> join = numbers(c.value("eval (entangle.bench.probes/join-millis)"));
+                    String defined = c.value("eval (count (ns-publics 'bench.many))");
+                    if (!defined.equals(String.valueOf(MANY))) {
+                        throw new IllegalStateException("the joiner has " + defined + " of the " + MANY + " definitions");
+                    }
+                    joins.add(join);
+                    syncs.add(join.get("sync"));
+                }
             }
-            double reeval = Double.parseDouble(plainClojure("(require 'entangle.bench.probes)"
-                + " (prn (entangle.bench.probes/timed-load \"" + file + "\"))").strip());
+            List<Double> reevals = new ArrayList<>();
+            for (int i = 0; i < JOINERS; i++) {
+                reevals.add(Double.parseDouble(plainClojure("(require 'entangle.bench.probes)"
+                    + " (prn (entangle.bench.probes/timed-load \"" + file + "\"))").strip()));
+            }
 
             List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
             command.addAll(cluster.args("prompt"));
             double prompt = promptMillis(command, Map.of(), "prompt");
 
             report.speedupAtLeast("P4", "a joining member's sync of " + MANY + " shared defs vs re-evaluating their "
-                + MANY + " source forms", join.get("sync"), reeval, "ms", 3.0,
-                "the joiner's whole join took " + Report.fmt(join.get("total")) + " ms " + join
+                + MANY + " source forms (medians of " + JOINERS + " fresh JVMs each)", Stats.median(syncs),
+                Stats.median(reevals), "ms", 3.0,
+                "syncs " + syncs + " ms, re-evaluations " + reevals + " ms; a joiner's phases: " + joins.get(0)
                     + "; loading the file on A, and sharing it, took " + Report.fmt(defineAll) + " ms",
-                Map.of("join_ms", join, "reeval_ms", reeval, "load_and_share_on_a_ms", defineAll));
+                Map.of("joins_ms", joins, "sync_ms", syncs, "reeval_ms", reevals, "load_and_share_on_a_ms", defineAll));
             report.info("P4b", "a REPL's time to prompt, joining a cluster that holds " + MANY + " shared defs",
                 prompt, "ms", null, Map.of("prompt_ms", prompt));
         }
@@ -303,7 +336,7 @@ public final class Benchmarks {
             JavaHost b = member(cluster, "b", env);
             // B applies (and A makes) some definitions first, so that loading the code that does
             // it is not counted as growth; the plain JVM below does the same.
-            a.value("eval (count (entangle.bench.probes/define-loop 0 " + WARMUP + " 0))");
+            a.value("eval (count (entangle.bench.probes/define-loop 0 " + P6_WARMUP + " 0))");
             long before = Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)"));
             long classesBefore = Long.parseLong(b.value("eval (entangle.bench.probes/classes-loaded)"));
             raw.put("b_by_space_type_before", b.value("eval (entangle.bench.probes/metaspace-by-space-type)"));
@@ -311,7 +344,7 @@ public final class Benchmarks {
             // one-time cost (code first run, JIT profiles) shows as a step that flattens.
             List<Long> curve = new ArrayList<>(List.of(before));
             for (int q = 0; q < 4; q++) {
-                int from = WARMUP + 1 + q * MANY / 4;
+                int from = P6_WARMUP + 1 + q * MANY / 4;
                 a.value("eval (count (entangle.bench.probes/define-loop " + from + " " + (from + MANY / 4 - 1) + " 0))");
                 curve.add(Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)")));
             }
@@ -326,9 +359,9 @@ public final class Benchmarks {
             byKind = growthByKind((String) raw.get("b_by_space_type_before"), (String) raw.get("b_by_space_type_after"));
         }
         long[] plain = longs(plainClojure("(require 'entangle.bench.probes)"
-            + " (entangle.bench.probes/plain-eval-loop 0 " + WARMUP + ")"
+            + " (entangle.bench.probes/plain-eval-loop 0 " + P6_WARMUP + ")"
             + " (let [before (entangle.bench.probes/metaspace-after-gc) c0 (entangle.bench.probes/classes-loaded)"
-            + "       curve (vec (for [q (range 4) :let [from (+ " + (WARMUP + 1) + " (* q " + (MANY / 4) + "))]]"
+            + "       curve (vec (for [q (range 4) :let [from (+ " + (P6_WARMUP + 1) + " (* q " + (MANY / 4) + "))]]"
             + "                    (do (entangle.bench.probes/plain-eval-loop from (+ from " + (MANY / 4 - 1) + "))"
             + "                        (entangle.bench.probes/metaspace-after-gc))))]"
             + "   (prn [before (peek curve) c0 (entangle.bench.probes/classes-loaded) curve]))", env));
