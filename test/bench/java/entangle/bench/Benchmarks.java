@@ -335,27 +335,29 @@ public final class Benchmarks {
             JavaHost a = member(cluster, "a", env);
             JavaHost b = member(cluster, "b", env);
             // B applies (and A makes) some definitions first, so that loading the code that does
-            // it is not counted as growth; the plain JVM below does the same.
+            // it is not counted as growth; the plain JVM below does the same. B's measures are
+            // calls, not evaluations: Clojure keeps each evaluation's class softly, which would
+            // count a loader per measure as growth.
             a.value("eval (count (entangle.bench.probes/define-loop 0 " + P6_WARMUP + " 0))");
-            long before = Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)"));
-            long classesBefore = Long.parseLong(b.value("eval (entangle.bench.probes/classes-loaded)"));
-            raw.put("b_by_space_type_before", b.value("eval (entangle.bench.probes/metaspace-by-space-type)"));
+            long before = Long.parseLong(b.value("call entangle.bench.probes/metaspace-after-gc"));
+            long classesBefore = Long.parseLong(b.value("call entangle.bench.probes/classes-loaded"));
+            raw.put("b_by_space_type_before", b.value("call entangle.bench.probes/metaspace-by-space-type"));
             // Metaspace after each quarter: a cost per definition grows the curve steadily, a
             // one-time cost (code first run, JIT profiles) shows as a step that flattens.
             List<Long> curve = new ArrayList<>(List.of(before));
             for (int q = 0; q < 4; q++) {
                 int from = P6_WARMUP + 1 + q * MANY / 4;
                 a.value("eval (count (entangle.bench.probes/define-loop " + from + " " + (from + MANY / 4 - 1) + " 0))");
-                curve.add(Long.parseLong(b.value("eval (entangle.bench.probes/metaspace-after-gc)")));
+                curve.add(Long.parseLong(b.value("call entangle.bench.probes/metaspace-after-gc")));
             }
             long after = curve.get(curve.size() - 1);
-            long classesAfter = Long.parseLong(b.value("eval (entangle.bench.probes/classes-loaded)"));
+            long classesAfter = Long.parseLong(b.value("call entangle.bench.probes/classes-loaded"));
             grewOnB = after - before;
             raw.put("b_before", before);
             raw.put("b_after", after);
             raw.put("b_curve", curve);
             raw.put("b_classes", List.of(classesBefore, classesAfter));
-            raw.put("b_by_space_type_after", b.value("eval (entangle.bench.probes/metaspace-by-space-type)"));
+            raw.put("b_by_space_type_after", b.value("call entangle.bench.probes/metaspace-by-space-type"));
             byKind = growthByKind((String) raw.get("b_by_space_type_before"), (String) raw.get("b_by_space_type_after"));
         }
         long[] plain = longs(plainClojure("(require 'entangle.bench.probes)"
