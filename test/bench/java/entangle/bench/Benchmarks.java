@@ -39,8 +39,8 @@ public final class Benchmarks {
     private static final int MANY = 10_000;
     private static final int TASKS = QUICK ? 5_000 : 20_000;
     private static final int STARTS = QUICK ? 3 : 5;
-    private static final int JOINERS = QUICK ? 1 : 3;
-    private static final int P1_ROUNDS = QUICK ? 2 : 6;
+    private static final int JOINERS = QUICK ? 1 : 5;
+    private static final int P1_ROUNDS = QUICK ? 2 : 10;
     /** P6 measures after this many redefinitions on both sides, so that code first run (and its JIT profiles) is not counted. */
     private static final int P6_WARMUP = QUICK ? 1000 : 3000;
 
@@ -115,10 +115,11 @@ public final class Benchmarks {
 
     /**
      * P1: JMH, in forks that are member B; member A, another JVM, defined the shared fn. At a
-     * few nanoseconds a call, where the JIT lays out one fork's code moves its score by more
-     * than the 2% the target allows, so each benchmark runs in many single forks, taken in turn
-     * (shared, local, local, shared...) so that drift over the run hits both alike; the result
-     * is the median of the forks' scores.
+     * few nanoseconds a call, how the JIT lays out one fork's code moves its score by far more
+     * than the 2% the target allows (forks of one benchmark differ by up to a third, in two
+     * modes), so each benchmark runs in many single forks, taken in turn (shared, local, local,
+     * shared...) so that drift over the run hits both alike; the result is the median of the
+     * forks' scores.
      */
     private void callPath() throws Exception {
         List<String> pairs = List.of("sharedFn", "localFn", "sharedFnFromCompiledCode", "localFnFromCompiledCode");
@@ -153,8 +154,8 @@ public final class Benchmarks {
         OptionsBuilder o = new OptionsBuilder();
         o.include(CallPathBenchmark.class.getName() + "." + benchmark + "$")
             .forks(1)
-            .warmupIterations(QUICK ? 3 : 5).warmupTime(TimeValue.seconds(1))
-            .measurementIterations(QUICK ? 3 : 5).measurementTime(TimeValue.seconds(1))
+            .warmupIterations(3).warmupTime(TimeValue.seconds(1))
+            .measurementIterations(3).measurementTime(TimeValue.seconds(1))
             .jvmArgsAppend("-Djdk.attach.allowAttachSelf=true",
                            "-Dentangle.bench.cluster=" + cluster.name(),
                            "-Dentangle.bench.port=" + cluster.port(),
