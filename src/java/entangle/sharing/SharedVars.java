@@ -147,27 +147,20 @@ public final class SharedVars {
         boolean bound;
         IPersistentMap meta;
         boolean dynamic;
-        long version;
+        /** The record applied or published here. */
+        Stamp stamp;
         boolean local;
         boolean removed;
         // A multimethod's methods change without its var's root changing.
         Object methods;
         Object prefers;
-        /** Tells apart two records of {@link #version} (see {@link Stamp}). */
-        long digest;
 
         Known(Stamp stamp) {
-            this.version = stamp.version();
-            this.digest = stamp.digest();
+            this.stamp = stamp;
         }
 
-        Stamp stamp() {
-            return new Stamp(version, digest);
-        }
-
-        void stamp(Stamp s) {
-            version = s.version();
-            digest = s.digest();
+        long version() {
+            return stamp.version();
         }
 
         void capture(Var v) {
@@ -202,21 +195,16 @@ public final class SharedVars {
         NamespaceContent content;
         List<Var> interned = List.of();
         NamespaceRecord.Kind kind;
-        long version;
-        long digest;
+        /** The record applied or published here. */
+        Stamp stamp;
 
         KnownNs(NamespaceRecord.Kind kind, Stamp stamp) {
             this.kind = kind;
-            stamp(stamp);
+            this.stamp = stamp;
         }
 
-        Stamp stamp() {
-            return new Stamp(version, digest);
-        }
-
-        void stamp(Stamp s) {
-            version = s.version();
-            digest = s.digest();
+        long version() {
+            return stamp.version();
         }
 
         void capture(Namespace n, NamespaceContent c) {
@@ -316,7 +304,7 @@ public final class SharedVars {
             Namespace n = Namespace.find(Symbol.intern(name));
             if (n == null || SharingPolicy.never(name)) continue;
             KnownNs before = namespaces.get(name);
-            long floor = before == null ? 0 : before.version;
+            long floor = before == null ? 0 : before.version();
             baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
             if (!load.byEntangle() && (policy.sharedName(name) || name.startsWith("clojure."))) {
                 nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor));
@@ -339,9 +327,9 @@ public final class SharedVars {
             rescanRemovals = false;
             for (Map.Entry<String, Known> e : vars.entrySet()) {
                 Known k = e.getValue();
-                if (k.var != null && !k.removed && !k.local && k.version > 0
+                if (k.var != null && !k.removed && !k.local && k.version() > 0
                     && k.var.ns.getMapping(k.var.sym) != k.var) {
-                    varChanges.add(new VarChange(k.var, e.getKey(), VarRecord.Kind.REMOVED, null, null, false, k.version));
+                    varChanges.add(new VarChange(k.var, e.getKey(), VarRecord.Kind.REMOVED, null, null, false, k.version()));
                 }
             }
         }
@@ -355,7 +343,7 @@ public final class SharedVars {
             if (!policy.shared(n)) {
                 boolean markedLocal = SharingPolicy.flag(n.meta(), SharingPolicy.LOCAL);
                 if (markedLocal && (kn == null || kn.kind != NamespaceRecord.Kind.LOCAL)) {
-                    nsChanges.add(new NsChange(name, NamespaceRecord.Kind.LOCAL, n, null, kn == null ? 0 : kn.version));
+                    nsChanges.add(new NsChange(name, NamespaceRecord.Kind.LOCAL, n, null, kn == null ? 0 : kn.version()));
                 }
                 continue;
             }
@@ -366,7 +354,7 @@ public final class SharedVars {
                 // A namespace that compiled code merely names (RT.var interns into it) has
                 // nothing of its own yet; publishing it would wipe the real one elsewhere.
                 if (!hasContent(c, interned)) continue;
-                nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn == null ? 0 : kn.version));
+                nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn == null ? 0 : kn.version()));
             } else if (!kn.identical(n)) {
                 interned = internedVars(n, n.getMappings());
                 if (kn.mappings != n.getMappings()) {
@@ -375,15 +363,15 @@ public final class SharedVars {
                     for (Var gone : kn.interned) {
                         if (now.contains(gone)) continue;
                         Known k = vars.get(key(gone));
-                        if (k != null && !k.removed && !k.local && k.version > 0 && n.getMapping(gone.sym) != gone) {
+                        if (k != null && !k.removed && !k.local && k.version() > 0 && n.getMapping(gone.sym) != gone) {
                             varChanges.add(new VarChange(gone, key(gone), VarRecord.Kind.REMOVED, null, null,
-                                                         false, k.version));
+                                                         false, k.version()));
                         }
                     }
                 }
                 NamespaceContent c = NamespaceContent.of(n);
                 if (kn.kind == NamespaceRecord.Kind.SHARED && (kn.ns != n || !c.sameAs(kn.content))) {
-                    nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn.version));
+                    nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn.version()));
                 } else {
                     // Only vars changed (they are records of their own), or a classpath
                     // namespace, whose aliases and refers come from its file on every member.
@@ -400,7 +388,7 @@ public final class SharedVars {
                 if (local) {
                     if (k == null || !k.local) {
                         varChanges.add(new VarChange(v, key, VarRecord.Kind.LOCAL, null, v.meta(), v.isDynamic(),
-                                                     k == null ? 0 : k.version));
+                                                     k == null ? 0 : k.version()));
                     } else {
                         k.capture(v);
                     }
@@ -411,7 +399,7 @@ public final class SharedVars {
                     continue;
                 }
                 varChanges.add(new VarChange(v, key, v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
-                                             v.getRawRoot(), v.meta(), v.isDynamic(), k == null ? 0 : k.version));
+                                             v.getRawRoot(), v.meta(), v.isDynamic(), k == null ? 0 : k.version()));
             }
         }
         // Vars of namespaces that are not shared, which are shared all the same: derive's hierarchy.
@@ -420,21 +408,21 @@ public final class SharedVars {
             Known k = vars.get(key);
             if (v != null && (k == null || k.differs(v))) {
                 varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
-                                             k == null ? 0 : k.version));
+                                             k == null ? 0 : k.version()));
             }
         }
         for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
             KnownNs kn = e.getValue();
-            if (!present.contains(e.getKey()) && kn.kind == NamespaceRecord.Kind.SHARED && kn.version > 0
+            if (!present.contains(e.getKey()) && kn.kind == NamespaceRecord.Kind.SHARED && kn.version() > 0
                 && policy.sharedName(e.getKey())) {
-                nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version));
+                nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version()));
                 // Its vars go with it, or a member applying them would make the namespace again.
                 String prefix = e.getKey() + "/";
                 for (Map.Entry<String, Known> v : vars.entrySet()) {
                     Known k = v.getValue();
-                    if (v.getKey().startsWith(prefix) && k.var != null && !k.removed && !k.local && k.version > 0) {
+                    if (v.getKey().startsWith(prefix) && k.var != null && !k.removed && !k.local && k.version() > 0) {
                         varChanges.add(new VarChange(k.var, v.getKey(), VarRecord.Kind.REMOVED, null, null, false,
-                                                     k.version));
+                                                     k.version()));
                     }
                 }
             }
@@ -682,13 +670,13 @@ public final class SharedVars {
      */
     private void commitNamespace(NsChange c, Stamp written) {
         KnownNs kn = namespaces.get(c.name());
-        if (kn != null && !written.replaces(kn.stamp(), true)) return;
+        if (kn != null && !written.replaces(kn.stamp, true)) return;
         if (kn == null) {
             kn = new KnownNs(c.kind(), written);
             namespaces.put(c.name(), kn);
         }
         kn.kind = c.kind();
-        kn.stamp(written);
+        kn.stamp = written;
         switch (c.kind()) {
             case SHARED -> kn.capture(c.ns(), c.content());
             case CLASSPATH -> { /* captured when its load was seen */ }
@@ -703,13 +691,13 @@ public final class SharedVars {
     /** As {@link #commitNamespace}, for a var. */
     private void commitVar(VarChange c, VarRecord r, Stamp written) {
         Known k = vars.get(c.key());
-        if (k != null && !written.replaces(k.stamp(), true)) return; // a newer definition is already here
-        boolean appliedSinceScan = k != null && k.version > c.floor();
+        if (k != null && !written.replaces(k.stamp, true)) return; // a newer definition is already here
+        boolean appliedSinceScan = k != null && k.version() > c.floor();
         if (k == null) {
             k = new Known(written);
             vars.put(c.key(), k);
         }
-        k.stamp(written);
+        k.stamp = written;
         switch (c.kind()) {
             case REMOVED -> {
                 k.var = null;
@@ -884,7 +872,7 @@ public final class SharedVars {
         state.lock();
         try {
             Known k = vars.get(key);
-            return k == null ? Stamp.NONE : k.stamp();
+            return k == null ? Stamp.NONE : k.stamp;
         } finally {
             state.unlock();
         }
@@ -894,7 +882,7 @@ public final class SharedVars {
         state.lock();
         try {
             KnownNs k = namespaces.get(key);
-            return k == null ? Stamp.NONE : k.stamp();
+            return k == null ? Stamp.NONE : k.stamp;
         } finally {
             state.unlock();
         }
@@ -938,12 +926,12 @@ public final class SharedVars {
         state.lock();
         try {
             KnownNs kn = namespaces.get(r.name());
-            if (kn != null && !f.stamp().replaces(kn.stamp(), fromMaps)) return;
+            if (kn != null && !f.stamp().replaces(kn.stamp, fromMaps)) return;
             if (kn == null) {
                 kn = new KnownNs(r.kind(), f.stamp());
                 namespaces.put(r.name(), kn);
             }
-            kn.stamp(f.stamp());
+            kn.stamp = f.stamp();
             kn.kind = r.kind();
             Symbol sym = Symbol.intern(r.name());
             switch (r.kind()) {
@@ -1157,7 +1145,7 @@ public final class SharedVars {
         state.lock();
         try {
             Known k = vars.get(r.key());
-            if (k != null && !f.stamp().replaces(k.stamp(), fromMaps)) return;
+            if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) return;
             KnownNs kn = namespaces.get(r.ns());
             if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
                 // A var of a namespace the cluster removed: applying it would make the namespace
@@ -1168,7 +1156,7 @@ public final class SharedVars {
                 k = new Known(f.stamp());
                 vars.put(r.key(), k);
             }
-            k.stamp(f.stamp());
+            k.stamp = f.stamp();
             if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
                 k.var = null;
                 k.removed = true;
@@ -1222,7 +1210,7 @@ public final class SharedVars {
         try {
             List<String> out = new ArrayList<>();
             for (Map.Entry<String, Known> e : vars.entrySet()) {
-                if (e.getValue().version > 0 && !e.getValue().removed) out.add(e.getKey());
+                if (e.getValue().version() > 0 && !e.getValue().removed) out.add(e.getKey());
             }
             return out;
         } finally {
