@@ -16,8 +16,9 @@ import clojure.asm.Opcodes;
 /**
  * The two changes the compiler hook makes to stock Clojure, as a class file transformer that
  * rewrites {@code clojure.lang.DynamicClassLoader} and {@code clojure.lang.RT} with Clojure's
- * own ASM; every other class passes untouched, unparsed. Only calls are added, and no method,
- * field or branch, so the classes can be retransformed while they are in use:
+ * own ASM; every other class passes untouched, unparsed. Only calls (and, in RT.load, one
+ * exception handler around the body) are added, no method or field, so the classes can be
+ * retransformed while they are in use:
  *
  * <ul>
  *   <li>{@code DynamicClassLoader.defineClass(String, byte[], Object)}, through which the

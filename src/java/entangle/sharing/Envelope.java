@@ -75,9 +75,7 @@ public final class Envelope {
         if (b.getInt() != magic || b.get() != FORMAT) {
             throw new RefusedException(what + " was refused: its record is not in a format this member reads");
         }
-        byte[] expected = ContentHash.sha256(record, 0, record.length - DIGEST);
-        byte[] actual = Arrays.copyOfRange(record, record.length - DIGEST, record.length);
-        if (!MessageDigest.isEqual(expected, actual)) {
+        if (!intact(record)) {
             throw new RefusedException(what + " was refused: its record does not match its checksum (corrupted or tampered)");
         }
         long version = b.getLong();
