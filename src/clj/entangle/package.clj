@@ -148,7 +148,7 @@
             tmp-jar (io/file (str jar ".tmp"))]
         (when-not (io/resource "entangle/Member.class")
           (throw (ex-info "target/classes holds no compiled Java runtime: run mvn compile" {})))
-        (run-process! "rm" ["rm" "-rf" (str aot)] root "" (io/file dir "rm.log"))
+        (doseq [^File f (reverse (file-seq aot))] (.delete f))
         (.mkdirs aot)
         (compile-ahead! root aot)
         (write-jar! tmp-jar [[classes #(not (str/ends-with? % ".clj"))]
