@@ -30,15 +30,20 @@
   [path]
   (or (str/starts-with? path "entangle/") (str/starts-with? path "clojure/tools/cli")))
 
+(defn- start-process
+  "Starts `command` in `dir`, its output and errors both to `log`."
+  ^Process [command ^File dir ^File log]
+  (-> (ProcessBuilder. ^java.util.List (vec command))
+      (.directory dir)
+      (.redirectErrorStream true)
+      (.redirectOutput (ProcessBuilder$Redirect/to log))
+      (.start)))
+
 (defn- run-process!
   "Runs `command` in `dir` with `input` on its standard input; returns its output, or throws
   naming `what` with the output's end."
   [what command ^File dir input ^File log]
-  (let [p (-> (ProcessBuilder. ^java.util.List (vec command))
-              (.directory dir)
-              (.redirectErrorStream true)
-              (.redirectOutput (ProcessBuilder$Redirect/to log))
-              (.start))]
+  (let [p (start-process command dir log)]
     (with-open [in (.getOutputStream p)] (spit in input))
     (let [status (.waitFor p)
           out (slurp log)]
@@ -57,7 +62,7 @@
          "clojure.main" "-e"
          (pr-str `(binding [*compile-path* ~(str out)]
                     (doseq [n# '~aot-namespaces] (compile n#))))]
-        root "" (io/file out "../compile.log")))
+        root "" (io/file (.getParentFile out) "compile.log")))
 
 (defn- relative [^File root ^File f]
   (str/replace (str (.relativize (.toPath root) (.toPath f))) File/separatorChar \/))
@@ -111,11 +116,8 @@
                   "--members" (str "127.0.0.1:" first-port ",127.0.0.1:" second-port)
                   "--log-file" (str (io/file dir log))])
         first-log (io/file dir "archive-first.log")
-        first (-> (ProcessBuilder. ^java.util.List (vec (concat [(java-command)] opts (member first-port "archive-first-member.log"))))
-                  (.directory root)
-                  (.redirectErrorStream true)
-                  (.redirectOutput (ProcessBuilder$Redirect/to first-log))
-                  (.start))
+        first (start-process (concat [(java-command)] opts (member first-port "archive-first-member.log"))
+                             root first-log)
         tmp (io/file (str archive ".tmp"))]
     (try
       (await-prompt! first first-log)
