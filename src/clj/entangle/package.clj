@@ -8,7 +8,8 @@
 
   Maven runs it after compiling (mvn compile, mvn test; .ci/setup too), from the project
   directory: `clojure -M -m entangle.package`. It does nothing when both files are newer than
-  their inputs (entangle.build/inputs and target/classes)."
+  their inputs (entangle.build/inputs and target/classes) and the archive was made by the JVM
+  it runs on (entangle.jsa.jvm beside it names that JVM)."
   (:require [clojure.edn :as edn]
             [clojure.java.io :as io]
             [clojure.string :as str]
@@ -134,17 +135,26 @@
     (Files/move (.toPath tmp) (.toPath archive)
                 (into-array [StandardCopyOption/REPLACE_EXISTING StandardCopyOption/ATOMIC_MOVE]))))
 
+(defn- jvm-identity
+  "The JVM this runs on, which is the one the archive is made with: the JVM maps an archive
+  only into the JVM that made it, so after a JDK upgrade it must be made again."
+  []
+  (str/join "\n" (map #(str % "=" (System/getProperty %)) ["java.home" "java.vm.vendor" "java.vm.version"])))
+
 (defn package!
   "Builds target/repl/entangle.jar and target/repl/entangle.jsa in project directory `root`
-  unless both are newer than their inputs. Returns :built or :current."
+  unless both are newer than their inputs and the archive was made by this JVM. Returns
+  :built or :current."
   [^File root]
   (let [dir (io/file root "target" "repl")
         jar (io/file root build/repl-jar)
         archive (io/file dir "entangle.jsa")
+        made-by (io/file dir "entangle.jsa.jvm")
         classes (io/file root "target" "classes")
         inputs (concat (build/inputs root) (build/files-ending classes ""))]
     (if (and (.isFile jar) (.isFile archive) (not (build/newer-than inputs jar))
-             (>= (.lastModified archive) (.lastModified jar)))
+             (>= (.lastModified archive) (.lastModified jar))
+             (.isFile made-by) (= (slurp made-by) (jvm-identity)))
       :current
       (let [aot (io/file dir "aot")
             tmp-jar (io/file (str jar ".tmp"))]
@@ -158,7 +168,9 @@
                              [(io/file root "src" "clj") #(str/ends-with? % ".clj")]])
         (Files/move (.toPath tmp-jar) (.toPath jar)
                     (into-array [StandardCopyOption/REPLACE_EXISTING StandardCopyOption/ATOMIC_MOVE]))
+        (.delete made-by)
         (write-archive! root archive)
+        (spit made-by (jvm-identity))
         :built))))
 
 (defn -main

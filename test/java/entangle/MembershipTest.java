@@ -64,6 +64,27 @@ class MembershipTest {
     }
 
     @Test
+    void definitionsSurviveTheKillOfTheirMakerTheMomentASecondMemberHasItsPrompt() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            // Enough vars that their entries fall in every partition of the maps.
+            StringBuilder defs = new StringBuilder("(do");
+            for (int i = 0; i < 100; i++) defs.append(" (def early-").append(i).append(' ').append(i).append(')');
+            a.value(defs.append(")").toString());
+            a.value("(defn early-sum [] (reduce + (map #(deref (resolve (symbol (str \"early-\" %)))) (range 100))))");
+
+            // Until the cluster has moved replicas to B, A holds the only copy of every entry:
+            // B's prompt waits for that, so killing A now loses nothing.
+            cluster.startNoWait("b").awaitOut("user=> ");
+            a.kill9();
+            assertFalse(a.alive());
+
+            ReplProcess c = cluster.start("c");
+            assertEquals("4950", c.value("(early-sum)"));
+        }
+    }
+
+    @Test
     void aDefinitionHandedOffByAWriterThatDiedBeforeItsWriteLandedReachesEveryMember() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");

@@ -61,6 +61,31 @@ class ReplPackageTest {
         assertEquals("", p.allOut());
     }
 
+    @Test
+    void anArchiveMadeByAnotherJvmIsMadeAgain(@TempDir Path tmp) throws Exception {
+        Path project = Projects.dir();
+        for (String part : List.of("deps.edn", "src", "target/classes", "target/repl/entangle.jar",
+                                   "target/repl/entangle.jsa", "target/repl/entangle.jsa.jvm")) {
+            copyKeepingTimes(project.resolve(part), tmp.resolve(part));
+        }
+        Path madeBy = tmp.resolve("target/repl/entangle.jsa.jvm");
+        String thisJvm = Files.readString(madeBy);
+        // As after a JDK upgrade: the jar is newer than every source, the archive newer than the jar.
+        String older = "java.home=/usr/lib/jvm/an-older-jdk\njava.vm.vendor=Debian\njava.vm.version=17.0.1+12";
+        Files.writeString(madeBy, older);
+        Files.setLastModifiedTime(madeBy, Files.getLastModifiedTime(project.resolve("target/repl/entangle.jsa")));
+
+        ReplProcess built = ReplProcess.run("package", List.of("clojure", "-M", "-m", "entangle.package"), tmp, Map.of());
+        assertEquals(0, built.waitFor(), built.transcript());
+        assertTrue(built.allOut().contains("entangle.package: built target/repl/entangle.jar and target/repl/entangle.jsa"),
+                   built.transcript());
+        assertEquals(thisJvm, Files.readString(madeBy));
+
+        ReplProcess again = ReplProcess.run("package-again", List.of("clojure", "-M", "-m", "entangle.package"), tmp, Map.of());
+        assertEquals(0, again.waitFor(), again.transcript());
+        assertTrue(again.allOut().contains("entangle.package: target/repl/entangle.jar is current"), again.transcript());
+    }
+
     private static List<String> errLines(ReplProcess p) {
         List<String> lines = new ArrayList<>();
         for (String l : p.allErr().split("\n")) {

@@ -64,7 +64,7 @@ final class HazelcastConfigs {
         setIfAbsent(c, "hazelcast.heartbeat.interval.seconds", "1");
         setIfAbsent(c, "hazelcast.max.no.heartbeat.seconds", "8");
         setIfAbsent(c, "hazelcast.partition.count", "23");
-        c.setInstanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid());
+        c.setInstanceName(instanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid()));
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");
         c.setProperty("hazelcast.phone.home.enabled", "false");
@@ -85,6 +85,14 @@ final class HazelcastConfigs {
         c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
                                                               new EntangleSerialization());
         return c;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Hazelcast refuses a second instance of one name in a JVM: the first keeps the plain name. */
+    private static String instanceName(String name) {
+        int n = STARTED.getAndIncrement();
+        return n == 0 ? name : name + "-" + n;
     }
 
     private static void setIfAbsent(Config c, String property, String value) {
@@ -112,7 +120,7 @@ final class HazelcastConfigs {
                 .setInitialBackoffMillis(100)
                 .setMaxBackoffMillis(2_000);
         }
-        c.setInstanceName("entangle-client-" + c.getClusterName() + "-" + ProcessHandle.current().pid());
+        c.setInstanceName(instanceName("entangle-client-" + c.getClusterName() + "-" + ProcessHandle.current().pid()));
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");
         c.setProperty("hazelcast.phone.home.enabled", "false");
