@@ -62,4 +62,21 @@ class ClasspathNamespacesTest {
                 d.value("[(contains? (loaded-libs) 'extra.greeter) (which-greeter)]"));
         }
     }
+
+    @Test
+    void whatTheCompilerLoadsForItselfIsNotShared() throws Exception {
+        String specsLoaded = "(some? (find-ns 'clojure.core.specs.alpha))";
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            // The first macro a compiler expands makes it load the specs it checks macro calls with.
+            a.value("(defn spec-checked [x] (inc x))");
+            assertEquals("true", a.value(specsLoaded));
+
+            ReplProcess b = cluster.start("b");
+            assertEquals("[false 2]", b.value("[" + specsLoaded + " (spec-checked 1)]"));
+            // b's compiler loads them when it needs them, and checks macro calls as before.
+            assertTrue(b.eval("(defn 1 [])").err().contains("spec: :clojure.core.specs.alpha/defn-args"));
+            assertEquals("true", b.value(specsLoaded));
+        }
+    }
 }

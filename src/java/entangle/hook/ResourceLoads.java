@@ -7,13 +7,22 @@ import java.util.List;
  * The classpath loads ({@code RT.load}) that completed since they were last drained, and
  * whether one is in progress on the current thread (classes compiled then belong to a
  * classpath namespace).
+ *
+ * <p>A load is <em>implicit</em> when no user code asked for it: entangle's own, and those
+ * Clojure's compiler makes for itself (clojure.spec.alpha and clojure.core.specs.alpha, for
+ * checking macro calls, the first time it expands one). Every member's compiler makes the
+ * latter when it needs them, so they are not shared: a joining member would load them for
+ * nothing (half a second) before its prompt.
  */
 public final class ResourceLoads {
-    /** A completed load: the resource base ("my/lib") and whether entangle itself caused it. */
-    public record Load(String scriptbase, boolean byEntangle) {}
+    /** A completed load: the resource base ("my/lib") and whether it was implicit (not to be shared). */
+    public record Load(String scriptbase, boolean implicit) {}
 
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
     private static final ThreadLocal<Boolean> BY_ENTANGLE = ThreadLocal.withInitial(() -> false);
+    /** The depth of the outermost load that Clojure's compiler made for itself, or 0. */
+    private static final ThreadLocal<int[]> COMPILERS_FROM = ThreadLocal.withInitial(() -> new int[1]);
+    private static final StackWalker STACK = StackWalker.getInstance();
     private static final List<Load> COMPLETED = new ArrayList<>();
 
     private ResourceLoads() {}
@@ -21,7 +30,9 @@ public final class ResourceLoads {
     // Public, and never throwing: called from clojure.lang.RT.load, another package (see ClojurePatch).
     public static void entered(String scriptbase) {
         try {
-            DEPTH.get()[0]++;
+            int depth = ++DEPTH.get()[0];
+            int[] compilers = COMPILERS_FROM.get();
+            if (compilers[0] == 0 && scriptbase.startsWith("clojure/") && byCompiler()) compilers[0] = depth;
         } catch (Throwable t) {
             // the load goes on, unseen
         }
@@ -29,15 +40,24 @@ public final class ResourceLoads {
 
     public static void exited(String scriptbase, boolean ok) {
         try {
-            DEPTH.get()[0]--;
+            int depth = DEPTH.get()[0]--;
+            int[] compilers = COMPILERS_FROM.get();
+            boolean implicit = BY_ENTANGLE.get() || compilers[0] != 0;
+            if (compilers[0] == depth) compilers[0] = 0;
             if (ok) {
                 synchronized (COMPLETED) {
-                    COMPLETED.add(new Load(scriptbase, BY_ENTANGLE.get()));
+                    COMPLETED.add(new Load(scriptbase, implicit));
                 }
             }
         } catch (Throwable t) {
             // the load goes on, unseen
         }
+    }
+
+    /** Whether the compiler is loading what it checks macro calls with (Compiler.ensureMacroCheck). */
+    private static boolean byCompiler() {
+        return STACK.walk(frames -> frames.anyMatch(f -> f.getMethodName().equals("ensureMacroCheck")
+                                                        && f.getClassName().equals("clojure.lang.Compiler")));
     }
 
     /** True while a classpath load runs on this thread. */

@@ -306,7 +306,7 @@ public final class SharedVars {
             KnownNs before = namespaces.get(name);
             long floor = before == null ? 0 : before.version();
             baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
-            if (!load.byEntangle() && (policy.sharedName(name) || name.startsWith("clojure."))) {
+            if (!load.implicit() && (policy.sharedName(name) || name.startsWith("clojure."))) {
                 nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor));
             }
         }
