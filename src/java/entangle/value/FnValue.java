@@ -46,6 +46,7 @@ final class FnValue implements Serializable {
             return out.toArray(Field[]::new);
         }
     };
+    private static final Field[] NO_FIELDS = {};
     private static final sun.misc.Unsafe UNSAFE = unsafe();
 
     private final String unit;
@@ -201,7 +202,8 @@ final class FnValue implements Serializable {
         if (unit.isEmpty() && !ShareableClasses.allowed(c)) {
             throw new java.io.InvalidClassException(name, "not a class a shared value may contain");
         }
-        Field[] fs = FIELDS.get(c);
+        // A fn that captured nothing (most defns) needs no reflection: its bytes say it has no fields.
+        Field[] fs = names.length == 0 && Boolean.FALSE.equals(Units.declaresInstanceFields(c)) ? NO_FIELDS : FIELDS.get(c);
         if (!AFunction.class.isAssignableFrom(c) || fs.length != names.length) {
             throw new java.io.InvalidClassException(name, "not a fn with the captured values written");
         }
