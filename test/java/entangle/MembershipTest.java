@@ -73,8 +73,8 @@ class MembershipTest {
             a.value(defs.append(")").toString());
             a.value("(defn early-sum [] (reduce + (map #(deref (resolve (symbol (str \"early-\" %)))) (range 100))))");
 
-            // Until the cluster has moved replicas to B, A holds the only copy of every entry:
-            // B's prompt waits for that, so killing A now loses nothing.
+            // Until the cluster has moved replicas to B, A holds the only copy of every entry; B's
+            // prompt comes after that (JoinSafetyTest checks the wait for it on its own).
             cluster.startNoWait("b").awaitOut("user=> ");
             a.kill9();
             assertFalse(a.alive());

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.XmlClientConfigBuilder;
@@ -87,7 +88,7 @@ final class HazelcastConfigs {
         return c;
     }
 
-    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger STARTED = new AtomicInteger();
 
     /** Hazelcast refuses a second instance of one name in a JVM: the first keeps the plain name. */
     private static String instanceName(String name) {

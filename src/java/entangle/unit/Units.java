@@ -155,15 +155,15 @@ public final class Units {
     }
 
     /**
-     * Whether {@code c}, a class a unit from the cluster defined, declares instance fields,
-     * read from its bytes; null for any other class. Reflection would build {@code c}'s
-     * reflection data to say so, which for a joining member's thousands of fns without
-     * captured values took a fifth of its sync.
+     * True if {@code c} is a class a unit from the cluster defined and its bytes declare no
+     * instance fields; false if it has some, or is not such a class. Reflection would build
+     * {@code c}'s reflection data to say so: 0.4 s of CPU in a joining member's sync of 10,000
+     * fns that captured nothing.
      */
-    public static Boolean declaresInstanceFields(Class<?> c) {
-        if (!(c.getClassLoader() instanceof UnitLoader l)) return null;
+    public static boolean declaresNoInstanceFields(Class<?> c) {
+        if (!(c.getClassLoader() instanceof UnitLoader l)) return false;
         byte[] bytes = l.unit().classBytes(c.getName());
-        if (bytes == null) return null;
+        if (bytes == null) return false;
         boolean[] found = {false};
         new clojure.asm.ClassReader(bytes).accept(new clojure.asm.ClassVisitor(clojure.asm.Opcodes.ASM6) {
             @Override
@@ -172,7 +172,7 @@ public final class Units {
                 return null;
             }
         }, clojure.asm.ClassReader.SKIP_CODE | clojure.asm.ClassReader.SKIP_DEBUG | clojure.asm.ClassReader.SKIP_FRAMES);
-        return found[0];
+        return !found[0];
     }
 
     /** True if {@code c} came from a unit: code the cluster holds, checked against its hash. */

@@ -203,7 +203,7 @@ final class FnValue implements Serializable {
             throw new java.io.InvalidClassException(name, "not a class a shared value may contain");
         }
         // A fn that captured nothing (most defns) needs no reflection: its bytes say it has no fields.
-        Field[] fs = names.length == 0 && Boolean.FALSE.equals(Units.declaresInstanceFields(c)) ? NO_FIELDS : FIELDS.get(c);
+        Field[] fs = names.length == 0 && Units.declaresNoInstanceFields(c) ? NO_FIELDS : FIELDS.get(c);
         if (!AFunction.class.isAssignableFrom(c) || fs.length != names.length) {
             throw new java.io.InvalidClassException(name, "not a fn with the captured values written");
         }
