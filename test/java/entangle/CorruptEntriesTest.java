@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import entangle.sharing.SharedVars;
 import entangle.sharing.VarRecord;
 import entangle.testing.ReplProcess.Result;
 import entangle.testing.ReplProcess;
@@ -147,6 +148,27 @@ class CorruptEntriesTest extends TwoMembers {
         assertTrue(awaitErr(b, "entangle: #'user/impostor was refused: its record is malformed (it names #'user/healthy-2);"
             + " nothing was defined from it."), b.allErr());
         assertEquals("nil", b.eval("(resolve 'impostor)").value());
+    }
+
+    @Test
+    void aJoinerOfThousandsOfDefinitionsGetsEveryIntactOneAndRefusesEachCorruptOne() {
+        // More var records than a sync applies at once: it checks and applies them in chunks.
+        int n = 3 * SharedVars.VAR_CHUNK - 100;
+        a.eval("(dotimes [i " + n + "] (eval (list 'defn (symbol (str \"bulk-\" i)) [] i)))");
+        assertEquals(String.valueOf(n - 1), b.eval("(bulk-" + (n - 1) + ")").value());
+        byte[] good = vars.get("user/bulk-17");
+        vars.put("user/bulk-17", flipped(good, good.length - 40));
+        vars.put("user/bulk-" + (n - 1), "not a record".getBytes());
+
+        ReplProcess c = cluster.start("c-bulk");
+        assertEquals("[" + (n - 2) + " nil nil]", c.eval("[(count (filter (fn [i] (when-let [v (resolve (symbol (str \"bulk-\" i)))]"
+            + " (= i (v)))) (range " + n + "))) (resolve 'bulk-17) (resolve 'bulk-" + (n - 1) + ")]").value());
+        String err = c.allErr();
+        assertTrue(err.contains("entangle: #'user/bulk-17 was refused: its record does not match its checksum"
+            + " (corrupted or tampered); nothing was defined from it."), err);
+        assertTrue(err.contains("entangle: #'user/bulk-" + (n - 1) + " was refused: its record is truncated;"
+            + " nothing was defined from it."), err);
+        c.close();
     }
 
     private static boolean awaitErr(ReplProcess p, String text) {

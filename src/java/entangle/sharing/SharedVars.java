@@ -751,7 +751,7 @@ public final class SharedVars {
         Map<String, Fresh<NamespaceRecord>> byName = new LinkedHashMap<>();
         for (Fresh<NamespaceRecord> f : ns) byName.put(f.record().name(), f);
         applyNamespaces(ns, byName, fromMaps);
-        applyVars(fresh(records.varKeys(), records.vars(), VarRecord::decode, this::varStamp, fromMaps), fromMaps);
+        applyVars(records.varKeys(), records.vars(), fromMaps);
     }
 
     /**
@@ -1039,47 +1039,92 @@ public final class SharedVars {
         return ((clojure.lang.IPersistentSet) libs).contains(Symbol.intern(ns));
     }
 
-    private void applyVars(List<Fresh<VarRecord>> fresh, boolean fromMaps) {
-        List<VarRecord> records = fresh.stream().map(Fresh::record).toList();
+    /** How many var records a chunk has: a batch of at least two chunks (a joining member's sync) is applied a chunk at a time. */
+    public static final int VAR_CHUNK = 512;
+
+    /**
+     * Applies var records in order. A large batch (a joining member's sync) goes through in
+     * chunks: while this thread defines one chunk's classes and binds its vars, another checks
+     * the next chunk's records and units. Defining classes is most of a sync and gains nothing
+     * from more threads (on two cores, two threads defining took as long as one); checking is
+     * pure work that then runs beside it instead of before it.
+     */
+    private void applyVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
+        Set<Var> protocols = new LinkedHashSet<>();
+        if (keys.size() < 2 * VAR_CHUNK) {
+            applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps);
+        } else {
+            java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "entangle-sync-check");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                java.util.concurrent.Future<PreparedVars> next = ahead.submit(() -> prepareVars(
+                    keys.subList(0, VAR_CHUNK), bytes.subList(0, VAR_CHUNK), fromMaps));
+                for (int from = VAR_CHUNK; ; from += VAR_CHUNK) {
+                    PreparedVars chunk = awaitChunk(next);
+                    if (from < keys.size()) {
+                        int to = Math.min(from + VAR_CHUNK, keys.size());
+                        List<String> k = keys.subList(from, to);
+                        List<byte[]> b = bytes.subList(from, to);
+                        next = ahead.submit(() -> prepareVars(k, b, fromMaps));
+                    }
+                    applyVarChunk(chunk, protocols, fromMaps);
+                    if (from >= keys.size()) break;
+                }
+            } finally {
+                ahead.shutdownNow();
+            }
+        }
+        resetProtocols(protocols);
+    }
+
+    private static PreparedVars awaitChunk(java.util.concurrent.Future<PreparedVars> chunk) {
+        try {
+            return chunk.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while applying shared vars", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Var records checked and ready to apply: those that take the place of what this member
+     * has, with the loaders of their units (held until they are applied) and the units refused.
+     */
+    private record PreparedVars(List<Fresh<VarRecord>> fresh, List<Object> held, Map<String, RefusedException> refused) {}
+
+    private PreparedVars prepareVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
+        List<Fresh<VarRecord>> fresh = fresh(keys, bytes, VarRecord::decode, this::varStamp, fromMaps);
         Set<String> hashes = new LinkedHashSet<>();
         Map<String, byte[]> carried = new HashMap<>();
-        for (VarRecord r : records) {
+        for (Fresh<VarRecord> f : fresh) {
+            VarRecord r = f.record();
             hashes.addAll(r.units());
             for (int i = 0; i < r.units().size(); i++) carried.put(r.units().get(i), r.unitBytes().get(i));
         }
         Map<String, RefusedException> refused = new HashMap<>();
-        List<Object> held = units.prefetch(hashes, carried, refused);
-        Set<Var> protocols = new LinkedHashSet<>();
+        return new PreparedVars(fresh, units.prefetch(hashes, carried, refused), refused);
+    }
+
+    private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps) {
         try {
-            List<Read> reads = read(records, refused);
-            for (int i = 0; i < records.size(); i++) applyVar(fresh.get(i), reads.get(i), protocols, fromMaps);
+            for (Fresh<VarRecord> f : chunk.fresh()) applyVar(f, read(f.record(), chunk.refused()), protocols, fromMaps);
         } finally {
-            held.clear();
+            chunk.held().clear();
         }
-        resetProtocols(protocols);
     }
 
     /** A var record's value and meta, read; or why it was refused. */
     private record Read(Object value, IPersistentMap meta, String refusal) {}
 
-    /** How many records a batch has before they are read on several threads (a joining member's sync). */
+    /** How many records a batch has before they are checked on several threads (a joining member's sync). */
     private static final int PARALLEL_READS = 256;
-
-    /**
-     * Reads the records' values and meta: defining their classes is most of the work of a
-     * joining member's sync, and needs no lock, so a large batch is read on every core.
-     */
-    private List<Read> read(List<VarRecord> records, Map<String, RefusedException> refusedUnits) {
-        if (records.size() < PARALLEL_READS || Runtime.getRuntime().availableProcessors() < 2) {
-            List<Read> out = new ArrayList<>(records.size());
-            for (VarRecord r : records) out.add(read(r, refusedUnits));
-            return out;
-        }
-        Read[] out = new Read[records.size()];
-        java.util.stream.IntStream.range(0, records.size()).parallel()
-            .forEach(i -> out[i] = read(records.get(i), refusedUnits));
-        return java.util.Arrays.asList(out);
-    }
 
     private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
         if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
