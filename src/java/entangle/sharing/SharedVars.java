@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -1054,13 +1058,13 @@ public final class SharedVars {
         if (keys.size() < 2 * VAR_CHUNK) {
             applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps);
         } else {
-            java.util.concurrent.ExecutorService ahead = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "entangle-sync-check");
                 t.setDaemon(true);
                 return t;
             });
             try {
-                java.util.concurrent.Future<PreparedVars> next = ahead.submit(() -> prepareVars(
+                Future<PreparedVars> next = ahead.submit(() -> prepareVars(
                     keys.subList(0, VAR_CHUNK), bytes.subList(0, VAR_CHUNK), fromMaps));
                 for (int from = VAR_CHUNK; ; from += VAR_CHUNK) {
                     PreparedVars chunk = awaitChunk(next);
@@ -1080,13 +1084,13 @@ public final class SharedVars {
         resetProtocols(protocols);
     }
 
-    private static PreparedVars awaitChunk(java.util.concurrent.Future<PreparedVars> chunk) {
+    private static PreparedVars awaitChunk(Future<PreparedVars> chunk) {
         try {
             return chunk.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while applying shared vars", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
             if (e.getCause() instanceof Error err) throw err;
             throw new IllegalStateException(e.getCause());
