@@ -1064,18 +1064,12 @@ public final class SharedVars {
                 return t;
             });
             try {
-                Future<PreparedVars> next = ahead.submit(() -> prepareVars(
-                    keys.subList(0, VAR_CHUNK), bytes.subList(0, VAR_CHUNK), fromMaps));
-                for (int from = VAR_CHUNK; ; from += VAR_CHUNK) {
+                Future<PreparedVars> next = ahead.submit(() -> prepareVarChunk(keys, bytes, 0, fromMaps));
+                for (int from = 0; from < keys.size(); from += VAR_CHUNK) {
                     PreparedVars chunk = awaitChunk(next);
-                    if (from < keys.size()) {
-                        int to = Math.min(from + VAR_CHUNK, keys.size());
-                        List<String> k = keys.subList(from, to);
-                        List<byte[]> b = bytes.subList(from, to);
-                        next = ahead.submit(() -> prepareVars(k, b, fromMaps));
-                    }
+                    int after = from + VAR_CHUNK;
+                    if (after < keys.size()) next = ahead.submit(() -> prepareVarChunk(keys, bytes, after, fromMaps));
                     applyVarChunk(chunk, protocols, fromMaps);
-                    if (from >= keys.size()) break;
                 }
             } finally {
                 ahead.shutdownNow();
@@ -1102,6 +1096,11 @@ public final class SharedVars {
      * has, with the loaders of their units (held until they are applied) and the units refused.
      */
     private record PreparedVars(List<Fresh<VarRecord>> fresh, List<Object> held, Map<String, RefusedException> refused) {}
+
+    private PreparedVars prepareVarChunk(List<String> keys, List<byte[]> bytes, int from, boolean fromMaps) {
+        int to = Math.min(from + VAR_CHUNK, keys.size());
+        return prepareVars(keys.subList(from, to), bytes.subList(from, to), fromMaps);
+    }
 
     private PreparedVars prepareVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
         List<Fresh<VarRecord>> fresh = fresh(keys, bytes, VarRecord::decode, this::varStamp, fromMaps);

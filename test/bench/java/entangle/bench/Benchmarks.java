@@ -78,7 +78,6 @@ public final class Benchmarks {
     /** P7: a second member's time to prompt vs a plain Clojure REPL's, both from the command line. */
     private void timeToPrompt() throws Exception {
         List<Double> plain = new ArrayList<>();
-        List<Double> idle = new ArrayList<>();
         for (int i = 0; i < STARTS; i++) {
             plain.add(promptMillis(List.of("clojure", "-M"), Map.of(), "plain-" + i));
         }
