@@ -69,12 +69,18 @@
   place of those options). `opts` may also be an entangle.MemberOptions. Definitions refused
   from the cluster are reported on System/err, whichever thread receives them. Throws
   entangle.MemberStartException, with a one-line message, if the member cannot start, and
-  IllegalArgumentException for a bad option."
+  IllegalArgumentException for a bad option.
+
+  With `alongside`, a fn of no arguments, start! calls it while the cluster moves partitions
+  to the new member, time it would otherwise spend waiting (entangle's REPL loads its tools
+  so); what it loads or defines is this JVM's own, as what was loaded before start! is."
   ([] (start! {}))
-  ([opts]
+  ([opts] (start! opts nil))
+  ([opts alongside]
    (let [m (Member/start (if (instance? MemberOptions opts) opts (member-options opts))
                          (reify java.util.function.Consumer
-                           (accept [_ msg] (.println System/err (str "entangle: " msg)))))]
+                           (accept [_ msg] (.println System/err (str "entangle: " msg))))
+                         (when alongside (reify Runnable (run [_] (alongside)))))]
      (teach-clojure-repl-source!)
      m)))
 

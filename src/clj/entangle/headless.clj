@@ -22,15 +22,16 @@
     (try
       (build/ensure-current!)
       (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))
-    (let [start! (requiring-resolve 'entangle.core/start!)
-          serve! (requiring-resolve 'entangle.nrepl/serve!)
-          started-message (requiring-resolve 'entangle.nrepl/started-message)
-          write-port-file! (requiring-resolve 'entangle.nrepl/write-port-file!)]
+    (let [start! (requiring-resolve 'entangle.core/start!)]
       (try
-        (start! options)
+        ;; nREPL loads from source while the member joins.
+        (start! options #(require 'entangle.nrepl))
         (catch IllegalArgumentException e (exit! 2 (str "entangle: " (ex-message e))))
         (catch entangle.MemberStartException e (exit! 1 (str "entangle: " (ex-message e)))))
-      (let [server (try (serve! (update options :nrepl-port #(or % 0)))
+      (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
+            started-message (requiring-resolve 'entangle.nrepl/started-message)
+            write-port-file! (requiring-resolve 'entangle.nrepl/write-port-file!)
+            server (try (serve! (update options :nrepl-port #(or % 0)))
                         (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
         (write-port-file! server)
         (println (started-message server))

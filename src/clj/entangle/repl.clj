@@ -41,11 +41,14 @@
           stop! (requiring-resolve 'entangle.core/stop!)
           eval (requiring-resolve 'entangle.core/eval)
           text (volatile! nil)]
-      ;; The REPL's own requires (doc, source, pprint...) belong to this JVM, as in any REPL.
-      (binding [*ns* (the-ns 'user)]
-        (apply require main/repl-requires))
       (let [member (try
-                     (start! options)
+                     ;; The REPL's own requires (doc, source, pprint...) belong to this JVM, as
+                     ;; in any REPL; they, and nREPL if it is to serve, load while the member
+                     ;; joins.
+                     (start! options #(do (binding [*ns* (the-ns 'user)]
+                                            (apply require main/repl-requires))
+                                          (when (:nrepl-port options)
+                                            (require 'entangle.nrepl))))
                      (catch IllegalArgumentException e (exit! 2 (str "entangle: " (ex-message e))))
                      (catch entangle.MemberStartException e (exit! 1 (str "entangle: " (ex-message e)))))
             others (dec (count (.members ^entangle.Member member)))]

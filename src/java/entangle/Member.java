@@ -57,7 +57,20 @@ public final class Member implements AutoCloseable {
      *
      * @throws MemberStartException with a one-line message if the member cannot start
      */
-    public static synchronized Member start(MemberOptions options, Consumer<String> warnings) {
+    public static Member start(MemberOptions options, Consumer<String> warnings) {
+        return start(options, warnings, null);
+    }
+
+    /**
+     * As {@link #start(MemberOptions, Consumer)}, running {@code alongside} (may be null), on
+     * this thread, while the cluster moves partitions to the new member: work of this JVM's
+     * own that need not come before the join, such as the REPL loading its tools (doc, source,
+     * pprint). What it loads or defines is this member's own, as what was loaded before start
+     * is.
+     *
+     * @throws MemberStartException if the member cannot start, or {@code alongside} threw
+     */
+    public static synchronized Member start(MemberOptions options, Consumer<String> warnings, Runnable alongside) {
         if (current != null) {
             throw new MemberStartException("this JVM is already member " + current.address() + " of cluster "
                 + current.options.cluster());
@@ -93,6 +106,17 @@ public final class Member implements AutoCloseable {
                                                   m -> HazelcastLogging.entangle().warning(m)));
             ClusterAtoms atoms = new ClusterAtoms(cluster, units, warn);
             SharedVars shared = new SharedVars(new SharingPolicy(), units, cluster, atoms, warn);
+            if (alongside != null) {
+                // A joining member now waits while the cluster moves partitions to it
+                // (awaitSafe): alongside and the baseline take that time, not their own.
+                try {
+                    alongside.run();
+                } catch (Exception e) { // Clojure throws checked exceptions unchecked
+                    throw new MemberStartException("what ran alongside the member's start failed: " + e, e);
+                }
+                mark = lap(took, "alongside", mark);
+            }
+            // After alongside: what it loaded is this member's own.
             shared.baseline();
             cluster.awaitSafe(60_000);
             mark = lap(took, "safe", mark);
@@ -110,6 +134,7 @@ public final class Member implements AutoCloseable {
         } catch (RuntimeException e) {
             HazelcastLogging.entangle().log(Level.SEVERE, "start failed", e);
             cluster.shutdown();
+            if (e instanceof MemberStartException m) throw m;
             throw new MemberStartException("the member could not sync with the cluster: " + e.getMessage(), e);
         }
     }
@@ -123,9 +148,10 @@ public final class Member implements AutoCloseable {
     /**
      * How long joining took, in milliseconds, by phase: "hazelcast" (starting the member or
      * client and joining), "hook" (patching the compiler, beside that), "hook wait" (how much
-     * longer the hook took than Hazelcast), "safe" (waiting until every
-     * partition has its backup), "sync" (reading and applying every shared namespace), "sync maps" (of
-     * which reading the cluster's maps), "total".
+     * longer the hook took than Hazelcast), "alongside" (the work given to start, if any),
+     * "safe" (the rest of the wait until every partition has its backup), "sync" (reading and
+     * applying every shared namespace), "sync maps" (of which reading the cluster's maps),
+     * "total".
      */
     public java.util.Map<String, Long> joinMillis() {
         return joinMillis;

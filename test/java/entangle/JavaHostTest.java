@@ -119,6 +119,27 @@ class JavaHostTest {
 
     @Test
     @Order(7)
+    void aJoiningReplHasItsToolsAndTheyStayItsOwn() throws Exception {
+        // A REPL loads doc, source and pprint while it joins, as the cluster moves partitions
+        // to it: referred in its user namespace, as at any REPL, and not shared. Had they been
+        // taken for definitions, the joiner's next eval would have referred them in the host's
+        // user namespace, which never loaded them.
+        ReplProcess joiner = cluster.start("joiner");
+        try {
+            String doc = joiner.value("(with-out-str (doc inc))");
+            assertTrue(doc.contains("clojure.core/inc") && doc.contains("Returns a number one greater than num."), doc);
+            assertEquals("\"{:a 1}\\n\"", joiner.value("(with-out-str (pprint {:a 1}))"));
+            joiner.value("(def after-the-tools :shared)");
+            assertEquals(":shared", host.value("eval user/after-the-tools"));
+            assertEquals("nil", host.value("eval (ns-resolve 'user 'pprint)"));
+            assertEquals("nil", host.value("eval (ns-resolve 'user 'doc)"));
+        } finally {
+            joiner.endInput();
+        }
+    }
+
+    @Test
+    @Order(8)
     void closeLeavesTheClusterAndTheHostsDefinitionsStay() throws Exception {
         assertEquals("\"closed\"", host.value("close"));
         // The others learn that a member left from the cluster's own membership protocol, just after.
@@ -129,7 +150,7 @@ class JavaHostTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aHostConfiguredByAHazelcastFileJoinsToo() throws Exception {
         StringBuilder members = new StringBuilder();
         for (int p = cluster.port(); p < cluster.port() + 10; p++) members.append("          - 127.0.0.1:").append(p).append('\n');
