@@ -60,6 +60,11 @@ final class HazelcastConfigs {
             // long to wait for (0.1 s more for 23 partitions). A file's cluster keeps
             // Hazelcast's default, made for maps of any size.
             c.setProperty("hazelcast.partition.migration.fragments.enabled", "false");
+            // Metrics are for Management Center and JMX, which a cluster on loopback has not got;
+            // collecting them every 5 s is most of an idle member's work, and grows its
+            // metaspace by half again (JIT profiles). -Dhazelcast.metrics.enabled=true, or a
+            // file, turns them on.
+            c.getMetricsConfig().setEnabled(false);
         }
         // A REPL's prompt waits for the join: don't wait for nothing, and notice a killed member
         // within seconds, not a minute. entangle's maps hold thousands of small entries, not

@@ -44,6 +44,12 @@ public final class Benchmarks {
     /** P6 measures after this many redefinitions on both sides, so that code first run (and its JIT profiles) is not counted. */
     private static final int P6_WARMUP = QUICK ? 1000 : 3000;
     private static final int P6_ROUNDS = QUICK ? 1 : 3;
+    /**
+     * B's measure starts no sooner after B started: Hazelcast runs its anti-entropy task first
+     * 30 s after a member starts (hazelcast.partition.backup.sync.interval), loading its classes,
+     * code run for the first time as P6's warm-up means to leave out.
+     */
+    private static final long P6_SETTLED_MS = 35_000;
 
     private final Report report;
 
@@ -347,7 +353,7 @@ public final class Benchmarks {
                 + "; after each quarter: " + kib(curve(raw, "b_curve")) + "), the plain JVM +"
                 + (((Number) raw.get("plain_grew")).longValue() / 1024) + " KiB (after each quarter: "
                 + kib(curve(raw, "plain_curve")) + "), B idle as long again +"
-                + (((Number) raw.get("b_idle_grew")).longValue() / 1024) + " KiB");
+                + (((Number) raw.get("b_idle_grew")).longValue() / 1024) + " KiB (" + raw.get("b_idle_by_kind") + ")");
         }
         report.atMost(id, "metaspace growth on B after " + MANY + " redefinitions made on A and a full GC, vs a plain"
             + " JVM making the same redefinitions" + how + " (medians of " + P6_ROUNDS + " fresh JVMs each)",
@@ -364,12 +370,16 @@ public final class Benchmarks {
         Map<String, Object> raw = new LinkedHashMap<>();
         try (TestCluster cluster = new TestCluster()) {
             JavaHost a = member(cluster, "a", env);
+            long bStarted = System.nanoTime();
             JavaHost b = member(cluster, "b", env);
             // B applies (and A makes) some definitions first, so that loading the code that does
             // it is not counted as growth; the plain JVM below does the same. B's measures are
             // calls, not evaluations: Clojure keeps each evaluation's class softly, which would
             // count a loader per measure as growth.
             a.value("eval (count (entangle.bench.probes/define-loop 0 " + P6_WARMUP + " 0))");
+            long settle = P6_SETTLED_MS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - bStarted);
+            if (settle > 0) Thread.sleep(settle);
+            raw.put("b_settled_ms", Math.max(settle, 0));
             long before = Long.parseLong(b.value("call entangle.bench.probes/metaspace-after-gc"));
             long classesBefore = Long.parseLong(b.value("call entangle.bench.probes/classes-loaded"));
             raw.put("b_by_space_type_before", b.value("call entangle.bench.probes/metaspace-by-space-type"));
@@ -390,6 +400,8 @@ public final class Benchmarks {
             long took = System.nanoTime() - t0;
             Thread.sleep(took / 1_000_000);
             raw.put("b_idle_grew", Long.parseLong(b.value("call entangle.bench.probes/metaspace-after-gc")) - after);
+            raw.put("b_idle_by_kind", growthByKind((String) raw.get("b_by_space_type_after"),
+                                                   b.value("call entangle.bench.probes/metaspace-by-space-type")));
             raw.put("b_idle_ms", took / 1_000_000);
             raw.put("b_grew", after - before);
             raw.put("b_before", before);
