@@ -61,8 +61,8 @@ final class HazelcastConfigs {
             // Hazelcast's default, made for maps of any size.
             c.setProperty("hazelcast.partition.migration.fragments.enabled", "false");
             // Metrics are for Management Center and JMX, which a cluster on loopback has not got;
-            // collecting them every 5 s is most of an idle member's work, and grows its
-            // metaspace by half again (JIT profiles). -Dhazelcast.metrics.enabled=true, or a
+            // collecting them every 5 s is most of an idle member's work, and nearly doubles
+            // its idle metaspace growth (JIT profiles). -Dhazelcast.metrics.enabled=true, or a
             // file, turns them on.
             c.getMetricsConfig().setEnabled(false);
         }

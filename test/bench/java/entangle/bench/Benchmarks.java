@@ -396,7 +396,8 @@ public final class Benchmarks {
             long classesAfter = Long.parseLong(b.value("call entangle.bench.probes/classes-loaded"));
             raw.put("b_by_space_type_after", b.value("call entangle.bench.probes/metaspace-by-space-type"));
             // The control: a Hazelcast member's metaspace grows by itself (the JIT's profiles of
-            // Hazelcast's own periodic work, a first anti-entropy task at 30 s), entangle or not.
+            // Hazelcast's own periodic work), entangle or not; the first anti-entropy task at 30 s
+            // came before the measure (P6_SETTLED_MS).
             long took = System.nanoTime() - t0;
             Thread.sleep(took / 1_000_000);
             raw.put("b_idle_grew", Long.parseLong(b.value("call entangle.bench.probes/metaspace-after-gc")) - after);
