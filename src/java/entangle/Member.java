@@ -111,7 +111,9 @@ public final class Member implements AutoCloseable {
                 // (awaitSafe): alongside and the baseline take that time, not their own.
                 try {
                     alongside.run();
-                } catch (Exception e) { // Clojure throws checked exceptions unchecked
+                } catch (Exception | LinkageError e) {
+                    // Clojure throws checked exceptions unchecked, and a class of the REPL's tools
+                    // that will not load is an Error: either way this start failed.
                     throw new MemberStartException("what ran alongside the member's start failed: " + e, e);
                 }
                 mark = lap(took, "alongside", mark);
@@ -136,6 +138,10 @@ public final class Member implements AutoCloseable {
             cluster.shutdown();
             if (e instanceof MemberStartException m) throw m;
             throw new MemberStartException("the member could not sync with the cluster: " + e.getMessage(), e);
+        } catch (Error e) {
+            // Hazelcast's threads must not keep up a JVM whose start failed.
+            cluster.shutdown();
+            throw e;
         }
     }
 

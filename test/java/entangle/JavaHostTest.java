@@ -168,6 +168,27 @@ class JavaHostTest {
         }
     }
 
+    @Test
+    @Order(10)
+    void aStartThatFailsAlongsideTheJoinLeavesNoMemberRunning() throws Exception {
+        // What runs alongside a start (a REPL's tools loading) may throw an Error, a class that
+        // will not load: the start fails with one line, and no Hazelcast thread of the failed
+        // member keeps its JVM up once main returns.
+        String code = "(require 'entangle.options 'entangle.core) (let [{:keys [options]} (entangle.options/parse [] (System/getenv))]"
+            + " (try (entangle.core/start! options #(throw (NoClassDefFoundError. \"tools/missing__init\")))"
+            + " (catch Throwable t (println \"refused:\" (.getName (class t)) (.getMessage t))))"
+            + " (shutdown-agents))";
+        ReplProcess failing = cluster.adopt(ReplProcess.run("failing",
+            ReplProcess.javaCommand("clojure.main", null, java.util.List.of("-e", code)),
+            entangle.testing.Projects.dir(), cluster.environment("failing")));
+        assertEquals(0, failing.waitFor(), failing.transcript());
+        assertTrue(failing.allOut().contains("refused: entangle.MemberStartException what ran alongside the member's"
+            + " start failed: java.lang.NoClassDefFoundError: tools/missing__init"), failing.transcript());
+        assertEquals("1", repl.value("(loop [i 0] (let [n (count (entangle.core/members))]"
+            + " (if (or (= 1 n) (> i 300)) n (do (Thread/sleep 100) (recur (inc i))))))"));
+        assertEquals("40", repl.value("(shop.prices/price 10)"));
+    }
+
     /** A printed two-entry map in a fixed order, the host's entry first. */
     private static String sortedPrint(String map, String first, String second) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([^\"]+)\" (\\[[^\\]]*\\])").matcher(map);
