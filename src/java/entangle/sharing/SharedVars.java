@@ -516,6 +516,7 @@ public final class SharedVars {
 
         List<VarRecord> varRecords = new ArrayList<>();
         Map<String, String> sources = new HashMap<>();
+        SourceText sourceText = new SourceText(evalText, document);
         for (VarChange c : changes.vars()) {
             String ns = c.var().ns.getName().getName();
             String name = c.var().sym.getName();
@@ -554,7 +555,7 @@ public final class SharedVars {
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                     byHash.put(u.hash(), u);
                 }
-                source = SourceText.of(c.meta(), evalText, document);
+                source = sourceText.of(c.meta());
                 if (source != null) sources.put(c.key(), source);
             }
             List<byte[]> unitBytes = new ArrayList<>();

@@ -49,6 +49,12 @@ final class Report {
         add(new Result(id, what, entangle, baseline, unit, ratio, "≥ " + fmt(min) + "x", ratio >= min, note, raw));
     }
 
+    /** A measurement beside its baseline, without a target: entangle over baseline. */
+    void compared(String id, String what, double entangle, double baseline, String unit, String note,
+                  Map<String, Object> raw) {
+        add(new Result(id, what, entangle, baseline, unit, entangle / baseline, "", true, note, raw));
+    }
+
     /** A measurement without a target. */
     void info(String id, String what, double entangle, String unit, String note, Map<String, Object> raw) {
         add(new Result(id, what, entangle, Double.NaN, unit, Double.NaN, "", true, note, raw));
