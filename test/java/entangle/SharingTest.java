@@ -155,6 +155,26 @@ class SharingTest extends TwoMembers {
     }
 
     @Test
+    void everyChangeToANamespaceIsSharedWhateverItHeldBefore() {
+        // Each eval compares the namespace's vars with what it knew of each, kept by position
+        // while the mappings stay the same and carried over when a def adds a var.
+        a.eval("(ns grow.vars)");
+        a.value("(def first-var 1)");
+        a.value("(def second-var 2)");
+        a.value("(def first-var 10)");
+        a.value("(alter-var-root #'second-var inc)");
+        // Interned without a root (nothing to share yet), then defined: the same var, the same mappings.
+        a.value("(intern 'grow.vars 'later)");
+        a.value("(def later 5)");
+        a.value("(in-ns 'user)");
+        assertEquals("[10 3 5]", b.value("[grow.vars/first-var grow.vars/second-var grow.vars/later]"));
+        a.value("(in-ns 'grow.vars)");
+        a.value("(def later 6)");
+        a.value("(in-ns 'user)");
+        assertEquals("6", b.value("grow.vars/later"));
+    }
+
+    @Test
     void aCallAlreadyRunningFinishesWithTheVersionItStartedWith() {
         a.value("(defn slow [] (Thread/sleep 3000) :v1)");
         b.value("(def ^:entangle/local running (future (slow)))");

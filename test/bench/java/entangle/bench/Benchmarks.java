@@ -259,10 +259,12 @@ public final class Benchmarks {
     private void joining() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
             JavaHost a = member(cluster, "a");
+            double evalBefore = aloneEvalMedian(a, 0);
             String file = a.value("eval (entangle.bench.probes/many-definitions-file " + MANY + ")").replace("\"", "");
             long t0 = System.nanoTime();
             a.value("load " + file);
             double defineAll = (System.nanoTime() - t0) / 1e6;
+            double evalAfter = aloneEvalMedian(a, WARMUP + DEFINITIONS + 1);
 
             List<Double> syncs = new ArrayList<>();
             List<Map<String, Double>> joins = new ArrayList<>();
@@ -297,7 +299,23 @@ public final class Benchmarks {
             report.compared("P4c", "loading the file of those " + MANY + " defs at a member, until every member has"
                 + " them (once, on A, alone in its cluster), vs a plain `load-file` of it (the re-evaluations' median)",
                 defineAll, Stats.median(reevals), "ms", null, Map.of("load_and_share_on_a_ms", defineAll));
+            report.compared("P4d", "a clustered defn eval at a member holding those " + MANY + " shared defs vs the same"
+                + " member's before it loaded them (A alone in its cluster; medians of " + DEFINITIONS + ")",
+                evalAfter, evalBefore, "ms", null, Map.of("before_ms", evalBefore, "after_ms", evalAfter));
         }
+    }
+
+    /**
+     * The median of a member's clustered defn evals, definitions {@code from} on, after as many
+     * again to warm up: the cost of an eval's publish where no other member has to apply it.
+     */
+    private static double aloneEvalMedian(JavaHost a, int from) {
+        a.value("eval (count (entangle.bench.probes/define-loop " + from + " " + (from + WARMUP) + " 0))");
+        List<long[]> sent = triples(a.value("eval (entangle.bench.probes/define-loop " + (from + WARMUP + 1) + " "
+            + (from + WARMUP + DEFINITIONS) + " 5)"));
+        List<Long> nanos = new ArrayList<>();
+        for (long[] s : sent) nanos.add(s[2] - s[1]);
+        return Stats.percentile(Stats.toMillis(nanos), 50);
     }
 
     // ------------------------------------------------------------------ P5
