@@ -40,6 +40,7 @@ public final class Benchmarks {
     private static final int TASKS = QUICK ? 5_000 : 20_000;
     private static final int STARTS = QUICK ? 3 : 5;
     private static final int JOINERS = QUICK ? 1 : 5;
+    private static final int PROMPTS = QUICK ? 1 : 3;
     private static final int P1_ROUNDS = QUICK ? 2 : 10;
     /** P6 measures after this many redefinitions on both sides, so that code first run (and its JIT profiles) is not counted. */
     private static final int P6_WARMUP = QUICK ? 1000 : 3000;
@@ -285,17 +286,23 @@ public final class Benchmarks {
                     + " (prn (entangle.bench.probes/timed-load \"" + file + "\"))").strip()));
             }
 
-            List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
-            command.addAll(cluster.args("prompt"));
-            double prompt = promptMillis(command, Map.of(), "prompt");
+            // Several: now and then a joiner waits 3 s more for its partitions (a migration that
+            // reached it before it had finished joining failed, and Hazelcast pauses migrations).
+            List<Double> prompts = new ArrayList<>();
+            for (int i = 0; i < PROMPTS; i++) {
+                List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
+                command.addAll(cluster.args("prompt-" + i));
+                prompts.add(promptMillis(command, Map.of(), "prompt-" + i));
+            }
+            double prompt = Stats.median(prompts);
 
             report.speedupAtLeast("P4", "a joining member's sync of " + MANY + " shared defs vs re-evaluating their "
                 + MANY + " source forms (medians of " + JOINERS + " fresh JVMs each)", Stats.median(syncs),
                 Stats.median(reevals), "ms", 3.0,
                 "syncs " + syncs + " ms, re-evaluations " + reevals + " ms; a joiner's phases: " + joins.get(0),
                 Map.of("joins_ms", joins, "sync_ms", syncs, "reeval_ms", reevals));
-            report.info("P4b", "a REPL's time to prompt, joining a cluster that holds " + MANY + " shared defs",
-                prompt, "ms", null, Map.of("prompt_ms", prompt));
+            report.info("P4b", "a REPL's time to prompt, joining a cluster that holds " + MANY + " shared defs (median of "
+                + PROMPTS + ")", prompt, "ms", "each " + prompts + " ms", Map.of("prompt_ms", prompts));
             report.compared("P4c", "loading the file of those " + MANY + " defs at a member, until every member has"
                 + " them (once, on A, alone in its cluster), vs a plain `load-file` of it (the re-evaluations' median)",
                 defineAll, Stats.median(reevals), "ms", null, Map.of("load_and_share_on_a_ms", defineAll));
