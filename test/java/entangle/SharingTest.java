@@ -172,6 +172,9 @@ class SharingTest extends TwoMembers {
         a.value("(def later 6)");
         a.value("(in-ns 'user)");
         assertEquals("6", b.value("grow.vars/later"));
+        // Only the meta changes: no new root.
+        a.value("(alter-meta! #'grow.vars/first-var assoc :doc \"Documented later.\")");
+        assertEquals("[\"Documented later.\" 10]", b.value("[(:doc (meta #'grow.vars/first-var)) grow.vars/first-var]"));
     }
 
     @Test

@@ -184,13 +184,40 @@ public final class SharedVars {
 
         boolean differs(Var v) {
             Object r = v.getRawRoot();
-            if (removed || var != v || r != root || v.meta() != meta || v.isDynamic() != dynamic) return true;
+            if (removed || var != v || r != root || metaOf(v) != meta || v.isDynamic() != dynamic) return true;
             // The root known: bound as it was, and a multimethod if it was one (methods is never
             // null for a multimethod). Not looking into the root keeps a scan, which does this
             // for every var of every shared namespace, from reading 10,000 roots' headers.
             return methods != null
                 && (!(r instanceof MultiFn m) || m.getMethodTable() != methods || m.getPreferTable() != prefers);
         }
+    }
+
+    /**
+     * A var's meta, read as {@code Var.meta()} does but without taking the var's monitor, which
+     * a scan would otherwise take for every var of every shared namespace. An opaque read sees
+     * what this thread wrote (an evaluation publishes on its own thread) and, soon, what
+     * others did; a change seen a scan late is shared by the next one.
+     */
+    private static final java.lang.invoke.VarHandle META = metaHandle();
+
+    private static java.lang.invoke.VarHandle metaHandle() {
+        try {
+            return java.lang.invoke.MethodHandles.privateLookupIn(clojure.lang.AReference.class,
+                    java.lang.invoke.MethodHandles.lookup())
+                .findVarHandle(clojure.lang.AReference.class, "_meta", IPersistentMap.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // a Clojure that keeps meta otherwise: its own accessor, then
+        }
+    }
+
+    static IPersistentMap metaOf(Var v) {
+        return META == null ? v.meta() : (IPersistentMap) META.getOpaque(v);
+    }
+
+    /** Whether {@link #metaOf} reads the field (false: this Clojure keeps meta elsewhere). */
+    static boolean readsMetaDirectly() {
+        return META != null;
     }
 
     /** A namespace as last published or applied here. */
