@@ -148,7 +148,6 @@ public final class SharedVars {
     private static final class Known {
         Var var;
         Object root;
-        boolean bound;
         IPersistentMap meta;
         boolean dynamic;
         /** The record applied or published here. */
@@ -169,7 +168,6 @@ public final class SharedVars {
 
         void capture(Var v) {
             var = v;
-            bound = v.hasRoot();
             root = v.getRawRoot();
             meta = v.meta();
             dynamic = v.isDynamic();
@@ -786,7 +784,6 @@ public final class SharedVars {
                 }
                 k.var = c.var();
                 k.root = c.root();
-                k.bound = c.kind() != VarRecord.Kind.UNBOUND;
                 k.meta = c.meta();
                 k.dynamic = c.dynamic();
                 k.removed = false;

@@ -26,6 +26,8 @@ final class SourceText {
     private static final clojure.lang.Keyword EOF = clojure.lang.Keyword.intern("eof");
     private static final clojure.lang.Keyword READ_COND = clojure.lang.Keyword.intern("read-cond");
     private static final clojure.lang.Keyword ALLOW = clojure.lang.Keyword.intern("allow");
+    /** What a file that cannot be read gives: no form, and no second try in this publish. */
+    private static final Lines UNREADABLE = new Lines("");
 
     private final String evalText;
     private final String document;
@@ -52,7 +54,7 @@ final class SourceText {
             if (file instanceof String f && !"NO_SOURCE_PATH".equals(f) && !"NO_SOURCE_FILE".equals(f)
                 && line instanceof Number n) {
                 Lines lines = files.computeIfAbsent(f, this::read);
-                String text = lines == null ? null : lines.formAt(n.intValue(), f.endsWith(".cljc"));
+                String text = lines.formAt(n.intValue(), f.endsWith(".cljc"));
                 if (text != null) return text;
             }
         }
@@ -65,10 +67,10 @@ final class SourceText {
             Path p = Path.of(file);
             if (Files.isRegularFile(p)) return new Lines(Files.readString(p, StandardCharsets.UTF_8));
             try (InputStream in = RT.baseLoader().getResourceAsStream(file)) {
-                return in == null ? null : new Lines(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                return in == null ? UNREADABLE : new Lines(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
         } catch (IOException | RuntimeException e) {
-            return null;
+            return UNREADABLE;
         }
     }
 
