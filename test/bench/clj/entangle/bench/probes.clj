@@ -48,14 +48,19 @@
   (into (sorted-map) m))
 
 (defn plain-eval-loop
-  "In a plain Clojure JVM: evaluates definitions `from`..`to` in user; returns each one's
-  duration in nanoseconds."
-  [from to]
-  (binding [*ns* (the-ns 'user)]
-    (vec (for [i (range from (inc to))]
-           (let [t0 (System/nanoTime)]
-             (eval (read-string (definition i)))
-             (- (System/nanoTime) t0))))))
+  "In a plain Clojure JVM: evaluates definitions `from`..`to` in user, `pause-ms` apart as
+  define-loop does (an evaluation that follows a pause takes about twice as long as one that
+  follows another at once: caches and idle cores go cold); returns each one's duration in
+  nanoseconds."
+  ([from to] (plain-eval-loop from to 0))
+  ([from to pause-ms]
+   (binding [*ns* (the-ns 'user)]
+     (vec (for [i (range from (inc to))]
+            (let [t0 (System/nanoTime)
+                  _ (eval (read-string (definition i)))
+                  t (- (System/nanoTime) t0)]
+              (when (pos? pause-ms) (Thread/sleep (long pause-ms)))
+              t))))))
 
 ;; ------------------------------------------------------------------- P2: the floor
 

@@ -16,9 +16,13 @@ import java.util.Map;
  * numbers).
  */
 final class Report {
-    /** One result: {@code ratio} is entangle over baseline, met when it is on the target's side of {@code bound}. */
+    /**
+     * One result: {@code ratio} is entangle over baseline; {@code verdict} is "met" or "missed"
+     * (the ratio is on the target's side or not), "no measure" (the numbers cannot be compared,
+     * and the note says why), or empty for a result without a target.
+     */
     record Result(String id, String what, double entangle, double baseline, String unit, double ratio,
-                  String target, boolean met, String note, Map<String, Object> raw) {}
+                  String target, String verdict, String note, Map<String, Object> raw) {}
 
     private final Map<String, String> machine;
     private final List<Result> results = new ArrayList<>();
@@ -32,32 +36,57 @@ final class Report {
     void atMost(String id, String what, double entangle, double baseline, String unit, double max, String note,
                 Map<String, Object> raw) {
         double ratio = entangle / baseline;
-        add(new Result(id, what, entangle, baseline, unit, ratio, "≤ " + fmt(max) + "x", ratio <= max, note, raw));
+        add(new Result(id, what, entangle, baseline, unit, ratio, "≤ " + fmt(max) + "x", verdict(ratio <= max), note, raw));
+    }
+
+    /**
+     * A growth whose ratio must be at most {@code max}. A side that did not grow gives no
+     * measure, whatever the ratio says: a negative growth means a collection at the end of the
+     * measure reclaimed what one at its start did not, not that entangle saves memory, and a
+     * baseline that did not grow leaves nothing to compare with.
+     */
+    void growthAtMost(String id, String what, double entangle, double baseline, String unit, double max, String note,
+                      Map<String, Object> raw) {
+        if (entangle >= 0 && baseline > 0) {
+            atMost(id, what, entangle, baseline, unit, max, note, raw);
+            return;
+        }
+        String why = (entangle < 0 ? "entangle's side shrank" : "the baseline did not grow") + " (" + fmt(entangle)
+            + " and " + fmt(baseline) + " " + unit + ")";
+        add(new Result(id, what, entangle, baseline, unit, Double.NaN, "≤ " + fmt(max) + "x", NO_MEASURE,
+                       why + (note == null || note.isEmpty() ? "" : "; " + note), raw));
     }
 
     /** A result whose ratio (baseline over entangle: how many times faster) must be at least {@code min}. */
     void speedupAtLeast(String id, String what, double entangle, double baseline, String unit, double min, String note,
                         Map<String, Object> raw) {
         double ratio = baseline / entangle;
-        add(new Result(id, what, entangle, baseline, unit, ratio, "≥ " + fmt(min) + "x faster", ratio >= min, note, raw));
+        add(new Result(id, what, entangle, baseline, unit, ratio, "≥ " + fmt(min) + "x faster", verdict(ratio >= min), note,
+                       raw));
     }
 
     /** A result whose ratio (entangle over baseline, higher is better) must be at least {@code min}. */
     void atLeast(String id, String what, double entangle, double baseline, String unit, double min, String note,
                  Map<String, Object> raw) {
         double ratio = entangle / baseline;
-        add(new Result(id, what, entangle, baseline, unit, ratio, "≥ " + fmt(min) + "x", ratio >= min, note, raw));
+        add(new Result(id, what, entangle, baseline, unit, ratio, "≥ " + fmt(min) + "x", verdict(ratio >= min), note, raw));
     }
 
     /** A measurement beside its baseline, without a target: entangle over baseline. */
     void compared(String id, String what, double entangle, double baseline, String unit, String note,
                   Map<String, Object> raw) {
-        add(new Result(id, what, entangle, baseline, unit, entangle / baseline, "", true, note, raw));
+        add(new Result(id, what, entangle, baseline, unit, entangle / baseline, "", "", note, raw));
     }
 
     /** A measurement without a target. */
     void info(String id, String what, double entangle, String unit, String note, Map<String, Object> raw) {
-        add(new Result(id, what, entangle, Double.NaN, unit, Double.NaN, "", true, note, raw));
+        add(new Result(id, what, entangle, Double.NaN, unit, Double.NaN, "", "", note, raw));
+    }
+
+    static final String NO_MEASURE = "no measure";
+
+    private static String verdict(boolean met) {
+        return met ? "met" : "missed";
     }
 
     void note(String text) {
@@ -67,8 +96,8 @@ final class Report {
     private synchronized void add(Result r) {
         results.add(r);
         System.out.println("bench: " + r.id() + " " + r.what() + ": " + fmt(r.entangle()) + " vs " + fmt(r.baseline())
-            + " " + r.unit() + (Double.isNaN(r.ratio()) ? "" : ", ratio " + fmt(r.ratio()) + " (target " + r.target()
-            + (r.met() ? ", met)" : ", MISSED)")));
+            + " " + r.unit() + (Double.isNaN(r.ratio()) ? "" : ", ratio " + fmt(r.ratio()))
+            + (r.target().isEmpty() ? "" : " (target " + r.target() + ", " + r.verdict().toUpperCase(Locale.ROOT) + ")"));
     }
 
     String markdown() {
@@ -80,7 +109,8 @@ final class Report {
                 .append(Double.isNaN(r.baseline()) ? "" : fmt(r.baseline()) + " " + r.unit()).append(" | ")
                 .append(Double.isNaN(r.ratio()) ? "" : fmt(r.ratio()) + "x").append(" | ")
                 .append(r.target()).append(" | ")
-                .append(r.target().isEmpty() ? "" : r.met() ? "met" : "**missed**").append(" |\n");
+                .append(r.verdict().equals("met") || r.verdict().isEmpty() ? r.verdict() : "**" + r.verdict() + "**")
+                .append(" |\n");
         }
         b.append("\nMachine: ").append(machine.get("summary")).append('\n');
         for (Result r : results) {
@@ -104,7 +134,7 @@ final class Report {
             m.put("unit", r.unit());
             m.put("ratio", r.ratio());
             m.put("target", r.target());
-            m.put("met", r.met());
+            m.put("verdict", r.verdict());
             m.put("note", r.note());
             m.put("raw", r.raw());
             rs.add(m);
