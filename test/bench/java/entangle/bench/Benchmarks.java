@@ -171,7 +171,12 @@ public final class Benchmarks {
             .forks(1)
             .warmupIterations(3).warmupTime(TimeValue.seconds(1))
             .measurementIterations(3).measurementTime(TimeValue.seconds(1))
-            .jvmArgsAppend("-Djdk.attach.allowAttachSelf=true",
+            // A fixed heap, touched at start: with the JVM's default, a fork that grew its heap
+            // while measuring spent its iterations in the kernel, faulting in fresh pages for the
+            // boxed numbers f allocates (40 times slower per call, on either side), and P1's
+            // medians moved with how many forks of each side did.
+            .jvmArgsAppend("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
+                           "-Djdk.attach.allowAttachSelf=true",
                            "-Dentangle.bench.cluster=" + cluster.name(),
                            "-Dentangle.bench.port=" + cluster.port(),
                            "-Dentangle.bench.log=" + log);
