@@ -9,6 +9,7 @@
   (:refer-clojure :exclude [eval])
   (:require [entangle.options :as options])
   (:import (entangle Member MemberOptions)
+           (entangle.sharing ReadText)
            (entangle.sharing Provenance PublishResult Unshared)
            (java.nio.file Path)))
 
@@ -98,17 +99,24 @@
   []
   (when-let [m (member)] (.close ^Member m)))
 
+(defn- read-text
+  "The ReadText of `read`, a map {:text :file :line :column} (see `eval`), or nil."
+  ^ReadText [{:keys [text file line column]}]
+  (when (string? text)
+    (let [from-1 #(if (and (integer? %) (pos? %)) (int %) 1)]
+      (ReadText. (some-> file str) (from-1 line) (from-1 column) text))))
+
 (defn publish!
   "Shares with every member what evaluation changed in shared namespaces since the last call,
   and returns once every member has it; warnings go to *warn*. `form-text`, the text of the
-  form just evaluated, is kept as the source of the vars it defined (`document`, the text of a
-  loaded file, when given). Returns the entangle.sharing.PublishResult, or nil if this JVM is
+  form just evaluated, is kept as the source of the vars it defined, unless `read` (see
+  `eval`) holds their forms. Returns the entangle.sharing.PublishResult, or nil if this JVM is
   not a member."
   ([] (publish! nil nil))
   ([form-text] (publish! form-text nil))
-  ([form-text document]
+  ([form-text read]
    (when-let [^Member m (member)]
-     (let [^PublishResult r (.share m form-text document)]
+     (let [^PublishResult r (.share m form-text (read-text read))]
        (doseq [w (.warnings r)] (*warn* w))
        r))))
 
@@ -128,7 +136,7 @@
         (take-while some? (iterate ex-cause t))))
 
 (def ^:dynamic *evaluating*
-  "While `eval` runs, {:text form-text :document document} of the form it evaluates, so that
+  "While `eval` runs, {:text form-text :read read} of the form it evaluates, so that
   what shares definitions before the evaluation ends (sending a fn to other members) keeps
   their source. nil otherwise."
   nil)
@@ -138,18 +146,21 @@
   would: called before a fn leaves this member, so that the vars it uses are defined where it
   runs."
   []
-  (publish! (:text *evaluating*) (:document *evaluating*)))
+  (publish! (:text *evaluating*) (:read *evaluating*)))
 
 (defn eval
   "Evaluates `form` as the clustered REPL does: then shares what it defined, even when it
   threw. Using a var whose value stayed on another member throws that var's explanation.
-  `form-text` is the form's source text; `document`, if given, is the text of the file it
-  came from (a load-file), where each var's source is found by its :line. `eval-fn` replaces
+  `form-text` is the form's source text. `read`, if given, is the text the form was read
+  from and where it sits, {:text text :file file :line line :column column}: the forms'
+  :file (the value of *file* as they were read), and the line and column the text starts at
+  (default 1 and 1). A var whose :file is `file` and whose :line falls in the text takes its source from there, not from the file
+  on disk, which may not hold what was sent (an editor's unsaved buffer). `eval-fn` replaces
   clojure.core/eval."
   ([form] (eval form nil))
   ([form form-text] (eval form form-text nil clojure.core/eval))
-  ([form form-text document eval-fn]
-   (let [v (try (binding [*evaluating* {:text form-text :document document}]
+  ([form form-text read eval-fn]
+   (let [v (try (binding [*evaluating* {:text form-text :read read}]
                   (eval-fn form))
                 (catch Throwable t
                   ;; Interop on the placeholder fails in the reflector, naming its class:
@@ -157,7 +168,7 @@
                   (if-let [^Unshared u (and (touched-unshared? t) (unshared-var-in form))]
                     (throw (.error u t))
                     (throw t)))
-                (finally (publish! form-text document)))]
+                (finally (publish! form-text read)))]
      (if (instance? Unshared v)
        (throw (.error ^Unshared v))
        v))))
@@ -166,10 +177,13 @@
   "Evaluates the forms in `code` one after another in the current *ns*; the last value."
   [^String code]
   (let [reader (clojure.lang.LineNumberingPushbackReader. (java.io.StringReader. code))
+        ;; The reader counts lines from the code's first: a var's :line is in `code`, whatever
+        ;; file *file* names (the file being loaded, if one is).
+        read {:text code :file *file* :line 1 :column 1}
         eof (Object.)]
     (loop [last nil]
       (let [[form text] (read+string {:eof eof :read-cond :allow} reader)]
-        (if (identical? form eof) last (recur (eval form text)))))))
+        (if (identical? form eof) last (recur (eval form text read clojure.core/eval)))))))
 
 (defn eval-code
   "Evaluates every form in the string `code`, starting in namespace `ns` (the name of an

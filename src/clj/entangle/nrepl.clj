@@ -23,13 +23,17 @@
 (defn eval
   "The eval fn entangle's middleware gives nREPL's interruptible-eval: evaluates `form` as the
   clustered REPL does (the eval fn the message named, if any, then sharing what it defined).
-  The text of the code sent is each definition's source, unless it came from a loaded file."
+  Each definition's source is its form in the text sent: the file's for a load-file, the
+  code's for an eval (placed at the message's :file and :line, where an editor sends them)."
   [form]
   (let [msg interruptible-eval/*msg*
         eval-fn (or (some-> (::inner-eval msg) symbol find-var) clojure.core/eval)
         document (::document msg)]
-    ;; A load-file's vars take their source from the file's text, by :line.
-    (entangle/eval form (when-not document (:code msg)) document eval-fn)))
+    (if document
+      (entangle/eval form nil {:text document :file (::document-path msg) :line 1 :column 1} eval-fn)
+      ;; nREPL binds *file* to the message's :file, and starts its reader at :line and :column.
+      (entangle/eval form (:code msg) {:text (:code msg) :file *file* :line (:line msg) :column (:column msg)}
+                     eval-fn))))
 
 (defn- ensure-member! []
   (when-not (entangle/member)
@@ -76,7 +80,8 @@
     (ensure-member!)
     (case op
       "eval" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg)))
-      "load-file" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg) ::document (:file msg)))
+      "load-file" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg)
+                                  ::document (:file msg) ::document-path (:file-path msg)))
       "entangle/members" (members-op msg)
       "entangle/eval-on" (eval-on-op msg)
       "entangle/provenance" (provenance-op msg)

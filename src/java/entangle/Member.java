@@ -14,6 +14,7 @@ import entangle.remote.RemoteExecution;
 import entangle.sharing.ClusterAtoms;
 import entangle.sharing.Provenance;
 import entangle.sharing.PublishResult;
+import entangle.sharing.ReadText;
 import entangle.sharing.SharedVars;
 import entangle.sharing.SharingPolicy;
 import entangle.unit.UnitStore;
@@ -178,11 +179,12 @@ public final class Member implements AutoCloseable {
     }
 
     /**
-     * As {@link #share(String)}, for an evaluation of a file's forms: {@code document} is the
-     * file's text, where each var's source is found by its :line.
+     * As {@link #share(String)}, for an evaluation whose forms were read from {@code read} (a
+     * loaded file's text, or the code an editor sent from a file): each var it defined takes
+     * its source from there, by its :line, rather than from its file on disk.
      */
-    public PublishResult share(String formText, String document) {
-        return shared.publish(formText, document);
+    public PublishResult share(String formText, ReadText read) {
+        return shared.publish(formText, read);
     }
 
     /** Where the current definition of {@code ns/name} came from, or null if it was never shared. */

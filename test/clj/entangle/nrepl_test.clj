@@ -67,6 +67,28 @@
              (value b "(:source (entangle.core/provenance #'loaded.over-nrepl/area))")))
       (finally (close-a) (close-b)))))
 
+(deftest an-editors-eval-from-a-file-shares-the-code-it-sent-as-the-source
+  ;; An editor evaluating a form from a file sends it with :file and :line; the buffer may not
+  ;; be saved, so what the file holds on disk at that line is not what was defined.
+  (let [[sa close-a] (session :a)
+        f (Files/createTempFile "entangle-unsaved" ".clj" (make-array FileAttribute 0))
+        path (str f)]
+    (try
+      (spit path "(ns user)\n\n(defn unsaved-area [r] :as-saved)\n")
+      (is (= ["#'user/unsaved-area" "#'user/unsaved-added"]
+             (:value (send! sa {:op "eval" :file path :line 3 :column 1
+                                :code "(defn unsaved-area [r]\n  (* 3 r r))\n(defn unsaved-added [] :new)"}))))
+      (is (= "12" (value b "(unsaved-area 2)")))
+      (is (= "\"(defn unsaved-area [r]\\n  (* 3 r r))\""
+             (value b "(:source (entangle.core/provenance #'user/unsaved-area))")))
+      (is (= "\"(defn unsaved-added [] :new)\""
+             (value b "(:source (entangle.core/provenance #'user/unsaved-added))")))
+      (testing "code sent without a file: each var's source is its own form, not the whole code"
+        (send! sa {:op "eval" :code "(def no-file-one 1) (def no-file-two 2)"})
+        (is (= "\"(def no-file-two 2)\""
+               (value b "(:source (entangle.core/provenance #'user/no-file-two))"))))
+      (finally (close-a) (Files/deleteIfExists f)))))
+
 (deftest sessions-keep-their-own-output
   (let [[s1 close-1] (session :a) [s2 close-2] (session :a)]
     (try

@@ -525,11 +525,12 @@ public final class SharedVars {
     /**
      * Shares what evaluation changed since the last call. {@code evalText} is the text of the
      * form just evaluated, kept as the source of the vars it defined (unless they came from a
-     * file that can be read); {@code document}, if not null, is the text of the file the forms
-     * came from (an nREPL load-file), read in place of the file. Never throws for the cluster's sake: what could not be shared is
-     * in the result's warnings, and is tried again by the next call.
+     * file that can be read); {@code read}, if not null, is the text the evaluation read its
+     * forms from (an nREPL eval or load-file), where each var it defined finds its form by its
+     * :line, in place of its file. Never throws for the cluster's sake: what could not be
+     * shared is in the result's warnings, and is tried again by the next call.
      */
-    public PublishResult publish(String evalText, String document) {
+    public PublishResult publish(String evalText, ReadText read) {
         publishing.lock();
         try {
             Changes changes;
@@ -540,13 +541,13 @@ public final class SharedVars {
                 state.unlock();
             }
             if (changes.isEmpty()) return PublishResult.NOTHING;
-            return publish(changes, evalText, document);
+            return publish(changes, evalText, read);
         } finally {
             publishing.unlock();
         }
     }
 
-    private PublishResult publish(Changes scanned, String evalText, String document) {
+    private PublishResult publish(Changes scanned, String evalText, ReadText read) {
         List<String> warnings = new ArrayList<>();
         Map<String, UnshareableValueException> atomFailures = new HashMap<>();
         List<VarChange> withClusterAtoms = new ArrayList<>();
@@ -580,7 +581,7 @@ public final class SharedVars {
 
         List<VarRecord> varRecords = new ArrayList<>();
         Map<String, String> sources = new HashMap<>();
-        SourceText sourceText = new SourceText(evalText, document);
+        SourceText sourceText = new SourceText(evalText, read);
         for (VarChange c : changes.vars()) {
             String ns = c.var().ns.getName().getName();
             String name = c.var().sym.getName();

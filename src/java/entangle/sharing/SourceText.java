@@ -23,6 +23,7 @@ final class SourceText {
     private static final int MAX = 1 << 20;
     private static final clojure.lang.Keyword FILE = clojure.lang.Keyword.intern("file");
     private static final clojure.lang.Keyword LINE = clojure.lang.Keyword.intern("line");
+    private static final clojure.lang.Keyword COLUMN = clojure.lang.Keyword.intern("column");
     private static final clojure.lang.Keyword EOF = clojure.lang.Keyword.intern("eof");
     private static final clojure.lang.Keyword READ_COND = clojure.lang.Keyword.intern("read-cond");
     private static final clojure.lang.Keyword ALLOW = clojure.lang.Keyword.intern("allow");
@@ -30,40 +31,54 @@ final class SourceText {
     private static final Lines UNREADABLE = new Lines("");
 
     private final String evalText;
-    private final String document;
+    private final ReadText read;
+    private final Lines readLines;
     private final Map<String, Lines> files = new HashMap<>();
 
     /**
-     * @param evalText the text of the form being evaluated (a REPL or nREPL eval), or null
-     * @param document the text of the file being loaded, or null
+     * @param evalText the text of the form being evaluated (a REPL eval), or null
+     * @param read the text the evaluation read its forms from, and where it sits, or null
      */
-    SourceText(String evalText, String document) {
+    SourceText(String evalText, ReadText read) {
         this.evalText = evalText;
-        this.document = document;
+        this.read = read;
+        this.readLines = read == null ? null : new Lines(read.text());
     }
 
     /**
-     * The form at the var's {@code :line} in the document if given, or else in its
-     * {@code :file} when that file can be read (a loaded file); otherwise the text of the form
-     * being evaluated.
+     * The form at the var's {@code :line}: in the text the evaluation read, if the var names
+     * its file and a line inside it; else in its {@code :file} when that file can be read (a
+     * file loaded while evaluating); otherwise the text of the form being evaluated.
      */
     String of(IPersistentMap meta) {
         if (meta != null) {
             Object file = meta.valAt(FILE);
             Object line = meta.valAt(LINE);
-            if (file instanceof String f && !"NO_SOURCE_PATH".equals(f) && !"NO_SOURCE_FILE".equals(f)
-                && line instanceof Number n) {
-                Lines lines = files.computeIfAbsent(f, this::read);
-                String text = lines.formAt(n.intValue(), f.endsWith(".cljc"));
-                if (text != null) return text;
+            // Several forms can start on one line ("(ns x) (defn f [])"): the column tells them apart.
+            int column = meta.valAt(COLUMN) instanceof Number c ? c.intValue() : 0;
+            if (line instanceof Number n) {
+                int at = n.intValue();
+                if (read != null && java.util.Objects.equals(file, read.file()) && at >= read.line()) {
+                    int offset = column < 1 ? 0 : column - (at == read.line() ? read.column() : 1);
+                    String text = readLines.formAt(at - read.line() + 1, offset, cljc(file));
+                    if (text != null) return text;
+                }
+                if (file instanceof String f && !"NO_SOURCE_PATH".equals(f) && !"NO_SOURCE_FILE".equals(f)) {
+                    Lines lines = files.computeIfAbsent(f, this::readFile);
+                    String text = lines.formAt(at, column < 1 ? 0 : column - 1, cljc(f));
+                    if (text != null) return text;
+                }
             }
         }
         return evalText;
     }
 
-    private Lines read(String file) {
+    private static boolean cljc(Object file) {
+        return file instanceof String f && f.endsWith(".cljc");
+    }
+
+    private Lines readFile(String file) {
         try {
-            if (document != null) return new Lines(document);
             Path p = Path.of(file);
             if (Files.isRegularFile(p)) return new Lines(Files.readString(p, StandardCharsets.UTF_8));
             try (InputStream in = RT.baseLoader().getResourceAsStream(file)) {
@@ -95,13 +110,26 @@ final class SourceText {
             return c == '\n' || c == '\r' && (i + 1 == text.length() || text.charAt(i + 1) != '\n');
         }
 
-        /** The first form that starts on {@code line} (1-based), or null. */
-        String formAt(int line, boolean cljc) {
-            if (line < 1 || line > starts.length) return null;
+        /**
+         * The form that starts on {@code line} (1-based), {@code offset} characters into it
+         * (its :column less one; 0 when not known: the line's first form), or null.
+         */
+        String formAt(int line, int offset, boolean cljc) {
+            if (line < 1 || line > starts.length || offset < 0) return null;
+            int at = starts[line - 1] + offset;
+            if (at >= (line < starts.length ? starts[line] : text.length())) return null;
             try {
                 java.io.StringReader from = new java.io.StringReader(text);
-                from.skip(starts[line - 1]); // moves an index; copies nothing
+                from.skip(at); // moves an index; copies nothing
                 LineNumberingPushbackReader in = new LineNumberingPushbackReader(from);
+                // The form must start on this line: a var whose :line does not match the text
+                // (its file changed since) gets no source rather than the next form's.
+                int c;
+                do {
+                    c = in.read();
+                } while (c != -1 && c != '\n' && c != '\r' && (Character.isWhitespace(c) || c == ','));
+                if (c == -1 || c == '\n' || c == '\r' || c == ';') return null;
+                in.unread(c);
                 in.captureString();
                 Object eof = new Object();
                 Object opts = cljc ? RT.map(READ_COND, ALLOW, EOF, eof) : RT.map(EOF, eof);

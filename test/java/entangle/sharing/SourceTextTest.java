@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import clojure.lang.IPersistentMap;
 import clojure.lang.Keyword;
@@ -22,7 +23,7 @@ class SourceTextTest {
     void eachVarOfALoadedDocumentGetsTheFormOnItsLine() {
         String document = "(ns shop.cart)\n\n(defn total \"Sums.\" [items]\n  (reduce + items))\n"
             + "(def a 1) (def b 2)\n;; the end\n(defn last-one [] :last)";
-        SourceText sources = new SourceText("(load-file \"cart.clj\")", document);
+        SourceText sources = new SourceText("(load-file \"cart.clj\")", new ReadText("cart.clj", 1, 1, document));
         assertEquals("(defn total \"Sums.\" [items]\n  (reduce + items))", sources.of(at("cart.clj", 3)));
         assertEquals("(defn last-one [] :last)", sources.of(at("cart.clj", 7)));
         // The reader gives b line 5 too: the first form on a line is what source finds, as in Clojure.
@@ -30,10 +31,29 @@ class SourceTextTest {
         assertEquals("(ns shop.cart)", sources.of(at("cart.clj", 1)));
     }
 
+    private static IPersistentMap at(String file, int line, int column) {
+        return (IPersistentMap) RT.map(Keyword.intern("file"), file, Keyword.intern("line"), line,
+                                       Keyword.intern("column"), column);
+    }
+
+    @Test
+    void formsThatStartOnOneLineAreToldApartByTheirColumn() {
+        String code = "(ns host.defs) (defn tripled [x] (* 3 x))\n  (def a 1), (def b 2)";
+        SourceText sources = new SourceText(code, new ReadText("NO_SOURCE_PATH", 1, 1, code));
+        assertEquals("(defn tripled [x] (* 3 x))", sources.of(at("NO_SOURCE_PATH", 1, 16)));
+        assertEquals("(def b 2)", sources.of(at("NO_SOURCE_PATH", 2, 14)));
+        assertEquals(code, sources.of(at("NO_SOURCE_PATH", 1, 99)), "past the line's end: no form there");
+        // An editor's code that starts mid-line in its file: the first line's columns count from there.
+        String sent = "(def c 3) (def d 4)\n(def e 5)";
+        SourceText placed = new SourceText(sent, new ReadText("/src/f.clj", 7, 5, sent));
+        assertEquals("(def d 4)", placed.of(at("/src/f.clj", 7, 15)));
+        assertEquals("(def e 5)", placed.of(at("/src/f.clj", 8, 1)));
+    }
+
     @Test
     void linesEndAsTheReaderCountsThem() {
         String document = "(ns x)\r\n(def crlf 1)\r(def cr 2)\n(def lf 3)";
-        SourceText sources = new SourceText(null, document);
+        SourceText sources = new SourceText(null, new ReadText("x.clj", 1, 1, document));
         assertEquals("(def crlf 1)", sources.of(at("x.clj", 2)));
         assertEquals("(def cr 2)", sources.of(at("x.clj", 3)));
         assertEquals("(def lf 3)", sources.of(at("x.clj", 4)));
@@ -41,25 +61,56 @@ class SourceTextTest {
 
     @Test
     void aLineThatHoldsNoFormFallsBackToTheEvaluatedText() {
-        SourceText sources = new SourceText("(eval-text)", "(ns x)\n;; only a comment\n");
+        SourceText sources = new SourceText("(eval-text)", new ReadText("x.clj", 1, 1, "(ns x)\n;; only a comment\n"));
         assertEquals("(eval-text)", sources.of(at("x.clj", 2)), "a comment to the end: no form");
         assertEquals("(eval-text)", sources.of(at("x.clj", 9)), "past the end");
+        SourceText blank = new SourceText("(eval-text)", new ReadText("y.clj", 1, 1, "(ns y)\n   \n(def later 1)"));
+        assertEquals("(eval-text)", blank.of(at("y.clj", 2)), "a blank line: not the form on the next one");
         assertEquals("(eval-text)", sources.of(at("x.clj", 0)));
         assertEquals("(eval-text)", sources.of(at("NO_SOURCE_PATH", 1)), "a REPL eval");
         assertEquals("(eval-text)", sources.of(null));
         assertNull(new SourceText(null, null).of(at("/no/such/file.clj", 1)));
     }
 
+    @TempDir
+    Path dir;
+
+    private String file(String name, String text) throws Exception {
+        return Files.writeString(dir.resolve(name), text).toString();
+    }
+
     @Test
-    void withoutADocumentTheFileIsRead() throws Exception {
-        Path file = Files.createTempFile("entangle-source", ".cljc");
-        try {
-            Files.writeString(file, "(ns y)\n(defn f [] #?(:clj :jvm :cljs :js))\n");
-            SourceText sources = new SourceText("(load-file ...)", null);
-            assertEquals("(defn f [] #?(:clj :jvm :cljs :js))", sources.of(at(file.toString(), 2)));
-            assertEquals("(ns y)", sources.of(at(file.toString(), 1)));
-        } finally {
-            Files.delete(file);
-        }
+    void codeAnEditorSentFromAFileIsTheSourceNotTheFileOnDisk() throws Exception {
+        // What is saved: the buffer the editor sent from has changed since.
+        String saved = file("z.clj", "(ns z)\n\n(defn area [r] (* r r))\n(defn old [] :saved)\n");
+        String sent = "(defn area [r]\n  (* 3.14 r r))\n(defn added [] :unsaved)";
+        SourceText sources = new SourceText(sent, new ReadText(saved, 3, 1, sent));
+        assertEquals("(defn area [r]\n  (* 3.14 r r))", sources.of(at(saved, 3)));
+        assertEquals("(defn added [] :unsaved)", sources.of(at(saved, 5)));
+        // Lines of the file outside the code sent (a form of it the code loaded): from disk.
+        assertEquals("(ns z)", sources.of(at(saved, 1)));
+    }
+
+    @Test
+    void theTextReadIsTheSourceOnlyOfVarsThatNameItsFile() throws Exception {
+        String other = file("other.clj", "(ns other)\n(defn from-disk [] 1)\n");
+        // A loaded file that loads another one: the other's vars are not in the text read.
+        SourceText sources = new SourceText(null, new ReadText("/src/outer.clj", 1, 1, "(ns outer)\n(def here 2)\n"));
+        assertEquals("(def here 2)", sources.of(at("/src/outer.clj", 2)));
+        assertEquals("(defn from-disk [] 1)", sources.of(at(other, 2)));
+        // Code evaluated with no file (a REPL's, an nREPL eval without :file): each var its own form.
+        SourceText code = new SourceText("(def a 1)\n(def b 2)", new ReadText("NO_SOURCE_PATH", 1, 1, "(def a 1)\n(def b 2)"));
+        assertEquals("(def b 2)", code.of(at("NO_SOURCE_PATH", 2)));
+        // A file loaded without a path (an nREPL load-file without :file-path): its vars have no :file.
+        SourceText pathless = new SourceText(null, new ReadText(null, 1, 1, "(ns p)\n(def c 3)"));
+        assertEquals("(def c 3)", pathless.of((IPersistentMap) RT.map(Keyword.intern("line"), 2)));
+    }
+
+    @Test
+    void withoutATextReadTheFileIsRead() throws Exception {
+        String cljc = file("y.cljc", "(ns y)\n(defn f [] #?(:clj :jvm :cljs :js))\n");
+        SourceText sources = new SourceText("(load-file ...)", null);
+        assertEquals("(defn f [] #?(:clj :jvm :cljs :js))", sources.of(at(cljc, 2)));
+        assertEquals("(ns y)", sources.of(at(cljc, 1)));
     }
 }
