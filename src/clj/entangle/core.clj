@@ -173,17 +173,31 @@
        (throw (.error ^Unshared v))
        v))))
 
+(defn- skip-to-form
+  "Skips the whitespace, commas and comments before the next form in `reader`."
+  [^clojure.lang.LineNumberingPushbackReader reader]
+  (loop []
+    (let [c (.read reader)]
+      (cond (= c -1) nil
+            (= c (int \;)) (do (.readLine reader) (recur))
+            (or (Character/isWhitespace c) (= c (int \,))) (recur)
+            :else (.unread reader c)))))
+
 (defn- eval-forms
   "Evaluates the forms in `code` one after another in the current *ns*; the last value."
   [^String code]
   (let [reader (clojure.lang.LineNumberingPushbackReader. (java.io.StringReader. code))
-        ;; The reader counts lines from the code's first: a var's :line is in `code`, whatever
-        ;; file *file* names (the file being loaded, if one is).
-        read {:text code :file *file* :line 1 :column 1}
         eof (Object.)]
     (loop [last nil]
-      (let [[form text] (read+string {:eof eof :read-cond :allow} reader)]
-        (if (identical? form eof) last (recur (eval form text read clojure.core/eval)))))))
+      (skip-to-form reader)
+      ;; The reader counts lines from the code's first: a var's :line and :column are in
+      ;; `code`, whatever file *file* names (the file being loaded, if one is).
+      (let [line (.getLineNumber reader)
+            column (.getColumnNumber reader)
+            [form text] (read+string {:eof eof :read-cond :allow} reader)]
+        (if (identical? form eof)
+          last
+          (recur (eval form text {:text text :file *file* :line line :column column} clojure.core/eval)))))))
 
 (defn eval-code
   "Evaluates every form in the string `code`, starting in namespace `ns` (the name of an

@@ -42,7 +42,22 @@ final class SourceText {
     SourceText(String evalText, ReadText read) {
         this.evalText = evalText;
         this.read = read;
-        this.readLines = read == null ? null : new Lines(read.text());
+        this.readLines = read == null ? null : linesOf(read.text());
+    }
+
+    private static String lastText;
+    private static Lines lastLines;
+
+    /**
+     * The lines of {@code text}, kept for the next publish: an editor's eval of a whole buffer
+     * publishes once a form, each with the same text, which is indexed once.
+     */
+    private static synchronized Lines linesOf(String text) {
+        if (text != lastText) {
+            lastLines = new Lines(text);
+            lastText = text;
+        }
+        return lastLines;
     }
 
     /**
