@@ -9,8 +9,7 @@
   (:refer-clojure :exclude [eval])
   (:require [entangle.options :as options])
   (:import (entangle Member MemberOptions)
-           (entangle.sharing ReadText)
-           (entangle.sharing Provenance PublishResult Unshared)
+           (entangle.sharing Provenance PublishResult ReadText Unshared)
            (java.nio.file Path)))
 
 (defn- print-warning [msg]
@@ -154,9 +153,9 @@
   `form-text` is the form's source text. `read`, if given, is the text the form was read
   from and where it sits, {:text text :file file :line line :column column}: the forms'
   :file (the value of *file* as they were read), and the line and column the text starts at
-  (default 1 and 1). A var whose :file is `file` and whose :line falls in the text takes its source from there, not from the file
-  on disk, which may not hold what was sent (an editor's unsaved buffer). `eval-fn` replaces
-  clojure.core/eval."
+  (default 1 and 1). A var whose :file is `file` and whose :line falls in the text takes its
+  source from there, not from the file on disk, which may not hold what was sent (an
+  editor's unsaved buffer). `eval-fn` replaces clojure.core/eval."
   ([form] (eval form nil))
   ([form form-text] (eval form form-text nil clojure.core/eval))
   ([form form-text read eval-fn]
