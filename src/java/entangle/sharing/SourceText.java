@@ -36,7 +36,8 @@ final class SourceText {
     private final Map<String, Lines> files = new HashMap<>();
 
     /**
-     * @param evalText the text of the form being evaluated (a REPL eval), or null
+     * @param evalText the text evaluated (a REPL's form, the code an nREPL eval sent): the source
+     *     of a var found in no text or file, or null
      * @param read the text the evaluation read its forms from, and where it sits, or null
      */
     SourceText(String evalText, ReadText read) {
