@@ -89,19 +89,22 @@ public final class Benchmarks {
 
     // ------------------------------------------------------------------ P7
 
-    /** P7: a second member's time to prompt vs a plain Clojure REPL's, both from the command line. */
+    /**
+     * P7: a second member's time to prompt vs a plain Clojure REPL's, both from the command line,
+     * started in turn (plain, second, second, plain...): this VM's speed drifts by a third within
+     * minutes, and starts taken in two blocks compared one stretch of it with another.
+     */
     private void timeToPrompt() throws Exception {
         List<Double> plain = new ArrayList<>();
-        for (int i = 0; i < STARTS; i++) {
-            plain.add(promptMillis(List.of("clojure", "-M"), Map.of(), "plain-" + i));
-        }
         List<Double> member = new ArrayList<>();
         try (TestCluster cluster = new TestCluster()) {
             cluster.start("first");
             for (int i = 0; i < STARTS; i++) {
                 List<String> command = new ArrayList<>(List.of("clojure", "-M:repl"));
                 command.addAll(cluster.args("second-" + i));
-                member.add(promptMillis(command, Map.of(), "second-" + i));
+                int at = i;
+                inTurn(i, () -> plain.add(promptMillis(List.of("clojure", "-M"), Map.of(), "plain-" + at)),
+                       () -> member.add(promptMillis(command, Map.of(), "second-" + at)));
             }
         }
         double m = Stats.median(member);
@@ -132,8 +135,8 @@ public final class Benchmarks {
      * P1: JMH, in forks that are member B; member A, another JVM, defined the shared fn. At a
      * few nanoseconds a call, how the JIT lays out one fork's code moves its score by far more
      * than the 2% the target allows (forks of one benchmark differ by up to a third, in two
-     * modes), so each benchmark runs in many single forks, taken in turn (shared, local, local,
-     * shared...) so that drift over the run hits both alike; the result is the median of the
+     * modes), so each benchmark runs in many single forks, taken in turn (local, shared, shared,
+     * local...) so that drift over the run hits both alike; the result is the median of the
      * forks' scores.
      */
     private void callPath() throws Exception {
@@ -146,9 +149,10 @@ public final class Benchmarks {
             Path log = ReplProcess.logFile(cluster.name(), "jmh");
             for (int round = 0; round < P1_ROUNDS; round++) {
                 for (int i = 0; i < pairs.size(); i += 2) {
-                    List<String> pair = new ArrayList<>(pairs.subList(i, i + 2));
-                    if (round % 2 == 1) java.util.Collections.reverse(pair);
-                    for (String b : pair) forks.get(b).add(oneFork(b, cluster, log));
+                    String shared = pairs.get(i);
+                    String local = pairs.get(i + 1);
+                    inTurn(round, () -> forks.get(local).add(oneFork(local, cluster, log)),
+                           () -> forks.get(shared).add(oneFork(shared, cluster, log)));
                 }
             }
         }
@@ -288,21 +292,22 @@ public final class Benchmarks {
 
             List<Double> syncs = new ArrayList<>();
             List<Map<String, Double>> joins = new ArrayList<>();
-            for (int i = 0; i < JOINERS; i++) {
-                try (JavaHost c = member(cluster, "joiner-" + i)) {
-                    Map<String, Double> join = numbers(c.value("eval (entangle.bench.probes/join-millis)"));
-                    String defined = c.value("eval (count (ns-publics 'bench.many))");
-                    if (!defined.equals(String.valueOf(MANY))) {
-                        throw new IllegalStateException("the joiner has " + defined + " of the " + MANY + " definitions");
-                    }
-                    joins.add(join);
-                    syncs.add(join.get("sync"));
-                }
-            }
             List<Double> reevals = new ArrayList<>();
             for (int i = 0; i < JOINERS; i++) {
-                reevals.add(Double.parseDouble(plainClojure("(require 'entangle.bench.probes)"
-                    + " (prn (entangle.bench.probes/timed-load \"" + file + "\"))").strip()));
+                String joiner = "joiner-" + i;
+                // In turn, as P7's starts: a joiner and a plain JVM meet the same stretch of this VM.
+                inTurn(i, () -> reevals.add(Double.parseDouble(plainClojure("(require 'entangle.bench.probes)"
+                    + " (prn (entangle.bench.probes/timed-load \"" + file + "\"))").strip())), () -> {
+                    try (JavaHost c = member(cluster, joiner)) {
+                        Map<String, Double> join = numbers(c.value("eval (entangle.bench.probes/join-millis)"));
+                        String defined = c.value("eval (count (ns-publics 'bench.many))");
+                        if (!defined.equals(String.valueOf(MANY))) {
+                            throw new IllegalStateException("the joiner has " + defined + " of the " + MANY + " definitions");
+                        }
+                        joins.add(join);
+                        syncs.add(join.get("sync"));
+                    }
+                });
             }
 
             // Several: now and then a joiner waits 3 s more for its partitions (a migration that
@@ -509,6 +514,21 @@ public final class Benchmarks {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** Round {@code i} of a baseline and a measure taken in turn: baseline first in even rounds, second in odd ones. */
+    private static void inTurn(int i, Step baseline, Step measure) throws Exception {
+        if (i % 2 == 0) {
+            baseline.run();
+            measure.run();
+        } else {
+            measure.run();
+            baseline.run();
+        }
+    }
 
     /** A member: a Java application on entangle's API, joined, with the probes loaded. */
     private static JavaHost member(TestCluster cluster, String name) {
