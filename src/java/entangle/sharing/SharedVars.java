@@ -585,7 +585,7 @@ public final class SharedVars {
         for (VarChange c : changes.vars()) {
             String ns = c.var().ns.getName().getName();
             String name = c.var().sym.getName();
-            String varName = "#'" + c.key();
+            String varName = VarRecord.varName(c.key());
             VarRecord.Kind kind = c.kind();
             byte[] value = null;
             String unshareable = null;
@@ -663,7 +663,7 @@ public final class SharedVars {
             }
             warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
                 + e.getMessage() + "); the next evaluation tries again: "
-                + String.join(", ", changes.vars().stream().map(c -> "#'" + c.key()).toList()));
+                + String.join(", ", changes.vars().stream().map(c -> VarRecord.varName(c.key())).toList()));
             return new PublishResult(0, 0, 0, warnings);
         }
         return new PublishResult(nsRecords.size(), classRecords.size(), varRecords.size(), warnings);
@@ -678,7 +678,7 @@ public final class SharedVars {
         if (atoms == null || c.kind() != VarRecord.Kind.VALUE || !(c.root() instanceof clojure.lang.Atom local)) return c;
         ClusterAtom shared;
         try {
-            shared = atoms.create(local, "#'" + c.key());
+            shared = atoms.create(local, VarRecord.varName(c.key()));
         } catch (UnshareableValueException e) {
             failures.put(c.key(), new UnshareableValueException(e.type(), e.why() == null ? "value" : e.why()));
             return c;
@@ -792,7 +792,7 @@ public final class SharedVars {
                 k.prefers = c.prefers();
             }
         }
-        provenance.put(c.key(), new Provenance("#'" + c.key(), r.version(), r.origin(), r.source()));
+        provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
     }
 
     private static void restore(VarChange c) {
@@ -1194,10 +1194,13 @@ public final class SharedVars {
     /** How many records a batch has before they are checked on several threads (a joining member's sync). */
     private static final int PARALLEL_READS = 256;
 
+    /** What {@link #read} gives for a record of a namespace this member does not share: applyVar leaves it. */
+    private static final Read NOT_APPLIED_HERE = new Read(null, null, null);
+
     private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
         if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
             && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())) {
-            return new Read(null, null, null); // not applied here (see applyVar)
+            return NOT_APPLIED_HERE;
         }
         for (String h : r.units()) {
             RefusedException e = refusedUnits.get(h);
@@ -1245,11 +1248,11 @@ public final class SharedVars {
     }
 
     private void applyVar(Fresh<VarRecord> f, Read read, Set<Var> protocols, boolean fromMaps) {
+        if (read == NOT_APPLIED_HERE) return;
         VarRecord r = f.record();
-        if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
-            && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())) return;
+        String key = r.key();
         if (read.refusal() != null) {
-            refuse(r.key(), r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
+            refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
                 + read.refusal() + "; nothing was defined from it.");
             return;
         }
@@ -1257,7 +1260,7 @@ public final class SharedVars {
         IPersistentMap meta = read.meta();
         state.lock();
         try {
-            Known k = vars.get(r.key());
+            Known k = vars.get(key);
             if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) return;
             KnownNs kn = namespaces.get(r.ns());
             if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
@@ -1267,7 +1270,7 @@ public final class SharedVars {
             }
             if (k == null) {
                 k = new Known(f.stamp());
-                vars.put(r.key(), k);
+                vars.put(key, k);
             }
             k.stamp = f.stamp();
             if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
@@ -1304,7 +1307,7 @@ public final class SharedVars {
                 v.setDynamic(r.dynamic());
                 k.capture(v);
             }
-            provenance.put(r.key(), new Provenance(r.varName(), r.version(), r.origin(), r.source()));
+            provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
         } finally {
             state.unlock();
         }

@@ -45,7 +45,12 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
 
     /** "#'ns/name", as Clojure prints a var. */
     public String varName() {
-        return "#'" + key();
+        return varName(key());
+    }
+
+    /** "#'ns/name" for the key "ns/name". */
+    public static String varName(String key) {
+        return "#'" + key;
     }
 
     public VarRecord withVersion(long v) {
@@ -70,7 +75,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
 
     /** Reads the record stored under {@code key}, refusing it unless it is intact and is that var's. */
     public static VarRecord decode(String key, byte[] bytes) throws RefusedException {
-        Envelope.Opened o = Envelope.open(MAGIC, bytes, "#'" + key);
+        Envelope.Opened o = Envelope.open(MAGIC, bytes, varName(key));
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(o.body()))) {
             int k = in.readUnsignedByte();
             if (k >= Kind.values().length) throw new IOException("unknown kind " + k);
@@ -92,7 +97,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             return new VarRecord(Kind.values()[k], ns, name, o.version(), origin, dynamic, meta, value,
                                  List.copyOf(units), List.copyOf(unitBytes), unshareable, source);
         } catch (IOException e) {
-            throw new RefusedException("#'" + key + " was refused: its record is malformed (" + e.getMessage() + ")", e);
+            throw new RefusedException(varName(key) + " was refused: its record is malformed (" + e.getMessage() + ")", e);
         }
     }
 }

@@ -2,6 +2,7 @@ package entangle.unit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -69,5 +70,50 @@ class UnitTest {
         RefusedException e = assertThrows(RefusedException.class, () -> Unit.decode(ContentHash.hex(junk), junk));
         assertTrue(e.getMessage().contains("is not in a format this member reads")
                    || e.getMessage().contains("is malformed"), e.getMessage());
+    }
+
+    /**
+     * Whether a class from a unit has instance fields is read from its bytes (a fn that
+     * captured nothing is made without reflection): static fields, with attributes, are not
+     * instance fields; an instance field after them is found.
+     */
+    @Test
+    void instanceFieldsAreFoundInTheBytesOfAUnitsClasses() throws Exception {
+        List<Defined> classes = List.of(
+            new Defined("t.NoFields", classBytes("t.NoFields", false, 0, false)),
+            new Defined("t.Statics", classBytes("t.Statics", true, 3, false)),
+            new Defined("t.StaticsThenInstance", classBytes("t.StaticsThenInstance", true, 3, true)),
+            new Defined("t.Instance", classBytes("t.Instance", false, 0, true)));
+        Unit u = Unit.of(null, classes);
+        // The unit is given, as a var record carries it: the store's map is never read.
+        Units units = new Units(new UnitStore(null, m -> {}));
+        java.util.Map<String, RefusedException> refused = new java.util.HashMap<>();
+        List<Object> held = units.prefetch(List.of(u.hash()), java.util.Map.of(u.hash(), u.encoded()), refused);
+        assertTrue(refused.isEmpty(), refused.toString());
+        assertTrue(Units.declaresNoInstanceFields(units.resolve(u.hash(), "t.NoFields")));
+        assertTrue(Units.declaresNoInstanceFields(units.resolve(u.hash(), "t.Statics")));
+        assertFalse(Units.declaresNoInstanceFields(units.resolve(u.hash(), "t.StaticsThenInstance")));
+        assertFalse(Units.declaresNoInstanceFields(units.resolve(u.hash(), "t.Instance")));
+        // Not a class from a unit: nothing to read, so no claim.
+        assertFalse(Units.declaresNoInstanceFields(String.class));
+        held.clear();
+    }
+
+    /**
+     * A class implementing two interfaces, with {@code statics} static final fields
+     * (each with a constant, and a Deprecated attribute too if {@code attributes}) and maybe an instance field.
+     */
+    private static byte[] classBytes(String name, boolean attributes, int statics, boolean instance) {
+        clojure.asm.ClassWriter w = new clojure.asm.ClassWriter(0);
+        w.visit(clojure.asm.Opcodes.V1_8, clojure.asm.Opcodes.ACC_PUBLIC | clojure.asm.Opcodes.ACC_SUPER,
+                name.replace('.', '/'), null, "java/lang/Object", new String[] {"java/io/Serializable", "java/lang/Runnable"});
+        for (int i = 0; i < statics; i++) {
+            clojure.asm.FieldVisitor f = w.visitField(clojure.asm.Opcodes.ACC_STATIC | clojure.asm.Opcodes.ACC_FINAL
+                | (attributes ? clojure.asm.Opcodes.ACC_DEPRECATED : 0), "s" + i, "J", null, (long) i);
+            f.visitEnd();
+        }
+        if (instance) w.visitField(clojure.asm.Opcodes.ACC_PRIVATE, "captured", "Ljava/lang/Object;", null, null).visitEnd();
+        w.visitEnd();
+        return w.toByteArray();
     }
 }
