@@ -111,6 +111,7 @@ public final class Benchmarks {
         double p = Stats.median(plain);
         report.atMost("P7", "time to prompt: a second member joining vs a plain `clojure -M` REPL (median of "
             + STARTS + ")", m, p, "ms", 3.0, null, Map.of("member", member, "plain", plain));
+        report.interval("P7", Stats.ratioInterval(Stats.array(member), Stats.array(plain), 50));
     }
 
     /** Milliseconds from starting {@code command} to its first prompt; then ends its input. */
@@ -166,6 +167,9 @@ public final class Benchmarks {
             Stats.median(forks.get("sharedFnFromCompiledCode")), Stats.median(forks.get("localFnFromCompiledCode")), "ns",
             1.02, "forks: shared " + fmtAll(forks.get("sharedFnFromCompiledCode")) + ", local "
                 + fmtAll(forks.get("localFnFromCompiledCode")) + " ns", Map.of());
+        report.interval("P1", Stats.ratioInterval(Stats.array(forks.get("sharedFn")), Stats.array(forks.get("localFn")), 50));
+        report.interval("P1b", Stats.ratioInterval(Stats.array(forks.get("sharedFnFromCompiledCode")),
+                                                   Stats.array(forks.get("localFnFromCompiledCode")), 50));
     }
 
     /** One JMH fork of {@code benchmark}: its score, the median of its measurement iterations (ns per call). */
@@ -241,6 +245,9 @@ public final class Benchmarks {
             Stats.percentile(entangle, 99), Stats.percentile(floor, 99), "ms", 10.0, null, Map.of());
         report.atMost("P2c", "the same, p50 vs the naive way (source text on a topic, evaluated on every member)",
             Stats.percentile(entangle, 50), Stats.percentile(naive, 50), "ms", 0.5, null, Map.of());
+        report.interval("P2a", Stats.ratioInterval(entangle, floor, 50));
+        report.interval("P2b", Stats.ratioInterval(entangle, floor, 99));
+        report.interval("P2c", Stats.ratioInterval(entangle, naive, 50));
 
         // P3: the same forms in a plain Clojure JVM, paced as A's were (warmed up back to back,
         // measured 5 ms apart); back to back too, for the note only.
@@ -259,6 +266,7 @@ public final class Benchmarks {
             "means " + Report.fmt(Stats.mean(clustered)) + " and " + Report.fmt(Stats.mean(plain)) + " ms; the plain eval"
             + " back to back: median " + Report.fmt(Stats.percentile(plainAtOnce, 50)) + " ms",
             Map.of("clustered_ms", clustered, "plain_ms", plain, "plain_back_to_back_ms", plainAtOnce));
+        report.interval("P3", Stats.ratioInterval(clustered, plain, 50));
     }
 
     private static double[] latencies(List<long[]> sent, Map<Long, Long> arrived, String what) {
@@ -325,6 +333,8 @@ public final class Benchmarks {
                 Stats.median(reevals), "ms", 3.0,
                 "syncs " + syncs + " ms, re-evaluations " + reevals + " ms; a joiner's phases: " + joins.get(0),
                 Map.of("joins_ms", joins, "sync_ms", syncs, "reeval_ms", reevals));
+            // A speedup: the re-evaluations over the syncs.
+            report.interval("P4", Stats.ratioInterval(Stats.array(reevals), Stats.array(syncs), 50));
             report.info("P4b", "a REPL's time to prompt, joining a cluster that holds " + MANY + " shared defs (median of "
                 + PROMPTS + ")", prompt, "ms", "each " + prompts + " ms", Map.of("prompt_ms", prompts));
             report.compared("P4c", "loading the file of those " + MANY + " defs at a member, until every member has"
@@ -635,7 +645,7 @@ public final class Benchmarks {
         }
 
         static double median(List<Double> xs) {
-            return percentile(xs.stream().mapToDouble(Double::doubleValue).toArray(), 50);
+            return percentile(array(xs), 50);
         }
 
         static double max(List<Double> xs) {
@@ -652,6 +662,34 @@ public final class Benchmarks {
 
         static double[] toMillis(long[] nanos) {
             return Arrays.stream(nanos).mapToDouble(n -> n / 1e6).toArray();
+        }
+
+        static double[] array(List<Double> xs) {
+            return xs.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+
+        /** How many times {@link #ratioInterval} resamples. */
+        static final int RESAMPLES = 2000;
+
+        /**
+         * The 95% interval of the ratio of the {@code p}th percentiles of {@code top} and
+         * {@code bottom} (independent samples of the two sides), by the percentile bootstrap:
+         * each side resampled with replacement, {@link #RESAMPLES} times, seeded so that a
+         * report's numbers can be made again from its JSON.
+         */
+        static double[] ratioInterval(double[] top, double[] bottom, double p) {
+            java.util.Random random = new java.util.Random(42);
+            double[] ratios = new double[RESAMPLES];
+            for (int i = 0; i < RESAMPLES; i++) {
+                ratios[i] = percentile(resample(top, random), p) / percentile(resample(bottom, random), p);
+            }
+            return new double[] {percentile(ratios, 2.5), percentile(ratios, 97.5)};
+        }
+
+        private static double[] resample(double[] xs, java.util.Random random) {
+            double[] out = new double[xs.length];
+            for (int i = 0; i < xs.length; i++) out[i] = xs[random.nextInt(xs.length)];
+            return out;
         }
     }
 }

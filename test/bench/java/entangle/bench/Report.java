@@ -27,6 +27,8 @@ final class Report {
     private final Map<String, String> machine;
     private final List<Result> results = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    /** By result id: the 95% bootstrap interval of its ratio, for results measured over samples on both sides. */
+    private final Map<String, double[]> intervals = new LinkedHashMap<>();
 
     Report(Map<String, String> machine) {
         this.machine = machine;
@@ -83,6 +85,15 @@ final class Report {
         add(new Result(id, what, entangle, Double.NaN, unit, Double.NaN, "", "", note, raw));
     }
 
+    /**
+     * Gives result {@code id}'s ratio its 95% interval, {@code {low, high}} (see {@link
+     * Benchmarks.Stats#ratioInterval}): where it straddles the target, this run cannot tell met
+     * from missed, whatever the verdict of the ratio itself.
+     */
+    void interval(String id, double[] lowHigh) {
+        intervals.put(id, lowHigh);
+    }
+
     static final String NO_MEASURE = "no measure";
 
     private static String verdict(boolean met) {
@@ -107,12 +118,17 @@ final class Report {
             b.append("| ").append(r.id()).append(" | ").append(r.what()).append(" | ")
                 .append(fmt(r.entangle())).append(' ').append(r.unit()).append(" | ")
                 .append(Double.isNaN(r.baseline()) ? "" : fmt(r.baseline()) + " " + r.unit()).append(" | ")
-                .append(Double.isNaN(r.ratio()) ? "" : fmt(r.ratio()) + "x").append(" | ")
+                .append(Double.isNaN(r.ratio()) ? "" : fmt(r.ratio()) + "x" + intervalText(r.id())).append(" | ")
                 .append(r.target()).append(" | ")
                 .append(r.verdict().equals("met") || r.verdict().isEmpty() ? r.verdict() : "**" + r.verdict() + "**")
                 .append(" |\n");
         }
         b.append("\nMachine: ").append(machine.get("summary")).append('\n');
+        if (!intervals.isEmpty()) {
+            b.append("\nIn brackets after a ratio: its 95% interval, from resampling each side's samples (forks, JVMs,"
+                + " definitions) with replacement ").append(Benchmarks.Stats.RESAMPLES).append(" times; where it"
+                + " straddles the target, this run cannot tell met from missed.\n");
+        }
         for (Result r : results) {
             if (r.note() != null && !r.note().isEmpty()) b.append("\n- ").append(r.id()).append(": ").append(r.note());
         }
@@ -133,6 +149,8 @@ final class Report {
             m.put("baseline", r.baseline());
             m.put("unit", r.unit());
             m.put("ratio", r.ratio());
+            double[] ci = intervals.get(r.id());
+            m.put("ratio_interval_95", ci == null ? null : List.of(ci[0], ci[1]));
             m.put("target", r.target());
             m.put("verdict", r.verdict());
             m.put("note", r.note());
@@ -150,6 +168,11 @@ final class Report {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("report.md"), markdown());
         Files.writeString(dir.resolve("report.json"), json());
+    }
+
+    private String intervalText(String id) {
+        double[] ci = intervals.get(id);
+        return ci == null ? "" : " (" + fmt(ci[0]) + "–" + fmt(ci[1]) + ")";
     }
 
     static String fmt(double d) {
