@@ -38,8 +38,13 @@ public final class Benchmarks {
     private static final int WARMUP = QUICK ? 300 : 1000;
     private static final int MANY = 10_000;
     private static final int TASKS = QUICK ? 5_000 : 20_000;
-    private static final int STARTS = QUICK ? 3 : 5;
-    private static final int JOINERS = QUICK ? 1 : 5;
+    /**
+     * P7's starts a side, and P4's joiners and plain JVMs: each a fresh JVM, whose time moves by
+     * a fifth from one to the next; with five a side, P4's ratio had a 95% interval of about
+     * ±17%, wide enough to hold its target in most runs.
+     */
+    private static final int STARTS = QUICK ? 3 : 9;
+    private static final int JOINERS = QUICK ? 1 : 9;
     private static final int PROMPTS = QUICK ? 1 : 3;
     private static final int P1_ROUNDS = QUICK ? 2 : 10;
     /** P6 measures after this many redefinitions on both sides, so that code first run (and its JIT profiles) is not counted. */

@@ -133,6 +133,10 @@ final class Report {
             if (r.note() != null && !r.note().isEmpty()) b.append("\n- ").append(r.id()).append(": ").append(r.note());
         }
         for (String n : notes) b.append("\n- ").append(n);
+        if (results.stream().anyMatch(r -> r.verdict().equals("missed"))) {
+            b.append("\n\nWhat profiling found for the targets missed, what was fixed and what is left: README.md,"
+                + " section Benchmarks.");
+        }
         return b.append('\n').toString();
     }
 
