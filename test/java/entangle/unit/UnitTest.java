@@ -96,7 +96,7 @@ class UnitTest {
         assertFalse(Units.declaresNoInstanceFields(units.resolve(u.hash(), "t.Instance")));
         // Not a class from a unit: nothing to read, so no claim.
         assertFalse(Units.declaresNoInstanceFields(String.class));
-        held.clear();
+        held.clear(); // the unit's loader, held until here: Units keeps it weakly
     }
 
     /**
