@@ -107,6 +107,49 @@ class MembershipTest {
         }
     }
 
+    /**
+     * A late joiner defines a loaded file's fns in one loader (its sync's cost is a loader a
+     * form otherwise), and every form still finds what it named: the file's type, a closure's
+     * value, a macro, nested fns; a redefinition made afterwards replaces one of them.
+     */
+    @Test
+    void aLateJoinerGetsALoadedFileWhoseFnsShareALoader() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("entangle-late", ".clj");
+        java.nio.file.Files.writeString(file, String.join("\n",
+            "(ns late.file)",
+            "(defn add1 [x] (inc x))",
+            "(defn twice [f x] (f (f x)))",
+            "(deftype Box [v])",
+            "(defn box [v] (Box. v))",
+            "(defn unbox [b] (.-v ^Box b))",
+            "(let [k 10] (defn plus-k [x] (+ x k)))",
+            "(defn sum [& xs] (apply + xs))",
+            "(defn scaled [x] (mapv (fn [y] (* y x)) [1 2 3]))",
+            "(defmacro unless [c & body] `(if ~c nil (do ~@body)))",
+            "(defn odd-or-nil [x] (unless (even? x) x))", ""));
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            a.value("(load-file \"" + file + "\")");
+            ReplProcess c = cluster.start("c");
+            c.eval("(in-ns 'late.file)");
+            assertEquals("[2 7 7 11 6 [2 4 6] 3 nil :m]",
+                         c.value("[(add1 1) (twice add1 5) (unbox (box 7)) (plus-k 1) (sum 1 2 3) (scaled 2)"
+                                 + " (odd-or-nil 3) (odd-or-nil 4) (unless false :m)]"));
+            String fns = "[#'add1 #'twice #'box #'unbox #'plus-k #'sum #'scaled #'unless #'odd-or-nil]";
+            assertEquals("1", c.value("(count (distinct (map #(.getClassLoader (class (deref %))) " + fns + ")))"));
+            // The type's unit is not a fn's: it keeps a loader of its own, as a type found by name must.
+            assertEquals("false", c.value("(= (.getClassLoader Box) (.getClassLoader (class add1)))"));
+            String names = "(mapv #(.getName (class (deref %))) " + fns + ")";
+            a.eval("(in-ns 'late.file)");
+            assertEquals(a.value(names), c.value(names));
+            a.value("(defn add1 [x] (+ x 100))");
+            awaitValue(c, "(twice add1 0)", "200");
+            assertEquals("[7 11]", c.value("[(unbox (box 7)) (plus-k 1)]"));
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
     /** Evaluates {@code form} on {@code m} until it prints {@code expected}, for up to 30 seconds. */
     private static void awaitValue(ReplProcess m, String form, String expected) throws InterruptedException {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);

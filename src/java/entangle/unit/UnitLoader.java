@@ -1,49 +1,102 @@
 package entangle.unit;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import clojure.lang.DynamicClassLoader;
 import entangle.hook.CapturedClasses;
 
 /**
- * Loads the classes of one unit that came from the cluster. A class's siblings (its unit) and
- * the classes of the units it was nested in resolve here first, so that another member's
- * same-named class never stands in for them; any other name resolves as it does for the
- * Clojure compiler: the newest class of that name, then the classpath.
+ * Loads the classes of units that came from the cluster: one unit, or several sibling units
+ * (nested in the same unit, or in none) that {@link UnitGroups} found can share a loader.
+ * A class's siblings (its unit) and the classes of the units it was nested in resolve here
+ * first, so that another member's same-named class never stands in for them; any other name
+ * resolves as it does for the Clojure compiler: the newest class of that name, then the
+ * classpath.
  */
 final class UnitLoader extends DynamicClassLoader implements CapturedClasses.ClusterLoader {
-    private final Unit unit;
-    private final UnitLoader parentUnit;
+    private final Map<String, Unit> byHash = new LinkedHashMap<>();
+    private final Map<String, Unit> byClassName = new HashMap<>();
+    /** The unit every unit here was nested in, and the loader that holds it; both null if none. */
+    private final Unit parentUnit;
+    private final UnitLoader parentLoader;
 
-    UnitLoader(Unit unit, UnitLoader parentUnit, ClassLoader base) {
-        super(parentUnit != null ? parentUnit : base);
-        this.unit = unit;
-        this.parentUnit = parentUnit;
+    /**
+     * {@code units} are nested in the same unit (or none), held by {@code parentLoader}, and
+     * define no class name twice. The JVM parent is {@code base} whatever the nesting: the
+     * units they are nested in are looked up by name here (see loadClass), so that a loader
+     * holding several units never answers for a sibling unit's class.
+     */
+    UnitLoader(Collection<Unit> units, UnitLoader parentLoader, ClassLoader base) {
+        super(base);
+        String parent = units.iterator().next().parent();
+        for (Unit u : units) {
+            if (!java.util.Objects.equals(u.parent(), parent)) {
+                throw new IllegalArgumentException("units nested in different units cannot share a loader");
+            }
+            byHash.put(u.hash(), u);
+            for (String name : u.classNames()) {
+                if (byClassName.putIfAbsent(name, u) != null) {
+                    throw new IllegalArgumentException("two units define " + name + ": they cannot share a loader");
+                }
+            }
+        }
+        this.parentLoader = parentLoader;
+        this.parentUnit = parentLoader == null ? null : parentLoader.unit(parent);
+        if (parent != null && parentUnit == null) {
+            throw new IllegalArgumentException("the parent loader does not hold unit " + ContentHash.shortHex(parent));
+        }
     }
 
-    Unit unit() { return unit; }
+    /** The unit of {@code hash} if this loader holds it, else null. */
+    Unit unit(String hash) { return byHash.get(hash); }
 
-    UnitLoader parentUnit() { return parentUnit; }
+    Collection<Unit> units() { return byHash.values(); }
+
+    /** The unit that defines {@code className} here, or null. */
+    Unit unitOfClass(String className) { return byClassName.get(className); }
+
+    /**
+     * The unit of {@code className} followed by the units it is nested in. For a name this
+     * loader does not define (a loader that nests other code), that of a loader of one unit is
+     * the same list; a loader of several units gives only the units they are all nested in.
+     */
+    List<Unit> chain(String className) {
+        List<Unit> out = new ArrayList<>(2);
+        Unit own = className == null ? null : byClassName.get(className);
+        if (own == null && byHash.size() == 1) own = byHash.values().iterator().next();
+        if (own != null) out.add(own);
+        for (UnitLoader l = this; l.parentLoader != null; l = l.parentLoader) out.add(l.parentUnit);
+        return out;
+    }
 
     @Override
     protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-        for (UnitLoader l = this; l != null; l = l.parentUnit) {
-            if (l.unit.defines(name)) {
-                Class<?> c = l.defineOwn(name);
-                if (resolve) resolveClass(c);
-                return c;
-            }
+        Unit own = byClassName.get(name);
+        Class<?> c = own != null ? defineOwn(name, own) : null;
+        for (UnitLoader l = this; c == null && l.parentLoader != null; l = l.parentLoader) {
+            if (l.parentUnit.defines(name)) c = l.parentLoader.defineOwn(name, l.parentUnit);
+        }
+        if (c != null) {
+            if (resolve) resolveClass(c);
+            return c;
         }
         try {
             return super.loadClass(name, resolve);
         } catch (ClassNotFoundException e) {
             // A named class another member defined whose record has not reached this member yet
             // (records from different maps arrive in any order): ask the cluster.
-            Class<?> c = Units.fromCluster(name);
+            c = Units.fromCluster(name);
             if (c == null) throw e;
             return c;
         }
     }
 
-    private synchronized Class<?> defineOwn(String name) {
+    private synchronized Class<?> defineOwn(String name, Unit unit) {
         Class<?> c = findLoadedClass(name);
         if (c == null) {
             byte[] b = unit.classBytes(name);
@@ -54,6 +107,6 @@ final class UnitLoader extends DynamicClassLoader implements CapturedClasses.Clu
 
     @Override
     public String toString() {
-        return "UnitLoader[" + unit + "]";
+        return "UnitLoader[" + (byHash.size() == 1 ? byHash.values().iterator().next() : byHash.size() + " units") + "]";
     }
 }

@@ -19,7 +19,8 @@ import entangle.hook.CapturedClasses.LoaderClasses;
  * This member's view of units: which unit a class belongs to (sealing the classes this member
  * compiled into units on first use), and which class a (unit, name) pair names, loading
  * units from the cluster as needed. Loaders are held weakly: a unit no value refers to any
- * more goes away, as an old definition's classes do in a plain REPL.
+ * more goes away, as an old definition's classes do in a plain REPL (with the units it shares
+ * a loader with, see {@link UnitGroups}).
  */
 public final class Units {
     private final UnitStore store;
@@ -42,7 +43,7 @@ public final class Units {
         List<Unit> out = new ArrayList<>(2);
         for (ClassLoader p = c.getClassLoader(); p != null; p = p.getParent()) {
             if (p instanceof UnitLoader ul) {
-                for (UnitLoader x = ul; x != null; x = x.parentUnit()) out.add(x.unit());
+                out.addAll(ul.chain(p == c.getClassLoader() ? c.getName() : null));
                 break;
             }
             LoaderClasses group = CapturedClasses.of(p);
@@ -73,11 +74,7 @@ public final class Units {
     }
 
     private List<Unit> unitsOfLoader(ClassLoader p) {
-        if (p instanceof UnitLoader ul) {
-            List<Unit> out = new ArrayList<>();
-            for (UnitLoader x = ul; x != null; x = x.parentUnit()) out.add(x.unit());
-            return out;
-        }
+        if (p instanceof UnitLoader ul) return ul.chain(null);
         return unitsOf(p);
     }
 
@@ -134,7 +131,10 @@ public final class Units {
 
     private String parentHash(ClassLoader p) {
         for (; p != null; p = p.getParent()) {
-            if (p instanceof UnitLoader ul) return ul.unit().hash();
+            if (p instanceof UnitLoader ul) {
+                List<Unit> chain = ul.chain(null);
+                return chain.isEmpty() ? null : chain.get(0).hash();
+            }
             LoaderClasses group = CapturedClasses.of(p);
             if (group != null && group.size() > 0) return seal(p, group).hash();
             if (!(p instanceof DynamicClassLoader)) return null;
@@ -148,7 +148,7 @@ public final class Units {
         ClassLoader local = ref == null ? null : ref.get();
         if (local != null) return Class.forName(name, false, local);
         UnitLoader l = loaderFor(hash);
-        if (!l.unit().defines(name) && !name.startsWith("[")) {
+        if (!l.unit(hash).defines(name) && !name.startsWith("[")) {
             throw new RefusedException("unit " + ContentHash.shortHex(hash) + " does not define " + name);
         }
         return Class.forName(name, false, l);
@@ -162,7 +162,8 @@ public final class Units {
      */
     public static boolean declaresNoInstanceFields(Class<?> c) {
         if (!(c.getClassLoader() instanceof UnitLoader l)) return false;
-        byte[] bytes = l.unit().classBytes(c.getName());
+        Unit u = l.unitOfClass(c.getName());
+        byte[] bytes = u == null ? null : u.classBytes(c.getName());
         if (bytes == null) return false;
         boolean[] found = {false};
         new clojure.asm.ClassReader(bytes).accept(new clojure.asm.ClassVisitor(clojure.asm.Opcodes.ASM6) {
@@ -196,8 +197,21 @@ public final class Units {
         UnitLoader l = liveClusterLoader(u.hash());
         if (l != null) return l;
         UnitLoader parent = u.parent() == null ? null : loaderFor(u.parent());
-        l = new UnitLoader(u, parent, base);
+        l = new UnitLoader(List.of(u), parent, base);
         clusterLoaders.put(u.hash(), new WeakReference<>(l));
+        return l;
+    }
+
+    /**
+     * One loader for {@code group} (see {@link UnitGroups}), less any unit that has a loader
+     * already; null if fewer than two are left.
+     */
+    private synchronized UnitLoader installGroup(List<Unit> group, UnitLoader parent) {
+        List<Unit> left = new ArrayList<>(group.size());
+        for (Unit u : group) if (liveClusterLoader(u.hash()) == null) left.add(u);
+        if (left.size() < 2) return null;
+        UnitLoader l = new UnitLoader(left, parent, base);
+        for (Unit u : left) clusterLoaders.put(u.hash(), new WeakReference<>(l));
         return l;
     }
 
@@ -232,6 +246,16 @@ public final class Units {
                 if (p != null && !batch.containsKey(p) && available(p) == null && !refused.containsKey(p)) {
                     toFetch.add(p);
                 }
+            }
+        }
+        for (List<Unit> group : UnitGroups.of(batch.values())) {
+            String p = group.get(0).parent();
+            try {
+                UnitLoader parent = p == null ? null : batch.containsKey(p) ? installWithParents(batch.get(p), batch) : loaderFor(p);
+                UnitLoader l = installGroup(group, parent);
+                if (l != null) held.add(l);
+            } catch (RefusedException e) {
+                // Left to the loop below, which refuses each unit of the group for it.
             }
         }
         for (Unit u : batch.values()) {
