@@ -72,12 +72,20 @@ final class UnitGroups {
         return kept;
     }
 
+    private static boolean namesAnother(Unit u, Map<String, Unit> owner) {
+        try {
+            return namesAnotherIn(u, owner);
+        } catch (RuntimeException e) {
+            return true; // bytes ASM cannot walk: left to a loader of its own, whose JVM will say what is wrong
+        }
+    }
+
     private static boolean isFns(Unit u) {
         for (String name : u.classNames()) {
             try {
                 if (!FN_SUPERCLASSES.contains(new clojure.asm.ClassReader(u.classBytes(name)).getSuperName())) return false;
             } catch (RuntimeException e) {
-                return false; // not a class file ASM reads: left to a loader of its own, which will say so
+                return false; // not a class file ASM reads: left to a loader of its own, whose JVM will say so
             }
         }
         return true;
@@ -88,7 +96,7 @@ final class UnitGroups {
      * constant of its class file (a class reference, a descriptor, a string) that is, or holds
      * as {@code L...;}, such a name.
      */
-    private static boolean namesAnother(Unit u, Map<String, Unit> owner) {
+    private static boolean namesAnotherIn(Unit u, Map<String, Unit> owner) {
         for (String name : u.classNames()) {
             byte[] b = u.classBytes(name);
             clojure.asm.ClassReader r = new clojure.asm.ClassReader(b);

@@ -87,6 +87,22 @@ class UnitGroupsTest {
         held.clear();
     }
 
+    /**
+     * Bytes that are not a class (as a writer made them, so their hash holds) stop nothing:
+     * their unit keeps a loader of its own, and is refused when used.
+     */
+    @Test
+    void aUnitWhoseBytesAreNotAClassIsLeftToALoaderOfItsOwn() throws Exception {
+        Unit a = fnUnit(null, "x.ns$a", null);
+        Unit b = fnUnit(null, "x.ns$b", null);
+        Unit cut = Unit.of(null, List.of(new Defined("x.ns$cut", java.util.Arrays.copyOf(classBytes("x.ns$cut", FN, null), 30))));
+        Units units = new Units(new UnitStore(null, m -> {}));
+        List<Object> held = prefetch(units, a, b, cut);
+        assertSame(units.resolve(a.hash(), "x.ns$a").getClassLoader(), units.resolve(b.hash(), "x.ns$b").getClassLoader());
+        assertThrows(ClassFormatError.class, () -> units.resolve(cut.hash(), "x.ns$cut"));
+        held.clear();
+    }
+
     @Test
     void groupsAreBoundedAndNeedTwoUnits() {
         List<Unit> many = new ArrayList<>();
