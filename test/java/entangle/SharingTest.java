@@ -46,6 +46,20 @@ class SharingTest extends TwoMembers {
         assertEquals("101", a.value("(add-100 1)"));
     }
 
+    /**
+     * Code compiled with direct linking calls a var's fn through the fn's class, found by
+     * name when the call first runs: on B, the class that came from A with the fn.
+     */
+    @Test
+    void aDirectLinkedCallRunsOnEveryMember() {
+        a.value("(defn dl-base [x] (* 10 x))");
+        a.value("(binding [*compiler-options* {:direct-linking true}] (eval '(defn dl-caller [x] (inc (dl-base x)))))");
+        assertEquals("21", b.value("(dl-caller 2)"));
+        assertEquals("31", b.value("(binding [*compiler-options* {:direct-linking true}]"
+                                   + " (eval '(do (defn dl-from-b [] (dl-base 3)) (inc (dl-from-b)))))"));
+        assertEquals("30", a.value("(dl-from-b)"));
+    }
+
     @Test
     void nestedAndAnonymousFns() {
         a.value("(defn scale-all [xs f] (let [inner (fn [y] (map (fn [z] (f (* z y))) xs))] (inner 2)))");

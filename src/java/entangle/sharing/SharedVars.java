@@ -1297,7 +1297,12 @@ public final class SharedVars {
                     protocols.add(p);
                 } else {
                     switch (r.kind()) {
-                        case VALUE -> v.bindRoot(value);
+                        case VALUE -> {
+                            v.bindRoot(value);
+                            // As on the member that compiled it: code compiled later with direct
+                            // linking calls the var's fn through its class, found by name.
+                            if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
+                        }
                         case UNBOUND -> v.unbindRoot();
                         default -> v.bindRoot(new Unshared(r.varName(), r.unshareableType(), r.origin().address()));
                     }

@@ -116,6 +116,14 @@ public final class Units {
         NameCache.put(c.getName(), c);
     }
 
+    /**
+     * Makes {@code c}, if a unit from the cluster defined it, the class this member's compiler
+     * finds by its name, as the compiler's own loader made it on the member that compiled it.
+     */
+    public static void nameAsCompiled(Class<?> c) {
+        if (c.getClassLoader() instanceof UnitLoader) makeNewest(c);
+    }
+
     /** True if {@code c} was compiled by a DynamicClassLoader before capture began. */
     public static boolean compiledBeforeCapture(Class<?> c) {
         ClassLoader l = c.getClassLoader();
