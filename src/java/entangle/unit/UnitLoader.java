@@ -55,8 +55,6 @@ final class UnitLoader extends DynamicClassLoader implements CapturedClasses.Clu
     /** The unit of {@code hash} if this loader holds it, else null. */
     Unit unit(String hash) { return byHash.get(hash); }
 
-    Collection<Unit> units() { return byHash.values(); }
-
     /** The unit that defines {@code className} here, or null. */
     Unit unitOfClass(String className) { return byClassName.get(className); }
 
