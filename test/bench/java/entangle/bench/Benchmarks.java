@@ -206,8 +206,11 @@ public final class Benchmarks {
     /** P2 (define on A, callable on B; against the floor and the naive way) and P3 (eval cost). */
     private void definitions() throws Exception {
         List<Long> evalNanos;
+        List<Long> evalAtOnceNanos;
         double[] entangle;
+        double[] entangleAtOnce;
         double[] floor;
+        double[] floorAtOnce;
         double[] naive;
         try (TestCluster cluster = new TestCluster()) {
             JavaHost a = member(cluster, "a");
@@ -222,6 +225,13 @@ public final class Benchmarks {
             entangle = latencies(sent, arrived, "entangle");
             evalNanos = new ArrayList<>();
             for (long[] s : sent) evalNanos.add(s[2] - s[1]);
+            // The same, back to back: what the 5 ms pause costs each side (see P2d, P3b).
+            List<long[]> sentAtOnce = triples(a.value("eval (entangle.bench.probes/define-loop " + (WARMUP + DEFINITIONS + 1)
+                + " " + (WARMUP + 2 * DEFINITIONS) + " 0)"));
+            entangleAtOnce = latencies(sentAtOnce,
+                arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/arrivals)")), "entangle back to back");
+            evalAtOnceNanos = new ArrayList<>();
+            for (long[] s : sentAtOnce) evalAtOnceNanos.add(s[2] - s[1]);
 
             b.value("eval (entangle.bench.probes/listen-floor!)");
             a.value("eval (count (entangle.bench.probes/floor-loop " + WARMUP + " 5))");
@@ -230,6 +240,11 @@ public final class Benchmarks {
             List<long[]> puts = triples(a.value("eval (entangle.bench.probes/floor-loop " + DEFINITIONS + " 5)"));
             floor = latencies(puts, arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/floor-arrivals)")),
                               "floor");
+            b.value("eval (.clear entangle.bench.probes/floor-arrivals)");
+            a.value("eval (.clear (.getMap (entangle.core/hazelcast) \"bench.floor\"))");
+            List<long[]> putsAtOnce = triples(a.value("eval (entangle.bench.probes/floor-loop " + DEFINITIONS + " 0)"));
+            floorAtOnce = latencies(putsAtOnce,
+                arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/floor-arrivals)")), "floor back to back");
 
             a.value("eval (entangle.bench.probes/listen-naive!)");
             b.value("eval (entangle.bench.probes/listen-naive!)");
@@ -253,9 +268,13 @@ public final class Benchmarks {
         report.interval("P2a", Stats.ratioInterval(entangle, floor, 50));
         report.interval("P2b", Stats.ratioInterval(entangle, floor, 99));
         report.interval("P2c", Stats.ratioInterval(entangle, naive, 50));
+        report.compared("P2d", "define on A, then callable on B, p50, back to back (no pause between definitions) vs"
+            + " the floor's, back to back too", Stats.percentile(entangleAtOnce, 50), Stats.percentile(floorAtOnce, 50),
+            "ms", null, Map.of("entangle_ms", entangleAtOnce, "floor_ms", floorAtOnce));
+        report.interval("P2d", Stats.ratioInterval(entangleAtOnce, floorAtOnce, 50));
 
         // P3: the same forms in a plain Clojure JVM, paced as A's were (warmed up back to back,
-        // measured 5 ms apart); back to back too, for the note only.
+        // measured 5 ms apart); back to back too (P3b).
         String plainOut = plainClojure("(require 'entangle.bench.probes)"
             + " (entangle.bench.probes/plain-eval-loop 0 " + WARMUP + ")"
             + " (prn (entangle.bench.probes/plain-eval-loop " + (WARMUP + 1) + " " + (WARMUP + DEFINITIONS) + " 5))"
@@ -268,10 +287,14 @@ public final class Benchmarks {
         report.atMost("P3", "a clustered defn eval (returns once B has it) vs a plain Clojure eval of the same form"
             + " (median of " + DEFINITIONS + ", each side 5 ms apart)", Stats.percentile(clustered, 50),
             Stats.percentile(plain, 50), "ms", 1.5,
-            "means " + Report.fmt(Stats.mean(clustered)) + " and " + Report.fmt(Stats.mean(plain)) + " ms; the plain eval"
-            + " back to back: median " + Report.fmt(Stats.percentile(plainAtOnce, 50)) + " ms",
-            Map.of("clustered_ms", clustered, "plain_ms", plain, "plain_back_to_back_ms", plainAtOnce));
+            "means " + Report.fmt(Stats.mean(clustered)) + " and " + Report.fmt(Stats.mean(plain)) + " ms",
+            Map.of("clustered_ms", clustered, "plain_ms", plain));
         report.interval("P3", Stats.ratioInterval(clustered, plain, 50));
+        double[] clusteredAtOnce = Stats.toMillis(evalAtOnceNanos);
+        report.compared("P3b", "the same evals back to back (no pause), both sides (medians of " + DEFINITIONS + ")",
+            Stats.percentile(clusteredAtOnce, 50), Stats.percentile(plainAtOnce, 50), "ms", null,
+            Map.of("clustered_ms", clusteredAtOnce, "plain_ms", plainAtOnce));
+        report.interval("P3b", Stats.ratioInterval(clusteredAtOnce, plainAtOnce, 50));
     }
 
     private static double[] latencies(List<long[]> sent, Map<Long, Long> arrived, String what) {
