@@ -3,6 +3,8 @@ package entangle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import entangle.testing.ReplProcess;
@@ -89,12 +91,8 @@ class MembershipTest {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");
             ReplProcess b = cluster.start("b");
-            // A holds the lock of the var's entry: B's write waits on the entry's partition while
-            // its hand-off goes ahead, and B dies before the write lands.
-            String entry = "(.getMap (entangle.core/hazelcast) \"entangle.vars\") \"user/handed-off\"";
-            a.value("(.lock " + entry + ")");
-            b.send("(defn handed-off [] :from-b)\n");
-            awaitValue(a, "(when-let [v (resolve 'handed-off)] (@v))", ":from-b");
+            String entry = defineWhileTheWriteWaits(b, a, "handed-off", ":from-b");
+            // B dies before its write lands.
             b.kill9();
             // Once the cluster has dropped B, its waiting write is dropped too; A writes what it got.
             awaitValue(a, "(count (entangle.core/members))", "1");
@@ -104,6 +102,27 @@ class MembershipTest {
             ReplProcess c = cluster.start("c");
             assertEquals(":from-b", c.value("(handed-off)"));
             assertEquals(":from-b", a.value("(handed-off)"));
+        }
+    }
+
+    /**
+     * A member that joins while an evaluation elsewhere is writing, and reads the maps before
+     * the write lands, has the definition when that evaluation returns: its entry event alone
+     * would bring it only after the backstop's grace period (made a minute here, so that the
+     * event cannot stand in for the hand-off).
+     */
+    @Test
+    void aMemberThatJoinedWhileAnEvaluationWasWritingHasItWhenTheEvaluationReturns() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            String entry = defineWhileTheWriteWaits(a, b, "late", ":from-a");
+
+            ReplProcess c = cluster.start("c", List.of("-J-Dentangle.backstop.delay.ms=60000"));
+            assertEquals("false", c.value("(some? (resolve 'late))"), "C read the maps before A's write landed");
+            b.value("(.unlock " + entry + ")");
+            assertEquals("#'user/late", a.value("(resolve 'late)"));
+            assertEquals(":from-a", c.value("(late)"));
         }
     }
 
@@ -148,6 +167,21 @@ class MembershipTest {
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * Sends {@code (defn name [] value)} to {@code writer} while {@code holder} holds the lock of
+     * the var's entry: the write waits on the entry's partition while the hand-off goes ahead.
+     * Returns once {@code holder} has the definition (the writer's evaluation still waiting);
+     * the entry's form, to unlock or read it.
+     */
+    private static String defineWhileTheWriteWaits(ReplProcess writer, ReplProcess holder, String name, String value)
+            throws InterruptedException {
+        String entry = "(.getMap (entangle.core/hazelcast) \"entangle.vars\") \"user/" + name + "\"";
+        holder.value("(.lock " + entry + ")");
+        writer.send("(defn " + name + " [] " + value + ")\n");
+        awaitValue(holder, "(when-let [v (resolve '" + name + ")] (@v))", value);
+        return entry;
     }
 
     /** Evaluates {@code form} on {@code m} until it prints {@code expected}, for up to 30 seconds. */

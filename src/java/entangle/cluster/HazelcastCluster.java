@@ -353,8 +353,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * the definitions callable there, and starting the writes before it (one on a partition of
      * this member's) made that 0.1 to 0.2 ms later in paired runs. A record the write
      * gave another version (a member wrote its key meanwhile) is handed off again with it, and
-     * so is everything to a member that was still joining at the first hand-off (by the second,
-     * the writes have landed, and a member still joining reads them in its sync).
+     * so is everything to a member that was still joining at the first hand-off or has joined
+     * since (by the second, the writes have landed: a member still joining reads them in its
+     * sync, and one that joined since may have read the maps before they did, with nothing but
+     * the entry event's backstop to bring them).
      */
     @Override
     public Batch share(Batch proposed) {
@@ -370,14 +372,15 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             written.add(w.map(), w.key(), record);
             if (record != w.record()) restamped.add(w.map(), w.key(), record);
         }
-        List<Member> joining = awaitAcks(acks);
+        List<Member> again = awaitAcks(acks);
+        List<Member> applied = otherMembers();
+        for (Member m : applied) if (!others.contains(m)) again.add(m);
+        applied.removeAll(again);
         if (!restamped.isEmpty()) {
-            List<Member> rest = new ArrayList<>(otherMembers());
-            rest.removeAll(joining);
-            awaitAcks(rest.isEmpty() ? Map.of() : executor.submitToMembers(new HandOff(memberId, restamped), rest));
+            awaitAcks(applied.isEmpty() ? Map.of() : executor.submitToMembers(new HandOff(memberId, restamped), applied));
             clients.handOff(restamped, HAND_OFF_TIMEOUT_MS);
         }
-        if (!joining.isEmpty()) awaitAcks(executor.submitToMembers(new HandOff(memberId, written), joining));
+        if (!again.isEmpty()) awaitAcks(executor.submitToMembers(new HandOff(memberId, written), again));
         return written;
     }
 
