@@ -112,8 +112,26 @@ class ClientMembersTest {
             + " sent to it (members connected as clients cannot)"), r.err());
     }
 
+    /**
+     * A client that connects while an evaluation elsewhere is writing, and reads the maps before
+     * the write lands, has the definition when that evaluation returns (its entry event alone
+     * would bring it after the backstop's grace period, made a minute here).
+     */
     @Test
     @Order(6)
+    void aClientThatConnectedWhileAnEvaluationWasWritingHasItWhenTheEvaluationReturns() throws Exception {
+        String entry = a.defineWhileTheWriteWaits(b, "late", ":from-a");
+        JavaHost late = JavaHost.start(cluster, "late",
+                                       Map.of("ENTANGLE_CLIENT", "true", "JAVA_TOOL_OPTIONS", "-Dentangle.backstop.delay.ms=60000"));
+        late.value("join");
+        assertEquals("false", late.value("eval (some? (resolve 'user/late))"), "it read the maps before A's write landed");
+        b.value("(.unlock " + entry + ")");
+        assertEquals("#'user/late", a.value("(resolve 'late)"));
+        assertEquals(":from-a", late.value("call user/late []"));
+    }
+
+    @Test
+    @Order(7)
     void aKilledClientHoldsNobodyUp() throws Exception {
         b.kill9();
         a.value("(defn after-b [] :still-sharing)");
@@ -122,7 +140,7 @@ class ClientMembersTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void anEmbeddedMemberCannotJoinAClusterOfPlainServersAndSaysToConnectAsAClient() throws Exception {
         List<String> args = new ArrayList<>(cluster.args("embedded"));
         ReplProcess embedded = cluster.adopt(ReplProcess.start("embedded", args, Map.of()));
@@ -132,7 +150,7 @@ class ClientMembersTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aClientThatFindsNoClusterSaysWhereItLooked() throws Exception {
         int nowhere = TestCluster.freePortBlock();
         ReplProcess lost = cluster.adopt(ReplProcess.start("lost",

@@ -91,13 +91,13 @@ class MembershipTest {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");
             ReplProcess b = cluster.start("b");
-            String entry = defineWhileTheWriteWaits(b, a, "handed-off", ":from-b");
+            String entry = b.defineWhileTheWriteWaits(a, "handed-off", ":from-b");
             // B dies before its write lands.
             b.kill9();
             // Once the cluster has dropped B, its waiting write is dropped too; A writes what it got.
-            awaitValue(a, "(count (entangle.core/members))", "1");
+            a.awaitValue("(count (entangle.core/members))", "1");
             a.value("(.unlock " + entry + ")");
-            awaitValue(a, "(some? (.get " + entry + "))", "true");
+            a.awaitValue("(some? (.get " + entry + "))", "true");
 
             ReplProcess c = cluster.start("c");
             assertEquals(":from-b", c.value("(handed-off)"));
@@ -116,7 +116,7 @@ class MembershipTest {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");
             ReplProcess b = cluster.start("b");
-            String entry = defineWhileTheWriteWaits(a, b, "late", ":from-a");
+            String entry = a.defineWhileTheWriteWaits(b, "late", ":from-a");
 
             ReplProcess c = cluster.start("c", List.of("-J-Dentangle.backstop.delay.ms=60000"));
             assertEquals("false", c.value("(some? (resolve 'late))"), "C read the maps before A's write landed");
@@ -162,37 +162,10 @@ class MembershipTest {
             a.eval("(in-ns 'late.file)");
             assertEquals(a.value(names), c.value(names));
             a.value("(defn add1 [x] (+ x 100))");
-            awaitValue(c, "(twice add1 0)", "200");
+            c.awaitValue("(twice add1 0)", "200");
             assertEquals("[7 11]", c.value("[(unbox (box 7)) (plus-k 1)]"));
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }
-    }
-
-    /**
-     * Sends {@code (defn name [] value)} to {@code writer} while {@code holder} holds the lock of
-     * the var's entry: the write waits on the entry's partition while the hand-off goes ahead.
-     * Returns once {@code holder} has the definition (the writer's evaluation still waiting);
-     * the entry's form, to unlock or read it.
-     */
-    private static String defineWhileTheWriteWaits(ReplProcess writer, ReplProcess holder, String name, String value)
-            throws InterruptedException {
-        String entry = "(.getMap (entangle.core/hazelcast) \"entangle.vars\") \"user/" + name + "\"";
-        holder.value("(.lock " + entry + ")");
-        writer.send("(defn " + name + " [] " + value + ")\n");
-        awaitValue(holder, "(when-let [v (resolve '" + name + ")] (@v))", value);
-        return entry;
-    }
-
-    /** Evaluates {@code form} on {@code m} until it prints {@code expected}, for up to 30 seconds. */
-    private static void awaitValue(ReplProcess m, String form, String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        String last;
-        do {
-            last = m.value(form);
-            if (last.equals(expected)) return;
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        assertEquals(expected, last, form);
     }
 }

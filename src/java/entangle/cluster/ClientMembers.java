@@ -137,13 +137,25 @@ final class ClientMembers implements AutoCloseable {
 
     /**
      * Hands {@code records} to every client member but this one and waits until each has
-     * applied them, has left, or {@code timeoutMs} has passed.
+     * applied them, has left, or {@code timeoutMs} has passed. Returns the clients it handed
+     * them to.
      */
-    void handOff(Batch records, long timeoutMs) {
+    Set<String> handOff(Batch records, long timeoutMs) {
+        return handOffExcept(records, Set.of(), timeoutMs);
+    }
+
+    /** As {@link #handOff}, to the client members not in {@code excluded} only. */
+    Set<String> handOffExcept(Batch records, Set<String> excluded, long timeoutMs) {
         watch();
-        Set<String> waiting = new HashSet<>(known.keySet());
-        waiting.remove(selfId);
-        if (waiting.isEmpty()) return;
+        Set<String> to = new HashSet<>(known.keySet());
+        to.remove(selfId);
+        to.removeAll(excluded);
+        if (!to.isEmpty()) handOffTo(to, records, timeoutMs);
+        return to;
+    }
+
+    private void handOffTo(Set<String> clients, Batch records, long timeoutMs) {
+        Set<String> waiting = new HashSet<>(clients);
         long seq = handOffs.incrementAndGet();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -356,7 +357,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * so is everything to a member that was still joining at the first hand-off or has joined
      * since (by the second, the writes have landed: a member still joining reads them in its
      * sync, and one that joined since may have read the maps before they did, with nothing but
-     * the entry event's backstop to bring them).
+     * the entry event's backstop to bring them); so, to client members, is everything to a
+     * client that connected since the first hand-off.
      */
     @Override
     public Batch share(Batch proposed) {
@@ -364,7 +366,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         Map<Member, Future<Boolean>> acks = others.isEmpty() ? Map.of()
             : executor.submitToMembers(new HandOff(memberId, proposed), others);
         List<Write> writes = startWrites(proposed);
-        clients.handOff(proposed, HAND_OFF_TIMEOUT_MS);
+        Set<String> clientsHandedOff = clients.handOff(proposed, HAND_OFF_TIMEOUT_MS);
         Batch written = Batch.empty();
         Batch restamped = Batch.empty();
         for (Write w : writes) {
@@ -381,6 +383,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             clients.handOff(restamped, HAND_OFF_TIMEOUT_MS);
         }
         if (!again.isEmpty()) awaitAcks(executor.submitToMembers(new HandOff(memberId, written), again));
+        clients.handOffExcept(written, clientsHandedOff, HAND_OFF_TIMEOUT_MS);
         return written;
     }
 

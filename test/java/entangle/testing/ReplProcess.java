@@ -294,6 +294,32 @@ public final class ReplProcess implements AutoCloseable {
         }
     }
 
+    /** Evaluates {@code form} until it prints {@code expected}, for up to 30 seconds; fails with the last value otherwise. */
+    public void awaitValue(String form, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String last;
+        do {
+            last = value(form);
+            if (last.equals(expected)) return;
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError(name + ": " + form + " printed " + last + ", not " + expected);
+    }
+
+    /**
+     * Sends {@code (defn name [] value)} in user to this REPL while {@code holder} holds the lock
+     * of the var's entry: this member's write waits on the entry's partition while its hand-off
+     * goes ahead. Returns once {@code holder} has the definition, this REPL's evaluation still
+     * waiting; the entry's form, to unlock or read it from {@code holder}.
+     */
+    public String defineWhileTheWriteWaits(ReplProcess holder, String name, String value) throws InterruptedException {
+        String entry = "(.getMap (entangle.core/hazelcast) \"entangle.vars\") \"user/" + name + "\"";
+        holder.value("(.lock " + entry + ")");
+        send("(defn " + name + " [] " + value + ")\n");
+        holder.awaitValue("(when-let [v (resolve '" + name + ")] (@v))", value);
+        return entry;
+    }
+
     /** The first line of standard output that matches {@code regex}, waiting for it. */
     public Matcher awaitOut(String regex) throws InterruptedException {
         Pattern p = Pattern.compile(regex);
