@@ -79,4 +79,47 @@ class ConvergenceTest extends TwoMembers {
         assertNotEquals(a.value("(System/identityHashCode (class kept-a))"),
                         a.value("(System/identityHashCode (class kept-b))"));
     }
+
+    /**
+     * One namespace changed at once on two members converges: B's change is applied at A
+     * between A's scan and A's write, and A's write, which lands after B's, is the newest.
+     */
+    @Test
+    void oneNamespaceChangedAtOnceOnTwoMembersConverges() throws Exception {
+        a.value("(do (create-ns 'conv.imports) (intern 'conv.imports 'marker 1))");
+        convergesWhenAWritesLast("entangle.namespaces", "conv.imports",
+            "(binding [*ns* (the-ns 'conv.imports)] (import java.util.BitSet))",
+            "(some? (ns-resolve 'conv.imports 'BitSet))",
+            "(binding [*ns* (the-ns 'conv.imports)] (import java.util.UUID))",
+            "(mapv #(some? (ns-resolve 'conv.imports %)) '[BitSet UUID])", "c3");
+    }
+
+    /** The same for a named class: every member finds the newest definition by its name. */
+    @Test
+    void oneRecordDefinedAtOnceOnTwoMembersConverges() throws Exception {
+        convergesWhenAWritesLast("entangle.classes", "user.Pair", "(defrecord Pair [left])", "(some? (resolve 'Pair))",
+            "(defrecord Pair [right])", "(vec (user.Pair/getBasis))", "c4");
+    }
+
+    /**
+     * A evaluates {@code onA}, B then {@code onB} once it has A's change ({@code arrived}
+     * prints true), while B holds the entry {@code key} of {@code map}: B's own write passes
+     * its lock, A's waits for it and so lands last. Every member, and one that joins
+     * afterwards, then prints the same for {@code check}.
+     */
+    private void convergesWhenAWritesLast(String map, String key, String onA, String arrived, String onB, String check,
+                                          String lateName) throws Exception {
+        String entry = "(.getMap (entangle.core/hazelcast) \"" + map + "\") \"" + key + "\"";
+        b.value("(.lock " + entry + ")");
+        a.send(onA + "\n");
+        b.awaitValue(arrived, "true");
+        b.value(onB);
+        b.value("(.unlock " + entry + ")");
+        a.value("(+ 1 1)"); // A's evaluation has returned
+        String onAValue = a.value(check);
+        assertEquals(onAValue, b.value(check));
+        ReplProcess late = cluster.start(lateName);
+        assertEquals(onAValue, late.value(check));
+        late.close();
+    }
 }

@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -41,5 +42,46 @@ class MultimethodsTest extends TwoMembers {
         assertEquals(":a-shape", b.value("(kind ::circle)"));
         alsoOnALateJoiner("[(isa? ::circle ::shape) (isa? ::circle ::round) (kind ::circle)]", "[true false :a-shape]");
         alsoOnALateJoiner("(prefers kind)", "#:user{:round #{:user/shape}}");
+    }
+
+    /**
+     * The idiom for changing a multimethod's dispatch: ns-unmap, then defmulti again. The var
+     * made anew replaces the old one everywhere, and no other member takes the unmapping it
+     * applied for a removal of its own (it once published the var as removed, then as its own).
+     */
+    @Test
+    void unmapThenDefmultiAgainReplacesTheMultimethodEverywhere() {
+        a.value("(defmulti greet :lang)");
+        a.value("(defmethod greet :en [_] \"hello\")");
+        assertEquals("\"hello\"", b.value("(greet {:lang :en})"));
+        b.value("(def greet-neighbour 1)");
+        a.value("(ns-unmap *ns* 'greet)");
+        a.value("(defmulti greet (fn [x] (:language x)))");
+        a.value("(defmethod greet :fr [_] \"bonjour\")");
+        assertEquals("\"bonjour\"", b.value("(greet {:language :fr})"));
+        // B evaluates twice more: neither may change what the cluster holds for greet.
+        b.value("(+ 1 1)");
+        b.value("(+ 2 2)");
+        assertEquals("[\"bonjour\" \"bonjour\"]", "[" + a.value("(greet {:language :fr})") + " "
+            + b.value("(greet {:language :fr})") + "]");
+        String provenance = "((juxt :member :source) (entangle.core/provenance #'greet))";
+        String onA = a.value(provenance);
+        assertEquals(onA, b.value(provenance));
+        assertTrue(onA.startsWith("[" + a.value("(first (entangle.core/members))")), onA);
+        assertTrue(onA.contains("greet") && !onA.contains("(+ "), onA);
+        alsoOnALateJoiner("(greet {:language :fr})", "\"bonjour\"");
+    }
+
+    /**
+     * defmethod changes a multimethod in place, so whatever holds it sees new methods; so it
+     * does at the members a method reaches from another.
+     */
+    @Test
+    void aMultimethodHeldOnAMemberSeesMethodsAddedOnAnother() {
+        a.value("(defmulti sound :kind)");
+        a.value("(defmethod sound :default [_] \"??\")");
+        b.value("(def ^:entangle/local held-sound sound)");
+        a.value("(defmethod sound :cow [_] \"moo\")");
+        assertEquals("[\"moo\" true]", b.value("[(held-sound {:kind :cow}) (identical? held-sound sound)]"));
     }
 }

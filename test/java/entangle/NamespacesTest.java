@@ -114,4 +114,18 @@ class NamespacesTest extends TwoMembers {
             + " a var holds itself becomes a cluster atom)"), r.err());
         assertEquals("1", a.value("(bump!)"));
     }
+
+    /** A namespace made with ns at one member's REPL is loaded at every member: require finds it. */
+    @Test
+    void aNamespaceMadeAtAnotherMembersReplCanBeRequired() {
+        a.value("(ns lib.twice)");
+        a.value("(defmacro twice [x] `(* 2 ~x))");
+        a.value("(in-ns 'user)");
+        b.value("(ns app.uses-twice (:require [lib.twice :as t :refer [twice]]))");
+        assertEquals("[6 8]", b.value("[(twice 3) (t/twice 4)]"));
+        b.value("(in-ns 'user)");
+        assertEquals("[lib.twice true true]", a.value("(let [n (the-ns 'app.uses-twice)] [(ns-name (get (ns-aliases n) 't))"
+            + " (some? (get (ns-refers n) 'twice)) (contains? (loaded-libs) 'app.uses-twice)])"));
+        alsoOnALateJoiner("(do (require '[lib.twice :as lt]) (contains? (loaded-libs) 'lib.twice))", "true");
+    }
 }

@@ -419,12 +419,16 @@ public final class SharedVars {
                 IPersistentMap mappings = n.getMappings();
                 interned = internedVars(n, mappings);
                 if (kn.mappings != mappings) {
-                    // Vars unmapped since: published as removed.
+                    // Vars unmapped since: published as removed. Not one whose name holds a var
+                    // of this namespace again (redefined after ns-unmap: its record replaces
+                    // the old one), nor one this member no longer knows as the var of its key
+                    // (another member's unmap and redefinition, applied here).
                     Set<Var> now = new HashSet<>(interned);
                     for (Var gone : kn.interned) {
                         if (now.contains(gone)) continue;
                         Known k = vars.get(key(gone));
-                        if (k != null && !k.removed && !k.local && k.version() > 0 && n.getMapping(gone.sym) != gone) {
+                        if (k != null && k.var == gone && !k.removed && !k.local && k.version() > 0
+                            && !(n.getMapping(gone.sym) instanceof Var again && again.ns == n)) {
                             varChanges.add(new VarChange(gone, key(gone), VarRecord.Kind.REMOVED, null, null,
                                                          false, k.version()));
                         }
@@ -572,11 +576,13 @@ public final class SharedVars {
         }
 
         List<ClassRecord> classRecords = new ArrayList<>();
+        List<ClassChange> classChanges = new ArrayList<>();
         for (ClassChange c : changes.classes()) {
             List<Unit> chain = units.unitsOf(c.loader());
             if (chain.isEmpty()) continue;
             stored.addAll(chain);
             classRecords.add(new ClassRecord(c.name(), c.floor() + 1, origin, chain.get(0).hash()));
+            classChanges.add(c);
         }
 
         List<VarRecord> varRecords = new ArrayList<>();
@@ -641,11 +647,10 @@ public final class SharedVars {
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
-                    commitNamespace(changes.namespaces().get(i), Stamp.of(written.ns().get(i)));
+                    commitNamespace(changes.namespaces().get(i), nsRecords.get(i), Stamp.of(written.ns().get(i)));
                 }
                 for (int i = 0; i < classRecords.size(); i++) {
-                    Stamp stamp = Stamp.of(written.classes().get(i));
-                    classStamps.merge(classRecords.get(i).name(), stamp, (was, is) -> is.replaces(was, true) ? is : was);
+                    commitClass(classChanges.get(i), classRecords.get(i), Stamp.of(written.classes().get(i)));
                 }
                 for (int i = 0; i < varRecords.size(); i++) {
                     Stamp stamp = Stamp.of(written.vars().get(i));
@@ -738,9 +743,12 @@ public final class SharedVars {
      * record the map holds at its version, so it takes the place of another member's record of
      * that version, applied here from a hand-off whose write never landed.
      */
-    private void commitNamespace(NsChange c, Stamp written) {
+    private void commitNamespace(NsChange c, NamespaceRecord r, Stamp written) {
         KnownNs kn = namespaces.get(c.name());
         if (kn != null && !written.replaces(kn.stamp, true)) return;
+        // Another member's record of this namespace, older than this one, was applied here
+        // between the scan and the write: this one stays, here as everywhere else.
+        boolean appliedSinceScan = kn != null && kn.version() > c.floor();
         if (kn == null) {
             kn = new KnownNs(c.kind(), written);
             namespaces.put(c.name(), kn);
@@ -748,12 +756,34 @@ public final class SharedVars {
         kn.kind = c.kind();
         kn.stamp = written;
         switch (c.kind()) {
-            case SHARED -> kn.capture(c.ns(), c.content());
+            case SHARED -> {
+                if (appliedSinceScan && Namespace.find(Symbol.intern(c.name())) == c.ns()) {
+                    reconcile(c.ns(), r, c.content().meta());
+                }
+                kn.capture(c.ns(), c.content());
+            }
             case CLASSPATH -> { /* captured when its load was seen */ }
             case LOCAL -> policy.markLocal(c.name(), true);
             case REMOVED -> {
+                if (appliedSinceScan && policy.sharedName(c.name())) Namespace.remove(Symbol.intern(c.name()));
                 kn.ns = null;
                 kn.interned = List.of();
+            }
+        }
+    }
+
+    /** As {@link #commitNamespace}, for a named class: the newest stays the one its name finds. */
+    private void commitClass(ClassChange c, ClassRecord r, Stamp written) {
+        Stamp was = classStamps.getOrDefault(r.name(), Stamp.NONE);
+        if (!written.replaces(was, true)) return;
+        classStamps.put(r.name(), written);
+        if (was.version() > c.floor()) {
+            try {
+                Class<?> ours = units.resolve(r.unit(), r.name());
+                Units.makeNewest(ours);
+                reimport(ours);
+            } catch (RefusedException | ClassNotFoundException | LinkageError e) {
+                warn.accept("class " + r.name() + " could not be made the newest here again: " + e.getMessage());
             }
         }
     }
@@ -1010,6 +1040,7 @@ public final class SharedVars {
                     if (policy.sharedName(r.name())) {
                         Namespace n = Namespace.findOrCreate(sym);
                         reconcile(n, r, meta);
+                        markLoaded(sym);
                         kn.capture(n, NamespaceContent.of(n));
                     }
                 }
@@ -1100,6 +1131,22 @@ public final class SharedVars {
                 warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
                     + root.getMessage() + "; shared definitions that use it will fail here.");
             }
+        }
+    }
+
+    /**
+     * Adds {@code ns} to Clojure's loaded libs, as the {@code ns} form did on the member that
+     * made it: a {@code require} of it here then finds it loaded instead of looking for its
+     * file on the classpath.
+     */
+    private static void markLoaded(Symbol ns) {
+        if (loaded(ns.getName())) return;
+        clojure.lang.Ref libs = (clojure.lang.Ref) ((Var) Clojure.var("clojure.core", "*loaded-libs*")).deref();
+        try {
+            clojure.lang.LockingTransaction.runInTransaction(
+                () -> libs.commute(Clojure.var("clojure.core", "conj"), clojure.lang.RT.list(ns)));
+        } catch (Exception e) { // the Callable's checked exception: commute throws none of its own
+            throw new IllegalStateException("could not mark namespace " + ns + " as loaded", e);
         }
     }
 
@@ -1298,7 +1345,10 @@ public final class SharedVars {
                 } else {
                     switch (r.kind()) {
                         case VALUE -> {
-                            v.bindRoot(value);
+                            if (!(value instanceof MultiFn m && v.getRawRoot() instanceof MultiFn held
+                                  && Multimethods.takeTables(held, m))) {
+                                v.bindRoot(value);
+                            }
                             // As on the member that compiled it: code compiled later with direct
                             // linking calls the var's fn through its class, found by name.
                             if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
