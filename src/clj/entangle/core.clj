@@ -119,6 +119,14 @@
        (doseq [w (.warnings r)] (*warn* w))
        r))))
 
+;; The placeholder is an IDeref, and Clojure prints one by dereferencing it: inside printed
+;; data that would be the whole error with its stack trace, where one short form says it all.
+(defmethod print-method Unshared [^Unshared u ^java.io.Writer w]
+  (.write w (.printed u)))
+
+(defmethod print-dup Unshared [^Unshared u ^java.io.Writer w]
+  (.write w (.printed u)))
+
 (defn- unshared-var-in
   "The placeholder of the first var named in `form` whose value stayed on another member."
   [form]

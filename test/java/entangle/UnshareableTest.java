@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+import entangle.testing.ReplProcess;
 import entangle.testing.ReplProcess.Result;
 import entangle.testing.TwoMembers;
 
@@ -59,5 +60,68 @@ class UnshareableTest extends TwoMembers {
         assertTrue(b.eval("resource").err().contains("#'user/resource holds a java.net.ServerSocket"));
         a.value("(def resource {:url \"http://localhost\"})");
         assertEquals("{:url \"http://localhost\"}", b.value("resource"));
+    }
+
+    @Test
+    void aVarMadeFromAnotherMembersValueNamesThatValuesTypeAndWhereItStays() {
+        a.eval("(def origin-socket (java.net.ServerSocket. 0))");
+        String stays = "(the value of #'user/origin-socket, which stays on member " + addressOfA() + ")";
+        Result pair = b.eval("(def pair [1 origin-socket])");
+        assertEquals("#'user/pair", pair.value());
+        assertEquals("entangle: #'user/pair holds a java.net.ServerSocket " + stays + ", which cannot be shared with"
+            + " other members, so it stays on this member only; mark it local with (def ^:entangle/local pair ...)"
+            + " or compute it on each member.", pair.err());
+        Result same = b.eval("(def same-socket origin-socket)");
+        assertTrue(same.err().contains("#'user/same-socket holds a java.net.ServerSocket " + stays), same.err());
+    }
+
+    @Test
+    void insideOtherDataItPrintsAsOneShortForm() {
+        a.eval("(def printed-socket (java.net.ServerSocket. 0))");
+        String form = "#<unshared #'user/printed-socket: java.net.ServerSocket on member " + addressOfA() + ">";
+        // What println printed, then its value.
+        assertEquals("[" + form + "]\nnil", b.eval("(println [printed-socket])").out());
+        assertEquals(form + "\nnil", b.eval("(println (try printed-socket (catch Exception e 1)))").out());
+        assertEquals("\"{:s " + form + "}\"", b.value("(pr-str {:s printed-socket})"));
+        assertEquals("\"[" + form + "]\"", b.value("(binding [*print-dup* true] (pr-str [printed-socket]))"));
+        // Used, it still fails with the sentence.
+        assertTrue(b.eval("printed-socket").err().contains("#'user/printed-socket holds a java.net.ServerSocket"));
+    }
+
+    @Test
+    void whenItsMemberHasLeftEveryMemberSaysTheValueIsGone() throws InterruptedException {
+        ReplProcess holder = cluster.start("holder");
+        ReplProcess successor = null;
+        try {
+            String address = holder.eval("(first (entangle.core/members))").value().replace("\"", "");
+            holder.eval("(def gone-socket (java.net.ServerSocket. 0))");
+            assertTrue(b.eval("gone-socket").err().contains("#'user/gone-socket holds a java.net.ServerSocket on member "
+                + address + ", which cannot be shared"));
+            holder.kill9();
+            b.awaitValue("(count (entangle.core/members))", "2");
+
+            String gone = "#'user/gone-socket held a java.net.ServerSocket on member " + address + ", which has left the"
+                + " cluster: the value is gone, as it could not be shared with other members; mark it local with"
+                + " (def ^:entangle/local gone-socket ...) or compute it on each member.";
+            for (String use : new String[] {"gone-socket", "@gone-socket", "(.isBound gone-socket)"}) {
+                Result r = b.eval(use);
+                assertTrue(r.err().contains(gone), use + " on b printed:\n" + r.err());
+            }
+            assertEquals("[#<unshared #'user/gone-socket: java.net.ServerSocket, gone with member " + address + ">]\nnil",
+                         b.eval("(println [gone-socket])").out());
+            Result copy = b.eval("(def gone-copy [gone-socket])");
+            assertTrue(copy.err().contains("#'user/gone-copy holds a java.net.ServerSocket (the value of"
+                + " #'user/gone-socket, gone with member " + address + " when it left the cluster)"), copy.err());
+
+            // A member that joins later may take the holder's address; it is not the holder.
+            successor = cluster.start("successor");
+            assertEquals(address, successor.eval("(first (entangle.core/members))").value().replace("\"", ""));
+            Result r = successor.eval("gone-socket");
+            assertTrue(r.err().contains(gone), "on the successor:\n" + r.err());
+            assertTrue(b.eval("gone-socket").err().contains(gone));
+        } finally {
+            holder.close();
+            if (successor != null) successor.close();
+        }
     }
 }

@@ -130,6 +130,12 @@ final class ClientMembers implements AutoCloseable {
         }
     }
 
+    /** True if the client member {@code id} is listed, as this member last heard. */
+    boolean listed(String id) {
+        watch();
+        return known.containsKey(id);
+    }
+
     /** The client members, id to address, as the map has them now (a query: not for the hand-off's path). */
     Map<String, String> listed() {
         return new LinkedHashMap<>(registry);

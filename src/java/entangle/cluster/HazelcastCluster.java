@@ -247,6 +247,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     @Override
     public String address() { return address; }
 
+    @Override
+    public boolean inCluster(String id) {
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (m.getUuid().toString().equals(id)) return true;
+        }
+        return clients.listed(id);
+    }
+
     public IMap<String, byte[]> map(String name) {
         return hazelcast.getMap(name);
     }

@@ -64,6 +64,9 @@ public final class SharedVars {
         /** This member's address, as shown to users. */
         String address();
 
+        /** True if the member with id {@code memberId} (embedded or client) is in the cluster now. */
+        boolean inCluster(String memberId);
+
         /**
          * Writes {@code proposed} to the cluster's maps and hands it to every other member, both
          * at once, and returns once every member has applied it. A record whose version another
@@ -1354,7 +1357,8 @@ public final class SharedVars {
                             if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
                         }
                         case UNBOUND -> v.unbindRoot();
-                        default -> v.bindRoot(new Unshared(r.varName(), r.unshareableType(), r.origin().address()));
+                        default -> v.bindRoot(new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(),
+                                                            r.origin().address(), cluster::inCluster));
                     }
                 }
                 if (isProtocol(value)) protocols.add(v);

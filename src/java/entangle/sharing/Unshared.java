@@ -1,10 +1,7 @@
 package entangle.sharing;
 
-import java.io.NotSerializableException;
-import java.io.ObjectStreamException;
-import java.io.Serializable;
-
 import java.util.Iterator;
+import java.util.function.Predicate;
 
 import clojure.lang.AFn;
 import clojure.lang.Counted;
@@ -19,21 +16,34 @@ import clojure.lang.PersistentArrayMap;
 
 /**
  * The root a var gets on every member but the one holding its value, when that value cannot
- * travel. Calling it, dereferencing it, looking into it, counting or printing it throws the
- * same sentence the holder was warned with, naming the var, the value's type, the member that
- * holds it and the way out. (A method called on it by reflection fails in the compiler; the
- * REPL's evaluation turns that failure into the same sentence.)
+ * travel. Calling it, dereferencing it, looking into it, counting it or turning it into a
+ * string throws the same sentence the holder was warned with, naming the var, the value's
+ * type, the member that holds it (or that it left the cluster, taking the value with it) and
+ * the way out. (A method called on it by reflection fails in the compiler; the REPL's
+ * evaluation turns that failure into the same sentence.) Printed inside other data, it is one
+ * short form (see {@link #printed}; entangle.core gives it its print-method). It never travels:
+ * ValueWriter refuses it with the type of the value it stands for.
  */
 public final class Unshared extends AFn
-    implements IDeref, ILookup, Seqable, Counted, Indexed, Iterable<Object>, Serializable {
+    implements IDeref, ILookup, Seqable, Counted, Indexed, Iterable<Object> {
     private final String var;
     private final String type;
+    private final String holderId;
     private final String holder;
+    private final Predicate<String> inCluster;
 
-    public Unshared(String var, String type, String holder) {
+    /**
+     * {@code holderId} and {@code holder} are the id and address of the member that keeps the
+     * value; {@code inCluster} says whether a member id is in the cluster now. The id, not the
+     * address, tells whether the holder is still there: a member that joins after it left can
+     * take its address.
+     */
+    public Unshared(String var, String type, String holderId, String holder, Predicate<String> inCluster) {
         this.var = var;
         this.type = type;
+        this.holderId = holderId;
         this.holder = holder;
+        this.inCluster = inCluster;
     }
 
     /** The warning given on the member that keeps the value. */
@@ -49,20 +59,55 @@ public final class Unshared extends AFn
 
     /** The sentence every other member gets. */
     public String message() {
+        return message(holderLeft());
+    }
+
+    private String message(boolean left) {
+        if (left) {
+            return var + " held a " + type + " on member " + holder + ", which has left the cluster: the value is"
+                + " gone, as it could not be shared with other members; " + wayOut(var);
+        }
         return var + " holds a " + type + " on member " + holder + ", which cannot be shared with other members; "
             + wayOut(var);
     }
 
+    /**
+     * True if the member that held the value is no longer in the cluster. False when this
+     * member cannot tell (it has left the cluster itself): the holder may still be there.
+     */
+    public boolean holderLeft() {
+        try {
+            return !inCluster.test(holderId);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** What it prints as inside other data: short, and not readable back as the value it stands for. */
+    public String printed() {
+        return "#<unshared " + var + ": " + type + (holderLeft() ? ", gone with member " : " on member ") + holder + ">";
+    }
+
+    /** Why a value that contains it cannot travel, beside the type it stands for. */
+    public String whyNotShared() {
+        return "the value of " + var + (holderLeft() ? ", gone with member " + holder + " when it left the cluster"
+                                                     : ", which stays on member " + holder);
+    }
+
     public String var() { return var; }
     public String type() { return type; }
+    public String holderId() { return holderId; }
     public String holder() { return holder; }
 
     /** The error thrown on any use, its stack starting where the value was used. */
     public ExceptionInfo error() {
-        ExceptionInfo e = new ExceptionInfo(message(), PersistentArrayMap.createAsIfByAssoc(new Object[] {
+        boolean left = holderLeft();
+        ExceptionInfo e = new ExceptionInfo(message(left), PersistentArrayMap.createAsIfByAssoc(new Object[] {
             Keyword.intern("entangle", "var"), var,
             Keyword.intern("entangle", "type"), type,
-            Keyword.intern("entangle", "member"), holder}));
+            Keyword.intern("entangle", "member"), holder,
+            Keyword.intern("entangle", "member-id"), holderId,
+            Keyword.intern("entangle", "member-left"), left}));
         e.setStackTrace(withoutOwnFrames(e.getStackTrace()));
         return e;
     }
@@ -143,9 +188,5 @@ public final class Unshared extends AFn
     @Override
     public Iterator<Object> iterator() {
         throw error();
-    }
-
-    private Object writeReplace() throws ObjectStreamException {
-        throw new NotSerializableException(type + " (the value of " + var + ", held on member " + holder + ")");
     }
 }

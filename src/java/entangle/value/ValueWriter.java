@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import entangle.sharing.Unshared;
 import entangle.unit.Unit;
 import entangle.unit.Units;
 
@@ -49,6 +50,10 @@ public final class ValueWriter extends ObjectOutputStream {
     @Override
     protected Object replaceObject(Object obj) throws IOException {
         if (refused != null || obj == null) return obj;
+        if (obj instanceof Unshared u) {
+            // Refused with the type it stands for: the placeholder's own class is not what the user made.
+            throw refuse(new UnshareableValueException(u.type(), u.whyNotShared()));
+        }
         FnValue fn = FnValue.of(obj, units, referenced);
         if (fn != null) return fn;
         try {
