@@ -29,6 +29,8 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.spi.exception.TargetNotMemberException;
+import com.hazelcast.spi.properties.ClusterProperty;
+import com.hazelcast.spi.properties.HazelcastProperties;
 
 import entangle.MemberOptions;
 import entangle.MemberStartException;
@@ -65,6 +67,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * than any write of a live writer takes (Hazelcast gives up on an invocation after two minutes).
      */
     private static final long UNCONFIRMED_MAX_AGE_MS = 180_000;
+    /**
+     * A record the maps showed is held for as long as the cluster takes to drop a member that
+     * fell silent, and this much more: the writer's backup leaves with the entry event, so a
+     * writer that died before the backup landed is dropped while the record is still held, and
+     * the repair on its leaving finds it (see {@link UnconfirmedRecords}).
+     */
+    private static final long SHOWN_GRACE_MARGIN_MS = 5_000;
 
     private final HazelcastInstance hazelcast;
     private final boolean client;
@@ -72,7 +81,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private final String memberId;
     private final String address;
     private final ClientMembers clients;
-    private final UnconfirmedRecords unconfirmed = new UnconfirmedRecords(this::repair);
+    private final UnconfirmedRecords unconfirmed;
     private volatile SharedVars shared;
     private final java.util.concurrent.ScheduledExecutorService backstop =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -95,7 +104,19 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             this.memberId = local.getUuid().toString();
             this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
         }
+        this.unconfirmed = new UnconfirmedRecords(this::repair, shownGraceMs(hazelcast, client));
         this.clients = new ClientMembers(hazelcast, memberId, unconfirmed);
+    }
+
+    /**
+     * How long a record the maps showed stays held: the time without a heartbeat after which the
+     * cluster drops a member, and a margin. A client cannot read its servers' setting and takes
+     * Hazelcast's default, the longest a cluster that leaves it alone waits.
+     */
+    private static long shownGraceMs(HazelcastInstance hazelcast, boolean client) {
+        long seconds = client ? Long.parseLong(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS.getDefaultValue())
+            : new HazelcastProperties(hazelcast.getConfig()).getSeconds(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
+        return TimeUnit.SECONDS.toMillis(seconds) + SHOWN_GRACE_MARGIN_MS;
     }
 
     /**
@@ -430,26 +451,36 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /**
      * Writes a record another member handed off here before it died, over an older version of
      * its key only (see {@link UnconfirmedRecords}); the entry event brings it to every member.
+     * Most records a writer that left had handed off are in the maps already, and a member's
+     * repairs are not awaited one by one: a large evaluation's thousands would hold the
+     * backstop's thread for seconds.
      */
     private void repair(String map, String key, byte[] record) {
         Runnable write = () -> {
-            try {
-                long given = client ? VersionedWrite.compareAndSet(map(map), key, record, true)
-                    : map(map).submitToKey(key, new VersionedWrite(record, true)).toCompletableFuture().get();
-                if (given >= 0) {
-                    HazelcastLogging.entangle().info("wrote " + key + ", which its writer handed off here before it left"
-                        + " and never wrote");
+            if (client) {
+                try {
+                    repaired(key, VersionedWrite.compareAndSet(map(map), key, record, true), null);
+                } catch (RuntimeException e) {
+                    repaired(key, -1, e);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | RuntimeException e) {
-                HazelcastLogging.entangle().log(Level.WARNING, "writing " + key + " for a writer that left failed", e);
+            } else {
+                map(map).submitToKey(key, new VersionedWrite(record, true))
+                    .whenComplete((given, e) -> repaired(key, given == null ? -1 : given, e));
             }
         };
         try {
             backstop.execute(write);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // leaving the cluster
+        }
+    }
+
+    private static void repaired(String key, long given, Throwable failure) {
+        if (failure != null) {
+            HazelcastLogging.entangle().log(Level.WARNING, "writing " + key + " for a writer that left failed", failure);
+        } else if (given >= 0) {
+            HazelcastLogging.entangle().info("wrote " + key + ", which its writer handed off here before it left"
+                + " and the map lacked");
         }
     }
 

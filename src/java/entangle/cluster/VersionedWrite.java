@@ -35,7 +35,11 @@ public final class VersionedWrite implements EntryProcessor<String, byte[], Long
         this.repair = repair;
     }
 
-    /** The version the record was written with, or -1 for a repair that was not needed. */
+    /**
+     * The version the record was written with, or -1 for a repair that was not needed (a map
+     * that holds the very record too: a member that left usually wrote what it handed off, and
+     * a repair that reported those as written would hide the few it did write).
+     */
     @Override
     public Long process(Map.Entry<String, byte[]> entry) {
         byte[] stored = entry.getValue();
@@ -45,8 +49,8 @@ public final class VersionedWrite implements EntryProcessor<String, byte[], Long
             entry.setValue(record);
             return proposed;
         }
-        if (Arrays.equals(stored, record)) return proposed;
         if (repair) return -1L;
+        if (Arrays.equals(stored, record)) return proposed;
         long next = current + 1;
         entry.setValue(Envelope.restamp(record, next));
         return next;
@@ -67,10 +71,10 @@ public final class VersionedWrite implements EntryProcessor<String, byte[], Long
             if (version < proposed) {
                 next = record;
                 given = proposed;
-            } else if (Arrays.equals(current, record)) {
-                return proposed;
             } else if (repair) {
                 return -1;
+            } else if (Arrays.equals(current, record)) {
+                return proposed;
             } else {
                 given = version + 1;
                 next = Envelope.restamp(record, given);

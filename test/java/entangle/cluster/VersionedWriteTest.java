@@ -58,6 +58,7 @@ class VersionedWriteTest {
         Map.Entry<String, byte[]> e = entry(record("b", 4));
         assertEquals(-1L, new VersionedWrite(record("a", 4), true).process(e));
         assertEquals("b", decode(e.getValue()).origin().memberId());
+        assertEquals(-1L, new VersionedWrite(record("b", 4), true).process(e), "the very record: nothing written");
         assertEquals(5L, new VersionedWrite(record("a", 5), true).process(e));
         assertEquals("a", decode(e.getValue()).origin().memberId());
     }
