@@ -74,14 +74,24 @@ class MultimethodsTest extends TwoMembers {
 
     /**
      * defmethod changes a multimethod in place, so whatever holds it sees new methods; so it
-     * does at the members a method reaches from another.
+     * does at every member, where a map or a closure from another member holds that member's
+     * multimethod, not a copy.
      */
     @Test
-    void aMultimethodHeldOnAMemberSeesMethodsAddedOnAnother() {
+    void aMultimethodHeldAnywhereSeesMethodsAddedOnAnyMember() {
         a.value("(defmulti sound :kind)");
         a.value("(defmethod sound :default [_] \"??\")");
+        a.value("(def sounds {:sound sound})");
+        a.value("(def sound-of (let [s sound] (fn [x] (s x))))");
         b.value("(def ^:entangle/local held-sound sound)");
         a.value("(defmethod sound :cow [_] \"moo\")");
-        assertEquals("[\"moo\" true]", b.value("[(held-sound {:kind :cow}) (identical? held-sound sound)]"));
+        String check = "[(held-sound {:kind :cow}) ((:sound sounds) {:kind :cow}) (sound-of {:kind :cow})"
+            + " (identical? (:sound sounds) sound)]";
+        assertEquals("[\"moo\" \"moo\" \"moo\" true]", b.value(check));
+        b.value("(defmethod sound :pig [_] \"oink\")");
+        assertEquals("[\"oink\" \"oink\" true]",
+            a.value("[((:sound sounds) {:kind :pig}) (sound-of {:kind :pig}) (identical? (:sound sounds) sound)]"));
+        alsoOnALateJoiner("[((:sound sounds) {:kind :cow}) (sound-of {:kind :pig}) (identical? (:sound sounds) sound)]",
+                          "[\"moo\" \"oink\" true]");
     }
 }

@@ -30,6 +30,7 @@ import entangle.hook.CapturedClasses;
 import entangle.hook.ResourceLoads;
 import entangle.unit.Unit;
 import entangle.unit.Units;
+import entangle.value.MultiFns;
 import entangle.value.UnshareableValueException;
 import entangle.value.ValueReader;
 import entangle.value.ValueWriter;
@@ -1257,7 +1258,7 @@ public final class SharedVars {
             if (e != null) return new Read(null, null, e.getMessage());
         }
         try {
-            Object value = r.kind() == VarRecord.Kind.VALUE ? ValueReader.read(r.value(), units) : null;
+            Object value = r.kind() == VarRecord.Kind.VALUE ? ValueReader.read(r.value(), units, r.key()) : null;
             IPersistentMap meta = r.meta() != null ? ValueReader.readMeta(r.meta(), units) : PersistentHashMap.EMPTY;
             return new Read(value, meta, null);
         } catch (RefusedException | ClassCastException e) {
@@ -1348,10 +1349,9 @@ public final class SharedVars {
                 } else {
                     switch (r.kind()) {
                         case VALUE -> {
-                            if (!(value instanceof MultiFn m && v.getRawRoot() instanceof MultiFn held
-                                  && Multimethods.takeTables(held, m))) {
-                                v.bindRoot(value);
-                            }
+                            Object root = value instanceof MultiFn m ? MultiFns.applied(key, m, v.getRawRoot()) : value;
+                            // A multimethod changed in place is the root already.
+                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) v.bindRoot(root);
                             // As on the member that compiled it: code compiled later with direct
                             // linking calls the var's fn through its class, found by name.
                             if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());

@@ -148,16 +148,9 @@ final class Portable implements Serializable {
     }
 
     private static Portable multiFn(MultiFn m) {
-        Object name;
-        try {
-            java.lang.reflect.Field f = MultiFn.class.getDeclaredField("name");
-            f.setAccessible(true);
-            name = f.get(m);
-        } catch (ReflectiveOperationException e) {
-            name = "multifn";
-        }
-        return new Portable(Kind.MULTIFN, new Object[] {name, m.dispatchFn, m.defaultDispatchVal, m.hierarchy,
-                                                        m.getMethodTable(), m.getPreferTable()}, null, null);
+        return new Portable(Kind.MULTIFN, new Object[] {MultiFns.name(m), m.dispatchFn, m.defaultDispatchVal, m.hierarchy,
+                                                        m.getMethodTable(), m.getPreferTable(), MultiFns.varOf(m)},
+                            null, null);
     }
 
     private static Object[] names(Symbol s) {
@@ -195,17 +188,10 @@ final class Portable implements Serializable {
             case SORTED_MAP -> PersistentTreeMap.create(comparator(), RT.seq(items));
             case SORTED_SET -> PersistentTreeSet.create(comparator(), RT.seq(items));
             case MULTIFN -> {
-                MultiFn m = new MultiFn((String) items[0], (clojure.lang.IFn) items[1], items[2],
-                                        (clojure.lang.IRef) items[3]);
-                for (Object e : (Iterable<?>) items[4]) {
-                    java.util.Map.Entry<?, ?> method = (java.util.Map.Entry<?, ?>) e;
-                    m.addMethod(method.getKey(), (clojure.lang.IFn) method.getValue());
-                }
-                for (Object e : (Iterable<?>) items[5]) {
-                    java.util.Map.Entry<?, ?> prefer = (java.util.Map.Entry<?, ?>) e;
-                    for (Object y : (Iterable<?>) prefer.getValue()) m.preferMethod(prefer.getKey(), y);
-                }
-                yield m;
+                ValueReader reader = ValueReader.reading();
+                yield MultiFns.read((String) items[0], (clojure.lang.IFn) items[1], items[2], (clojure.lang.IRef) items[3],
+                                    (clojure.lang.IPersistentMap) items[4], (clojure.lang.IPersistentMap) items[5],
+                                    items.length > 6 ? (String) items[6] : null, reader == null ? null : reader.varKey());
             }
             case QUEUE -> {
                 PersistentQueue q = PersistentQueue.EMPTY;

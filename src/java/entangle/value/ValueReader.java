@@ -22,12 +22,15 @@ public final class ValueReader extends ObjectInputStream {
     private static final long MAX_BYTES = 512L << 20;
 
     private final Units units;
+    /** The key of the var whose value this is, or null: a multimethod reads as its own var's anew (see MultiFns). */
+    private final String varKey;
     private String rejected;
     private RefusedException refusedUnit;
 
-    private ValueReader(byte[] bytes, Units units) throws IOException {
+    private ValueReader(byte[] bytes, Units units, String varKey) throws IOException {
         super(new ByteArrayInputStream(bytes));
         this.units = units;
+        this.varKey = varKey;
         setObjectInputFilter(this::check);
     }
 
@@ -36,6 +39,10 @@ public final class ValueReader extends ObjectInputStream {
     /** The reader at work on this thread, for the objects it reads that resolve themselves ({@link FnValue}). */
     static ValueReader reading() {
         return READING.get();
+    }
+
+    String varKey() {
+        return varKey;
     }
 
     /** The class {@code name} of unit {@code hash}, as a class descriptor's annotation resolves it. */
@@ -59,6 +66,11 @@ public final class ValueReader extends ObjectInputStream {
 
     /** Reads a value, or refuses it with a message that names the class at fault. */
     public static Object read(byte[] bytes, Units units) throws RefusedException {
+        return read(bytes, units, null);
+    }
+
+    /** As {@link #read(byte[], Units)}, for the value of the var {@code varKey} ("ns/name"). */
+    public static Object read(byte[] bytes, Units units, String varKey) throws RefusedException {
         if (bytes != null && bytes.length > 0 && bytes[0] == PlainData.DATA) {
             try {
                 return PlainData.read(bytes);
@@ -80,7 +92,7 @@ public final class ValueReader extends ObjectInputStream {
         ValueReader in = null;
         ValueReader outer = READING.get();
         try {
-            in = new ValueReader(bytes, units);
+            in = new ValueReader(bytes, units, varKey);
             READING.set(in);
             Object v = in.readObject();
             if (in.read() != -1) throw new StreamCorruptedException("trailing bytes after the value");
