@@ -3,6 +3,7 @@ package entangle;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import com.hazelcast.core.HazelcastInstance;
 
@@ -48,7 +49,7 @@ import entangle.remote.RemoteFuture;
  */
 public final class Entangle implements AutoCloseable {
     private final Member member;
-    private boolean closed;
+    private volatile boolean closed;
 
     private Entangle(Member member) {
         this.member = member;
@@ -98,11 +99,13 @@ public final class Entangle implements AutoCloseable {
      * before any member defined it throws an {@link UndefinedVarException}.
      */
     public IFn var(String ns, String name) {
-        return new SharedVarFn(ns, name);
+        open();
+        return new SharedVarFn(Objects.requireNonNull(ns, "ns is null"), Objects.requireNonNull(name, "name is null"));
     }
 
     /** The shared var named {@code "ns/name"}; see {@link #var(String, String)}. */
     public IFn var(String qualifiedName) {
+        Objects.requireNonNull(qualifiedName, "qualifiedName is null");
         int slash = qualifiedName.indexOf('/');
         if (slash <= 0 || slash == qualifiedName.length() - 1) {
             throw new IllegalArgumentException("'" + qualifiedName + "' is not a qualified var name such as shop.http/handler");
@@ -124,17 +127,19 @@ public final class Entangle implements AutoCloseable {
      * start {@code code} with an {@code ns} form).
      */
     public Object eval(String ns, String code) {
-        return core("eval-code").invoke(code, ns);
+        open();
+        return core("eval-code").invoke(Objects.requireNonNull(code, "code is null"), Objects.requireNonNull(ns, "ns is null"));
     }
 
     /** Loads a Clojure source file, as {@code load-file} at the clustered REPL does: its namespace is shared. */
     public Object loadFile(Path file) {
-        String path = file.toAbsolutePath().toString();
+        String path = Objects.requireNonNull(file, "file is null").toAbsolutePath().toString();
         return eval("(clojure.core/load-file " + Clojure.var("clojure.core", "pr-str").invoke(path) + ")");
     }
 
     /** The addresses (host:port) of the members of the cluster, this one first; members connected as clients too. */
     public List<String> members() {
+        open();
         return member.members();
     }
 
@@ -173,15 +178,21 @@ public final class Entangle implements AutoCloseable {
 
     /** Reads what {@link #serialize} wrote on any member; refuses what a shared value may not contain. */
     public Object deserialize(byte[] bytes) {
-        return member.remote().deserialize(bytes);
+        open();
+        return member.remote().deserialize(Objects.requireNonNull(bytes, "bytes is null"));
     }
 
     /** The Hazelcast instance (member or client) under this member, for what entangle does not cover. */
     public HazelcastInstance hazelcast() {
+        open();
         return member.hazelcast();
     }
 
-    /** Leaves the cluster; the definitions stay with the other members. Later calls do nothing. */
+    /**
+     * Leaves the cluster; the definitions stay with the other members. Later calls of close do
+     * nothing; any other method then throws an {@link IllegalStateException} (a fn that
+     * {@link #var} returned before keeps calling this JVM's last definition).
+     */
     @Override
     public synchronized void close() {
         if (closed) return;
@@ -189,11 +200,20 @@ public final class Entangle implements AutoCloseable {
         member.close();
     }
 
+    /** Nothing this member evaluates after it left would be shared: refused instead of kept here unsaid. */
+    private void open() {
+        if (closed) {
+            throw new IllegalStateException("this entangle member (" + member.address() + ") has left the cluster"
+                + " (closed); join again with Entangle.join");
+        }
+    }
+
     /**
      * A var held as a {@link SharedVarFn} travels as the var (each member calls its own
      * definition of it), and what this member defined so far is shared before the fn leaves.
      */
     private Object sendable(Object fn) {
+        open();
         member.share(null);
         return fn instanceof SharedVarFn s ? s.var() : fn;
     }

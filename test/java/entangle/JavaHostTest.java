@@ -146,6 +146,13 @@ class JavaHostTest {
         assertEquals("1", repl.value("(loop [i 0] (let [n (count (entangle.core/members))]"
             + " (if (or (= 1 n) (> i 300)) n (do (Thread/sleep 100) (recur (inc i))))))"));
         assertEquals("[12 \"x!\"]", repl.value("[(host.defs/tripled 4) (host.loaded/shout \"x\")]"));
+        // Nothing the host evaluates now would be shared: refused, not kept on the host unsaid.
+        for (String after : new String[] {"eval (defn after-close [] 1)", "members", "load /dev/null"}) {
+            String refused = host.ask(after);
+            assertTrue(refused.startsWith("!! java.lang.IllegalStateException: this entangle member (")
+                && refused.endsWith(") has left the cluster (closed); join again with Entangle.join"), refused);
+        }
+        assertEquals("nil", repl.value("(resolve 'after-close)"));
         host.process().endInput();
     }
 
