@@ -218,14 +218,17 @@
 (defn eval-string
   "Evaluates every form in the string `code` in namespace `ns` (a name; nil for user) as the
   clustered REPL does, with *out* and *err* captured. Returns {:value (the last value, printed),
-  :out, :err, :ns}, or {:ex (the exception's class), :err (its message and the output), :out}."
+  :out, :err, :ns}, or {:ex (the exception's class), :err (its message and the output), :out};
+  a namespace this JVM does not have is such an error (\"No namespace: x found\"), as at
+  nREPL, rather than an evaluation somewhere else."
   [code ns]
   (let [out (java.io.StringWriter.)
         err (java.io.StringWriter.)]
-    (binding [*ns* (or (some-> ns symbol find-ns) (the-ns 'user))
+    (binding [*ns* *ns*
               *out* out
               *err* err]
       (try
+        (set! *ns* (the-ns (symbol (or ns "user"))))
         (let [value (eval-forms code)]
           (flush)
           {:value (pr-str value) :out (str out) :err (str err) :ns (str (ns-name *ns*))})

@@ -15,8 +15,10 @@
   "Starts a member with the options in `args` (see --help) and an nREPL server on
   --nrepl-port (default: any free port)."
   [& args]
-  (let [{:keys [options exit message]} (options/parse args (System/getenv))]
-    (when-let [problem (and (not message) (options/nrepl-port-problem options))]
+  (let [{:keys [options exit message]} (options/parse args (System/getenv))
+        ;; It always serves nREPL, so its address is checked before the join whatever the port.
+        options (some-> options (update :nrepl-port #(or % 0)))]
+    (when-let [problem (and (not message) (options/nrepl-problem options))]
       (exit! 1 problem))
     (when message (exit! exit (.replace ^String message "clojure -M:repl" "clojure -M:nrepl")))
     (try
@@ -31,7 +33,7 @@
       (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
             started-message (requiring-resolve 'entangle.nrepl/started-message)
             write-port-file! (requiring-resolve 'entangle.nrepl/write-port-file!)
-            server (try (serve! (update options :nrepl-port #(or % 0)))
+            server (try (serve! options)
                         (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
         (write-port-file! server)
         (println (started-message server))

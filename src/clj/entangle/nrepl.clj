@@ -5,9 +5,12 @@
 
   Add `entangle.nrepl/wrap-entangle` to an nREPL stack (nrepl.cmdline --middleware, an
   editor's jack-in middleware list). In a JVM that has not joined a cluster yet, the first
-  message joins it, with the options of the ENTANGLE_* environment variables."
+  message that needs the cluster (an eval, a load-file, a cluster op) joins it, with the
+  options of the ENTANGLE_* environment variables; if it cannot, that message is answered with
+  the reason, and the next one tries again."
   (:refer-clojure :exclude [eval])
-  (:require [entangle.core :as entangle]
+  (:require [clojure.string :as str]
+            [entangle.core :as entangle]
             [nrepl.middleware :refer [set-descriptor!]]
             [nrepl.middleware.interruptible-eval :as interruptible-eval]
             [nrepl.middleware.load-file]
@@ -35,11 +38,29 @@
       (entangle/eval form (:code msg) {:text (:code msg) :file *file* :line (:line msg) :column (:column msg)}
                      eval-fn))))
 
-(defn- ensure-member! []
+(def ^:private member-ops
+  "The ops that need this JVM to be a member; the others (describe, clone, interrupt...) are
+  this JVM's own, and are answered whether or not it could join."
+  #{"eval" "load-file" "entangle/members" "entangle/eval-on" "entangle/provenance"})
+
+(defn- join-problem
+  "Joins the cluster, with the options of the ENTANGLE_* variables, unless this JVM is a
+  member. Returns nil once it is one, or the one-line reason it could not join. A failed
+  join is not remembered: the next message that needs the member tries again, so that a
+  transient failure (its ports in use, no member reachable yet) does not last as long as the
+  server."
+  []
   (when-not (entangle/member)
-    (locking #'ensure-member!
+    (locking #'join-problem
       (when-not (entangle/member)
-        (entangle/start-from-environment!)))))
+        (try
+          (entangle/start-from-environment!)
+          nil
+          (catch Exception e
+            ;; A bad variable's message already starts "entangle: "; the others are a
+            ;; MemberStartException's or a bad option's one line.
+            (let [m (str (or (ex-message e) e))]
+              (if (str/starts-with? m "entangle: ") m (str "entangle: " m)))))))))
 
 (defn- respond [msg & kvs]
   (t/send (:transport msg) (apply response-for msg kvs)))
@@ -74,18 +95,24 @@
   "Shares every eval and load-file with the cluster, and handles the cluster ops
   entangle/members, entangle/eval-on and entangle/provenance. It sits above load-file and
   eval, and names its eval fn in the message; load-file turns the message into an eval and
-  keeps that, with the file's text for the sources."
+  keeps that, with the file's text for the sources. A message that needs the member, sent
+  when this JVM cannot join, is answered with the reason in :err (one line, \"entangle: ...\")
+  and the status error and done."
   [handler]
   (fn [{:keys [op] :as msg}]
-    (ensure-member!)
-    (case op
-      "eval" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg)))
-      "load-file" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg)
-                                  ::document (:file msg) ::document-path (:file-path msg)))
-      "entangle/members" (members-op msg)
-      "entangle/eval-on" (eval-on-op msg)
-      "entangle/provenance" (provenance-op msg)
-      (handler msg))))
+    (if-let [problem (and (member-ops op) (join-problem))]
+      ;; As nREPL answers a message it cannot act on (no code, an unknown namespace): one
+      ;; reply that is both the error and the end. Otherwise the exception would go to the
+      ;; server's log, and the editor would wait for an answer that never comes.
+      (respond msg :err (str problem \newline) :status #{:error :done})
+      (case op
+        "eval" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg)))
+        "load-file" (handler (assoc msg :eval "entangle.nrepl/eval" ::inner-eval (:eval msg)
+                                    ::document (:file msg) ::document-path (:file-path msg)))
+        "entangle/members" (members-op msg)
+        "entangle/eval-on" (eval-on-op msg)
+        "entangle/provenance" (provenance-op msg)
+        (handler msg)))))
 
 (set-descriptor! #'wrap-entangle
   {:requires #{"clone"}
@@ -116,14 +143,20 @@
   "Starts an nREPL server with entangle's middleware at `nrepl-bind`:`nrepl-port` (0: any free
   port), tells the cluster about it (entangle/members lists it), and returns it. The message
   for the user is (started-message server), in the form editors parse. Throws
-  ex-info with a one-line message if the port cannot be bound."
+  ex-info with a one-line message if the address and port cannot be bound."
   [{:keys [nrepl-port nrepl-bind] :or {nrepl-bind "127.0.0.1"}}]
   (let [s (try
             (server/start-server :port nrepl-port :bind nrepl-bind
                                  :handler (server/default-handler #'wrap-entangle))
-            (catch java.net.BindException e
+            ;; The port in use, or an address that does not resolve or is not this machine's
+            ;; (options/nrepl-problem checks both before the join; this is for what changed
+            ;; since, and for callers that did not check).
+            (catch java.io.IOException e
               (throw (ex-info (str "cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
-                                   " (choose another port with --nrepl-port)") {} e))))]
+                                   (if (str/includes? (str (ex-message e)) "in use")
+                                     " (choose another port with --nrepl-port)"
+                                     " (give a host name or IP address of this machine with --nrepl-bind)"))
+                              {} e))))]
     (.advertiseNrepl ^entangle.Member (entangle/member) (str "nrepl://" nrepl-bind ":" (:port s)))
     s))
 

@@ -25,8 +25,15 @@
    :nrepl-bind "127.0.0.1"})
 
 (defn- parse-port [s]
-  (let [n (parse-long (str/trim s))]
-    (if (and n (<= 1 n 65525)) n (throw (IllegalArgumentException. (str "'" s "' is not a port (1-65525)"))))))
+  ;; A member binds the first free port of the ten from N (MemberOptions/PORT_COUNT; this
+  ;; namespace loads before entangle's classes are checked, so it names none of them).
+  (let [n (parse-long (str/trim s))
+        highest (- 65536 10)]
+    (cond
+      (not (and n (<= 1 n 65535))) (throw (IllegalArgumentException. (str "'" s "' is not a port (1-65535)")))
+      (> n highest) (throw (IllegalArgumentException.
+                            (str "'" s "' is too high: a member may take any of the ten ports from it (1-" highest ")")))
+      :else n)))
 
 (defn- parse-nrepl-port [s]
   (let [n (parse-long (str/trim s))]
@@ -67,16 +74,27 @@
     (str "Each option can also be set by an environment variable: "
          (str/join ", " (map (fn [[k v]] (str v " (--" (name k) ")")) env-vars)) ".")]))
 
-(defn nrepl-port-problem
-  "A one-line reason the nREPL port in `options` cannot be bound, or nil. Checked before the
-  member joins, so that a port in use fails fast instead of after a join."
+(defn nrepl-problem
+  "A one-line reason the nREPL server of `options` cannot be served, or nil: its --nrepl-bind
+  does not resolve or is not this machine's, or its --nrepl-port is in use. Checked before
+  the member joins, so that a bad value fails fast instead of after a join."
   [{:keys [nrepl-port nrepl-bind]}]
-  (when (and nrepl-port (pos? nrepl-port))
-    (try
-      (with-open [_ (java.net.ServerSocket. (int nrepl-port) 1 (java.net.InetAddress/getByName nrepl-bind))] nil)
-      (catch java.io.IOException e
-        (str "entangle: cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
-             " (choose another port with --nrepl-port)")))))
+  (when nrepl-port
+    (let [hint " (give a host name or IP address of this machine)"
+          address (try (java.net.InetAddress/getByName nrepl-bind)
+                       (catch java.net.UnknownHostException _ nil))
+          bind (fn [port] (with-open [_ (java.net.ServerSocket. (int port) 1 address)] nil))]
+      (if-not address
+        (str "entangle: --nrepl-bind: '" nrepl-bind "' does not resolve" hint)
+        ;; Port 0 binds any free port: a failure there is the address's, whatever the port.
+        (or (try (bind 0)
+                 (catch java.io.IOException e
+                   (str "entangle: --nrepl-bind: cannot serve nREPL on " nrepl-bind ": " (ex-message e) hint)))
+            (when (pos? nrepl-port)
+              (try (bind nrepl-port)
+                   (catch java.io.IOException e
+                     (str "entangle: cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
+                          " (choose another port with --nrepl-port)")))))))))
 
 (def ^:private flags
   "Options that take no value: their environment variable is true or false."
@@ -93,6 +111,15 @@
                 [[var (str "--" (name k)) v]])))
           env-vars))
 
+(defn- refusal
+  "The option and the reason in tools.cli's error for a value a parse-fn refused, \"Error while
+  parsing option \\\"--port x\\\": java.lang.IllegalArgumentException: 'x' is not a port\", or
+  nil for another error. The messages give them as the runtime's refusals are given (\"--port:
+  'x' is not a port\"): the reason names the value, and a class name says nothing to a user."
+  [error]
+  (next (re-matches #"(?s)Error while parsing option \"(\S+) .*\": java\.lang\.IllegalArgumentException: (.*)"
+                    error)))
+
 (defn parse
   "Parses `args` and the environment map `env`. Returns {:options {...}} to go on, or
   {:exit code :message text} to stop: 0 with the usage for --help, 2 with one line naming
@@ -103,13 +130,14 @@
                              (reduced {:error (str var ": '" (get env var) "' is not true or false")})
                              (let [{:keys [options errors]} (cli/parse-opts (into [flag] value) spec :no-defaults true)]
                                (if (seq errors)
-                                 (reduced {:error (str var ": " (first errors))})
+                                 (reduced {:error (str var ": " (or (second (refusal (first errors))) (first errors)))})
                                  (merge acc options)))))
                          {} (env-args env))
         {:keys [options arguments errors summary]} (cli/parse-opts args spec :no-defaults true)]
     (cond
       (:help options) {:exit 0 :message (usage summary)}
-      (seq errors) {:exit 2 :message (str "entangle: " (first errors) " (see --help)")}
+      (seq errors) {:exit 2 :message (str "entangle: " (if-let [[option why] (refusal (first errors))] (str option ": " why) (first errors))
+                                         " (see --help)")}
       (seq arguments) {:exit 2 :message (str "entangle: unexpected argument \"" (first arguments) "\" (see --help)")}
       (:error from-env) {:exit 2 :message (str "entangle: " (:error from-env))}
       :else {:options (merge defaults from-env options)})))

@@ -30,7 +30,7 @@
   "Starts a member with the options in `args` (see --help), then the REPL."
   [& args]
   (let [{:keys [options exit message]} (options/parse args (System/getenv))]
-    (when-let [problem (and (not message) (options/nrepl-port-problem options))]
+    (when-let [problem (and (not message) (options/nrepl-problem options))]
       (exit! 1 problem))
     (when message (exit! exit message))
     (try

@@ -52,13 +52,22 @@ public final class MemberOptions {
         if (host == null || host.isBlank() || host.contains(":") && !host.contains("::")) {
             throw new IllegalArgumentException("bind address '" + host + "' is not a host name or IP address");
         }
+        // Resolved now, not when Hazelcast binds: there the failure reads as a cluster that
+        // refused the member.
+        try {
+            java.net.InetAddress.getByName(host);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("bind address '" + host + "' does not resolve"
+                + " (give a host name or IP address of this machine)");
+        }
         this.bind = host;
         return this;
     }
 
     public MemberOptions port(int port) {
-        if (port < 1 || port > 65535 - PORT_COUNT) {
-            throw new IllegalArgumentException("port " + port + " is not between 1 and " + (65535 - PORT_COUNT));
+        // The member may take any of the PORT_COUNT ports from this one; the last is 65535.
+        if (port < 1 || port > 65536 - PORT_COUNT) {
+            throw new IllegalArgumentException("port " + port + " is not between 1 and " + (65536 - PORT_COUNT));
         }
         this.port = port;
         return this;

@@ -179,6 +179,25 @@
           (is (re-matches #"\d{4}-\d\d-\d\dT.*Z" (:time r)))))
       (finally (close)))))
 
+(deftest eval-on-in-a-namespace-no-member-has-is-an-error-from-each-member
+  ;; Not an evaluation in user instead: a def there would land in the wrong namespace.
+  (let [[s close] (session :a)
+        address-of #(str/replace (value % "(first (entangle.core/members))") "\"" "")]
+    (try
+      (let [rs (nrepl/message s {:op "entangle/eval-on" :member "all" :ns "no.such.namespace"
+                                 :code "(def landed-somewhere :oops)"})
+            by-member (into {} (keep (fn [r] (when (:member r) [(:member r) r]))) rs)]
+        ;; Every member: A, B, and those other tests started.
+        (is (every? (set (keys by-member)) [(address-of a) (address-of b)]))
+        (doseq [[_ r] by-member]
+          (is (= "java.lang.Exception" (:ex r)))
+          (is (= "No namespace: no.such.namespace found" (:err r)))
+          (is (nil? (:value r))))
+        (is (some #{"done"} (:status (last rs)))))
+      (is (= "nil" (value a "(resolve 'user/landed-somewhere)")))
+      (is (= "nil" (value b "(resolve 'user/landed-somewhere)")))
+      (finally (close)))))
+
 (defn- temp-dir []
   (.toFile (Files/createTempDirectory "entangle-nrepl" (make-array FileAttribute 0))))
 
@@ -209,3 +228,45 @@
         (is (= ":own" (value a "(from-own-stack)")))
         (let [r (send! s {:op "eval" :code "(defined-before-joining)"})]
           (is (= [":b"] (:value r)) (pr-str r)))))))
+
+(defn- own-stack
+  "A user's own nREPL stack with entangle's middleware, in the environment `env`, and its port."
+  [name env]
+  (let [deps (str "{:deps {io.github.entangle/entangle {:local/root \"" (Projects/dir) "\"}}}")
+        p (.adopt ^TestCluster cluster
+                  (ReplProcess/run name ["clojure" "-Sdeps" deps "-M" "-m" "nrepl.cmdline"
+                                         "--middleware" "[entangle.nrepl/wrap-entangle]"]
+                                   (.toPath (temp-dir)) env))]
+    [p (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+)") 1))]))
+
+(deftest the-middleware-answers-a-message-when-it-cannot-join
+  (testing "a bad ENTANGLE_* variable: describe answers; what needs the member gets the reason"
+    (let [[_ port] (own-stack "own-stack-bad-env" (assoc (into {} (.environment ^TestCluster cluster "own-stack-bad-env"))
+                                                         "ENTANGLE_PORT" "abc"))]
+      (with-open [conn (nrepl/connect :port port)]
+        (let [s (nrepl/client-session (nrepl/client conn 120000))]
+          (is (contains? (:ops (send! s {:op "describe"})) :entangle/eval-on))
+          (doseq [msg [{:op "eval" :code "(+ 1 2)"} {:op "load-file" :file "(ns x)" :file-path "/x.clj"}
+                       {:op "entangle/members"} {:op "eval" :code "(+ 1 2)"}]]
+            (let [r (send! s msg)]
+              (is (= "entangle: ENTANGLE_PORT: 'abc' is not a port (1-65535)\n" (:err r)) (pr-str msg))
+              (is (= #{"error" "done"} (:status r)) (pr-str msg))
+              (is (nil? (:value r)))))))))
+  (testing "a join that failed because its ports were in use is tried again by the next message"
+    (let [base (TestCluster/freePortBlock)
+          held (mapv #(java.net.ServerSocket. (int %) 1 (java.net.InetAddress/getByName "127.0.0.1"))
+                     (range base (+ base 10)))
+          env (assoc (into {} (.environment ^TestCluster cluster "own-stack-busy")) "ENTANGLE_PORT" (str base))
+          [_ port] (own-stack "own-stack-busy" env)]
+      (try
+        (with-open [conn (nrepl/connect :port port)]
+          (let [s (nrepl/client-session (nrepl/client conn 120000))
+                r (send! s {:op "eval" :code "(defn from-a-busy-stack [] :joined)"})]
+            (is (= (str "entangle: cannot bind a member to 127.0.0.1 ports " base "-" (+ base 9) ": all are in use"
+                        " or the address is not this machine's (choose others with --port or --bind)\n")
+                   (:err r)))
+            (is (= #{"error" "done"} (:status r)))
+            (run! #(.close ^java.io.Closeable %) held)
+            (is (= ["#'user/from-a-busy-stack"] (:value (send! s {:op "eval" :code "(defn from-a-busy-stack [] :joined)"}))))
+            (is (= ":joined" (value a "(from-a-busy-stack)")))))
+        (finally (run! #(.close ^java.io.Closeable %) held))))))

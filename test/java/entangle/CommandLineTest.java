@@ -56,9 +56,11 @@ class CommandLineTest {
     void aBadOptionGetsOneClearLineAndANonZeroExit() throws Exception {
         String[][] cases = {
             {"--frobnicate", "entangle: Unknown option: \"--frobnicate\" (see --help)"},
-            {"--port=abc", "entangle: Error while parsing option \"--port abc\": java.lang.IllegalArgumentException: 'abc' is not a port (1-65525) (see --help)"},
+            {"--port=abc", "entangle: --port: 'abc' is not a port (1-65535) (see --help)"},
+            {"--port=99999", "entangle: --port: '99999' is not a port (1-65535) (see --help)"},
+            {"--port=65530", "entangle: --port: '65530' is too high: a member may take any of the ten ports from it (1-65526) (see --help)"},
             {"stray", "entangle: unexpected argument \"stray\" (see --help)"},
-            {"--nrepl-port=70000", "entangle: Error while parsing option \"--nrepl-port 70000\": java.lang.IllegalArgumentException: '70000' is not a port (0 for any free one, or 1-65535) (see --help)"},
+            {"--nrepl-port=70000", "entangle: --nrepl-port: '70000' is not a port (0 for any free one, or 1-65535) (see --help)"},
         };
         for (String[] c : cases) {
             ReplProcess p = run(List.of(c[0]), Map.of());
@@ -88,8 +90,7 @@ class CommandLineTest {
     void aBadEnvironmentVariableIsNamed() throws Exception {
         ReplProcess p = run(List.of(), Map.of("ENTANGLE_PORT", "seventy"));
         assertEquals(2, p.waitFor());
-        assertEquals(List.of("entangle: ENTANGLE_PORT: Error while parsing option \"--port seventy\":"
-            + " java.lang.IllegalArgumentException: 'seventy' is not a port (1-65525)"), errLines(p));
+        assertEquals(List.of("entangle: ENTANGLE_PORT: 'seventy' is not a port (1-65535)"), errLines(p));
         ReplProcess q = run(List.of(), Map.of("ENTANGLE_CLIENT", "maybe"));
         assertEquals(2, q.waitFor());
         assertEquals(List.of("entangle: ENTANGLE_CLIENT: 'maybe' is not true or false"), errLines(q));
@@ -129,6 +130,25 @@ class CommandLineTest {
                 assertTrue(lines.get(0).endsWith("(choose another port with --nrepl-port)"), lines.get(0));
                 assertEquals("", p.allOut(), alias);
             }
+        }
+    }
+
+    @Test
+    void aBindAddressThatDoesNotResolveGetsOneClearLineBeforeJoining() throws Exception {
+        ReplProcess p = run(List.of("--cluster", "bad-bind", "--bind", "not a host"), Map.of());
+        assertEquals(2, p.waitFor());
+        assertEquals(List.of("entangle: --bind: bind address 'not a host' does not resolve"
+            + " (give a host name or IP address of this machine)"), errLines(p));
+        assertEquals("", p.allOut());
+        // nREPL's address is checked whatever its port, -M:nrepl's default 0 included.
+        for (List<String> command : List.of(
+                 List.of("clojure", "-M:repl", "--nrepl-port", "0", "--nrepl-bind", "not a host", "--cluster", "bad-bind"),
+                 List.of("clojure", "-M:nrepl", "--nrepl-bind", "not a host", "--cluster", "bad-bind"))) {
+            ReplProcess q = ReplProcess.run("cli", command, entangle.testing.Projects.dir(), Map.of());
+            assertEquals(1, q.waitFor(), command.toString());
+            assertEquals(List.of("entangle: --nrepl-bind: 'not a host' does not resolve"
+                + " (give a host name or IP address of this machine)"), errLines(q), command.toString());
+            assertEquals("", q.allOut(), command.toString());
         }
     }
 

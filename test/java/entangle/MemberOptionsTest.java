@@ -35,8 +35,13 @@ class MemberOptionsTest {
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members("x:9-1")).getMessage());
         assertEquals("members list is empty; give host:port,... such as 127.0.0.1:5701-5710",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members(" ")).getMessage());
-        assertEquals("port 0 is not between 1 and 65525",
+        assertEquals("port 0 is not between 1 and 65526",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().port(0)).getMessage());
+        assertEquals("port 65527 is not between 1 and 65526",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().port(65527)).getMessage());
+        assertEquals(65526, new MemberOptions().port(65526).port()); // its ten ports end at 65535
+        assertEquals("bind address 'not a host' does not resolve (give a host name or IP address of this machine)",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().bind("not a host")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MemberOptions().cluster("a b"));
         assertThrows(IllegalArgumentException.class, () -> new MemberOptions().bind("host:1"));
     }
