@@ -211,33 +211,33 @@
         (is (= ["#'user/from-headless"] (:value (send! s {:op "eval" :code "(defn from-headless [] :headless)"}))))
         (is (= ":headless" (value b "(from-headless)")))))))
 
-(deftest the-middleware-in-a-users-own-nrepl-stack
-  (value b "(defn defined-before-joining [] :b)")
-  (let [dir (temp-dir)
-        deps (str "{:deps {io.github.entangle/entangle {:local/root \"" (Projects/dir) "\"}}}")
-        p (.adopt ^TestCluster cluster
-                  (ReplProcess/run "own-stack"
-                                   ["clojure" "-Sdeps" deps "-M" "-m" "nrepl.cmdline"
-                                    "--middleware" "[entangle.nrepl/wrap-entangle]"]
-                                   (.toPath dir) (.environment ^TestCluster cluster "own-stack")))
-        port (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+)") 1))]
-    (with-open [conn (nrepl/connect :port port)]
-      (let [s (nrepl/client-session (nrepl/client conn 120000))]
-        ;; The first message joins the cluster, with the options of the ENTANGLE_* variables.
-        (is (= ["#'user/from-own-stack"] (:value (send! s {:op "eval" :code "(defn from-own-stack [] :own)"}))))
-        (is (= ":own" (value a "(from-own-stack)")))
-        (let [r (send! s {:op "eval" :code "(defined-before-joining)"})]
-          (is (= [":b"] (:value r)) (pr-str r)))))))
+(def ^:private own-stack-deps
+  "The README's -Sdeps for a user's own nREPL stack: entangle, and the cluster's Clojure pinned."
+  (str "{:deps {io.github.entangle/entangle {:local/root \"" (Projects/dir) "\"}"
+       " org.clojure/clojure {:mvn/version \"1.12.6\"}}}"))
 
 (defn- own-stack
   "A user's own nREPL stack with entangle's middleware, in the environment `env`, and its port."
   [name env]
-  (let [deps (str "{:deps {io.github.entangle/entangle {:local/root \"" (Projects/dir) "\"}}}")
-        p (.adopt ^TestCluster cluster
-                  (ReplProcess/run name ["clojure" "-Sdeps" deps "-M" "-m" "nrepl.cmdline"
+  (let [p (.adopt ^TestCluster cluster
+                  (ReplProcess/run name ["clojure" "-Sdeps" own-stack-deps "-M" "-m" "nrepl.cmdline"
                                          "--middleware" "[entangle.nrepl/wrap-entangle]"]
                                    (.toPath (temp-dir)) env))]
     [p (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+)") 1))]))
+
+(deftest the-middleware-in-a-users-own-nrepl-stack
+  (value b "(defn defined-before-joining [] :b)")
+  (let [[_ port] (own-stack "own-stack" (.environment ^TestCluster cluster "own-stack"))]
+    (with-open [conn (nrepl/connect :port port)]
+      (let [s (nrepl/client-session (nrepl/client conn 120000))]
+        ;; The first message that needs the member joins the cluster, with the options of the
+        ;; ENTANGLE_* variables.
+        (is (= ["#'user/from-own-stack"] (:value (send! s {:op "eval" :code "(defn from-own-stack [] :own)"}))))
+        (is (= ":own" (value a "(from-own-stack)")))
+        (let [r (send! s {:op "eval" :code "(defined-before-joining)"})]
+          (is (= [":b"] (:value r)) (pr-str r)))
+        ;; Run from a directory without deps.edn, the README's command runs the cluster's Clojure.
+        (is (= [(value a "(pr-str (clojure-version))")] (:value (send! s {:op "eval" :code "(pr-str (clojure-version))"}))))))))
 
 (deftest the-middleware-answers-a-message-when-it-cannot-join
   (testing "a bad ENTANGLE_* variable: describe answers; what needs the member gets the reason"
