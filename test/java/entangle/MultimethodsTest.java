@@ -94,4 +94,22 @@ class MultimethodsTest extends TwoMembers {
         alsoOnALateJoiner("[((:sound sounds) {:kind :cow}) (sound-of {:kind :pig}) (identical? (:sound sounds) sound)]",
                           "[\"moo\" \"oink\" true]");
     }
+
+    /**
+     * print-method is Clojure's, and Clojure's and the libraries' methods of it are each
+     * member's own; the methods evaluation adds to it travel, from any member, as do their
+     * removals.
+     */
+    @Test
+    void methodsEvaluationAddsToPrintMethodReachEveryMember() {
+        a.value("(defrecord Money [cents])");
+        a.value("(defmethod print-method Money [m ^java.io.Writer w] (.write w (str \"#money \" (:cents m))))");
+        assertEquals("\"#money 5\"", b.value("(pr-str (->Money 5))"));
+        b.value("(deftype Tag [t])");
+        b.value("(defmethod print-method Tag [x ^java.io.Writer w] (.write w (str \"#tag \" (.-t x))))");
+        assertEquals("[\"#money 5\" \"#tag x\"]", a.value("[(pr-str (->Money 5)) (pr-str (Tag. \"x\"))]"));
+        a.value("(remove-method print-method Money)");
+        assertEquals("[\"#user.Money{:cents 5}\" \"#tag z\"]", b.value("[(pr-str (->Money 5)) (pr-str (Tag. \"z\"))]"));
+        alsoOnALateJoiner("[(pr-str (Tag. \"y\")) (pr-str (->Money 1))]", "[\"#tag y\" \"#user.Money{:cents 1}\"]");
+    }
 }

@@ -161,6 +161,8 @@ public final class SharedVars {
         // A multimethod's methods change without its var's root changing.
         Object methods;
         Object prefers;
+        /** Of one of Clojure's multimethods: its evaluated methods, as last published or applied here. */
+        IPersistentMap extension;
 
         Known(Stamp stamp) {
             this.stamp = stamp;
@@ -487,6 +489,21 @@ public final class SharedVars {
                                              k == null ? 0 : k.version()));
             }
         }
+        for (String key : SharingPolicy.EXTENDED_MULTIMETHODS) {
+            Var v = Var.find(Symbol.intern(key));
+            Known k = vars.get(key);
+            if (v == null || !(v.getRawRoot() instanceof MultiFn m) || (k != null && !k.differs(v))) continue;
+            IPersistentMap methods = MultiFns.evaluatedMethods(m);
+            if (clojure.lang.Util.equiv(methods, k == null || k.extension == null ? PersistentHashMap.EMPTY : k.extension)) {
+                // A library's methods, or Clojure's: each member loads them itself.
+                if (k == null) vars.put(key, k = new Known(NEVER));
+                k.capture(v);
+                k.extension = methods;
+                continue;
+            }
+            varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false, k == null ? 0 : k.version(),
+                                         m.getMethodTable(), m.getPreferTable()));
+        }
         for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
             KnownNs kn = e.getValue();
             if (!present.contains(e.getKey()) && kn.kind == NamespaceRecord.Kind.SHARED && kn.version() > 0
@@ -812,6 +829,10 @@ public final class SharedVars {
                 k.capture(c.var());
             }
             default -> {
+                if (SharingPolicy.EXTENDED_MULTIMETHODS.contains(c.key())) {
+                    commitExtension(c, k, appliedSinceScan);
+                    break;
+                }
                 if (appliedSinceScan) {
                     // An older definition from another member landed between the scan and the
                     // write; this one is newer, so it is the one that stays.
@@ -827,6 +848,17 @@ public final class SharedVars {
             }
         }
         provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
+    }
+
+    /** As {@link #commitVar}, for the evaluated methods of one of Clojure's multimethods. */
+    private static void commitExtension(VarChange c, Known k, boolean appliedSinceScan) {
+        IPersistentMap methods = (IPersistentMap) c.root();
+        if (appliedSinceScan && c.var().getRawRoot() instanceof MultiFn m) MultiFns.extend(m, methods, k.extension);
+        k.capture(c.var());
+        // As scanned: a method added since is seen by the next scan.
+        k.methods = c.methods();
+        k.prefers = c.prefers();
+        k.extension = methods;
     }
 
     private static void restore(VarChange c) {
@@ -1250,7 +1282,8 @@ public final class SharedVars {
 
     private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
         if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
-            && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())) {
+            && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())
+            && !SharingPolicy.EXTENDED_MULTIMETHODS.contains(r.key())) {
             return NOT_APPLIED_HERE;
         }
         for (String h : r.units()) {
@@ -1324,6 +1357,16 @@ public final class SharedVars {
                 vars.put(key, k);
             }
             k.stamp = f.stamp();
+            if (SharingPolicy.EXTENDED_MULTIMETHODS.contains(key)) {
+                Var v = Var.find(Symbol.intern(key));
+                if (v != null && v.getRawRoot() instanceof MultiFn m && value instanceof IPersistentMap methods) {
+                    MultiFns.extend(m, methods, k.extension);
+                    k.capture(v);
+                    k.extension = methods;
+                }
+                provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
+                return;
+            }
             if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
                 k.var = null;
                 k.removed = true;

@@ -32,6 +32,12 @@ public final class SharingPolicy {
      */
     public static final Set<String> ALWAYS_SHARED_VARS = Set.of("clojure.core/global-hierarchy");
 
+    /**
+     * Multimethods of Clojure's own whose methods that evaluation defines are shared (not the
+     * ones Clojure and the libraries each member loads define): how a record or type prints.
+     */
+    public static final Set<String> EXTENDED_MULTIMETHODS = Set.of("clojure.core/print-method", "clojure.core/print-dup");
+
     private static final List<String> NEVER = List.of("entangle.");
     private static final List<String> NOT_BY_DEFAULT = List.of(
         "clojure.", "nrepl.", "cider.", "cider-nrepl.", "refactor-nrepl.", "compliment.", "orchard.",

@@ -184,6 +184,17 @@ public final class Units {
         return !found[0];
     }
 
+    /**
+     * True if evaluation compiled {@code c}, on this member or another (from the cluster): not
+     * loading a namespace from the classpath, which each member does itself.
+     */
+    public static boolean evaluated(Class<?> c) {
+        ClassLoader l = c.getClassLoader();
+        if (l instanceof UnitLoader) return true;
+        CapturedClasses.LoaderClasses group = l == null ? null : CapturedClasses.of(l);
+        return group != null && !group.classpath();
+    }
+
     /** True if {@code c} came from a unit: code the cluster holds, checked against its hash. */
     public static boolean fromUnit(Class<?> c) {
         ClassLoader l = c.getClassLoader();

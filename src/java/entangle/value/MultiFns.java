@@ -17,6 +17,7 @@ import clojure.lang.Namespace;
 import clojure.lang.Symbol;
 import clojure.lang.Util;
 import clojure.lang.Var;
+import entangle.unit.Units;
 
 /**
  * A multimethod is one object on each member, whatever holds it: the root of its var, a map
@@ -117,6 +118,40 @@ public final class MultiFns {
             rw.writeLock().unlock();
         }
         return target;
+    }
+
+    /**
+     * The methods of {@code m} that evaluation defined (at a REPL, an editor, a load-file, on
+     * this member or another), by dispatch value: of a multimethod of Clojure's own, what the
+     * cluster shares; the rest are Clojure's and the libraries' each member loads itself.
+     */
+    public static IPersistentMap evaluatedMethods(MultiFn m) {
+        IPersistentMap out = clojure.lang.PersistentArrayMap.EMPTY;
+        for (Object o : (Iterable<?>) m.getMethodTable()) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            if (Units.evaluated(e.getValue().getClass())) out = out.assoc(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /**
+     * Makes the evaluated methods of {@code m} those of {@code methods}, where {@code previous}
+     * were: a method {@code previous} had and {@code methods} lacks is removed, unless this
+     * member has put another in its place since.
+     */
+    public static void extend(MultiFn m, IPersistentMap methods, IPersistentMap previous) {
+        if (previous != null) {
+            for (Object o : (Iterable<?>) previous) {
+                Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+                if (!methods.containsKey(e.getKey()) && m.getMethodTable().valAt(e.getKey()) == e.getValue()) {
+                    m.removeMethod(e.getKey());
+                }
+            }
+        }
+        for (Object o : (Iterable<?>) methods) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            if (m.getMethodTable().valAt(e.getKey()) != e.getValue()) m.addMethod(e.getKey(), (IFn) e.getValue());
+        }
     }
 
     private static void copyTables(MultiFn m, IPersistentMap methods, IPersistentMap prefers) {
