@@ -26,18 +26,18 @@
   []
   (Member/current))
 
-(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file client hazelcast-config]}]
+(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file client hazelcast-config] :as opts}]
   (let [o (MemberOptions.)
-        set (fn [flag v f] (when (some? v)
-                             (try (f v)
-                                  (catch IllegalArgumentException e
-                                    (throw (IllegalArgumentException. (str flag ": " (.getMessage e)) e))))))]
-    (set "--cluster" cluster #(.cluster o %))
-    (set "--port" port #(.port o (int %)))
-    (set "--members" members #(.members o %))
-    (set "--bind" bind #(.bind o %))
-    (set "--log-file" log-file #(.logFile o (Path/of ^String % (make-array String 0))))
-    (set "--hazelcast-config" hazelcast-config #(.hazelcastConfig o (Path/of ^String % (make-array String 0))))
+        set (fn [k v f] (when (some? v)
+                          (try (f v)
+                               (catch IllegalArgumentException e
+                                 (throw (IllegalArgumentException. (str (options/label opts k) ": " (.getMessage e)) e))))))]
+    (set :cluster cluster #(.cluster o %))
+    (set :port port #(.port o (int %)))
+    (set :members members #(.members o %))
+    (set :bind bind #(.bind o %))
+    (set :log-file log-file #(.logFile o (Path/of ^String % (make-array String 0))))
+    (set :hazelcast-config hazelcast-config #(.hazelcastConfig o (Path/of ^String % (make-array String 0))))
     (.client o (boolean client))
     o))
 

@@ -83,13 +83,16 @@
           (respond msg :err (ex-message e) :status #{:error :done}))))))
 
 (defn- provenance-op [{:keys [sym ns] :as msg}]
-  (let [v (try (ns-resolve (the-ns (symbol (or ns "user"))) (symbol sym)) (catch Exception _ nil))
-        p (when (var? v) (entangle/provenance v))]
-    (if p
-      (respond msg :var (str (symbol v)) :member (:member p) :version (:version p)
-               :time (str (.toInstant ^java.util.Date (:time p))) :source (or (:source p) "")
-               :status :done)
-      (respond msg :status #{:no-info :done}))))
+  (if-not sym
+    ;; As eval-on without code: no-info would say that a var has none.
+    (respond msg :status #{:error :no-sym :done})
+    (let [v (try (ns-resolve (the-ns (symbol (or ns "user"))) (symbol sym)) (catch Exception _ nil))
+          p (when (var? v) (entangle/provenance v))]
+      (if p
+        (respond msg :var (str (symbol v)) :member (:member p) :version (:version p)
+                 :time (str (.toInstant ^java.util.Date (:time p))) :source (or (:source p) "")
+                 :status :done)
+        (respond msg :status #{:no-info :done})))))
 
 (defn wrap-entangle
   "Shares every eval and load-file with the cluster, and handles the cluster ops
@@ -122,7 +125,7 @@
               :requires {}
               :returns {"members" "A list of maps with \"address\" (host:port), \"id\", \"self\", \"kind\" (\"member\", or \"client\" for a member connected as a Hazelcast client) and, for a member that serves nREPL, \"nrepl\" (its nrepl:// URI)."}}
              "entangle/eval-on"
-             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, then done."
+             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, then done; a member that has not answered in 60 s is reported as such, and its evaluation goes on there."
               :requires {"code" "The code to evaluate."}
               :optional {"member" "The member's address (host:port), or \"all\" (the default)."
                          "ns" "The namespace to evaluate in (default: the session's)."}

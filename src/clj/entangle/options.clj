@@ -74,22 +74,29 @@
     (str "Each option can also be set by an environment variable: "
          (str/join ", " (map (fn [[k v]] (str v " (--" (name k) ")")) env-vars)) ".")]))
 
+(defn label
+  "What a message about option `k` of `options` (a map `parse` returned) calls it: the
+  environment variable its value came from, or else its flag. A user who set a variable
+  looks for that name, not for a flag they never typed."
+  [options k]
+  (get-in options [::variables k] (str "--" (name k))))
+
 (defn nrepl-problem
   "A one-line reason the nREPL server of `options` cannot be served, or nil: its --nrepl-bind
   does not resolve or is not this machine's, or its --nrepl-port is in use. Checked before
   the member joins, so that a bad value fails fast instead of after a join."
-  [{:keys [nrepl-port nrepl-bind]}]
+  [{:keys [nrepl-port nrepl-bind] :as options}]
   (when nrepl-port
     (let [hint " (give a host name or IP address of this machine)"
           address (try (java.net.InetAddress/getByName nrepl-bind)
                        (catch java.net.UnknownHostException _ nil))
           bind (fn [port] (with-open [_ (java.net.ServerSocket. (int port) 1 address)] nil))]
       (if-not address
-        (str "entangle: --nrepl-bind: '" nrepl-bind "' does not resolve" hint)
+        (str "entangle: " (label options :nrepl-bind) ": '" nrepl-bind "' does not resolve" hint)
         ;; Port 0 binds any free port: a failure there is the address's, whatever the port.
         (or (try (bind 0)
                  (catch java.io.IOException e
-                   (str "entangle: --nrepl-bind: cannot serve nREPL on " nrepl-bind ": " (ex-message e) hint)))
+                   (str "entangle: " (label options :nrepl-bind) ": cannot serve nREPL on " nrepl-bind ": " (ex-message e) hint)))
             (when (pos? nrepl-port)
               (try (bind nrepl-port)
                    (catch java.io.IOException e
@@ -123,7 +130,8 @@
 (defn parse
   "Parses `args` and the environment map `env`. Returns {:options {...}} to go on, or
   {:exit code :message text} to stop: 0 with the usage for --help, 2 with one line naming
-  the first bad option."
+  the first bad option. The options hold :entangle.options/variables, the variable of each
+  option that one set and `args` did not, for `label`."
   [args env]
   (let [from-env (reduce (fn [acc [var flag & value]]
                            (if (= [::not-a-boolean] value)
@@ -140,4 +148,7 @@
                                          " (see --help)")}
       (seq arguments) {:exit 2 :message (str "entangle: unexpected argument \"" (first arguments) "\" (see --help)")}
       (:error from-env) {:exit 2 :message (str "entangle: " (:error from-env))}
-      :else {:options (merge defaults from-env options)})))
+      ;; Some values are checked only later, where the member starts (MemberOptions): the
+      ;; variables say there which name to report them under (see `label`).
+      :else {:options (assoc (merge defaults from-env options)
+                             ::variables (select-keys env-vars (remove (set (keys options)) (keys from-env))))})))

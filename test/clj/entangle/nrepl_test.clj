@@ -179,6 +179,15 @@
           (is (re-matches #"\d{4}-\d\d-\d\dT.*Z" (:time r)))))
       (finally (close)))))
 
+(deftest a-cluster-op-without-its-required-parameter-is-an-error-naming-it
+  (let [[s close] (session :a)]
+    (try
+      (is (= #{"error" "no-code" "done"} (set (:status (send! s {:op "entangle/eval-on"})))))
+      ;; Not no-info, the answer for a var no member defined.
+      (is (= #{"error" "no-sym" "done"} (set (:status (send! s {:op "entangle/provenance"})))))
+      (is (= #{"no-info" "done"} (set (:status (send! s {:op "entangle/provenance" :sym "never-defined-anywhere"})))))
+      (finally (close)))))
+
 (deftest eval-on-in-a-namespace-no-member-has-is-an-error-from-each-member
   ;; Not an evaluation in user instead: a def there would land in the wrong namespace.
   (let [[s close] (session :a)

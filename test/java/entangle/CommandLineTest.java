@@ -97,6 +97,31 @@ class CommandLineTest {
     }
 
     @Test
+    void aValueCheckedByTheRuntimeIsNamedByTheVariableItCameFrom() throws Exception {
+        String[][] cases = {
+            {"ENTANGLE_MEMBERS", "foo:bar", "entangle: ENTANGLE_MEMBERS: member 'foo:bar' is not host, host:port or host:port-port"},
+            {"ENTANGLE_HAZELCAST_CONFIG", "/missing",
+             "entangle: ENTANGLE_HAZELCAST_CONFIG: Hazelcast configuration '/missing' must be a .xml, .yaml or .yml file"},
+            {"ENTANGLE_BIND", "not a host", "entangle: ENTANGLE_BIND: bind address 'not a host' does not resolve"
+             + " (give a host name or IP address of this machine)"},
+        };
+        for (String[] c : cases) {
+            ReplProcess p = run(List.of("--cluster", "bad-env"), Map.of(c[0], c[1]));
+            assertEquals(2, p.waitFor(), c[0]);
+            assertEquals(List.of(c[2]), errLines(p), c[0]);
+            assertEquals("", p.allOut(), c[0]);
+        }
+        // The flag wins over the variable, and names the value it gave.
+        ReplProcess flag = run(List.of("--cluster", "bad-env", "--members", "foo:bar"), Map.of("ENTANGLE_MEMBERS", "127.0.0.1"));
+        assertEquals(2, flag.waitFor());
+        assertEquals(List.of("entangle: --members: member 'foo:bar' is not host, host:port or host:port-port"), errLines(flag));
+        ReplProcess nrepl = run(List.of("--cluster", "bad-env", "--nrepl-port", "0"), Map.of("ENTANGLE_NREPL_BIND", "not a host"));
+        assertEquals(1, nrepl.waitFor());
+        assertEquals(List.of("entangle: ENTANGLE_NREPL_BIND: 'not a host' does not resolve"
+            + " (give a host name or IP address of this machine)"), errLines(nrepl));
+    }
+
+    @Test
     void portsAllInUseGetOneClearLine() throws Exception {
         int base = TestCluster.freePortBlock();
         List<ServerSocket> held = new ArrayList<>();

@@ -47,6 +47,17 @@ class MemberOptionsTest {
     }
 
     @Test
+    void joinFromTheEnvironmentNamesTheVariableOfABadValue() {
+        // Checked by MemberOptions, past the parsing of the variables: the name must travel there.
+        try (entangle.testing.TestCluster none = new entangle.testing.TestCluster();
+             entangle.testing.JavaHost host = entangle.testing.JavaHost.start(none, "bad-env",
+                 java.util.Map.of("ENTANGLE_MEMBERS", "foo:bar"))) {
+            assertEquals("!! java.lang.IllegalArgumentException: ENTANGLE_MEMBERS: member 'foo:bar' is not host,"
+                + " host:port or host:port-port", host.ask("join"));
+        }
+    }
+
+    @Test
     void aHazelcastConfigurationMustBeAReadableXmlOrYamlFile() throws Exception {
         assertEquals("Hazelcast configuration 'hz.properties' must be a .xml, .yaml or .yml file",
                      assertThrows(IllegalArgumentException.class,
