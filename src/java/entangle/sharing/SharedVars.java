@@ -181,6 +181,12 @@ public final class SharedVars {
             captureTables(root);
         }
 
+        /** As {@link #capture}, for one of Clojure's multimethods, whose evaluated methods are {@code methods}. */
+        void captureExtension(Var v, IPersistentMap methods) {
+            capture(v);
+            extension = methods;
+        }
+
         void captureTables(Object r) {
             methods = r instanceof MultiFn m ? m.getMethodTable() : null;
             prefers = r instanceof MultiFn m ? m.getPreferTable() : null;
@@ -497,8 +503,7 @@ public final class SharedVars {
             if (clojure.lang.Util.equiv(methods, k == null || k.extension == null ? PersistentHashMap.EMPTY : k.extension)) {
                 // A library's methods, or Clojure's: each member loads them itself.
                 if (k == null) vars.put(key, k = new Known(NEVER));
-                k.capture(v);
-                k.extension = methods;
+                k.captureExtension(v, methods);
                 continue;
             }
             varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false, k == null ? 0 : k.version(),
@@ -854,11 +859,10 @@ public final class SharedVars {
     private static void commitExtension(VarChange c, Known k, boolean appliedSinceScan) {
         IPersistentMap methods = (IPersistentMap) c.root();
         if (appliedSinceScan && c.var().getRawRoot() instanceof MultiFn m) MultiFns.extend(m, methods, k.extension);
-        k.capture(c.var());
+        k.captureExtension(c.var(), methods);
         // As scanned: a method added since is seen by the next scan.
         k.methods = c.methods();
         k.prefers = c.prefers();
-        k.extension = methods;
     }
 
     private static void restore(VarChange c) {
@@ -1361,8 +1365,7 @@ public final class SharedVars {
                 Var v = Var.find(Symbol.intern(key));
                 if (v != null && v.getRawRoot() instanceof MultiFn m && value instanceof IPersistentMap methods) {
                     MultiFns.extend(m, methods, k.extension);
-                    k.capture(v);
-                    k.extension = methods;
+                    k.captureExtension(v, methods);
                 }
                 provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
                 return;

@@ -76,16 +76,19 @@ public final class MultiFns {
      */
     static MultiFn read(String name, IFn dispatch, Object dflt, IRef hierarchy, IPersistentMap methods,
                         IPersistentMap prefers, String varKey, String reading) {
-        MultiFn made = make(name, dispatch, dflt, hierarchy, methods, prefers);
-        if (varKey == null || varKey.equals(reading) || LOCK == null) return made;
+        if (varKey == null || varKey.equals(reading) || LOCK == null) {
+            return make(name, dispatch, dflt, hierarchy, methods, prefers);
+        }
         Var v = Var.find(Symbol.intern(varKey));
-        if (v != null && v.getRawRoot() instanceof MultiFn held && same(held, made)) return held;
-        WeakReference<MultiFn> ref = AWAITING_VAR.compute(varKey, (k, was) -> {
+        if (v != null && v.getRawRoot() instanceof MultiFn held && same(held, name, dispatch, dflt, hierarchy)) return held;
+        MultiFn[] made = new MultiFn[1];
+        AWAITING_VAR.compute(varKey, (k, was) -> {
             MultiFn w = was == null ? null : was.get();
-            return w != null && same(w, made) ? was : new WeakReference<>(made);
+            made[0] = w != null && same(w, name, dispatch, dflt, hierarchy) ? w
+                : make(name, dispatch, dflt, hierarchy, methods, prefers);
+            return made[0] == w ? was : new WeakReference<>(made[0]);
         });
-        MultiFn m = ref.get();
-        return m == null ? made : m;
+        return made[0];
     }
 
     private static MultiFn make(String name, IFn dispatch, Object dflt, IRef hierarchy, IPersistentMap methods,
@@ -166,8 +169,12 @@ public final class MultiFns {
     }
 
     private static boolean same(MultiFn a, MultiFn b) {
-        return Util.equals(name(a), name(b)) && sameDispatch(a.dispatchFn, b.dispatchFn)
-            && Util.equiv(a.defaultDispatchVal, b.defaultDispatchVal) && a.hierarchy == b.hierarchy;
+        return same(a, name(b), b.dispatchFn, b.defaultDispatchVal, b.hierarchy);
+    }
+
+    private static boolean same(MultiFn a, String name, IFn dispatch, Object dflt, IRef hierarchy) {
+        return Util.equals(name(a), name) && sameDispatch(a.dispatchFn, dispatch)
+            && Util.equiv(a.defaultDispatchVal, dflt) && a.hierarchy == hierarchy;
     }
 
     /**
