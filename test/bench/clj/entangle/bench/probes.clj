@@ -12,35 +12,55 @@
 (defn- hazelcast [] ((requiring-resolve 'entangle.core/hazelcast)))
 
 (defn definition
-  "The source of the i-th definition of user/bench-f: its value at 0 is i, so that whoever
-  receives it can tell which one it is."
-  [i]
-  (str "(defn bench-f [x] (+ x " i "))"))
+  "The source of the i-th definition of `kind`, whose value at 0 is i, so that whoever receives
+  it can tell which one it is. :one-line is user/bench-f, the smallest defn there is. :typical is
+  user/bench-g, a defn of the size REPL work is made of: nine lines, the median among the 227
+  defns of nREPL 1.0's own sources, after one of them (nrepl.util.completion/scoped-candidates),
+  with the fns inside it that such code has (three of them, four classes in all); it answers a
+  number with that number plus i."
+  ([i] (definition :one-line i))
+  ([kind i]
+   (case kind
+     :one-line (str "(defn bench-f [x] (+ x " i "))")
+     :typical (str "(defn bench-g
+  \"Completion candidates for a prefix scoped by a namespace or alias, as in foo/ba.\"
+  [prefix]
+  (if (number? prefix)
+    (+ prefix " i ")
+    (when-let [scope (first (.split ^String prefix \"/\"))]
+      (let [scope (symbol scope)]
+        (map #(update % :candidate (fn [c] (str scope \"/\" c)))
+             (when-let [ns (or (find-ns scope) (get (ns-aliases *ns*) scope))]
+               (map (fn [[k _]] {:candidate (name k) :type :var}) (ns-publics ns))))))))"))))
+
+(def ^:private definition-var '{:one-line user/bench-f, :typical user/bench-g})
 
 ;; ------------------------------------------------------------------- P2, P3: definitions
 
 (defonce ^{:doc "Definition number -> when it became callable here."} arrivals (ConcurrentHashMap.))
 
 (defn watch-definitions!
-  "On the receiving member: records when each definition of user/bench-f arrives (after a
-  first one exists)."
-  []
-  (.clear arrivals)
-  (add-watch (resolve 'user/bench-f) ::arrival
-             (fn [_ _ _ f] (.put arrivals (f 0) (System/nanoTime))))
-  :watching)
+  "On the receiving member: records when each definition of `kind` arrives (after a first one
+  exists)."
+  ([] (watch-definitions! :one-line))
+  ([kind]
+   (.clear arrivals)
+   (add-watch (resolve (definition-var kind)) ::arrival
+              (fn [_ _ _ f] (.put arrivals (f 0) (System/nanoTime))))
+   :watching))
 
 (defn define-loop
   "On the defining member: evaluates definitions `from`..`to` one at a time as the clustered
   REPL does (each returns once every member has it); returns [[i started returned] ...]."
-  [from to pause-ms]
-  (let [eval-code (requiring-resolve 'entangle.core/eval-code)]
-    (vec (for [i (range from (inc to))]
-           (let [t0 (System/nanoTime)
-                 _ (eval-code (definition i) "user")
-                 t1 (System/nanoTime)]
-             (when (pos? pause-ms) (Thread/sleep (long pause-ms)))
-             [i t0 t1])))))
+  ([from to pause-ms] (define-loop :one-line from to pause-ms))
+  ([kind from to pause-ms]
+   (let [eval-code (requiring-resolve 'entangle.core/eval-code)]
+     (vec (for [i (range from (inc to))]
+            (let [t0 (System/nanoTime)
+                  _ (eval-code (definition kind i) "user")
+                  t1 (System/nanoTime)]
+              (when (pos? pause-ms) (Thread/sleep (long pause-ms)))
+              [i t0 t1]))))))
 
 (defn arrived
   "The arrivals recorded here, as {i nanos}."
@@ -53,11 +73,12 @@
   follows another at once: caches and idle cores go cold); returns each one's duration in
   nanoseconds."
   ([from to] (plain-eval-loop from to 0))
-  ([from to pause-ms]
+  ([from to pause-ms] (plain-eval-loop :one-line from to pause-ms))
+  ([kind from to pause-ms]
    (binding [*ns* (the-ns 'user)]
      (vec (for [i (range from (inc to))]
             (let [t0 (System/nanoTime)
-                  _ (eval (read-string (definition i)))
+                  _ (eval (read-string (definition kind i)))
                   t (- (System/nanoTime) t0)]
               (when (pos? pause-ms) (Thread/sleep (long pause-ms)))
               t))))))
@@ -110,14 +131,16 @@
   :listening)
 
 (defn naive-loop
-  "On the defining member: broadcasts definitions 1..n as source text; returns [[i started] ...]."
-  [n pause-ms]
-  (let [t (.getTopic (hazelcast) "bench.naive")]
-    (vec (for [i (range 1 (inc n))]
-           (let [t0 (System/nanoTime)]
-             (.publish t (pr-str [i (definition i)]))
-             (when (pos? pause-ms) (Thread/sleep (long pause-ms)))
-             [i t0])))))
+  "On the defining member: broadcasts definitions 1..n of `kind` as source text; returns
+  [[i started] ...]."
+  ([n pause-ms] (naive-loop :one-line n pause-ms))
+  ([kind n pause-ms]
+   (let [t (.getTopic (hazelcast) "bench.naive")]
+     (vec (for [i (range 1 (inc n))]
+            (let [t0 (System/nanoTime)]
+              (.publish t (pr-str [i (definition kind i)]))
+              (when (pos? pause-ms) (Thread/sleep (long pause-ms)))
+              [i t0]))))))
 
 ;; ------------------------------------------------------------------- P4: joining
 

@@ -212,6 +212,9 @@ public final class Benchmarks {
         double[] floor;
         double[] floorAtOnce;
         double[] naive;
+        List<Long> typicalEvalNanos;
+        double[] typical;
+        double[] typicalNaive;
         try (TestCluster cluster = new TestCluster()) {
             JavaHost a = member(cluster, "a");
             JavaHost b = member(cluster, "b");
@@ -255,6 +258,25 @@ public final class Benchmarks {
             Thread.sleep(2000);
             naive = latencies(broadcasts,
                 arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/naive-arrivals)")), "naive");
+
+            // P2e, P3c: a defn of the size REPL work is made of (see probes/definition), both ways.
+            a.value("eval (entangle.bench.probes/define-loop :typical 0 0 0)");
+            b.value("eval (entangle.bench.probes/watch-definitions! :typical)");
+            a.value("eval (count (entangle.bench.probes/define-loop :typical 1 " + WARMUP + " 0))");
+            List<long[]> sentTypical = triples(a.value("eval (entangle.bench.probes/define-loop :typical " + (WARMUP + 1)
+                + " " + (WARMUP + DEFINITIONS) + " 5)"));
+            typical = latencies(sentTypical,
+                arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/arrivals)")), "entangle, typical");
+            typicalEvalNanos = new ArrayList<>();
+            for (long[] s : sentTypical) typicalEvalNanos.add(s[2] - s[1]);
+            a.value("eval (count (entangle.bench.probes/naive-loop :typical " + WARMUP + " 5))");
+            Thread.sleep(2000);
+            b.value("eval (.clear entangle.bench.probes/naive-arrivals)");
+            List<long[]> typicalBroadcasts = triples(a.value("eval (entangle.bench.probes/naive-loop :typical "
+                + DEFINITIONS + " 5)"));
+            Thread.sleep(2000);
+            typicalNaive = latencies(typicalBroadcasts,
+                arrivals(b.value("eval (entangle.bench.probes/arrived entangle.bench.probes/naive-arrivals)")), "naive, typical");
         }
         Map<String, Object> raw = Map.of("entangle_ms", entangle, "floor_ms", floor, "naive_ms", naive);
         String p50s = "p50 " + Report.fmt(Stats.percentile(entangle, 50)) + " ms, floor " + Report.fmt(Stats.percentile(floor, 50))
@@ -272,6 +294,12 @@ public final class Benchmarks {
             + " the floor's, back to back too", Stats.percentile(entangleAtOnce, 50), Stats.percentile(floorAtOnce, 50),
             "ms", null, Map.of("entangle_ms", entangleAtOnce, "floor_ms", floorAtOnce));
         report.interval("P2d", Stats.ratioInterval(entangleAtOnce, floorAtOnce, 50));
+        report.atMost("P2e", "P2c with a typical defn (nine lines and three inner fns, the size of the median defn"
+            + " in nREPL's sources): define on A, then callable on B, p50 vs the naive way", Stats.percentile(typical, 50),
+            Stats.percentile(typicalNaive, 50), "ms", 0.5, "p99 " + Report.fmt(Stats.percentile(typical, 99))
+            + " and " + Report.fmt(Stats.percentile(typicalNaive, 99)) + " ms",
+            Map.of("entangle_ms", typical, "naive_ms", typicalNaive));
+        report.interval("P2e", Stats.ratioInterval(typical, typicalNaive, 50));
 
         // P3: the same forms in a plain Clojure JVM, paced as A's were (warmed up back to back,
         // measured 5 ms apart); back to back too (P3b).
@@ -279,10 +307,13 @@ public final class Benchmarks {
             + " (entangle.bench.probes/plain-eval-loop 0 " + WARMUP + ")"
             + " (prn (entangle.bench.probes/plain-eval-loop " + (WARMUP + 1) + " " + (WARMUP + DEFINITIONS) + " 5))"
             + " (prn (entangle.bench.probes/plain-eval-loop " + (WARMUP + DEFINITIONS + 1) + " "
-            + (WARMUP + 2 * DEFINITIONS) + "))");
+            + (WARMUP + 2 * DEFINITIONS) + "))"
+            + " (entangle.bench.probes/plain-eval-loop :typical 0 " + WARMUP + " 0)"
+            + " (prn (entangle.bench.probes/plain-eval-loop :typical " + (WARMUP + 1) + " " + (WARMUP + DEFINITIONS) + " 5))");
         String[] plainLines = plainOut.strip().split("\\R");
-        double[] plain = Stats.toMillis(longs(plainLines[plainLines.length - 2]));
-        double[] plainAtOnce = Stats.toMillis(longs(plainLines[plainLines.length - 1]));
+        double[] plain = Stats.toMillis(longs(plainLines[plainLines.length - 3]));
+        double[] plainAtOnce = Stats.toMillis(longs(plainLines[plainLines.length - 2]));
+        double[] plainTypical = Stats.toMillis(longs(plainLines[plainLines.length - 1]));
         double[] clustered = Stats.toMillis(evalNanos);
         report.atMost("P3", "a clustered defn eval (returns once B has it) vs a plain Clojure eval of the same form"
             + " (median of " + DEFINITIONS + ", each side 5 ms apart)", Stats.percentile(clustered, 50),
@@ -295,6 +326,12 @@ public final class Benchmarks {
             Stats.percentile(clusteredAtOnce, 50), Stats.percentile(plainAtOnce, 50), "ms", null,
             Map.of("clustered_ms", clusteredAtOnce, "plain_ms", plainAtOnce));
         report.interval("P3b", Stats.ratioInterval(clusteredAtOnce, plainAtOnce, 50));
+        double[] clusteredTypical = Stats.toMillis(typicalEvalNanos);
+        report.atMost("P3c", "P3 with P2e's typical defn (median of " + DEFINITIONS + ", each side 5 ms apart)",
+            Stats.percentile(clusteredTypical, 50), Stats.percentile(plainTypical, 50), "ms", 1.5,
+            "means " + Report.fmt(Stats.mean(clusteredTypical)) + " and " + Report.fmt(Stats.mean(plainTypical)) + " ms",
+            Map.of("clustered_ms", clusteredTypical, "plain_ms", plainTypical));
+        report.interval("P3c", Stats.ratioInterval(clusteredTypical, plainTypical, 50));
     }
 
     private static double[] latencies(List<long[]> sent, Map<Long, Long> arrived, String what) {
