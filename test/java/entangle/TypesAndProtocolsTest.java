@@ -78,6 +78,53 @@ class TypesAndProtocolsTest extends TwoMembers {
             "[\"STRING s\" \"long 3\" \"box of 2\" \"reified 42\" \"person P\"]");
     }
 
+    /**
+     * A class is a value like any other, whatever its instances may be: a protocol extended to
+     * classes no shared value may hold an instance of (a file, a stream), a map keyed by
+     * classes, a fn that closed over one. (Their instances themselves still stay on their member.)
+     */
+    @Test
+    void classesTravelAsValuesWhateverTheirInstancesMay() {
+        a.value("(defprotocol Size (size-of [x]))");
+        a.value("(extend-protocol Size java.io.File (size-of [f] (str \"file \" (.getName f)))"
+            + " java.io.InputStream (size-of [s] (.available s)))");
+        assertEquals("[\"file a.txt\" 3]",
+            b.value("[(size-of (java.io.File. \"a.txt\")) (size-of (java.io.ByteArrayInputStream. (byte-array 3)))]"));
+        a.value("(def kinds {java.net.Socket :socket Long/TYPE :long (class (long-array 0)) :longs})");
+        a.value("(def file? (let [c java.io.File] (fn [x] (instance? c x))))");
+        a.value("(def socket-class java.net.Socket)");
+        assertEquals("[:socket :long :longs true false true]",
+            b.value("[(kinds java.net.Socket) (kinds Long/TYPE) (kinds (class (long-array 1))) (file? (java.io.File. \"x\"))"
+                + " (file? 1) (= socket-class java.net.Socket)]"));
+        alsoOnALateJoiner("[(size-of (java.io.File. \"b\")) (kinds Long/TYPE) (file? (java.io.File. \"y\"))]",
+            "[\"file b\" :long true]");
+    }
+
+    /**
+     * Clojure's protocols are each member's own, and so are the extensions Clojure and the
+     * libraries make as a member loads them (clojure.datafy's); the extensions evaluation
+     * makes travel, from any member, to a type of the cluster's or a JDK class.
+     */
+    @Test
+    void extensionsEvaluationMakesToClojuresProtocolsReachEveryMember() {
+        a.value("(require '[clojure.datafy :refer [datafy]] '[clojure.core.protocols :as p])");
+        a.value("(defrecord Temp [c])");
+        a.value("(extend-protocol p/Datafiable Temp (datafy [t] {:celsius (:c t)}))");
+        assertEquals("{:celsius 20}", b.value("(clojure.datafy/datafy (->Temp 20))"));
+        b.value("(extend-protocol clojure.core.protocols/Datafiable java.io.File (datafy [f] {:file (.getName f)}))");
+        b.value("(extend-protocol clojure.core.protocols/CollReduce Temp (coll-reduce ([t f] (f (:c t))) ([t f v] (f v (:c t)))))");
+        assertEquals("[{:file \"x.txt\"} {:celsius 5} 12]",
+            a.value("[(datafy (java.io.File. \"x.txt\")) (datafy (->Temp 5)) (reduce + 2 (->Temp 10))]"));
+        // Redefined on A: B's datafy of a Temp changes, of a File does not; the extensions
+        // clojure.datafy made where it was loaded stay (a namespace datafies to its publics).
+        a.value("(extend-protocol p/Datafiable Temp (datafy [t] {:kelvin (+ 273 (:c t))}))");
+        assertEquals("[{:kelvin 283} {:file \"y\"} true]",
+            b.value("[(clojure.datafy/datafy (->Temp 10)) (clojure.datafy/datafy (java.io.File. \"y\"))"
+                + " (contains? (clojure.datafy/datafy *ns*) :publics)]"));
+        alsoOnALateJoiner("[(datafy (->Temp 0)) (datafy (java.io.File. \"z\")) (reduce + 1 (->Temp 2))]",
+            "[{:kelvin 273} {:file \"z\"} 3]");
+    }
+
     @Test
     void reifyAndProxyInstancesTravelAsValues() {
         a.value("(def comparator-by-length (let [weight 1] (reify java.util.Comparator"

@@ -31,6 +31,7 @@ import entangle.hook.ResourceLoads;
 import entangle.unit.Unit;
 import entangle.unit.Units;
 import entangle.value.MultiFns;
+import entangle.value.Protocols;
 import entangle.value.UnshareableValueException;
 import entangle.value.ValueReader;
 import entangle.value.ValueWriter;
@@ -161,7 +162,10 @@ public final class SharedVars {
         // A multimethod's methods change without its var's root changing.
         Object methods;
         Object prefers;
-        /** Of one of Clojure's multimethods: its evaluated methods, as last published or applied here. */
+        /**
+         * Of a multimethod or protocol of a namespace that is not shared: its evaluated methods
+         * or extensions (what the cluster shares of it), as last published or applied here.
+         */
         IPersistentMap extension;
 
         Known(Stamp stamp) {
@@ -181,10 +185,13 @@ public final class SharedVars {
             captureTables(root);
         }
 
-        /** As {@link #capture}, for one of Clojure's multimethods, whose evaluated methods are {@code methods}. */
-        void captureExtension(Var v, IPersistentMap methods) {
+        /**
+         * As {@link #capture}, for a multimethod or protocol of a namespace that is not shared,
+         * whose evaluated methods or extensions are {@code extensions}.
+         */
+        void captureExtension(Var v, IPersistentMap extensions) {
             capture(v);
-            extension = methods;
+            extension = extensions;
         }
 
         void captureTables(Object r) {
@@ -306,8 +313,78 @@ public final class SharedVars {
         return VarRecord.key(v.ns.getName().getName(), v.sym.getName());
     }
 
+    /**
+     * True if {@code key} names a var of a namespace that is not shared whose changes by
+     * evaluation are shared all the same, as its evaluated methods or extensions: one of
+     * Clojure's multimethods that say how a value prints, a protocol of Clojure's or of a
+     * {@code clojure.*} library.
+     */
+    private boolean extended(String key) {
+        if (SharingPolicy.EXTENDED_MULTIMETHODS.contains(key)) return true;
+        return key.startsWith("clojure.") && !SharingPolicy.ALWAYS_SHARED_VARS.contains(key)
+            && policy.protocolExtensionsShared(key.substring(0, key.indexOf('/')));
+    }
+
+    /** The vars of a namespace that is not shared whose root was a map (a protocol's, maybe), as of its mappings. */
+    private record MapVars(Namespace ns, IPersistentMap mappings, List<Var> vars, List<String> keys) {}
+
+    private final Map<String, MapVars> mapVars = new ConcurrentHashMap<>();
+
+    /**
+     * Adds to {@code varChanges} the protocols of {@code n}, a namespace that is not shared,
+     * whose evaluated extensions changed. Its vars are looked through again only when its
+     * mappings change (a protocol's var is interned with a map for its root, then extended).
+     */
+    private void scanProtocolExtensions(Namespace n, String name, List<VarChange> varChanges) {
+        IPersistentMap mappings = n.getMappings();
+        MapVars mv = mapVars.get(name);
+        if (mv == null || mv.ns() != n || mv.mappings() != mappings) {
+            List<Var> maps = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
+            for (Var v : internedVars(n, mappings)) {
+                if (v.getRawRoot() instanceof IPersistentMap) {
+                    maps.add(v);
+                    keys.add(key(v));
+                }
+            }
+            mapVars.put(name, mv = new MapVars(n, mappings, maps, keys));
+        }
+        for (int i = 0; i < mv.vars().size(); i++) {
+            Var v = mv.vars().get(i);
+            String key = mv.keys().get(i);
+            Known k = vars.get(key);
+            if ((k != null && !k.differs(v)) || SharingPolicy.ALWAYS_SHARED_VARS.contains(key)) continue;
+            Object protocol = v.getRawRoot();
+            if (!Protocols.isProtocol(protocol)) continue;
+            IPersistentMap extensions = Protocols.evaluatedExtensions((IPersistentMap) protocol);
+            if (extensionsChanged(key, v, k, extensions)) {
+                varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false,
+                                             k == null ? 0 : k.version(), protocol, null));
+            }
+        }
+    }
+
+    /**
+     * True if the evaluated methods or extensions of {@code v} (see {@link #extended}) differ
+     * from those known; if not, the var is known as it is now.
+     */
+    private boolean extensionsChanged(String key, Var v, Known k, IPersistentMap extensions) {
+        if (!clojure.lang.Util.equiv(extensions, k == null || k.extension == null ? PersistentHashMap.EMPTY : k.extension)) {
+            return true;
+        }
+        // A library's, or Clojure's: each member loads them itself.
+        if (k == null) vars.put(key, k = new Known(NEVER));
+        k.captureExtension(v, extensions);
+        return false;
+    }
+
     // ---------------------------------------------------------------- scanning
 
+    /**
+     * A var as scanned. {@code methods} and {@code prefers} are a multimethod's tables; of a
+     * protocol whose extensions are shared ({@link #extended}), {@code root} is those and
+     * {@code methods} the protocol.
+     */
     private record VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta,
                              boolean dynamic, long floor, Object methods, Object prefers) {
         VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta, boolean dynamic,
@@ -417,6 +494,7 @@ public final class SharedVars {
                 if (markedLocal && (kn == null || kn.kind != NamespaceRecord.Kind.LOCAL)) {
                     nsChanges.add(new NsChange(name, NamespaceRecord.Kind.LOCAL, n, null, kn == null ? 0 : kn.version()));
                 }
+                if (!markedLocal && policy.protocolExtensionsShared(name)) scanProtocolExtensions(n, name, varChanges);
                 continue;
             }
             List<Var> interned;
@@ -500,14 +578,10 @@ public final class SharedVars {
             Known k = vars.get(key);
             if (v == null || !(v.getRawRoot() instanceof MultiFn m) || (k != null && !k.differs(v))) continue;
             IPersistentMap methods = MultiFns.evaluatedMethods(m);
-            if (clojure.lang.Util.equiv(methods, k == null || k.extension == null ? PersistentHashMap.EMPTY : k.extension)) {
-                // A library's methods, or Clojure's: each member loads them itself.
-                if (k == null) vars.put(key, k = new Known(NEVER));
-                k.captureExtension(v, methods);
-                continue;
+            if (extensionsChanged(key, v, k, methods)) {
+                varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false, k == null ? 0 : k.version(),
+                                             m.getMethodTable(), m.getPreferTable()));
             }
-            varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false, k == null ? 0 : k.version(),
-                                         m.getMethodTable(), m.getPreferTable()));
         }
         for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
             KnownNs kn = e.getValue();
@@ -834,7 +908,7 @@ public final class SharedVars {
                 k.capture(c.var());
             }
             default -> {
-                if (SharingPolicy.EXTENDED_MULTIMETHODS.contains(c.key())) {
+                if (extended(c.key())) {
                     commitExtension(c, k, appliedSinceScan);
                     break;
                 }
@@ -855,14 +929,26 @@ public final class SharedVars {
         provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
     }
 
-    /** As {@link #commitVar}, for the evaluated methods of one of Clojure's multimethods. */
+    /** As {@link #commitVar}, for the evaluated methods or extensions of a var {@link #extended} shares. */
     private static void commitExtension(VarChange c, Known k, boolean appliedSinceScan) {
-        IPersistentMap methods = (IPersistentMap) c.root();
-        if (appliedSinceScan && c.var().getRawRoot() instanceof MultiFn m) MultiFns.extend(m, methods, k.extension);
-        k.captureExtension(c.var(), methods);
-        // As scanned: a method added since is seen by the next scan.
-        k.methods = c.methods();
-        k.prefers = c.prefers();
+        IPersistentMap extensions = (IPersistentMap) c.root();
+        Object now = c.var().getRawRoot();
+        if (appliedSinceScan) extend(c.var(), extensions, k.extension);
+        k.captureExtension(c.var(), extensions);
+        // As scanned: what changed since is seen by the next scan.
+        if (now instanceof MultiFn) {
+            k.methods = c.methods();
+            k.prefers = c.prefers();
+        } else if (!appliedSinceScan) {
+            k.root = c.methods();
+        }
+    }
+
+    /** Makes the evaluated methods or extensions of {@code v} {@code extensions}, where {@code previous} were. */
+    private static void extend(Var v, IPersistentMap extensions, IPersistentMap previous) {
+        Object root = v.getRawRoot();
+        if (root instanceof MultiFn m) MultiFns.extend(m, extensions, previous);
+        else if (Protocols.isProtocol(root)) Protocols.extend(v, extensions, previous);
     }
 
     private static void restore(VarChange c) {
@@ -1287,7 +1373,7 @@ public final class SharedVars {
     private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
         if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
             && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())
-            && !SharingPolicy.EXTENDED_MULTIMETHODS.contains(r.key())) {
+            && !(extended(r.key()) && extensible(r.key()))) {
             return NOT_APPLIED_HERE;
         }
         for (String h : r.units()) {
@@ -1303,13 +1389,19 @@ public final class SharedVars {
         }
     }
 
+    /**
+     * True if the var of {@code key}, which {@link #extended} shares, is here to take what the
+     * cluster holds: a member that has not loaded a library's namespace leaves its protocol's
+     * extensions (its compiled code would name vars of a namespace that is not there).
+     */
+    private static boolean extensible(String key) {
+        Namespace ns = Namespace.find(Symbol.intern(key.substring(0, key.indexOf('/'))));
+        Var v = ns == null ? null : ns.findInternedVar(Symbol.intern(key.substring(key.indexOf('/') + 1)));
+        return v != null && (v.getRawRoot() instanceof MultiFn || Protocols.isProtocol(v.getRawRoot()));
+    }
+
     private static final Keyword PROTOCOL = Keyword.intern("protocol");
     private static final Keyword METHOD_BUILDERS = Keyword.intern("method-builders");
-    private static final Keyword ON_INTERFACE = Keyword.intern("on-interface");
-
-    private static boolean isProtocol(Object value) {
-        return value instanceof IPersistentMap m && m.containsKey(METHOD_BUILDERS) && m.containsKey(ON_INTERFACE);
-    }
 
     /**
      * Rebuilds the method fns of protocols that changed, from their method builders, as
@@ -1322,7 +1414,7 @@ public final class SharedVars {
         try {
             for (Var p : protocols) {
                 Object protocol = p.getRawRoot();
-                if (!p.hasRoot() || !isProtocol(protocol)) continue;
+                if (!p.hasRoot() || !Protocols.isProtocol(protocol)) continue;
                 Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
                 for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
                     Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
@@ -1361,11 +1453,11 @@ public final class SharedVars {
                 vars.put(key, k);
             }
             k.stamp = f.stamp();
-            if (SharingPolicy.EXTENDED_MULTIMETHODS.contains(key)) {
+            if (extended(key)) {
                 Var v = Var.find(Symbol.intern(key));
-                if (v != null && v.getRawRoot() instanceof MultiFn m && value instanceof IPersistentMap methods) {
-                    MultiFns.extend(m, methods, k.extension);
-                    k.captureExtension(v, methods);
+                if (v != null && value instanceof IPersistentMap extensions) {
+                    extend(v, extensions, k.extension);
+                    k.captureExtension(v, extensions);
                 }
                 provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
                 return;
@@ -1407,7 +1499,7 @@ public final class SharedVars {
                                                             r.origin().address(), cluster::inCluster));
                     }
                 }
-                if (isProtocol(value)) protocols.add(v);
+                if (Protocols.isProtocol(value)) protocols.add(v);
                 v.setMeta(meta); // after bindRoot, which clears :macro
                 v.setDynamic(r.dynamic());
                 k.capture(v);

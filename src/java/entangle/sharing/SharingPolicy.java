@@ -106,6 +106,16 @@ public final class SharingPolicy {
         return sharedNamespaces.contains(name) || sharedByDefault(name);
     }
 
+    /**
+     * True if the extensions evaluation makes to the protocols of {@code ns}, a namespace that
+     * is not shared, are shared all the same: Clojure's own and its contrib libraries'
+     * ({@code clojure.*}), whose protocols (datafy's, reduce's, clojure.java.io's, a JSON
+     * writer's) code at a REPL extends to its own types. Their other vars stay each member's.
+     */
+    public boolean protocolExtensionsShared(String ns) {
+        return ns.startsWith("clojure.") && !localNamespaces.contains(ns) && !sharedName(ns);
+    }
+
     /** True if the var itself carries the local mark. */
     public static boolean markedLocal(Var v) {
         return flag(v.meta(), LOCAL);

@@ -82,14 +82,14 @@ final class FnValue implements Serializable {
             return null;
         }
         referenced.addAll(chain);
-        return new FnValue(chain.get(0).hash(), fn.getClass().getName(), names, vals);
+        return new FnValue(chain.get(0).hash(), fn.getClass().getName(), names, ClassRef.wrap(vals));
     }
 
     /** True if {@code v} is a value no path from which leads back to a fn on the way. */
     private static boolean simple(Object v, Map<Object, Boolean> path, int[] budget) {
         if (--budget[0] < 0) return false;
         if (v == null || v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof Character
-            || v instanceof Keyword || v instanceof Named && v instanceof Comparable) {
+            || v instanceof Keyword || v instanceof Named && v instanceof Comparable || v instanceof Class) {
             return true;
         }
         if (path.containsKey(v)) return false;

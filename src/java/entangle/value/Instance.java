@@ -64,7 +64,7 @@ final class Instance implements Serializable {
         }
         baseConstructor(o.getClass()); // refuse here, not on the reader, what cannot be rebuilt
         return new Instance(o.getClass(), names.toArray(String[]::new), owners.toArray(Class<?>[]::new),
-                            values.toArray());
+                            ClassRef.wrap(values.toArray()));
     }
 
     private static Constructor<?> baseConstructor(Class<?> type) throws UnshareableValueException {

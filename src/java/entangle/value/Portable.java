@@ -65,7 +65,7 @@ final class Portable implements Serializable {
 
     private Portable(Kind kind, Object[] items, Object meta, Object comparator) {
         this.kind = kind;
-        this.items = items;
+        this.items = ClassRef.wrap(items);
         this.meta = meta;
         this.comparator = comparator;
     }

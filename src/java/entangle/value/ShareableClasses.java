@@ -18,6 +18,8 @@ public final class ShareableClasses {
         "entangle.value.Portable", "entangle.value.Instance", "entangle.value.FnValue",
         // A cluster atom travels as its id (AtomRef); the filter also checks what readResolve makes of it.
         "entangle.sharing.AtomRef", "entangle.sharing.ClusterAtom",
+        // A class as a value, written by its name (see ClassRef).
+        "entangle.value.ClassRef",
         // A Class in a stream is a class descriptor, resolved by its annotation like any other.
         "java.lang.Class",
         "java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Character",

@@ -125,6 +125,26 @@ public final class ValueReader extends ObjectInputStream {
         }
     }
 
+    /**
+     * Reads what {@link ValueWriter#writeClassName} wrote: the class, loaded without being
+     * initialized (a primitive type by its name too).
+     */
+    Class<?> readClassName() throws IOException, ClassNotFoundException {
+        int tag = readByte();
+        if (tag == ValueWriter.IN_UNIT) {
+            String hash = readUTF();
+            return classInUnit(hash, readUTF());
+        }
+        if (tag != ValueWriter.BY_NAME) throw new StreamCorruptedException("unknown class annotation " + tag);
+        String name = readUTF();
+        Class<?> primitive = PRIMITIVES.get(name);
+        return primitive != null ? primitive : Units.byName(name);
+    }
+
+    private static final java.util.Map<String, Class<?>> PRIMITIVES = java.util.Map.of(
+        "boolean", boolean.class, "byte", byte.class, "char", char.class, "short", short.class, "int", int.class,
+        "long", long.class, "float", float.class, "double", double.class, "void", void.class);
+
     @Override
     protected Class<?> resolveProxyClass(String[] interfaces) throws IOException {
         rejected = "java.lang.reflect.Proxy";

@@ -95,7 +95,7 @@ public final class ValueWriter extends ObjectOutputStream {
         ValueWriter out = null;
         try {
             out = new ValueWriter(bytes, units);
-            out.writeObject(value);
+            out.writeObject(ClassRef.wrap(value));
             out.flush();
             return new Written(bytes.toByteArray(), out.referenced);
         } catch (UnshareableValueException e) {
@@ -143,6 +143,25 @@ public final class ValueWriter extends ObjectOutputStream {
             throw refuse(new UnshareableValueException(c.getName(), null));
         }
         writeByte(BY_NAME);
+    }
+
+    /**
+     * Writes a class as a value (see {@link ClassRef}): with its unit, as {@link #annotateClass}
+     * would, or by its name, whatever the class; not one that was compiled before entangle
+     * started and is named by a per-JVM counter, which no other member can find.
+     */
+    void writeClassName(Class<?> c) throws IOException {
+        List<Unit> chain = units.unitsOf(c);
+        if (!chain.isEmpty()) {
+            writeByte(IN_UNIT);
+            writeUTF(chain.get(0).hash());
+            referenced.addAll(chain);
+        } else if (Units.compiledBeforeCapture(c) && COUNTER_NAMED.matcher(c.getName()).matches()) {
+            throw refuse(new UnshareableValueException(c.getName(), "it was compiled before entangle started on this member"));
+        } else {
+            writeByte(BY_NAME);
+        }
+        writeUTF(c.getName());
     }
 
     @Override
