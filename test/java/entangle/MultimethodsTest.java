@@ -112,4 +112,23 @@ class MultimethodsTest extends TwoMembers {
         assertEquals("[\"#user.Money{:cents 5}\" \"#tag z\"]", b.value("[(pr-str (->Money 5)) (pr-str (Tag. \"z\"))]"));
         alsoOnALateJoiner("[(pr-str (Tag. \"y\")) (pr-str (->Money 1))]", "[\"#tag y\" \"#user.Money{:cents 1}\"]");
     }
+
+    /**
+     * Clojure's other multimethods too, and the libraries' in clojure.*: a pretty-printing
+     * method travels, from either member, as does its removal.
+     */
+    @Test
+    void methodsEvaluationAddsToClojuresOtherMultimethodsReachEveryMember() {
+        a.value("(require '[clojure.pprint :as pp])");
+        a.value("(defrecord Price [cents])");
+        a.value("(defmethod pp/simple-dispatch Price [p] (print (str \"$\" (/ (:cents p) 100.0))))");
+        assertEquals("\"$1.5\\n\"", b.value("(with-out-str (clojure.pprint/pprint (->Price 150)))"));
+        b.value("(defmethod clojure.pprint/simple-dispatch java.util.UUID [u] (print \"a uuid\"))");
+        assertEquals("\"a uuid\\n\"", a.value("(with-out-str (pp/pprint (java.util.UUID. 0 0)))"));
+        b.value("(remove-method clojure.pprint/simple-dispatch Price)");
+        assertEquals("[false true]", a.value("(let [s (with-out-str (pp/pprint (->Price 150)))]"
+            + " [(.contains s \"$\") (.contains s \":cents 150\")])"));
+        alsoOnALateJoiner("[(with-out-str (clojure.pprint/pprint (java.util.UUID. 0 1))) (.contains (with-out-str"
+            + " (clojure.pprint/pprint (->Price 1))) \"$\")]", "[\"a uuid\\n\" false]");
+    }
 }

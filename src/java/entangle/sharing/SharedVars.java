@@ -315,51 +315,60 @@ public final class SharedVars {
 
     /**
      * True if {@code key} names a var of a namespace that is not shared whose changes by
-     * evaluation are shared all the same, as its evaluated methods or extensions: one of
-     * Clojure's multimethods that say how a value prints, a protocol of Clojure's or of a
-     * {@code clojure.*} library.
+     * evaluation are shared all the same, as its evaluated methods or extensions: a
+     * multimethod or protocol of Clojure's or of a {@code clojure.*} library.
      */
     private boolean extended(String key) {
-        if (SharingPolicy.EXTENDED_MULTIMETHODS.contains(key)) return true;
         return key.startsWith("clojure.") && !SharingPolicy.ALWAYS_SHARED_VARS.contains(key)
-            && policy.protocolExtensionsShared(key.substring(0, key.indexOf('/')));
+            && policy.extensionsShared(key.substring(0, key.indexOf('/')));
     }
 
-    /** The vars of a namespace that is not shared whose root was a map (a protocol's, maybe), as of its mappings. */
-    private record MapVars(Namespace ns, IPersistentMap mappings, List<Var> vars, List<String> keys) {}
+    /**
+     * The vars of a namespace that is not shared whose root was a multimethod or a map (a
+     * protocol's, maybe), as of its mappings.
+     */
+    private record ExtensibleVars(Namespace ns, IPersistentMap mappings, List<Var> vars, List<String> keys) {}
 
-    private final Map<String, MapVars> mapVars = new ConcurrentHashMap<>();
+    private final Map<String, ExtensibleVars> extensibleVars = new ConcurrentHashMap<>();
 
     /**
-     * Adds to {@code varChanges} the protocols of {@code n}, a namespace that is not shared,
-     * whose evaluated extensions changed. Its vars are looked through again only when its
-     * mappings change (a protocol's var is interned with a map for its root, then extended).
+     * Adds to {@code varChanges} the multimethods and protocols of {@code n}, a namespace that
+     * is not shared, whose evaluated methods or extensions changed. Its vars are looked through
+     * again only when its mappings change (a protocol's var is interned with a map for its
+     * root, then extended).
      */
-    private void scanProtocolExtensions(Namespace n, String name, List<VarChange> varChanges) {
+    private void scanExtensions(Namespace n, String name, List<VarChange> varChanges) {
         IPersistentMap mappings = n.getMappings();
-        MapVars mv = mapVars.get(name);
-        if (mv == null || mv.ns() != n || mv.mappings() != mappings) {
-            List<Var> maps = new ArrayList<>();
+        ExtensibleVars ev = extensibleVars.get(name);
+        if (ev == null || ev.ns() != n || ev.mappings() != mappings) {
+            List<Var> extensible = new ArrayList<>();
             List<String> keys = new ArrayList<>();
             for (Var v : internedVars(n, mappings)) {
-                if (v.getRawRoot() instanceof IPersistentMap) {
-                    maps.add(v);
+                if (v.getRawRoot() instanceof IPersistentMap || v.getRawRoot() instanceof MultiFn) {
+                    extensible.add(v);
                     keys.add(key(v));
                 }
             }
-            mapVars.put(name, mv = new MapVars(n, mappings, maps, keys));
+            extensibleVars.put(name, ev = new ExtensibleVars(n, mappings, extensible, keys));
         }
-        for (int i = 0; i < mv.vars().size(); i++) {
-            Var v = mv.vars().get(i);
-            String key = mv.keys().get(i);
+        for (int i = 0; i < ev.vars().size(); i++) {
+            Var v = ev.vars().get(i);
+            String key = ev.keys().get(i);
             Known k = vars.get(key);
             if ((k != null && !k.differs(v)) || SharingPolicy.ALWAYS_SHARED_VARS.contains(key)) continue;
-            Object protocol = v.getRawRoot();
-            if (!Protocols.isProtocol(protocol)) continue;
-            IPersistentMap extensions = Protocols.evaluatedExtensions((IPersistentMap) protocol);
-            if (extensionsChanged(key, v, k, extensions)) {
-                varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false,
-                                             k == null ? 0 : k.version(), protocol, null));
+            Object root = v.getRawRoot();
+            if (root instanceof MultiFn m) {
+                IPersistentMap methods = MultiFns.evaluatedMethods(m);
+                if (extensionsChanged(key, v, k, methods)) {
+                    varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false,
+                                                 k == null ? 0 : k.version(), m.getMethodTable(), m.getPreferTable()));
+                }
+            } else if (Protocols.isProtocol(root)) {
+                IPersistentMap extensions = Protocols.evaluatedExtensions((IPersistentMap) root);
+                if (extensionsChanged(key, v, k, extensions)) {
+                    varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false,
+                                                 k == null ? 0 : k.version(), root, null));
+                }
             }
         }
     }
@@ -494,7 +503,7 @@ public final class SharedVars {
                 if (markedLocal && (kn == null || kn.kind != NamespaceRecord.Kind.LOCAL)) {
                     nsChanges.add(new NsChange(name, NamespaceRecord.Kind.LOCAL, n, null, kn == null ? 0 : kn.version()));
                 }
-                if (!markedLocal && policy.protocolExtensionsShared(name)) scanProtocolExtensions(n, name, varChanges);
+                if (!markedLocal && policy.extensionsShared(name)) scanExtensions(n, name, varChanges);
                 continue;
             }
             List<Var> interned;
@@ -571,16 +580,6 @@ public final class SharedVars {
             if (v != null && (k == null || k.differs(v))) {
                 varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
                                              k == null ? 0 : k.version()));
-            }
-        }
-        for (String key : SharingPolicy.EXTENDED_MULTIMETHODS) {
-            Var v = Var.find(Symbol.intern(key));
-            Known k = vars.get(key);
-            if (v == null || !(v.getRawRoot() instanceof MultiFn m) || (k != null && !k.differs(v))) continue;
-            IPersistentMap methods = MultiFns.evaluatedMethods(m);
-            if (extensionsChanged(key, v, k, methods)) {
-                varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false, k == null ? 0 : k.version(),
-                                             m.getMethodTable(), m.getPreferTable()));
             }
         }
         for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {

@@ -32,12 +32,6 @@ public final class SharingPolicy {
      */
     public static final Set<String> ALWAYS_SHARED_VARS = Set.of("clojure.core/global-hierarchy");
 
-    /**
-     * Multimethods of Clojure's own whose methods that evaluation defines are shared (not the
-     * ones Clojure and the libraries each member loads define): how a record or type prints.
-     */
-    public static final Set<String> EXTENDED_MULTIMETHODS = Set.of("clojure.core/print-method", "clojure.core/print-dup");
-
     private static final List<String> NEVER = List.of("entangle.");
     private static final List<String> NOT_BY_DEFAULT = List.of(
         "clojure.", "nrepl.", "cider.", "cider-nrepl.", "refactor-nrepl.", "compliment.", "orchard.",
@@ -107,12 +101,13 @@ public final class SharingPolicy {
     }
 
     /**
-     * True if the extensions evaluation makes to the protocols of {@code ns}, a namespace that
-     * is not shared, are shared all the same: Clojure's own and its contrib libraries'
-     * ({@code clojure.*}), whose protocols (datafy's, reduce's, clojure.java.io's, a JSON
-     * writer's) code at a REPL extends to its own types. Their other vars stay each member's.
+     * True if what evaluation adds to the multimethods and protocols of {@code ns}, a
+     * namespace that is not shared, is shared all the same: Clojure's own and its contrib
+     * libraries' ({@code clojure.*}), whose multimethods and protocols (print-method,
+     * pprint's simple-dispatch, datafy's, reduce's, clojure.java.io's, a JSON writer's) code at a
+     * REPL extends to its own types. Their other vars stay each member's.
      */
-    public boolean protocolExtensionsShared(String ns) {
+    public boolean extensionsShared(String ns) {
         return ns.startsWith("clojure.") && !localNamespaces.contains(ns) && !sharedName(ns);
     }
 
