@@ -344,10 +344,11 @@ public final class SharedVars {
             List<Var> extensible = new ArrayList<>();
             List<String> keys = new ArrayList<>();
             for (Var v : internedVars(n, mappings)) {
-                if (v.getRawRoot() instanceof IPersistentMap || v.getRawRoot() instanceof MultiFn) {
-                    extensible.add(v);
-                    keys.add(key(v));
-                }
+                if (!(v.getRawRoot() instanceof IPersistentMap || v.getRawRoot() instanceof MultiFn)) continue;
+                String key = key(v);
+                if (SharingPolicy.ALWAYS_SHARED_VARS.contains(key)) continue;
+                extensible.add(v);
+                keys.add(key);
             }
             extensibleVars.put(name, ev = new ExtensibleVars(n, mappings, extensible, keys));
         }
@@ -355,7 +356,7 @@ public final class SharedVars {
             Var v = ev.vars().get(i);
             String key = ev.keys().get(i);
             Known k = vars.get(key);
-            if ((k != null && !k.differs(v)) || SharingPolicy.ALWAYS_SHARED_VARS.contains(key)) continue;
+            if (k != null && !k.differs(v)) continue;
             Object root = v.getRawRoot();
             if (root instanceof MultiFn m) {
                 IPersistentMap methods = MultiFns.evaluatedMethods(m);

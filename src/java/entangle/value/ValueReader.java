@@ -114,33 +114,29 @@ public final class ValueReader extends ObjectInputStream {
 
     @Override
     protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+        return resolveOrigin(desc.getName());
+    }
+
+    /** Reads what {@link ValueWriter#writeClassName} wrote: the class, loaded without being initialized. */
+    Class<?> readClassName() throws IOException, ClassNotFoundException {
+        return resolveOrigin(readUTF());
+    }
+
+    /** The class {@code name}, from where the writer said it comes from: its unit, or by name. */
+    private Class<?> resolveOrigin(String name) throws IOException, ClassNotFoundException {
         int tag = readByte();
         switch (tag) {
             case ValueWriter.BY_NAME:
-                return Units.byName(desc.getName());
+                Class<?> primitive = PRIMITIVES.get(name);
+                return primitive != null ? primitive : Units.byName(name);
             case ValueWriter.IN_UNIT:
-                return classInUnit(readUTF(), desc.getName());
+                return classInUnit(readUTF(), name);
             default:
                 throw new StreamCorruptedException("unknown class annotation " + tag);
         }
     }
 
-    /**
-     * Reads what {@link ValueWriter#writeClassName} wrote: the class, loaded without being
-     * initialized (a primitive type by its name too).
-     */
-    Class<?> readClassName() throws IOException, ClassNotFoundException {
-        int tag = readByte();
-        if (tag == ValueWriter.IN_UNIT) {
-            String hash = readUTF();
-            return classInUnit(hash, readUTF());
-        }
-        if (tag != ValueWriter.BY_NAME) throw new StreamCorruptedException("unknown class annotation " + tag);
-        String name = readUTF();
-        Class<?> primitive = PRIMITIVES.get(name);
-        return primitive != null ? primitive : Units.byName(name);
-    }
-
+    /** Primitive types by name: a class as a value may be one ({@code Long/TYPE}). */
     private static final java.util.Map<String, Class<?>> PRIMITIVES = java.util.Map.of(
         "boolean", boolean.class, "byte", byte.class, "char", char.class, "short", short.class, "int", int.class,
         "long", long.class, "float", float.class, "double", double.class, "void", void.class);

@@ -125,6 +125,24 @@ public final class ValueWriter extends ObjectOutputStream {
             writeByte(BY_NAME);
             return;
         }
+        writeOrigin(c, true);
+    }
+
+    /**
+     * Writes a class as a value (see {@link ClassRef}): its name, then where it comes from, as
+     * {@link #annotateClass} does, but whatever the class, since none of its instances travels.
+     */
+    void writeClassName(Class<?> c) throws IOException {
+        writeUTF(c.getName());
+        writeOrigin(c, false);
+    }
+
+    /**
+     * Writes where {@code c} comes from: its unit, or by name. Refused: a class compiled before
+     * entangle started and named by a per-JVM counter, which no other member can find; and,
+     * where its instances travel, one that a shared value may not contain.
+     */
+    private void writeOrigin(Class<?> c, boolean instancesTravel) throws IOException {
         if (Units.compiledBeforeCapture(c)) {
             if (COUNTER_NAMED.matcher(c.getName()).matches()) {
                 throw refuse(new UnshareableValueException(c.getName(), "it was compiled before entangle started on this member"));
@@ -139,29 +157,10 @@ public final class ValueWriter extends ObjectOutputStream {
             referenced.addAll(chain);
             return;
         }
-        if (!ShareableClasses.allowed(c)) {
+        if (instancesTravel && !ShareableClasses.allowed(c)) {
             throw refuse(new UnshareableValueException(c.getName(), null));
         }
         writeByte(BY_NAME);
-    }
-
-    /**
-     * Writes a class as a value (see {@link ClassRef}): with its unit, as {@link #annotateClass}
-     * would, or by its name, whatever the class; not one that was compiled before entangle
-     * started and is named by a per-JVM counter, which no other member can find.
-     */
-    void writeClassName(Class<?> c) throws IOException {
-        List<Unit> chain = units.unitsOf(c);
-        if (!chain.isEmpty()) {
-            writeByte(IN_UNIT);
-            writeUTF(chain.get(0).hash());
-            referenced.addAll(chain);
-        } else if (Units.compiledBeforeCapture(c) && COUNTER_NAMED.matcher(c.getName()).matches()) {
-            throw refuse(new UnshareableValueException(c.getName(), "it was compiled before entangle started on this member"));
-        } else {
-            writeByte(BY_NAME);
-        }
-        writeUTF(c.getName());
     }
 
     @Override
