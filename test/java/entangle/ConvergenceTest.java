@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import entangle.testing.ReplProcess;
 import entangle.testing.TwoMembers;
@@ -81,17 +84,80 @@ class ConvergenceTest extends TwoMembers {
     }
 
     /**
-     * One namespace changed at once on two members converges: B's change is applied at A
-     * between A's scan and A's write, and A's write, which lands after B's, is the newest.
+     * One namespace changed at once on two members converges, and keeps both changes: B's
+     * change is applied at A between A's scan and A's write, and A's write, which lands after
+     * B's, lacks B's import (the two writes crossed); A, and B, put it back.
      */
     @Test
     void oneNamespaceChangedAtOnceOnTwoMembersConverges() throws Exception {
         a.value("(do (create-ns 'conv.imports) (intern 'conv.imports 'marker 1))");
-        convergesWhenAWritesLast("entangle.namespaces", "conv.imports",
+        assertEquals("[true true]", convergesWhenAWritesLast("entangle.namespaces", "conv.imports",
             "(binding [*ns* (the-ns 'conv.imports)] (import java.util.BitSet))",
             "(some? (ns-resolve 'conv.imports 'BitSet))",
             "(binding [*ns* (the-ns 'conv.imports)] (import java.util.UUID))",
-            "(mapv #(some? (ns-resolve 'conv.imports %)) '[BitSet UUID])", "c3");
+            "(mapv #(some? (ns-resolve 'conv.imports %)) '[BitSet UUID])", "c3"));
+    }
+
+    /**
+     * Two methods added at once to one multimethod on two members, their writes crossing as
+     * above: every member ends with both, as with two defmethods one after the other.
+     */
+    @Test
+    void methodsAddedAtOnceOnTwoMembersAreAllKept() throws Exception {
+        a.value("(defmulti conv-area :shape)");
+        a.value("(defmethod conv-area :square [_] :square)");
+        b.awaitValue("(contains? (methods conv-area) :square)", "true");
+        assertEquals("[(:circle :square :triangle) [:circle :triangle]]", convergesWhenAWritesLast("entangle.vars",
+            "user/conv-area", "(defmethod conv-area :circle [_] :circle)", "(contains? (methods conv-area) :circle)",
+            "(defmethod conv-area :triangle [_] :triangle)",
+            "[(sort (keys (methods conv-area))) (mapv #(conv-area {:shape %}) [:circle :triangle])]", "c5"));
+    }
+
+    /** The same for two print-method extensions, which travel as the var's evaluated methods. */
+    @Test
+    void printMethodsAddedAtOnceOnTwoMembersAreAllKept() throws Exception {
+        a.value("(do (defrecord ConvLeft [x]) (defrecord ConvRight [x]))");
+        b.awaitValue("(some? (resolve 'ConvRight))", "true");
+        assertEquals("\"[<left 1> <right 2>]\"", convergesWhenAWritesLast("entangle.vars", "clojure.core/print-method",
+            "(defmethod print-method user.ConvLeft [r w] (.write w (str \"<left \" (:x r) \">\")))",
+            "(contains? (methods print-method) user.ConvLeft)",
+            "(defmethod print-method user.ConvRight [r w] (.write w (str \"<right \" (:x r) \">\")))",
+            "(pr-str [(->ConvLeft 1) (->ConvRight 2)])", "c6"));
+    }
+
+    /**
+     * What an evaluation changes of a multimethod's table and of its namespace before a record
+     * of the same multimethod and namespace from another member is applied, and the evaluation
+     * has not published yet, stays: the record's changes and this member's are both kept, at
+     * once and everywhere (a load-file that adds methods and requires while another member
+     * does the same is one such evaluation).
+     */
+    @Test
+    void changesAnEvaluationMadeSurviveARecordAppliedWhileItRuns(@TempDir Path dir) throws Exception {
+        a.value("(defmulti conv-shape :shape)");
+        a.value("(defmethod conv-shape :square [_] :square)");
+        b.awaitValue("(contains? (methods conv-shape) :square)", "true");
+        Path started = dir.resolve("started");
+        String onB = "(do (defmethod conv-shape :triangle [_] :triangle) (alias 'conv-str 'clojure.string)"
+            + " (import java.util.UUID) (spit \"" + started + "\" \"started\")"
+            + " (loop [i 0] (when (and (< i 3000) (not (and (contains? (methods conv-shape) :circle)"
+            + " (ns-resolve *ns* 'BitSet)))) (Thread/sleep 10) (recur (inc i))))"
+            + " [(contains? (methods conv-shape) :circle) (contains? (methods conv-shape) :triangle)"
+            + " (contains? (ns-aliases *ns*) 'conv-str) (some? (ns-resolve *ns* 'UUID))])";
+        CompletableFuture<String> onBValue = CompletableFuture.supplyAsync(() -> b.value(onB));
+        for (int i = 0; i < 300 && !Files.exists(started); i++) Thread.sleep(100);
+        assertTrue(Files.exists(started), "B's evaluation did not start");
+        a.value("(do (defmethod conv-shape :circle [_] :circle) (import java.util.BitSet))");
+        // On B, in the middle of its evaluation, once A's records are applied there.
+        assertEquals("[true true true true]", onBValue.get());
+        String check = "[(sort (keys (methods conv-shape))) (mapv #(some? (ns-resolve 'user %)) '[BitSet UUID])"
+            + " (contains? (ns-aliases 'user) 'conv-str) (conv-shape {:shape :triangle})]";
+        String expected = "[(:circle :square :triangle) [true true] true :triangle]";
+        assertEquals(expected, a.value(check));
+        assertEquals(expected, b.value(check));
+        ReplProcess late = cluster.start("c7");
+        assertEquals(expected, late.value(check));
+        late.close();
     }
 
     /** The same for a named class: every member finds the newest definition by its name. */
@@ -105,21 +171,26 @@ class ConvergenceTest extends TwoMembers {
      * A evaluates {@code onA}, B then {@code onB} once it has A's change ({@code arrived}
      * prints true), while B holds the entry {@code key} of {@code map}: B's own write passes
      * its lock, A's waits for it and so lands last. Every member, and one that joins
-     * afterwards, then prints the same for {@code check}.
+     * afterwards, then prints the same for {@code check}; returns what they print.
      */
-    private void convergesWhenAWritesLast(String map, String key, String onA, String arrived, String onB, String check,
-                                          String lateName) throws Exception {
+    private String convergesWhenAWritesLast(String map, String key, String onA, String arrived, String onB, String check,
+                                            String lateName) throws Exception {
         String entry = "(.getMap (entangle.core/hazelcast) \"" + map + "\") \"" + key + "\"";
         b.value("(.lock " + entry + ")");
-        a.send(onA + "\n");
+        String returned = ":" + lateName + "-returned";
+        a.send("(do " + onA + " " + returned + ")\n");
         b.awaitValue(arrived, "true");
         b.value(onB);
         b.value("(.unlock " + entry + ")");
-        a.value("(+ 1 1)"); // A's evaluation has returned
-        String onAValue = a.value(check);
-        assertEquals(onAValue, b.value(check));
+        // A's evaluation has returned, having shared what it did; nothing is evaluated on A
+        // until B and a joiner have been asked (an evaluation on A would share again what A
+        // holds).
+        a.awaitOut(returned);
+        String onBValue = b.value(check);
         ReplProcess late = cluster.start(lateName);
-        assertEquals(onAValue, late.value(check));
+        assertEquals(onBValue, late.value(check));
         late.close();
+        assertEquals(onBValue, a.value(check));
+        return onBValue;
     }
 }

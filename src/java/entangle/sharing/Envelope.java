@@ -14,7 +14,8 @@ import entangle.unit.ContentHash;
  * the write that assigns it can stamp it without reading the rest.
  */
 public final class Envelope {
-    static final int FORMAT = 1;
+    /** 2: var and namespace records carry their base (see {@link Merge}). */
+    static final int FORMAT = 2;
     private static final int HEADER = 4 + 1 + 8;
     private static final int DIGEST = 32;
 

@@ -11,9 +11,10 @@ import entangle.RefusedException;
  * A shared namespace as the cluster holds it, under its name: whether it is shared by value,
  * loaded by each member from its own classpath, removed, or local to each member; its meta,
  * and the aliases, refers and imports evaluation gave it. The vars it interns are
- * {@link VarRecord}s of their own.
+ * {@link VarRecord}s of their own. Its base is the version of the record its writer changed (its
+ * aliases, refers and imports are merged against it, see {@link Merge}).
  */
-public record NamespaceRecord(Kind kind, String name, long version, Origin origin, byte[] meta,
+public record NamespaceRecord(Kind kind, String name, long version, long base, Origin origin, byte[] meta,
                               Map<String, String> aliases, Map<String, String> refers,
                               Map<String, String> imports) implements SharedRecord {
 
@@ -32,14 +33,21 @@ public record NamespaceRecord(Kind kind, String name, long version, Origin origi
         LOCAL
     }
 
+    /** A record made from the one before its version. */
+    public NamespaceRecord(Kind kind, String name, long version, Origin origin, byte[] meta, Map<String, String> aliases,
+                           Map<String, String> refers, Map<String, String> imports) {
+        this(kind, name, version, version - 1, origin, meta, aliases, refers, imports);
+    }
+
     public NamespaceRecord withVersion(long v) {
-        return new NamespaceRecord(kind, name, v, origin, meta, aliases, refers, imports);
+        return new NamespaceRecord(kind, name, v, base, origin, meta, aliases, refers, imports);
     }
 
     public byte[] encode() {
         return RecordIO.seal(MAGIC, version, out -> {
             out.writeByte(kind.ordinal());
             out.string(name);
+            out.writeLong(base);
             out.origin(origin);
             out.blob(meta);
             out.pairs(aliases);
@@ -55,6 +63,7 @@ public record NamespaceRecord(Kind kind, String name, long version, Origin origi
             int k = in.readUnsignedByte();
             if (k >= Kind.values().length) throw new IOException("unknown kind " + k);
             String name = RecordIO.string(in);
+            long base = in.readLong();
             Origin origin = RecordIO.origin(in);
             byte[] meta = RecordIO.blob(in);
             Map<String, String> aliases = RecordIO.pairs(in);
@@ -62,7 +71,7 @@ public record NamespaceRecord(Kind kind, String name, long version, Origin origi
             Map<String, String> imports = RecordIO.pairs(in);
             if (in.read() != -1) throw new IOException("trailing bytes");
             if (!key.equals(name)) throw new IOException("it names namespace " + name);
-            return new NamespaceRecord(Kind.values()[k], name, o.version(), origin, meta, aliases, refers, imports);
+            return new NamespaceRecord(Kind.values()[k], name, o.version(), base, origin, meta, aliases, refers, imports);
         } catch (IOException e) {
             throw new RefusedException("namespace " + key + " was refused: its record is malformed (" + e.getMessage() + ")", e);
         }

@@ -9,4 +9,12 @@ import java.util.List;
  */
 public record PublishResult(int namespaces, int classes, int vars, List<String> warnings) {
     static final PublishResult NOTHING = new PublishResult(0, 0, 0, List.of());
+
+    /** This and {@code more}, published after it by the same evaluation. */
+    PublishResult and(PublishResult more) {
+        if (more == NOTHING) return this;
+        List<String> all = new java.util.ArrayList<>(warnings);
+        all.addAll(more.warnings);
+        return new PublishResult(namespaces + more.namespaces, classes + more.classes, vars + more.vars, List.copyOf(all));
+    }
 }

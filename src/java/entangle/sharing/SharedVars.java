@@ -22,6 +22,7 @@ import clojure.lang.IPersistentMap;
 import clojure.lang.Keyword;
 import clojure.lang.MultiFn;
 import clojure.lang.Namespace;
+import clojure.lang.PersistentArrayMap;
 import clojure.lang.PersistentHashMap;
 import clojure.lang.Symbol;
 import clojure.lang.Var;
@@ -115,6 +116,22 @@ public final class SharedVars {
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
     /** Set when a publication failed: the next scan looks for removed vars everywhere. */
     private boolean rescanRemovals;
+    /**
+     * Vars and namespaces whose tables this member holds merged with a record (see {@link Merge}),
+     * with changes that record lacks: published again at once, not at the next evaluation.
+     */
+    private final Set<String> remergedVars = new LinkedHashSet<>();
+    private final Set<String> remergedNamespaces = new LinkedHashSet<>();
+    /**
+     * Publishes what merging records applied outside an evaluation left (see {@link
+     * #publishMerged}); its thread ends when idle, so a member that left keeps none.
+     */
+    private final ExecutorService republisher = new java.util.concurrent.ThreadPoolExecutor(
+        0, 1, 10, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "entangle-merge");
+            t.setDaemon(true);
+            return t;
+        });
 
     public SharedVars(SharingPolicy policy, Units units, Cluster cluster, ClusterAtoms atoms, Consumer<String> warn) {
         this.policy = policy;
@@ -167,6 +184,8 @@ public final class SharedVars {
          * or extensions (what the cluster shares of it), as last published or applied here.
          */
         IPersistentMap extension;
+        /** This member's last write of the var's tables, while a record may not have seen it. */
+        Merge.Own own;
 
         Known(Stamp stamp) {
             this.stamp = stamp;
@@ -194,6 +213,19 @@ public final class SharedVars {
             extension = extensions;
         }
 
+        /**
+         * Makes the next scan look at the var: what it holds now has changes the record last
+         * applied lacks (see {@link Merge}).
+         */
+        void unpublished() {
+            root = UNPUBLISHED;
+        }
+
+        /** A multimethod's tables as known (methods, prefers), or null if not known as a multimethod. */
+        List<IPersistentMap> methodTables() {
+            return methods == null ? null : List.of((IPersistentMap) methods, (IPersistentMap) prefers);
+        }
+
         void captureTables(Object r) {
             methods = r instanceof MultiFn m ? m.getMethodTable() : null;
             prefers = r instanceof MultiFn m ? m.getPreferTable() : null;
@@ -209,6 +241,9 @@ public final class SharedVars {
                 && (!(r instanceof MultiFn m) || m.getMethodTable() != methods || m.getPreferTable() != prefers);
         }
     }
+
+    /** What no var's root is. */
+    private static final Object UNPUBLISHED = new Object();
 
     /**
      * A var's meta, read as {@code Var.meta()} does but without taking the var's monitor, which
@@ -250,6 +285,10 @@ public final class SharedVars {
         NamespaceRecord.Kind kind;
         /** The record applied or published here. */
         Stamp stamp;
+        /** This member's last write of the namespace's tables, while a record may not have seen it. */
+        Merge.Own own;
+        /** Set when the namespace has changes the record last applied lacks: the next scan looks. */
+        boolean unpublished;
 
         KnownNs(NamespaceRecord.Kind kind, Stamp stamp) {
             this.kind = kind;
@@ -273,6 +312,7 @@ public final class SharedVars {
             meta = n.meta();
             content = c;
             interned = vars;
+            unpublished = false;
         }
 
         /**
@@ -296,7 +336,7 @@ public final class SharedVars {
         }
 
         boolean identical(Namespace n) {
-            return ns == n && mappings == n.getMappings() && aliases == n.getAliases() && meta == n.meta();
+            return !unpublished && ns == n && mappings == n.getMappings() && aliases == n.getAliases() && meta == n.meta();
         }
     }
 
@@ -357,21 +397,81 @@ public final class SharedVars {
             String key = ev.keys().get(i);
             Known k = vars.get(key);
             if (k != null && !k.differs(v)) continue;
-            Object root = v.getRawRoot();
-            if (root instanceof MultiFn m) {
-                IPersistentMap methods = MultiFns.evaluatedMethods(m);
-                if (extensionsChanged(key, v, k, methods)) {
-                    varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false,
-                                                 k == null ? 0 : k.version(), m.getMethodTable(), m.getPreferTable()));
-                }
-            } else if (Protocols.isProtocol(root)) {
-                IPersistentMap extensions = Protocols.evaluatedExtensions((IPersistentMap) root);
-                if (extensionsChanged(key, v, k, extensions)) {
-                    varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false,
-                                                 k == null ? 0 : k.version(), root, null));
-                }
+            VarChange c = extensionChange(v, key, k);
+            if (c != null) varChanges.add(c);
+        }
+    }
+
+    /** The change to the evaluated methods or extensions of {@code v} (see {@link #extended}), or null. */
+    private VarChange extensionChange(Var v, String key, Known k) {
+        Object root = v.getRawRoot();
+        if (root instanceof MultiFn m) {
+            IPersistentMap methods = MultiFns.evaluatedMethods(m);
+            if (extensionsChanged(key, v, k, methods)) {
+                return new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false, k == null ? 0 : k.version(),
+                                     m.getMethodTable(), m.getPreferTable());
+            }
+        } else if (Protocols.isProtocol(root)) {
+            IPersistentMap extensions = Protocols.evaluatedExtensions((IPersistentMap) root);
+            if (extensionsChanged(key, v, k, extensions)) {
+                return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, k == null ? 0 : k.version(),
+                                     root, null);
             }
         }
+        return null;
+    }
+
+    /**
+     * The vars and namespaces this member holds merged with a record (see {@link Merge}) whose
+     * tables still differ from what it knows: a scan of those alone.
+     */
+    private Changes scanMerged() {
+        List<NsChange> nsChanges = new ArrayList<>();
+        for (String name : remergedNamespaces) {
+            KnownNs kn = namespaces.get(name);
+            Namespace n = kn == null ? null : kn.ns;
+            if (n == null || kn.kind != NamespaceRecord.Kind.SHARED || Namespace.find(n.getName()) != n) continue;
+            NamespaceContent c = NamespaceContent.of(n);
+            if (!c.sameAs(kn.content)) nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn.version()));
+        }
+        remergedNamespaces.clear();
+        List<VarChange> varChanges = new ArrayList<>();
+        for (String key : remergedVars) {
+            Known k = vars.get(key);
+            Var v = k == null ? null : k.var;
+            if (v == null || k.removed || k.local || !k.differs(v)) continue;
+            if (extended(key)) {
+                VarChange c = extensionChange(v, key, k);
+                if (c != null) varChanges.add(c);
+            } else if (v.getRawRoot() instanceof MultiFn) {
+                varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
+                                             k.version()));
+            }
+        }
+        remergedVars.clear();
+        return new Changes(nsChanges, List.of(), varChanges);
+    }
+
+    /** Rounds of {@link #publishMerged}: each answers records that crossed the one before. */
+    private static final int MERGE_ROUNDS = 3;
+
+    /**
+     * Publishes what merging left (see {@link Merge}): tables this member holds with changes
+     * that the records it applied, or the one it wrote, lack. Holds the publishing lock.
+     */
+    private PublishResult publishMerged(PublishResult result) {
+        for (int round = 0; round < MERGE_ROUNDS; round++) {
+            Changes merged;
+            state.lock();
+            try {
+                merged = scanMerged();
+            } finally {
+                state.unlock();
+            }
+            if (merged.isEmpty()) break;
+            result = result.and(publish(merged, null, null));
+        }
+        return result;
     }
 
     /**
@@ -644,11 +744,29 @@ public final class SharedVars {
             } finally {
                 state.unlock();
             }
-            if (changes.isEmpty()) return PublishResult.NOTHING;
-            return publish(changes, evalText, read);
+            PublishResult result = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, evalText, read);
+            return publishMerged(result);
         } finally {
             publishing.unlock();
         }
+    }
+
+    /** After records applied outside an evaluation: publishes what merging them left, on its own thread. */
+    private void republishMerged() {
+        state.lock();
+        try {
+            if (remergedVars.isEmpty() && remergedNamespaces.isEmpty()) return;
+        } finally {
+            state.unlock();
+        }
+        republisher.execute(() -> {
+            publishing.lock();
+            try {
+                for (String w : publishMerged(PublishResult.NOTHING).warnings()) warn.accept(w);
+            } finally {
+                publishing.unlock();
+            }
+        });
     }
 
     private PublishResult publish(Changes scanned, String evalText, ReadText read) {
@@ -727,6 +845,9 @@ public final class SharedVars {
                     byHash.put(u.hash(), u);
                 }
                 source = sourceText.of(c.meta());
+                if (source == null && evalText == null && read == null && provenance.get(c.key()) != null) {
+                    source = provenance.get(c.key()).source(); // published again after a merge
+                }
                 if (source != null) sources.put(c.key(), source);
             }
             List<byte[]> unitBytes = new ArrayList<>();
@@ -841,7 +962,9 @@ public final class SharedVars {
     /**
      * Takes what this member wrote as what it has for the namespace. What it wrote is the
      * record the map holds at its version, so it takes the place of another member's record of
-     * that version, applied here from a hand-off whose write never landed.
+     * that version, applied here from a hand-off whose write never landed. A record another
+     * member wrote meanwhile, applied here between the scan and the write, was merged with this
+     * member's changes (see {@link Merge}); what it added is published again.
      */
     private void commitNamespace(NsChange c, NamespaceRecord r, Stamp written) {
         KnownNs kn = namespaces.get(c.name());
@@ -849,6 +972,7 @@ public final class SharedVars {
         // Another member's record of this namespace, older than this one, was applied here
         // between the scan and the write: this one stays, here as everywhere else.
         boolean appliedSinceScan = kn != null && kn.version() > c.floor();
+        NamespaceContent base = kn != null && kn.kind == NamespaceRecord.Kind.SHARED && kn.ns == c.ns() ? kn.content : null;
         if (kn == null) {
             kn = new KnownNs(c.kind(), written);
             namespaces.put(c.name(), kn);
@@ -857,10 +981,16 @@ public final class SharedVars {
         kn.stamp = written;
         switch (c.kind()) {
             case SHARED -> {
-                if (appliedSinceScan && Namespace.find(Symbol.intern(c.name())) == c.ns()) {
-                    reconcile(c.ns(), r, c.content().meta());
-                }
                 kn.capture(c.ns(), c.content());
+                if (appliedSinceScan) {
+                    // The namespace holds it merged with this write (see Merge): published again
+                    // if that added to it.
+                    kn.own = null;
+                    if (!NamespaceContent.of(c.ns()).sameAs(c.content())) unpublished(c.name(), kn);
+                } else {
+                    kn.own = base == null ? null
+                        : new Merge.Own(written.version(), c.floor(), tables(base), tables(c.content()));
+                }
             }
             case CLASSPATH -> { /* captured when its load was seen */ }
             case LOCAL -> policy.markLocal(c.name(), true);
@@ -909,14 +1039,20 @@ public final class SharedVars {
             }
             default -> {
                 if (extended(c.key())) {
-                    commitExtension(c, k, appliedSinceScan);
+                    commitExtension(c, k, appliedSinceScan, written);
                     break;
                 }
+                List<IPersistentMap> base = k.methodTables();
                 if (appliedSinceScan) {
                     // An older definition from another member landed between the scan and the
-                    // write; this one is newer, so it is the one that stays.
+                    // write; this one is newer, so it is the one that stays. A multimethod
+                    // stays itself, its tables merged with that definition's (see Merge): the
+                    // scan publishes them again.
                     restore(c);
                 }
+                k.own = appliedSinceScan || base == null || c.methods() == null ? null
+                    : new Merge.Own(written.version(), c.floor(), base,
+                                    List.of((IPersistentMap) c.methods(), (IPersistentMap) c.prefers()));
                 k.var = c.var();
                 k.root = c.root();
                 k.meta = c.meta();
@@ -924,23 +1060,35 @@ public final class SharedVars {
                 k.removed = false;
                 k.methods = c.methods();
                 k.prefers = c.prefers();
+                if (appliedSinceScan && c.root() instanceof MultiFn m) {
+                    List<IPersistentMap> held = List.of(m.getMethodTable(), m.getPreferTable());
+                    if (Merge.same(held, k.methodTables())) k.captureTables(m);
+                    else unpublished(c.key(), k);
+                }
             }
         }
         provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
     }
 
     /** As {@link #commitVar}, for the evaluated methods or extensions of a var {@link #extended} shares. */
-    private static void commitExtension(VarChange c, Known k, boolean appliedSinceScan) {
+    private void commitExtension(VarChange c, Known k, boolean appliedSinceScan, Stamp written) {
         IPersistentMap extensions = (IPersistentMap) c.root();
+        IPersistentMap base = k.extension == null ? PersistentArrayMap.EMPTY : k.extension;
         Object now = c.var().getRawRoot();
-        if (appliedSinceScan) extend(c.var(), extensions, k.extension);
         k.captureExtension(c.var(), extensions);
         // As scanned: what changed since is seen by the next scan.
         if (now instanceof MultiFn) {
             k.methods = c.methods();
             k.prefers = c.prefers();
-        } else if (!appliedSinceScan) {
+        } else {
             k.root = c.methods();
+        }
+        if (appliedSinceScan) {
+            // Merged with what was applied meanwhile (see Merge): published again if that added to it.
+            k.own = null;
+            if (!clojure.lang.Util.equiv(evaluated(c.var().getRawRoot()), extensions)) unpublished(c.key(), k);
+        } else {
+            k.own = new Merge.Own(written.version(), c.floor(), List.of(base), List.of(extensions));
         }
     }
 
@@ -977,6 +1125,7 @@ public final class SharedVars {
         for (Fresh<NamespaceRecord> f : ns) byName.put(f.record().name(), f);
         applyNamespaces(ns, byName, fromMaps);
         applyVars(records.varKeys(), records.vars(), fromMaps);
+        republishMerged();
     }
 
     /**
@@ -1151,23 +1300,48 @@ public final class SharedVars {
         state.lock();
         try {
             KnownNs kn = namespaces.get(r.name());
-            if (kn != null && !f.stamp().replaces(kn.stamp, fromMaps)) return;
+            Symbol sym = Symbol.intern(r.name());
+            if (kn != null && !f.stamp().replaces(kn.stamp, fromMaps)) {
+                crossed(kn, r, meta);
+                return;
+            }
             if (kn == null) {
                 kn = new KnownNs(r.kind(), f.stamp());
                 namespaces.put(r.name(), kn);
             }
+            // What this member knew of the namespace's tables, and wrote last: kept under the record's.
+            Namespace here = Namespace.find(sym);
+            NamespaceContent known = kn.kind == NamespaceRecord.Kind.SHARED && here != null && kn.ns == here ? kn.content : null;
+            Merge.Own own = kn.own;
+            if (own != null && !own.unseenBy(r.base())) kn.own = null;
             kn.stamp = f.stamp();
             kn.kind = r.kind();
-            Symbol sym = Symbol.intern(r.name());
             switch (r.kind()) {
                 case SHARED -> {
                     // An opt-in travels with the namespace.
                     if (!SharingPolicy.sharedByDefault(r.name())) policy.markShared(r.name(), true);
                     if (policy.sharedName(r.name())) {
                         Namespace n = Namespace.findOrCreate(sym);
-                        reconcile(n, r, meta);
+                        NamespaceContent theirs = new NamespaceContent(r.aliases(), r.refers(), r.imports(), meta);
+                        NamespaceContent held = theirs;
+                        if (known != null) {
+                            List<IPersistentMap> tables = Merge.applied(tables(theirs), r.base(), own, tables(known),
+                                                                        tables(NamespaceContent.of(n)));
+                            // The meta travels whole: this member's change to it stays until published.
+                            IPersistentMap m = clojure.lang.Util.equiv(n.meta(), known.meta()) ? meta : n.meta();
+                            held = content(tables, m);
+                        }
+                        reconcile(n, r.name(), held, held.meta());
                         markLoaded(sym);
-                        kn.capture(n, NamespaceContent.of(n));
+                        NamespaceContent now = NamespaceContent.of(n);
+                        if (held.sameAs(theirs)) {
+                            kn.capture(n, now);
+                        } else {
+                            // Known as the record would have left it here: the next scan sees
+                            // this member's changes, and only those, against it.
+                            kn.capture(n, content(Merge.redo(tables(now), tables(held), tables(theirs)), meta));
+                            unpublished(r.name(), kn);
+                        }
                     }
                 }
                 case CLASSPATH -> {
@@ -1186,8 +1360,39 @@ public final class SharedVars {
         }
     }
 
-    /** Makes {@code n}'s aliases, refers, imports and meta those of the record. */
-    private void reconcile(Namespace n, NamespaceRecord r, IPersistentMap meta) {
+    /** A namespace's aliases, refers and imports, as tables (see {@link Merge}). */
+    private static List<IPersistentMap> tables(NamespaceContent c) {
+        return List.of(Merge.table(c.aliases()), Merge.table(c.refers()), Merge.table(c.imports()));
+    }
+
+    private static NamespaceContent content(List<IPersistentMap> tables, IPersistentMap meta) {
+        return new NamespaceContent(Merge.strings(tables.get(0)), Merge.strings(tables.get(1)),
+                                    Merge.strings(tables.get(2)), meta);
+    }
+
+    /** Marks the namespace as holding changes its record lacks (see {@link #unpublished(String, Known)}). */
+    private void unpublished(String name, KnownNs kn) {
+        kn.unpublished = true;
+        remergedNamespaces.add(name);
+    }
+
+    /** As {@link #crossed(Known, String, VarRecord, Object)}, for a namespace's tables. */
+    private void crossed(KnownNs kn, NamespaceRecord r, IPersistentMap meta) {
+        Merge.Own own = kn.own;
+        Namespace n = kn.ns;
+        if (own == null || n == null || kn.kind != NamespaceRecord.Kind.SHARED || r.kind() != NamespaceRecord.Kind.SHARED
+            || Namespace.find(n.getName()) != n || r.base() != own.baseVersion() || r.version() >= own.version()) {
+            return;
+        }
+        NamespaceContent now = NamespaceContent.of(n);
+        List<IPersistentMap> held = Merge.redo(tables(new NamespaceContent(r.aliases(), r.refers(), r.imports(), meta)),
+                                               own.base(), tables(now));
+        reconcile(n, r.name(), content(held, n.meta()), null);
+        unpublished(r.name(), kn);
+    }
+
+    /** Makes {@code n}'s aliases, refers, imports and meta those of {@code r}, namespace {@code name}'s. */
+    private void reconcile(Namespace n, String name, NamespaceContent r, IPersistentMap meta) {
         if (meta != null) n.resetMeta(meta);
         for (Object o : (Iterable<?>) n.getAliases()) {
             Symbol alias = (Symbol) ((Map.Entry<?, ?>) o).getKey();
@@ -1235,11 +1440,11 @@ public final class SharedVars {
                 if (SharedVars.namespaceOfNamedClass(imp.getValue()) != null) {
                     pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
                 } else {
-                    warn.accept("namespace " + r.name() + " imports " + imp.getValue()
+                    warn.accept("namespace " + name + " imports " + imp.getValue()
                         + ", which is not on this member's classpath.");
                 }
             } catch (RuntimeException | LinkageError e) {
-                warn.accept("namespace " + r.name() + " imports " + imp.getValue()
+                warn.accept("namespace " + name + " imports " + imp.getValue()
                     + ", which this member cannot load (" + e + ").");
             }
         }
@@ -1400,6 +1605,40 @@ public final class SharedVars {
         return v != null && (v.getRawRoot() instanceof MultiFn || Protocols.isProtocol(v.getRawRoot()));
     }
 
+    /** Marks the var as holding changes its record lacks: the next scan, and {@link #publishMerged}, publish them. */
+    private void unpublished(String key, Known k) {
+        k.unpublished();
+        remergedVars.add(key);
+    }
+
+    /** The evaluated methods of a multimethod, or the evaluated extensions of a protocol. */
+    private static IPersistentMap evaluated(Object root) {
+        if (root instanceof MultiFn m) return MultiFns.evaluatedMethods(m);
+        return Protocols.isProtocol(root) ? Protocols.evaluatedExtensions((IPersistentMap) root) : PersistentArrayMap.EMPTY;
+    }
+
+    /**
+     * A record older than this member's, and made from the same one this member's last write of
+     * the var's tables was: the two writes crossed, and the cluster's map kept this member's,
+     * which lacks the record's changes. This member takes them under its own (see {@link Merge})
+     * and publishes them again.
+     */
+    private void crossed(Known k, String key, VarRecord r, Object value) {
+        Merge.Own own = k.own;
+        Var v = k.var;
+        if (own == null || v == null || k.removed || r.base() != own.baseVersion() || r.version() >= own.version()) return;
+        if (extended(key) && value instanceof IPersistentMap theirs) {
+            IPersistentMap now = evaluated(v.getRawRoot());
+            extend(v, Merge.redo(List.of(theirs), own.base(), List.of(now)).get(0), now);
+        } else if (value instanceof MultiFn m && v.getRawRoot() instanceof MultiFn here) {
+            List<IPersistentMap> theirs = List.of(m.getMethodTable(), m.getPreferTable());
+            if (MultiFns.applied(key, m, here, now -> Merge.redo(theirs, own.base(), now)) != here) return;
+        } else {
+            return;
+        }
+        unpublished(key, k);
+    }
+
     private static final Keyword PROTOCOL = Keyword.intern("protocol");
     private static final Keyword METHOD_BUILDERS = Keyword.intern("method-builders");
 
@@ -1441,7 +1680,10 @@ public final class SharedVars {
         state.lock();
         try {
             Known k = vars.get(key);
-            if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) return;
+            if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) {
+                crossed(k, key, r, value);
+                return;
+            }
             KnownNs kn = namespaces.get(r.ns());
             if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
                 // A var of a namespace the cluster removed: applying it would make the namespace
@@ -1453,15 +1695,23 @@ public final class SharedVars {
                 vars.put(key, k);
             }
             k.stamp = f.stamp();
+            Merge.Own own = k.own;
+            if (own != null && !own.unseenBy(r.base())) k.own = null;
             if (extended(key)) {
                 Var v = Var.find(Symbol.intern(key));
                 if (v != null && value instanceof IPersistentMap extensions) {
-                    extend(v, extensions, k.extension);
+                    IPersistentMap now = evaluated(v.getRawRoot());
+                    IPersistentMap held = Merge.applied(List.of(extensions), r.base(), own,
+                                                        k.extension == null ? null : List.of(k.extension),
+                                                        List.of(now)).get(0);
+                    extend(v, held, now);
                     k.captureExtension(v, extensions);
+                    if (!Merge.same(List.of(held), List.of(extensions))) unpublished(key, k);
                 }
                 provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
                 return;
             }
+            List<IPersistentMap> knownTables = k.methodTables();
             if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
                 k.var = null;
                 k.removed = true;
@@ -1480,6 +1730,9 @@ public final class SharedVars {
                 if (v != null) k.capture(v);
             } else if (!k.local) {
                 Var v = internFresh(ns, sym);
+                // A multimethod's tables as this member holds them now, and the record's if they differ.
+                @SuppressWarnings("unchecked")
+                List<IPersistentMap>[] held = new List[2];
                 Object protocol = meta.valAt(PROTOCOL);
                 if (protocol instanceof Var p) {
                     // A protocol's method: rebuilt here from the protocol (see resetProtocols).
@@ -1487,7 +1740,13 @@ public final class SharedVars {
                 } else {
                     switch (r.kind()) {
                         case VALUE -> {
-                            Object root = value instanceof MultiFn m ? MultiFns.applied(key, m, v.getRawRoot()) : value;
+                            Object root = value;
+                            if (value instanceof MultiFn m) {
+                                List<IPersistentMap> theirs = List.of(m.getMethodTable(), m.getPreferTable());
+                                root = MultiFns.applied(key, m, v.getRawRoot(),
+                                    now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
+                                if (held[0] != null && !Merge.same(held[0], theirs)) held[1] = theirs;
+                            }
                             // A multimethod changed in place is the root already.
                             if (!(root instanceof MultiFn) || root != v.getRawRoot()) v.bindRoot(root);
                             // As on the member that compiled it: code compiled later with direct
@@ -1503,6 +1762,12 @@ public final class SharedVars {
                 v.setMeta(meta); // after bindRoot, which clears :macro
                 v.setDynamic(r.dynamic());
                 k.capture(v);
+                if (held[1] != null) {
+                    // What this member holds beyond the record is published by its next scan.
+                    k.methods = held[1].get(0);
+                    k.prefers = held[1].get(1);
+                    unpublished(key, k);
+                }
             }
             provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
         } finally {

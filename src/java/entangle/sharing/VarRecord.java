@@ -12,9 +12,11 @@ import entangle.RefusedException;
  * a value that stayed on its member, removed, or local to each member), its serialized meta
  * and value, the units its classes come from (their hashes, and their encodings: a record
  * carries its classes, so that no member ever holds a var whose classes it cannot get, and a
- * member applying it reads nothing else), and the source text of the form that defined it.
+ * member applying it reads nothing else), the source text of the form that defined it, and its
+ * base: the version of the record its writer changed (a table's changes are merged against it,
+ * see {@link Merge}).
  */
-public record VarRecord(Kind kind, String ns, String name, long version, Origin origin,
+public record VarRecord(Kind kind, String ns, String name, long version, long base, Origin origin,
                         boolean dynamic, byte[] meta, byte[] value, List<String> units, List<byte[]> unitBytes,
                         String unshareableType, String source) implements SharedRecord {
 
@@ -33,6 +35,13 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
         REMOVED,
         /** The var keeps a root of its own on each member and is never shipped. */
         LOCAL
+    }
+
+    /** A record made from the one before its version. */
+    public VarRecord(Kind kind, String ns, String name, long version, Origin origin, boolean dynamic, byte[] meta,
+                     byte[] value, List<String> units, List<byte[]> unitBytes, String unshareableType, String source) {
+        this(kind, ns, name, version, version - 1, origin, dynamic, meta, value, units, unitBytes, unshareableType,
+             source);
     }
 
     public static String key(String ns, String name) {
@@ -54,7 +63,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
     }
 
     public VarRecord withVersion(long v) {
-        return new VarRecord(kind, ns, name, v, origin, dynamic, meta, value, units, unitBytes, unshareableType, source);
+        return new VarRecord(kind, ns, name, v, base, origin, dynamic, meta, value, units, unitBytes, unshareableType, source);
     }
 
     public byte[] encode() {
@@ -62,6 +71,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             out.writeByte(kind.ordinal());
             out.string(ns);
             out.string(name);
+            out.writeLong(base);
             out.origin(origin);
             out.writeBoolean(dynamic);
             out.blob(meta);
@@ -81,6 +91,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             if (k >= Kind.values().length) throw new IOException("unknown kind " + k);
             String ns = RecordIO.string(in);
             String name = RecordIO.string(in);
+            long base = in.readLong();
             Origin origin = RecordIO.origin(in);
             boolean dynamic = in.readBoolean();
             byte[] meta = RecordIO.blob(in);
@@ -94,7 +105,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, Origin 
             if (ns == null || name == null || !key(ns, name).equals(key)) {
                 throw new IOException("it names #'" + ns + "/" + name);
             }
-            return new VarRecord(Kind.values()[k], ns, name, o.version(), origin, dynamic, meta, value,
+            return new VarRecord(Kind.values()[k], ns, name, o.version(), base, origin, dynamic, meta, value,
                                  List.copyOf(units), List.copyOf(unitBytes), unshareable, source);
         } catch (IOException e) {
             throw new RefusedException(varName(key) + " was refused: its record is malformed (" + e.getMessage() + ")", e);

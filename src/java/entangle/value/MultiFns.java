@@ -5,9 +5,11 @@ import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.UnaryOperator;
 
 import clojure.lang.IFn;
 import clojure.lang.IPersistentMap;
@@ -100,9 +102,12 @@ public final class MultiFns {
 
     /**
      * The multimethod var {@code varKey} is to hold, its record read as {@code read}: this
-     * member's same one, its tables made those of the record, or {@code read} itself.
+     * member's same one, or {@code read} itself. The same one held by the var ({@code root})
+     * gets the tables {@code merge} makes of its own (see entangle.sharing.Merge); one read in
+     * values before the record came gets the record's.
      */
-    public static MultiFn applied(String varKey, MultiFn read, Object root) {
+    public static MultiFn applied(String varKey, MultiFn read, Object root,
+                                  UnaryOperator<List<IPersistentMap>> merge) {
         MultiFn target = root instanceof MultiFn held && held != read && same(held, read) ? held : null;
         WeakReference<MultiFn> awaiting = AWAITING_VAR.remove(varKey);
         if (target == null && awaiting != null) {
@@ -115,8 +120,11 @@ public final class MultiFns {
         // meanwhile waits, then sees the new tables whole.
         rw.writeLock().lock();
         try {
+            List<IPersistentMap> tables = target == root
+                ? merge.apply(List.of(target.getMethodTable(), target.getPreferTable()))
+                : List.of(read.getMethodTable(), read.getPreferTable());
             target.reset();
-            copyTables(target, read.getMethodTable(), read.getPreferTable());
+            copyTables(target, tables.get(0), tables.get(1));
         } finally {
             rw.writeLock().unlock();
         }

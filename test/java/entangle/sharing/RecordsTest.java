@@ -30,6 +30,16 @@ class RecordsTest {
         assertArrayEquals(new byte[] {5, 6}, r.unitBytes().get(1));
         assertEquals("(defn f [] 1) ; é", r.source());
         assertEquals(true, r.dynamic());
+        assertEquals(6, r.base());
+    }
+
+    @Test
+    void restampingKeepsTheBaseARecordWasMadeFrom() throws Exception {
+        byte[] stamped = Envelope.restamp(var(5).encode(), 9);
+        assertEquals(4, VarRecord.decode("my.ns/f", stamped).base());
+        NamespaceRecord ns = new NamespaceRecord(NamespaceRecord.Kind.SHARED, "my.ns", 5, 2, ORIGIN, null, Map.of(),
+                                                 Map.of(), Map.of());
+        assertEquals(2, NamespaceRecord.decode("my.ns", Envelope.restamp(ns.encode(), 9)).base());
     }
 
     @Test

@@ -316,7 +316,8 @@ public final class ReplProcess implements AutoCloseable {
         String entry = "(.getMap (entangle.core/hazelcast) \"entangle.vars\") \"user/" + name + "\"";
         holder.value("(.lock " + entry + ")");
         send("(defn " + name + " [] " + value + ")\n");
-        holder.awaitValue("(when-let [v (resolve '" + name + ")] (@v))", value);
+        // Bound too: a var being defined is unbound for a moment, here as in plain Clojure.
+        holder.awaitValue("(when-let [v (resolve '" + name + ")] (when (bound? v) (@v)))", value);
         return entry;
     }
 
