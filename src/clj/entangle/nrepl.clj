@@ -20,7 +20,8 @@
             [nrepl.transport :as t]))
 
 (def ^:dynamic *eval-on-timeout-ms*
-  "How long entangle/eval-on waits for each member's result, in milliseconds. Default: 60000."
+  "How long entangle/eval-on waits for each member's result, in milliseconds; an evaluation
+  with no result by then is cancelled on its member. Default: 60000."
   60000)
 
 (defn eval
@@ -125,7 +126,7 @@
               :requires {}
               :returns {"members" "A list of maps with \"address\" (host:port), \"id\", \"self\", \"kind\" (\"member\", or \"client\" for a member connected as a Hazelcast client) and, for a member that serves nREPL, \"nrepl\" (its nrepl:// URI)."}}
              "entangle/eval-on"
-             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, then done; a member that has not answered in 60 s is reported as such, and its evaluation goes on there."
+             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, then done; a member that has not answered in 60 s is reported as such, and its evaluation there is cancelled (its thread interrupted)."
               :requires {"code" "The code to evaluate."}
               :optional {"member" "The member's address (host:port), or \"all\" (the default)."
                          "ns" "The namespace to evaluate in (default: the session's)."}

@@ -117,6 +117,44 @@ class RemoteExecutionTest {
         assertEquals(":waiting", a.value("(deref (remote/submit-to-member \"" + addrB + "\" #(do (Thread/sleep 2000) :done)) 100 :waiting)"));
     }
 
+    /** entangle/eval-on's call: {@code code} evaluated on the member at {@code address}; its result there. */
+    private static String evalOn(String address, String code, long timeoutMs, String key) {
+        return "(get (get (.evalOn (entangle.core/member) \"" + address + "\" \"" + code + "\" \"user\" " + timeoutMs
+            + ") \"" + address + "\") \"" + key + "\")";
+    }
+
+    @Test
+    @Order(4)
+    void anEvaluationSentToAMemberWithNoResultInTimeIsCancelledThere() {
+        a.value("(def eval-interruptions (atom 0))");
+        String code = "(try (Thread/sleep 120000) :slept (catch InterruptedException _ (swap! eval-interruptions inc)))";
+        assertEquals("\"no result from member " + addrB + " within 500 ms; the evaluation was cancelled there\"",
+                     a.value(evalOn(addrB, code, 500, "err")));
+        assertEquals("1", a.value(awaitAtom("eval-interruptions", 1)));
+    }
+
+    /**
+     * Evaluations sent to a member run beside what sharing needs there: nine at once, more
+     * than the threads that apply definitions on a member, leave a definition made meanwhile
+     * to reach that member at once (it once waited 15 s for them, then for the entry event).
+     */
+    @Test
+    @Order(4)
+    void evaluationsSentToAMemberLeaveItsDefinitionsToArriveAtOnce() throws Exception {
+        String running = "(count (filter (fn [^Thread t] (some #(= \"entangle.cluster.RemoteEval\" (.getClassName ^StackTraceElement %))"
+            + " (.getStackTrace t))) (keys (Thread/getAllStackTraces))))";
+        a.value("(def ^:entangle/local busy (doall (for [_ (range 9)] (future " + evalOn(addrB, "(Thread/sleep 12000)", 60000, "value")
+            + "))))");
+        b.awaitValue("(>= " + running + " 8)", "true");
+        a.value("(defn defined-while-b-is-busy [] :defined)");
+        assertEquals(":defined", b.value("(defined-while-b-is-busy)"));
+        // All nine still running: the definition did not wait for them.
+        assertEquals("0", a.value("(count (filter realized? busy))"));
+        // Cancelling the calls on A interrupts the evaluations on B.
+        a.value("(run! future-cancel busy)");
+        b.awaitValue(running, "0");
+    }
+
     private static String awaitAtom(String atom, int value) {
         return "(loop [i 0] (if (or (= " + value + " @" + atom + ") (> i 300)) @" + atom + " (do (Thread/sleep 100) (recur (inc i)))))";
     }

@@ -58,6 +58,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** Member attribute: the member's Clojure version. */
     public static final String CLOJURE_ATTRIBUTE = "entangle.clojure";
     static final String HAND_OFF_EXECUTOR = "entangle.handoff";
+    /**
+     * The Hazelcast executor that runs code sent to a member: {@link #evalOn}'s, and the fns of
+     * entangle.remote; its pool size is Hazelcast's default (16) unless configured.
+     */
+    public static final String REMOTE_EXECUTOR = "entangle.run";
     private static final long HAND_OFF_TIMEOUT_MS = Long.getLong("entangle.handoff.timeout.ms", 15_000);
     private static final Map<HazelcastInstance, HazelcastCluster> CONNECTED = new ConcurrentHashMap<>();
     /** How long an entry event waits for the writer's own hand-off before it is applied; see {@link Applier}. */
@@ -615,28 +620,36 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /**
      * Evaluates {@code code} in namespace {@code ns} on the member at {@code address}, or on
-     * every entangle member if it is "all"; returns each member's result by address.
+     * every entangle member if it is "all"; returns each member's result by address. An
+     * evaluation with no result after {@code timeoutMs} is cancelled on its member (its thread
+     * interrupted), as are those still running if the calling thread is interrupted.
      */
     public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs) {
         List<Member> targets = "all".equals(address) ? runners() : List.of(runner(address));
         if (targets.isEmpty()) throw new IllegalArgumentException(noRunners());
-        Map<Member, Future<HashMap<String, String>>> results = executor.submitToMembers(new RemoteEval(code, ns), targets);
+        // Not on the hand-off executor: code that runs long would hold the threads every
+        // definition's hand-off needs there.
+        Map<Member, Future<HashMap<String, String>>> results = hazelcast.getExecutorService(REMOTE_EXECUTOR)
+            .submitToMembers(new RemoteEval(code, ns), targets);
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        for (Member m : targets) {
-            String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
-            try {
-                out.put(a, results.get(m).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-            } catch (TimeoutException e) {
-                out.put(a, Map.of("ex", "java.util.concurrent.TimeoutException",
-                                  "err", "no result from member " + a + " within " + timeoutMs + " ms"));
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                out.put(a, Map.of("ex", c.getClass().getName(), "err", "member " + a + " failed: " + c.getMessage()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        try {
+            for (Member m : targets) {
+                String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
+                try {
+                    out.put(a, results.get(m).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                } catch (TimeoutException e) {
+                    results.get(m).cancel(true);
+                    out.put(a, Map.of("ex", "java.util.concurrent.TimeoutException", "err", "no result from member " + a
+                        + " within " + timeoutMs + " ms; the evaluation was cancelled there"));
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    out.put(a, Map.of("ex", c.getClass().getName(), "err", "member " + a + " failed: " + c.getMessage()));
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            for (Future<HashMap<String, String>> f : results.values()) f.cancel(true);
         }
         return out;
     }

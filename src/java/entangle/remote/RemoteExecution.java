@@ -39,9 +39,6 @@ import entangle.value.ValueWriter;
  * trace), so nothing of the remote exception's classes is needed here.
  */
 public final class RemoteExecution {
-    /** The Hazelcast executor that runs fns sent to a member; its pool size is Hazelcast's default (16) unless configured. */
-    public static final String EXECUTOR = "entangle.run";
-
     // Results are read off Hazelcast's response threads: reading one may load units from the
     // cluster, which must never wait on the thread that would deliver them.
     private static final ExecutorService READERS = Executors.newCachedThreadPool(r -> {
@@ -57,7 +54,7 @@ public final class RemoteExecution {
     public RemoteExecution(HazelcastCluster cluster, Units units) {
         this.cluster = cluster;
         this.units = units;
-        this.executor = cluster.hazelcast().getExecutorService(EXECUTOR);
+        this.executor = cluster.hazelcast().getExecutorService(HazelcastCluster.REMOTE_EXECUTOR);
     }
 
     /** Runs {@code fn} on one member, chosen at random among those that can run it. */
