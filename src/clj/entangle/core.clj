@@ -7,7 +7,8 @@
   tooling namespaces, and those marked local; a var or namespace marked local (`local!`, or
   ^:entangle/local) keeps a value of its own on each member."
   (:refer-clojure :exclude [eval])
-  (:require [entangle.options :as options])
+  (:require [clojure.string :as str]
+            [entangle.options :as options])
   (:import (entangle Member MemberOptions)
            (entangle.sharing Provenance PublishResult ReadText Unshared)
            (java.nio.file Path)))
@@ -39,6 +40,8 @@
     (set :log-file log-file #(.logFile o (Path/of ^String % (make-array String 0))))
     (set :hazelcast-config hazelcast-config #(.hazelcastConfig o (Path/of ^String % (make-array String 0))))
     (.client o (boolean client))
+    ;; Hints name an option as the user set it: its flag, or its variable.
+    (.labels o (into {} (for [k [:port :bind :client]] [(name k) (options/label opts k)])))
     o))
 
 (declare provenance)
@@ -90,8 +93,9 @@
   the user's, a Java application) joins. Throws IllegalArgumentException naming a bad variable."
   []
   (let [{:keys [options message]} (options/parse [] (System/getenv))]
-    (when message (throw (IllegalArgumentException. ^String message)))
-    (start! options)))
+    ;; As start!'s own exceptions: the message without the REPL's "entangle: ".
+    (when message (throw (IllegalArgumentException. ^String (str/replace-first message #"^entangle: " ""))))
+    (start! (options/variables-only options))))
 
 (defn stop!
   "Leaves the cluster cleanly: the definitions stay with the other members."

@@ -81,6 +81,13 @@
   [options k]
   (get-in options [::variables k] (str "--" (name k))))
 
+(defn variables-only
+  "`options`, as `parse` returned them, for a JVM whose options come from its environment
+  alone (an nREPL stack of the user's, a Java application): `label` names every option by
+  its variable, since there is no command line to give a flag on."
+  [options]
+  (assoc options ::variables env-vars))
+
 (defn nrepl-problem
   "A one-line reason the nREPL server of `options` cannot be served, or nil: its --nrepl-bind
   does not resolve or is not this machine's, or its --nrepl-port is in use. Checked before

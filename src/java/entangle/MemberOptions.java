@@ -3,6 +3,7 @@ package entangle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -38,6 +39,7 @@ public final class MemberOptions {
     private Path logFile;
     private boolean client;
     private Path hazelcastConfig;
+    private Map<String, String> labels = Map.of();
 
     public MemberOptions cluster(String name) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
@@ -107,6 +109,24 @@ public final class MemberOptions {
         }
         this.hazelcastConfig = file;
         return this;
+    }
+
+    /**
+     * Names the options in the hints of messages as the user set them, by option ("port",
+     * "bind", "client"): "--port" for a command line, "ENTANGLE_PORT" for an environment. Not
+     * part of what the options are ({@link #equals}). Unnamed options are named by their
+     * method here ("MemberOptions.port"; "client" by {@code Entangle.connect}).
+     */
+    public MemberOptions labels(Map<String, String> labels) {
+        this.labels = Map.copyOf(labels);
+        return this;
+    }
+
+    /** What messages call {@code option} (see {@link #labels}). */
+    public String label(String option) {
+        String l = labels.get(option);
+        if (l != null) return l;
+        return "client".equals(option) ? "Entangle.connect" : "MemberOptions." + option;
     }
 
     public String cluster() { return cluster; }

@@ -272,7 +272,7 @@
           (let [s (nrepl/client-session (nrepl/client conn 120000))
                 r (send! s {:op "eval" :code "(defn from-a-busy-stack [] :joined)"})]
             (is (= (str "entangle: cannot bind a member to 127.0.0.1 ports " base "-" (+ base 9) ": all are in use"
-                        " or the address is not this machine's (choose others with --port or --bind)\n")
+                        " or the address is not this machine's (choose others with ENTANGLE_PORT or ENTANGLE_BIND)\n")
                    (:err r)))
             (is (= #{"error" "done"} (:status r)))
             (run! #(.close ^java.io.Closeable %) held)

@@ -3,8 +3,12 @@ package entangle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -194,6 +198,35 @@ class JavaHostTest {
         assertEquals("1", repl.value("(loop [i 0] (let [n (count (entangle.core/members))]"
             + " (if (or (= 1 n) (> i 300)) n (do (Thread/sleep 100) (recur (inc i))))))"));
         assertEquals("40", repl.value("(shop.prices/price 10)"));
+    }
+
+    /**
+     * A host that cannot join is told so in one line that names its options as it set them:
+     * by their MemberOptions methods, or by their variables for Entangle.join(), never by a
+     * command-line flag it has no way to give; and without the REPL's "entangle: ".
+     */
+    @Test
+    @Order(11)
+    void aHostThatCannotJoinIsToldWhatToChangeInItsOwnTerms() throws Exception {
+        int base = TestCluster.freePortBlock();
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int port = base; port < base + 10; port++) held.add(new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1")));
+            String busy = "cannot bind a member to 127.0.0.1 ports " + base + "-" + (base + 9) + ": all are in use or the"
+                + " address is not this machine's (choose others with ";
+            try (JavaHost h = JavaHost.start(cluster, "busy-options", Map.of())) {
+                assertEquals("!! entangle.MemberStartException: " + busy + "MemberOptions.port or MemberOptions.bind)",
+                             h.ask("join-at " + base));
+            }
+            try (JavaHost h = JavaHost.start(cluster, "busy-environment", Map.of("ENTANGLE_PORT", String.valueOf(base)))) {
+                assertEquals("!! entangle.MemberStartException: " + busy + "ENTANGLE_PORT or ENTANGLE_BIND)", h.ask("join"));
+            }
+        } finally {
+            for (ServerSocket s : held) s.close();
+        }
+        try (JavaHost h = JavaHost.start(cluster, "bad-environment", Map.of("ENTANGLE_PORT", "abc"))) {
+            assertEquals("!! java.lang.IllegalArgumentException: ENTANGLE_PORT: 'abc' is not a port (1-65535)", h.ask("join"));
+        }
     }
 
     /** A printed two-entry map in a fixed order, the host's entry first. */

@@ -158,7 +158,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             h.shutdown();
             throw new MemberStartException("the Hazelcast cluster " + h.getConfig().getClusterName()
                 + " has members that do not run entangle (" + String.join(", ", plain) + "); join it as a client"
-                + " instead (--client, or Entangle.connect)");
+                + " instead (" + options.label("client") + ")");
         }
         h.getCluster().addMembershipListener(new MembershipListener() {
             @Override
@@ -236,12 +236,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             if (t instanceof BindException || m.contains("bind") || m.contains("in use")) {
                 return new MemberStartException("cannot bind a member to " + o.bind() + " ports " + o.port() + "-"
                     + (o.port() + MemberOptions.PORT_COUNT - 1) + ": all are in use or the address is not this"
-                    + " machine's (choose others with --port or --bind)", e);
+                    + " machine's (choose others with " + o.label("port") + " or " + o.label("bind") + ")", e);
             }
         }
         return new MemberStartException("the member could not start: " + e.getMessage() + " (members of cluster "
             + o.cluster() + " that are configured otherwise, or that do not run entangle, refuse it; to use an existing"
-            + " Hazelcast cluster, connect as a client with --client; the log " + o.effectiveLogFile() + " says more)", e);
+            + " Hazelcast cluster, connect as a client with " + o.label("client") + "; the log " + o.effectiveLogFile()
+            + " says more)", e);
     }
 
     /**

@@ -14,6 +14,7 @@ import clojure.lang.IFn;
 import clojure.lang.ISeq;
 import clojure.lang.RT;
 import entangle.Entangle;
+import entangle.MemberOptions;
 import entangle.remote.RemoteFuture;
 
 /**
@@ -23,6 +24,7 @@ import entangle.remote.RemoteFuture;
  *
  * <pre>
  * join                         Entangle.join()
+ * join-at port                 Entangle.join(MemberOptions), the environment's cluster and members, bound from port
  * hold ns/name                 keeps Entangle.var(ns, name), the IFn a host holds
  * call ns/name [args...]       calls the held IFn (looked up now if not held)
  * eval code                    Entangle.eval
@@ -50,6 +52,11 @@ public final class FacadeHost {
                 Object result = switch (command) {
                     case "join" -> {
                         cluster = Entangle.join();
+                        yield cluster.address();
+                    }
+                    case "join-at" -> {
+                        cluster = Entangle.join(new MemberOptions().cluster(System.getenv("ENTANGLE_CLUSTER"))
+                            .members(System.getenv("ENTANGLE_MEMBERS")).port(Integer.parseInt(arg)));
                         yield cluster.address();
                     }
                     case "hold" -> {
