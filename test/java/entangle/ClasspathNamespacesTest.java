@@ -63,6 +63,43 @@ class ClasspathNamespacesTest {
         }
     }
 
+    /**
+     * What evaluation adds to a library's multimethods and protocols (a clojure.* library's are
+     * shared so) reaches the members that loaded it; a member that could not load the library
+     * leaves it, makes no namespace of it, keeps working, and takes nothing away from the others.
+     */
+    @Test
+    void whatIsAddedToALibraryALackingMemberCouldNotLoadStaysWithTheOthers() throws Exception {
+        Path lib = Files.createTempDirectory("entangle-lib");
+        Files.createDirectories(lib.resolve("clojure/fakelib"));
+        Files.writeString(lib.resolve("clojure/fakelib/dispatch.clj"),
+            "(ns clojure.fakelib.dispatch)\n(defmulti handle :kind)\n(defprotocol Sized (size [x]))\n");
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a", withPath(lib));
+            ReplProcess b = cluster.start("b", withPath(lib));
+            ReplProcess c = cluster.start("c");
+            a.value("(require 'clojure.fakelib.dispatch)");
+            // One evaluation, so one batch: what C leaves must not keep it from the rest.
+            a.value("(do (def before-the-additions 41) (defmethod clojure.fakelib.dispatch/handle :x [_] :handled-x)"
+                + " (extend-protocol clojure.fakelib.dispatch/Sized String (size [s] (count s)))"
+                + " (def after-the-additions 42))");
+            String uses = "[(clojure.fakelib.dispatch/handle {:kind :x}) (clojure.fakelib.dispatch/size \"abc\")]";
+            assertEquals("[:handled-x 3]", b.value(uses));
+
+            assertTrue(c.allErr().contains("namespace clojure.fakelib.dispatch (required on member"), c.allErr());
+            c.discardPrinted();
+            ReplProcess.Result onC = c.eval("[(find-ns 'clojure.fakelib.dispatch) before-the-additions after-the-additions]");
+            assertEquals("[nil 41 42]", onC.value());
+            assertEquals("", onC.err());
+            // C's evaluations publish nothing of the library: the others keep what was added.
+            c.value("(def after-c 1)");
+            assertEquals("[:handled-x 3]", b.value(uses));
+            ReplProcess d = cluster.start("d", withPath(lib));
+            assertEquals("[:handled-x 3]", d.value(uses));
+            assertEquals("", c.eval("(+ 1 1)").err());
+        }
+    }
+
     @Test
     void whatTheCompilerLoadsForItselfIsNotShared() throws Exception {
         String specsLoaded = "(some? (find-ns 'clojure.core.specs.alpha))";
