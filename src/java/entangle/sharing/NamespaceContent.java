@@ -39,6 +39,11 @@ record NamespaceContent(Map<String, String> aliases, Map<String, String> refers,
         return new NamespaceContent(aliases, refers, imports, ns.meta());
     }
 
+    /** What {@code r} holds, with its meta read as {@code meta}. */
+    static NamespaceContent of(NamespaceRecord r, IPersistentMap meta) {
+        return new NamespaceContent(r.aliases(), r.refers(), r.imports(), meta);
+    }
+
     boolean sameAs(NamespaceContent o) {
         return o != null && aliases.equals(o.aliases) && refers.equals(o.refers) && imports.equals(o.imports)
             && Util.equiv(meta, o.meta);

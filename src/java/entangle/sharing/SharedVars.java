@@ -405,20 +405,13 @@ public final class SharedVars {
     /** The change to the evaluated methods or extensions of {@code v} (see {@link #extended}), or null. */
     private VarChange extensionChange(Var v, String key, Known k) {
         Object root = v.getRawRoot();
-        if (root instanceof MultiFn m) {
-            IPersistentMap methods = MultiFns.evaluatedMethods(m);
-            if (extensionsChanged(key, v, k, methods)) {
-                return new VarChange(v, key, VarRecord.Kind.VALUE, methods, null, false, k == null ? 0 : k.version(),
-                                     m.getMethodTable(), m.getPreferTable());
-            }
-        } else if (Protocols.isProtocol(root)) {
-            IPersistentMap extensions = Protocols.evaluatedExtensions((IPersistentMap) root);
-            if (extensionsChanged(key, v, k, extensions)) {
-                return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, k == null ? 0 : k.version(),
-                                     root, null);
-            }
-        }
-        return null;
+        if (!(root instanceof MultiFn) && !Protocols.isProtocol(root)) return null;
+        IPersistentMap extensions = evaluated(root);
+        if (!extensionsChanged(key, v, k, extensions)) return null;
+        long floor = k == null ? 0 : k.version();
+        return root instanceof MultiFn m
+            ? new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor, m.getMethodTable(), m.getPreferTable())
+            : new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor, root, null);
     }
 
     /**
@@ -868,7 +861,7 @@ public final class SharedVars {
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
-                    commitNamespace(changes.namespaces().get(i), nsRecords.get(i), Stamp.of(written.ns().get(i)));
+                    commitNamespace(changes.namespaces().get(i), Stamp.of(written.ns().get(i)));
                 }
                 for (int i = 0; i < classRecords.size(); i++) {
                     commitClass(classChanges.get(i), classRecords.get(i), Stamp.of(written.classes().get(i)));
@@ -966,7 +959,7 @@ public final class SharedVars {
      * member wrote meanwhile, applied here between the scan and the write, was merged with this
      * member's changes (see {@link Merge}); what it added is published again.
      */
-    private void commitNamespace(NsChange c, NamespaceRecord r, Stamp written) {
+    private void commitNamespace(NsChange c, Stamp written) {
         KnownNs kn = namespaces.get(c.name());
         if (kn != null && !written.replaces(kn.stamp, true)) return;
         // Another member's record of this namespace, older than this one, was applied here
@@ -1322,7 +1315,7 @@ public final class SharedVars {
                     if (!SharingPolicy.sharedByDefault(r.name())) policy.markShared(r.name(), true);
                     if (policy.sharedName(r.name())) {
                         Namespace n = Namespace.findOrCreate(sym);
-                        NamespaceContent theirs = new NamespaceContent(r.aliases(), r.refers(), r.imports(), meta);
+                        NamespaceContent theirs = NamespaceContent.of(r, meta);
                         NamespaceContent held = theirs;
                         if (known != null) {
                             List<IPersistentMap> tables = Merge.applied(tables(theirs), r.base(), own, tables(known),
@@ -1385,7 +1378,7 @@ public final class SharedVars {
             return;
         }
         NamespaceContent now = NamespaceContent.of(n);
-        List<IPersistentMap> held = Merge.redo(tables(new NamespaceContent(r.aliases(), r.refers(), r.imports(), meta)),
+        List<IPersistentMap> held = Merge.redo(tables(NamespaceContent.of(r, meta)),
                                                own.base(), tables(now));
         reconcile(n, r.name(), content(held, n.meta()), null);
         unpublished(r.name(), kn);
@@ -1730,9 +1723,11 @@ public final class SharedVars {
                 if (v != null) k.capture(v);
             } else if (!k.local) {
                 Var v = internFresh(ns, sym);
-                // A multimethod's tables as this member holds them now, and the record's if they differ.
+                // A multimethod's tables as the record has them, and as this member holds them after it.
+                List<IPersistentMap> theirs = value instanceof MultiFn m
+                    ? List.of(m.getMethodTable(), m.getPreferTable()) : null;
                 @SuppressWarnings("unchecked")
-                List<IPersistentMap>[] held = new List[2];
+                List<IPersistentMap>[] held = new List[1];
                 Object protocol = meta.valAt(PROTOCOL);
                 if (protocol instanceof Var p) {
                     // A protocol's method: rebuilt here from the protocol (see resetProtocols).
@@ -1742,10 +1737,8 @@ public final class SharedVars {
                         case VALUE -> {
                             Object root = value;
                             if (value instanceof MultiFn m) {
-                                List<IPersistentMap> theirs = List.of(m.getMethodTable(), m.getPreferTable());
                                 root = MultiFns.applied(key, m, v.getRawRoot(),
                                     now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
-                                if (held[0] != null && !Merge.same(held[0], theirs)) held[1] = theirs;
                             }
                             // A multimethod changed in place is the root already.
                             if (!(root instanceof MultiFn) || root != v.getRawRoot()) v.bindRoot(root);
@@ -1762,10 +1755,10 @@ public final class SharedVars {
                 v.setMeta(meta); // after bindRoot, which clears :macro
                 v.setDynamic(r.dynamic());
                 k.capture(v);
-                if (held[1] != null) {
+                if (held[0] != null && !Merge.same(held[0], theirs)) {
                     // What this member holds beyond the record is published by its next scan.
-                    k.methods = held[1].get(0);
-                    k.prefers = held[1].get(1);
+                    k.methods = theirs.get(0);
+                    k.prefers = theirs.get(1);
                     unpublished(key, k);
                 }
             }
