@@ -112,6 +112,17 @@ class SharingTest extends TwoMembers {
     }
 
     @Test
+    void aDatasetOfAnySizeAndNestingTravels() {
+        String rows = "(vec (for [i (range 200000)] {:id i :name (str \"n\" i) :score (* 0.5 i) :tags #{:t}}))";
+        a.value("(def rows " + rows + ")");
+        assertEquals("[200000 {:id 199999, :name \"n199999\", :score 99999.5, :tags #{:t}} true]",
+                     b.value("[(count rows) (peek rows) (= rows " + rows + ")]"));
+        String chain = "(reduce (fn [v _] [v]) [:bottom] (range 1000))";
+        a.value("(def chain " + chain + ")");
+        assertEquals("true", b.value("(= chain " + chain + ")"));
+    }
+
+    @Test
     void varInAnotherNamespace() {
         a.eval("(ns my.svc)");
         a.value("(defn handler [req] {:status 200 :body (str \"hello \" (:name req))})");

@@ -42,6 +42,18 @@ class UnshareableTest extends TwoMembers {
     }
 
     @Test
+    void dataNestedTooDeeplyToSerializeStaysOnItsMemberWithAWarning() {
+        Result r = a.eval("(def tower (reduce (fn [v _] [v]) [:bottom] (range 20000)))");
+        assertEquals("#'user/tower", r.value());
+        assertTrue(r.err().contains("#'user/tower holds a clojure.lang.PersistentVector (it is nested too deeply to"
+            + " serialize), which cannot be shared"), r.err());
+        assertEquals("[:bottom]", a.value("(nth (iterate first tower) 20000)"));
+        Result onB = b.eval("(first tower)");
+        assertTrue(onB.err().contains("#'user/tower holds a clojure.lang.PersistentVector on member " + addressOfA()),
+                   onB.err());
+    }
+
+    @Test
     void markedLocalItIsNeverShippedAndNeverWarned() {
         Result r = a.eval("(def ^:entangle/local local-socket (java.net.ServerSocket. 0))");
         assertEquals("", r.err());

@@ -1,15 +1,15 @@
 package entangle.value;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -23,6 +23,7 @@ import clojure.lang.PersistentHashMap;
 import clojure.lang.PersistentHashSet;
 import clojure.lang.PersistentList;
 import clojure.lang.PersistentVector;
+import clojure.lang.RT;
 import clojure.lang.Ratio;
 import clojure.lang.Symbol;
 
@@ -37,8 +38,13 @@ import clojure.lang.Symbol;
 final class PlainData {
     /** The first byte of a value written this way. */
     static final byte DATA = (byte) 0xFC;
-    /** How many values (at every depth) one may hold, and so how deep it may nest. */
-    private static final int BUDGET = 10_000;
+    /**
+     * How deep a value may nest (a collection in a collection, meta included), which a reader
+     * checks: reading recurses. How many values it holds is bounded by its bytes alone, so that a
+     * large dataset a var holds travels this way too, several times quicker and smaller than in a
+     * Java serialization.
+     */
+    static final int MAX_DEPTH = 5000;
     private static final Class<?> EMPTY_LIST = ((Object) PersistentList.EMPTY).getClass();
 
     private static final int NIL = 0, TRUE = 1, FALSE = 2, LONG = 3, INT = 4, DOUBLE = 5, STRING = 6, CHAR = 7,
@@ -62,20 +68,19 @@ final class PlainData {
     }
 
     private static byte[] write(Object v, boolean meta) {
-        if (!plain(v, new int[] {BUDGET}, meta)) return null;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-        bytes.write(DATA);
         try {
-            writeValue(new DataOutputStream(bytes), v);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+            if (!plain(v, 0, meta)) return null;
+            Out out = new Out();
+            out.write(DATA);
+            writeValue(out, v);
+            return out.bytes();
+        } catch (StackOverflowError e) {
+            return null; // deeper than this thread's stack: the Java serialization says so
         }
-        return bytes.toByteArray();
     }
 
     /** Whether {@code v} is plain data; {@code meta}: in meta, seqs too (see writeMeta). */
-    private static boolean plain(Object v, int[] budget, boolean meta) {
-        if (--budget[0] < 0) return false;
+    private static boolean plain(Object v, int depth, boolean meta) {
         if (v == null || v instanceof Boolean || v instanceof String || v instanceof Character || v instanceof Long
             || v instanceof Integer || v instanceof Double || v instanceof Keyword || v instanceof BigInt
             || v instanceof Ratio || v instanceof BigDecimal) {
@@ -86,19 +91,20 @@ final class PlainData {
             || c == PersistentList.class || c == EMPTY_LIST || c == PersistentHashSet.class
             || (meta && v instanceof ISeq);
         if (!(v instanceof Symbol) && !collection) return false;
-        if (v instanceof IObj o && o.meta() != null && !plain(o.meta(), budget, meta)) return false;
+        if (++depth > MAX_DEPTH) return false;
+        if (v instanceof IObj o && o.meta() != null && !plain(o.meta(), depth, meta)) return false;
         if (v instanceof Symbol) return true;
         for (Object o : (Iterable<?>) v) {
             if (o instanceof Map.Entry<?, ?> e) {
-                if (!plain(e.getKey(), budget, meta) || !plain(e.getValue(), budget, meta)) return false;
-            } else if (!plain(o, budget, meta)) {
+                if (!plain(e.getKey(), depth, meta) || !plain(e.getValue(), depth, meta)) return false;
+            } else if (!plain(o, depth, meta)) {
                 return false;
             }
         }
         return true;
     }
 
-    private static void writeValue(DataOutputStream out, Object v) throws IOException {
+    private static void writeValue(Out out, Object v) {
         if (v == null) out.write(NIL);
         else if (v instanceof Boolean b) out.write(b ? TRUE : FALSE);
         else if (v instanceof Long n) { out.write(LONG); out.writeLong(n); }
@@ -127,33 +133,89 @@ final class PlainData {
             }
             writeMeta(out, v);
         } else {
-            List<Object> items = new ArrayList<>();
-            for (Object o : (Iterable<?>) v) items.add(o);
             out.write(v instanceof PersistentVector ? VECTOR : v instanceof PersistentHashSet ? SET : LIST);
-            out.writeInt(items.size());
-            for (Object o : items) writeValue(out, o);
+            out.writeInt(RT.count(v));
+            for (Object o : (Iterable<?>) v) writeValue(out, o);
             writeMeta(out, v);
         }
     }
 
-    private static void writeMeta(DataOutputStream out, Object v) throws IOException {
+    private static void writeMeta(Out out, Object v) {
         writeValue(out, v instanceof IObj o ? o.meta() : null);
     }
 
-    private static void writeName(DataOutputStream out, String ns, String name) throws IOException {
+    private static void writeName(Out out, String ns, String name) {
         out.writeBoolean(ns != null);
         if (ns != null) writeString(out, ns);
         writeString(out, name);
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    private static void writeString(Out out, String s) {
         writeBytes(out, s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
+    private static void writeBytes(Out out, byte[] b) {
         out.writeInt(b.length);
         out.write(b);
     }
+
+    /**
+     * A growing array of bytes, written as DataOutputStream writes, without a lock taken for
+     * every value (a dataset a var holds can be millions of them).
+     */
+    private static final class Out {
+        private byte[] buf = new byte[128];
+        private int size;
+
+        private void ensure(int n) {
+            if (size + n > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+        }
+
+        void write(int b) {
+            ensure(1);
+            buf[size++] = (byte) b;
+        }
+
+        void writeBoolean(boolean b) {
+            write(b ? 1 : 0);
+        }
+
+        void writeChar(char c) {
+            ensure(2);
+            CHARS.set(buf, size, c);
+            size += 2;
+        }
+
+        void writeInt(int n) {
+            ensure(4);
+            INTS.set(buf, size, n);
+            size += 4;
+        }
+
+        void writeLong(long n) {
+            ensure(8);
+            LONGS.set(buf, size, n);
+            size += 8;
+        }
+
+        void writeDouble(double d) {
+            writeLong(Double.doubleToLongBits(d));
+        }
+
+        void write(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buf, size);
+        }
+    }
+
+    private static final VarHandle CHARS = MethodHandles.byteArrayViewVarHandle(char[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     /** Reads what {@link #write} wrote; a malformed or truncated one is an IllegalArgumentException. */
     static Object read(byte[] bytes) {
@@ -169,15 +231,15 @@ final class PlainData {
     }
 
     /**
-     * Reads values, never allocating more than the bytes left could fill, nor nesting past the
-     * budget. From a ByteBuffer rather than a DataInputStream (a synchronized read a byte at a
-     * time): a joining member reads ten thousand metas while C2 compiles this on its other core,
-     * and C2 took 157 to 253 ms over the stream-based reader in three syncs, 133 and 136 ms over
-     * this one in two.
+     * Reads values, never allocating more than the bytes left could fill, nor nesting deeper
+     * than a writer does. From a ByteBuffer rather than a DataInputStream (a synchronized read a
+     * byte at a time): a joining member reads ten thousand metas while C2 compiles this on its
+     * other core, and C2 took 157 to 253 ms over the stream-based reader in three syncs, 133 and
+     * 136 ms over this one in two.
      */
     private static final class Reader {
         private final ByteBuffer in;
-        private int budget = BUDGET;
+        private int depth;
 
         Reader(byte[] bytes) {
             in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
@@ -188,8 +250,20 @@ final class PlainData {
         }
 
         Object value() {
-            if (--budget < 0) throw new IllegalArgumentException("the plain data holds too many values");
             int tag = in.get() & 0xff;
+            if (tag < VECTOR && tag != SYMBOL) return valueOf(tag);
+            // What nests: its items and its meta are values.
+            if (++depth > MAX_DEPTH) {
+                throw new IllegalArgumentException("the plain data nests deeper than " + MAX_DEPTH);
+            }
+            try {
+                return valueOf(tag);
+            } finally {
+                depth--;
+            }
+        }
+
+        private Object valueOf(int tag) {
             switch (tag) {
                 case NIL: return null;
                 case TRUE: return Boolean.TRUE;

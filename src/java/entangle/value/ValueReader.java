@@ -71,6 +71,15 @@ public final class ValueReader extends ObjectInputStream {
 
     /** As {@link #read(byte[], Units)}, for the value of the var {@code varKey} ("ns/name"). */
     public static Object read(byte[] bytes, Units units, String varKey) throws RefusedException {
+        try {
+            return readValue(bytes, units, varKey);
+        } catch (StackOverflowError e) {
+            // Its writer had more stack than this thread: the value is refused here, not the thread's work.
+            throw new RefusedException("it is nested too deeply for this member to read", e);
+        }
+    }
+
+    private static Object readValue(byte[] bytes, Units units, String varKey) throws RefusedException {
         if (bytes != null && bytes.length > 0 && bytes[0] == PlainData.DATA) {
             try {
                 return PlainData.read(bytes);

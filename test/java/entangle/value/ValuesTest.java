@@ -1,6 +1,7 @@
 package entangle.value;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,8 +60,94 @@ class ValuesTest {
 
     @Test
     void aLongListIsNotADeepStructure() throws Exception {
-        Object list = Clojure.var("clojure.core", "eval").invoke(read("(apply list (range 100000))"));
-        assertEquals(list, roundTrip(list));
+        // A date in it: a list of plain data alone takes the other way (see the next test).
+        Object list = Clojure.var("clojure.core", "eval").invoke(read("(apply list (java.util.Date.) (range 100000))"));
+        byte[] bytes = ValueWriter.write(list, UNITS).bytes();
+        assertNotEquals(PlainData.DATA, bytes[0]);
+        assertEquals(list, ValueReader.read(bytes, UNITS));
+    }
+
+    @Test
+    void aDatasetOfPlainDataTravelsAsPlainDataWhateverItsSize() throws Exception {
+        clojure.lang.IFn eval = Clojure.var("clojure.core", "eval");
+        for (String s : new String[] {
+            "(vec (for [i (range 100000)] {:id i :name (str \"n\" i) :score (* 1.5 i) :tags #{:a :b}}))",
+            "(vec (range 1000000))", "(apply list (range 100000))", "(set (map str (range 100000)))",
+            "(zipmap (range 100000) (map keyword (map str (range 100000))))"}) {
+            Object v = eval.invoke(code(s));
+            byte[] bytes = ValueWriter.write(v, UNITS).bytes();
+            assertEquals(PlainData.DATA, bytes[0], s);
+            Object back = ValueReader.read(bytes, UNITS);
+            assertEquals(v, back, s);
+            assertEquals(v.getClass(), back.getClass(), s);
+        }
+    }
+
+    @Test
+    void dataNestedPastPlainDatasDepthTravelsTheJavaWay() throws Exception {
+        Object deeper = nested(PlainData.MAX_DEPTH + 1);
+        byte[] bytes = onStack(BIG_STACK, () -> ValueWriter.write(deeper, UNITS).bytes());
+        assertNotEquals(PlainData.DATA, bytes[0]);
+        assertEquals(deeper, onStack(BIG_STACK, () -> ValueReader.read(bytes, UNITS)));
+    }
+
+    @Test
+    void dataNestedDeeperThanAThreadCanFollowIsRefusedOnEitherSideNamingWhy() throws Exception {
+        Object deep = nested(3000);
+        UnshareableValueException unwritten = assertThrows(UnshareableValueException.class,
+            () -> onStack(SMALL_STACK, () -> ValueWriter.write(deep, UNITS)));
+        assertTrue(unwritten.getMessage().contains("nested too deeply"), unwritten.getMessage());
+        // Written where the stack allowed it, read where it does not.
+        byte[] bytes = onStack(BIG_STACK, () -> ValueWriter.write(deep, UNITS).bytes());
+        assertEquals(PlainData.DATA, bytes[0]);
+        RefusedException unread = assertThrows(RefusedException.class,
+            () -> onStack(SMALL_STACK, () -> ValueReader.read(bytes, UNITS)));
+        assertEquals("it is nested too deeply for this member to read", unread.getMessage());
+        assertEquals(deep, onStack(BIG_STACK, () -> ValueReader.read(bytes, UNITS)));
+    }
+
+    @Test
+    void plainDataNestedDeeperThanAWriterNestsItIsRefused() throws Exception {
+        // What a tamperer could write: vectors in vectors, past what a writer nests.
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.write(PlainData.DATA);
+        for (int i = 0; i <= PlainData.MAX_DEPTH; i++) {
+            out.write(13); // a vector
+            out.writeInt(1);
+        }
+        out.write(0); // nil, the innermost item
+        for (int i = 0; i <= PlainData.MAX_DEPTH; i++) out.write(0); // no meta
+        RefusedException e = assertThrows(RefusedException.class,
+            () -> onStack(BIG_STACK, () -> ValueReader.read(bytes.toByteArray(), UNITS)));
+        assertTrue(e.getMessage().contains("nests deeper than " + PlainData.MAX_DEPTH), e.getMessage());
+    }
+
+    private static final long SMALL_STACK = 256 * 1024, BIG_STACK = 256 * 1024 * 1024;
+
+    /** What {@code work} returns, or throws, on a thread of its own with {@code stack} bytes of stack. */
+    private static <T> T onStack(long stack, java.util.concurrent.Callable<T> work) throws Exception {
+        Object[] outcome = new Object[2];
+        Thread t = new Thread(null, () -> {
+            try {
+                outcome[0] = work.call();
+            } catch (Throwable e) {
+                outcome[1] = e;
+            }
+        }, "values-test-stack", stack);
+        t.start();
+        t.join();
+        if (outcome[1] instanceof Exception e) throw e;
+        if (outcome[1] instanceof Error e) throw e;
+        @SuppressWarnings("unchecked") T result = (T) outcome[0];
+        return result;
+    }
+
+    /** nil in {@code depth} vectors, each the only item of the next. */
+    private static Object nested(int depth) {
+        Object v = clojure.lang.PersistentVector.EMPTY.cons(null);
+        for (int i = 1; i < depth; i++) v = clojure.lang.PersistentVector.EMPTY.cons(v);
+        return v;
     }
 
     @Test
