@@ -64,6 +64,56 @@ class ClasspathNamespacesTest {
     }
 
     /**
+     * A namespace loaded again from the classpath on one member, by {@code require} with
+     * {@code :reload} or as a tools.namespace refresh does (remove-ns, then require), is loaded
+     * again on every member that has it: here every member reads the same file, as REPLs on
+     * one machine do.
+     */
+    @Test
+    void aNamespaceReloadedOnOneMemberIsReloadedOnEveryMember() throws Exception {
+        Path dir = Files.createTempDirectory("entangle-lib");
+        Files.createDirectories(dir.resolve("extra"));
+        Path file = dir.resolve("extra/greeter.clj");
+        String counted = "(ns extra.greeter)\n(def loads (inc (let [v (ns-resolve 'extra.greeter 'loads)]"
+            + " (if (and v (bound? v)) @v 0))))\n";
+        Files.writeString(file, counted + "(defn version [] \"first\")\n");
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a", withPath(dir));
+            ReplProcess b = cluster.start("b", withPath(dir));
+            a.value("(require 'extra.greeter)");
+            assertEquals("[\"first\" 1]", b.value("[(extra.greeter/version) extra.greeter/loads]"));
+
+            Files.writeString(file, counted + "(defn version [] \"second\")\n(defn added [] :added)\n");
+            a.value("(require 'extra.greeter :reload)");
+            assertEquals("[\"second\" :added]", b.value("[(extra.greeter/version) (extra.greeter/added)]"));
+            a.value("(def after-the-reload 1)");
+            assertEquals("[1 2]", b.value("[after-the-reload extra.greeter/loads]"));
+            assertEquals("2", a.value("extra.greeter/loads"));
+
+            Files.writeString(file, counted + "(defn version [] \"third\")\n");
+            a.value("(do (remove-ns 'extra.greeter) (dosync (commute @#'clojure.core/*loaded-libs* disj 'extra.greeter))"
+                + " (require 'extra.greeter))");
+            assertEquals("\"third\"", b.value("(extra.greeter/version)"));
+
+            // Removed in one evaluation, loaded again in another (require alone finds it in *loaded-libs*).
+            a.value("(remove-ns 'extra.greeter)");
+            assertEquals("nil", b.value("(find-ns 'extra.greeter)"));
+            Files.writeString(file, counted + "(defn version [] \"fourth\")\n");
+            a.value("(require 'extra.greeter :reload)");
+            assertEquals("\"fourth\"", b.value("(extra.greeter/version)"));
+
+            Files.writeString(file, counted + "(defn version [] \"fifth\")\n");
+            b.value("(require 'extra.greeter :reload)");
+            assertEquals("\"fifth\"", a.value("(extra.greeter/version)"));
+            ReplProcess c = cluster.start("c", withPath(dir));
+            assertEquals("[\"fifth\" 1]", c.value("[(extra.greeter/version) extra.greeter/loads]"));
+            // (The Clojure CLI may warn as it makes a classpath: only entangle's lines count.)
+            String printed = a.allErr() + b.allErr() + c.allErr();
+            assertTrue(!printed.contains("entangle:"), printed);
+        }
+    }
+
+    /**
      * What evaluation adds to a library's multimethods and protocols (a clojure.* library's are
      * shared so) reaches the members that loaded it; a member that could not load the library
      * leaves it, makes no namespace of it, keeps working, and takes nothing away from the others.

@@ -14,8 +14,11 @@ import entangle.unit.ContentHash;
  * the write that assigns it can stamp it without reading the rest.
  */
 public final class Envelope {
-    /** 2: var and namespace records carry their base (see {@link Merge}). */
-    static final int FORMAT = 2;
+    /**
+     * 2: var and namespace records carry their base (see {@link Merge}); 3: namespace records
+     * say whether their writer reloaded the namespace.
+     */
+    static final int FORMAT = 3;
     private static final int HEADER = 4 + 1 + 8;
     private static final int DIGEST = 32;
 

@@ -12,11 +12,13 @@ import entangle.RefusedException;
  * loaded by each member from its own classpath, removed, or local to each member; its meta,
  * and the aliases, refers and imports evaluation gave it. The vars it interns are
  * {@link VarRecord}s of their own. Its base is the version of the record its writer changed (its
- * aliases, refers and imports are merged against it, see {@link Merge}).
+ * aliases, refers and imports are merged against it, see {@link Merge}). A classpath namespace's
+ * record is {@code reloaded} when its writer loaded the namespace again ({@code require} with
+ * {@code :reload}, a tools.namespace refresh): a member that has it loads it again too.
  */
 public record NamespaceRecord(Kind kind, String name, long version, long base, Origin origin, byte[] meta,
                               Map<String, String> aliases, Map<String, String> refers,
-                              Map<String, String> imports) implements SharedRecord {
+                              Map<String, String> imports, boolean reloaded) implements SharedRecord {
 
     /** The Hazelcast map that holds shared namespaces. */
     public static final String MAP = "entangle.namespaces";
@@ -36,11 +38,11 @@ public record NamespaceRecord(Kind kind, String name, long version, long base, O
     /** A record made from the one before its version. */
     public NamespaceRecord(Kind kind, String name, long version, Origin origin, byte[] meta, Map<String, String> aliases,
                            Map<String, String> refers, Map<String, String> imports) {
-        this(kind, name, version, version - 1, origin, meta, aliases, refers, imports);
+        this(kind, name, version, version - 1, origin, meta, aliases, refers, imports, false);
     }
 
     public NamespaceRecord withVersion(long v) {
-        return new NamespaceRecord(kind, name, v, base, origin, meta, aliases, refers, imports);
+        return new NamespaceRecord(kind, name, v, base, origin, meta, aliases, refers, imports, reloaded);
     }
 
     public byte[] encode() {
@@ -53,6 +55,7 @@ public record NamespaceRecord(Kind kind, String name, long version, long base, O
             out.pairs(aliases);
             out.pairs(refers);
             out.pairs(imports);
+            out.writeBoolean(reloaded);
         });
     }
 
@@ -69,9 +72,11 @@ public record NamespaceRecord(Kind kind, String name, long version, long base, O
             Map<String, String> aliases = RecordIO.pairs(in);
             Map<String, String> refers = RecordIO.pairs(in);
             Map<String, String> imports = RecordIO.pairs(in);
+            boolean reloaded = in.readBoolean();
             if (in.read() != -1) throw new IOException("trailing bytes");
             if (!key.equals(name)) throw new IOException("it names namespace " + name);
-            return new NamespaceRecord(Kind.values()[k], name, o.version(), base, origin, meta, aliases, refers, imports);
+            return new NamespaceRecord(Kind.values()[k], name, o.version(), base, origin, meta, aliases, refers, imports,
+                                       reloaded);
         } catch (IOException e) {
             throw new RefusedException("namespace " + key + " was refused: its record is malformed (" + e.getMessage() + ")", e);
         }

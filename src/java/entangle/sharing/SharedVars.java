@@ -114,6 +114,8 @@ public final class SharedVars {
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
+    /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
+    private final Map<String, Long> reloaded = new ConcurrentHashMap<>();
     /** Set when a publication failed: the next scan looks for removed vars everywhere. */
     private boolean rescanRemovals;
     /**
@@ -507,7 +509,11 @@ public final class SharedVars {
     }
 
     private record NsChange(String name, NamespaceRecord.Kind kind, Namespace ns, NamespaceContent content,
-                            long floor) {}
+                            long floor, boolean reloaded) {
+        NsChange(String name, NamespaceRecord.Kind kind, Namespace ns, NamespaceContent content, long floor) {
+            this(name, kind, ns, content, floor, false);
+        }
+    }
 
     private record ClassChange(String name, ClassLoader loader, long floor) {}
 
@@ -557,9 +563,11 @@ public final class SharedVars {
             if (n == null || SharingPolicy.never(name)) continue;
             KnownNs before = namespaces.get(name);
             long floor = before == null ? 0 : before.version();
+            // Loaded before, here or on a member whose record this one applied: a reload.
+            boolean reloaded = before != null && before.kind == NamespaceRecord.Kind.CLASSPATH;
             baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
             if (!load.implicit() && (policy.sharedName(name) || name.startsWith("clojure."))) {
-                nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor));
+                nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor, reloaded));
             }
         }
         // Named classes (deftype, defrecord, definterface...) evaluation compiled since: code
@@ -678,8 +686,10 @@ public final class SharedVars {
         }
         for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
             KnownNs kn = e.getValue();
-            if (!present.contains(e.getKey()) && kn.kind == NamespaceRecord.Kind.SHARED && kn.version() > 0
-                && policy.sharedName(e.getKey())) {
+            // A classpath namespace this member never had (not on its classpath) was not removed.
+            boolean had = kn.kind == NamespaceRecord.Kind.SHARED
+                || (kn.kind == NamespaceRecord.Kind.CLASSPATH && kn.ns != null);
+            if (!present.contains(e.getKey()) && had && kn.version() > 0 && policy.sharedName(e.getKey())) {
                 nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version()));
                 // Its vars go with it, or a member applying them would make the namespace again.
                 String prefix = e.getKey() + "/";
@@ -783,7 +793,8 @@ public final class SharedVars {
                 refers = c.content().refers();
                 imports = c.content().imports();
             }
-            nsRecords.add(new NamespaceRecord(c.kind(), c.name(), c.floor() + 1, origin, meta, aliases, refers, imports));
+            nsRecords.add(new NamespaceRecord(c.kind(), c.name(), c.floor() + 1, c.floor(), origin, meta, aliases,
+                                              refers, imports, c.reloaded()));
         }
 
         List<ClassRecord> classRecords = new ArrayList<>();
@@ -1270,7 +1281,11 @@ public final class SharedVars {
         NamespaceRecord r = f.record();
         if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
         if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
-            requireFromClasspath(r.name(), "required on member " + r.origin().address());
+            if (r.reloaded() && reloadsHere(r)) {
+                reloadFromClasspath(r.name(), "reloaded on member " + r.origin().address(), r.version());
+            } else {
+                requireFromClasspath(r.name(), "required on member " + r.origin().address());
+            }
         }
         IPersistentMap meta = null;
         if (r.kind() == NamespaceRecord.Kind.SHARED) {
@@ -1444,14 +1459,49 @@ public final class SharedVars {
     }
 
     private void requireFromClasspath(String ns, String why) {
-        if (Namespace.find(Symbol.intern(ns)) != null && loaded(ns)) return;
+        boolean present = Namespace.find(Symbol.intern(ns)) != null;
+        if (present && loaded(ns)) return;
+        // Removed since it was loaded (remove-ns leaves it in *loaded-libs*): loaded again.
+        load(ns, !present && loaded(ns), why, "require " + ns);
+    }
+
+    /**
+     * Whether this member loads a reloaded namespace again: it has the namespace from the
+     * classpath (a member that joins loads it, if it lacks it, as it would any), and has not
+     * reloaded it for this record already (the hand-off and the entry event each bring it).
+     */
+    private boolean reloadsHere(NamespaceRecord r) {
+        state.lock();
         try {
-            ResourceLoads.byEntangle(() -> Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns)));
+            KnownNs kn = namespaces.get(r.name());
+            if (kn == null || kn.kind != NamespaceRecord.Kind.CLASSPATH) return false;
+        } finally {
+            state.unlock();
+        }
+        boolean[] first = {false};
+        reloaded.compute(r.name(), (k, done) -> {
+            if (done != null && done >= r.version()) return done;
+            first[0] = true;
+            return r.version();
+        });
+        return first[0];
+    }
+
+    private void reloadFromClasspath(String ns, String why, long version) {
+        load(ns, true, why, "reload " + ns + " " + version);
+    }
+
+    private void load(String ns, boolean reload, String why, String once) {
+        try {
+            ResourceLoads.byEntangle(() -> {
+                if (reload) Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns), Keyword.intern("reload"));
+                else Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns));
+            });
         } catch (Exception e) { // Clojure throws checked exceptions undeclared (FileNotFoundException here)
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();
-            // Once per namespace: the hand-off and the entry event each bring the record.
-            if (refused.add("require " + ns)) {
+            // Once per namespace and load: the hand-off and the entry event each bring the record.
+            if (refused.add(once)) {
                 warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
                     + root.getMessage() + "; shared definitions that use it will fail here.");
             }

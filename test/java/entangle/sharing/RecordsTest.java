@@ -38,8 +38,17 @@ class RecordsTest {
         byte[] stamped = Envelope.restamp(var(5).encode(), 9);
         assertEquals(4, VarRecord.decode("my.ns/f", stamped).base());
         NamespaceRecord ns = new NamespaceRecord(NamespaceRecord.Kind.SHARED, "my.ns", 5, 2, ORIGIN, null, Map.of(),
-                                                 Map.of(), Map.of());
+                                                 Map.of(), Map.of(), false);
         assertEquals(2, NamespaceRecord.decode("my.ns", Envelope.restamp(ns.encode(), 9)).base());
+    }
+
+    @Test
+    void aClasspathNamespacesRecordSaysWhetherItsWriterReloadedIt() throws Exception {
+        for (boolean reloaded : new boolean[] {true, false}) {
+            NamespaceRecord ns = new NamespaceRecord(NamespaceRecord.Kind.CLASSPATH, "my.lib", 5, 4, ORIGIN, null,
+                                                     Map.of(), Map.of(), Map.of(), reloaded);
+            assertEquals(reloaded, NamespaceRecord.decode("my.lib", Envelope.restamp(ns.encode(), 9)).reloaded());
+        }
     }
 
     @Test
