@@ -82,6 +82,9 @@ class ClasspathNamespacesTest {
             ReplProcess b = cluster.start("b", withPath(dir));
             a.value("(require 'extra.greeter)");
             assertEquals("[\"first\" 1]", b.value("[(extra.greeter/version) extra.greeter/loads]"));
+            // Redefined by evaluation, it has a record in the cluster: a load replaces that too.
+            a.value("(do (in-ns 'extra.greeter) (defn version [] \"at a's REPL\") (in-ns 'user))");
+            assertEquals("\"at a's REPL\"", b.value("(extra.greeter/version)"));
 
             Files.writeString(file, counted + "(defn version [] \"second\")\n(defn added [] :added)\n");
             a.value("(require 'extra.greeter :reload)");
@@ -89,6 +92,8 @@ class ClasspathNamespacesTest {
             a.value("(def after-the-reload 1)");
             assertEquals("[1 2]", b.value("[after-the-reload extra.greeter/loads]"));
             assertEquals("2", a.value("extra.greeter/loads"));
+            ReplProcess d = cluster.start("d", withPath(dir));
+            assertEquals("\"second\"", d.value("(extra.greeter/version)"));
 
             Files.writeString(file, counted + "(defn version [] \"third\")\n");
             a.value("(do (remove-ns 'extra.greeter) (dosync (commute @#'clojure.core/*loaded-libs* disj 'extra.greeter))"
@@ -105,10 +110,11 @@ class ClasspathNamespacesTest {
             Files.writeString(file, counted + "(defn version [] \"fifth\")\n");
             b.value("(require 'extra.greeter :reload)");
             assertEquals("\"fifth\"", a.value("(extra.greeter/version)"));
+            assertEquals("\"fifth\"", d.value("(extra.greeter/version)"));
             ReplProcess c = cluster.start("c", withPath(dir));
             assertEquals("[\"fifth\" 1]", c.value("[(extra.greeter/version) extra.greeter/loads]"));
             // (The Clojure CLI may warn as it makes a classpath: only entangle's lines count.)
-            String printed = a.allErr() + b.allErr() + c.allErr();
+            String printed = a.allErr() + b.allErr() + c.allErr() + d.allErr();
             assertTrue(!printed.contains("entangle:"), printed);
         }
     }

@@ -568,6 +568,7 @@ public final class SharedVars {
             baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
             if (!load.implicit() && (policy.sharedName(name) || name.startsWith("clojure."))) {
                 nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor, reloaded));
+                if (before != null && policy.sharedName(name)) loadedOver(n, name, varChanges);
             }
         }
         // Named classes (deftype, defrecord, definterface...) evaluation compiled since: code
@@ -703,6 +704,26 @@ public final class SharedVars {
             }
         }
         return new Changes(nsChanges, classChanges, varChanges);
+    }
+
+    /**
+     * The vars of {@code n} that the cluster holds records of (evaluation defined or changed
+     * them), after a load of {@code n} from the classpath replaced them: their records would
+     * otherwise give a member that joins later what evaluation made before the load.
+     */
+    private void loadedOver(Namespace n, String name, List<VarChange> varChanges) {
+        String prefix = name + "/";
+        for (Map.Entry<String, Known> e : vars.entrySet()) {
+            Known k = e.getValue();
+            if (!e.getKey().startsWith(prefix) || k.version() == 0 || k.local) continue;
+            Object mapped = n.getMapping(Symbol.intern(e.getKey().substring(prefix.length())));
+            if (mapped instanceof Var v && v.ns == n) {
+                varChanges.add(new VarChange(v, e.getKey(), v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
+                                             v.getRawRoot(), v.meta(), v.isDynamic(), k.version()));
+            } else if (!k.removed && k.var != null) {
+                varChanges.add(new VarChange(k.var, e.getKey(), VarRecord.Kind.REMOVED, null, null, false, k.version()));
+            }
+        }
     }
 
     /**
