@@ -46,6 +46,10 @@ class ClasspathNamespacesTest {
                 + " extra/greeter.clj or extra/greeter.cljc on classpath.; shared definitions that use it will fail here.";
             assertTrue(c.allErr().contains(refusal), c.allErr());
             assertEquals("3", c.eval("(+ 1 2)").value());
+            // Reloaded on A, it is not reported again where it could not be loaded at all.
+            a.value("(require 'extra.greeter :reload)");
+            assertEquals("3", c.eval("(+ 1 2)").value());
+            assertEquals(1, c.allErr().split("cannot be loaded", -1).length - 1, c.allErr());
 
             // A shared fn that uses it runs with each member's copy.
             a.value("(defn which-greeter [] (extra.greeter/version))");

@@ -1495,7 +1495,8 @@ public final class SharedVars {
         state.lock();
         try {
             KnownNs kn = namespaces.get(r.name());
-            if (kn == null || kn.kind != NamespaceRecord.Kind.CLASSPATH) return false;
+            // Not one that could not load it (not on its classpath), which said so once already.
+            if (kn == null || kn.kind != NamespaceRecord.Kind.CLASSPATH || kn.ns == null) return false;
         } finally {
             state.unlock();
         }
