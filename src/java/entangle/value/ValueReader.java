@@ -71,12 +71,41 @@ public final class ValueReader extends ObjectInputStream {
 
     /** As {@link #read(byte[], Units)}, for the value of the var {@code varKey} ("ns/name"). */
     public static Object read(byte[] bytes, Units units, String varKey) throws RefusedException {
+        // A read inside a read: the outermost one handles a value too deep for its thread.
+        if (READING.get() != null) return readValue(bytes, units, varKey);
         try {
             return readValue(bytes, units, varKey);
         } catch (StackOverflowError e) {
-            // Its writer had more stack than this thread: the value is refused here, not the thread's work.
-            throw new RefusedException("it is nested too deeply for this member to read", e);
+            // Its writer had more stack than this thread (a REPL's main thread, say, and one of
+            // Hazelcast's here): read again on a thread with the stack it takes.
+            return readOnDeepStack(bytes, units, varKey);
         }
+    }
+
+    /** Stack for a value nested too deeply for the thread that reads it: reserved, not committed, until used. */
+    static final long DEEP_STACK = 512L * 1024 * 1024;
+
+    private static Object readOnDeepStack(byte[] bytes, Units units, String varKey) throws RefusedException {
+        Object[] outcome = new Object[2];
+        Thread t = new Thread(null, () -> {
+            try {
+                outcome[0] = readValue(bytes, units, varKey);
+            } catch (RefusedException | RuntimeException e) {
+                outcome[1] = e;
+            } catch (StackOverflowError e) {
+                outcome[1] = new RefusedException("it is nested too deeply for this member to read", e);
+            }
+        }, "entangle-deep-read", DEEP_STACK);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RefusedException("reading it was interrupted", e);
+        }
+        if (outcome[1] instanceof RefusedException e) throw e;
+        if (outcome[1] instanceof RuntimeException e) throw e;
+        return outcome[0];
     }
 
     private static Object readValue(byte[] bytes, Units units, String varKey) throws RefusedException {
