@@ -78,9 +78,7 @@ class ClasspathNamespacesTest {
         Path dir = Files.createTempDirectory("entangle-lib");
         Files.createDirectories(dir.resolve("extra"));
         Path file = dir.resolve("extra/greeter.clj");
-        String counted = "(ns extra.greeter)\n(def loads (inc (let [v (ns-resolve 'extra.greeter 'loads)]"
-            + " (if (and v (bound? v)) @v 0))))\n";
-        Files.writeString(file, counted + "(defn version [] \"first\")\n");
+        greeter(file, "first", "");
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a", withPath(dir));
             ReplProcess b = cluster.start("b", withPath(dir));
@@ -90,7 +88,7 @@ class ClasspathNamespacesTest {
             a.value("(do (in-ns 'extra.greeter) (defn version [] \"at a's REPL\") (in-ns 'user))");
             assertEquals("\"at a's REPL\"", b.value("(extra.greeter/version)"));
 
-            Files.writeString(file, counted + "(defn version [] \"second\")\n(defn added [] :added)\n");
+            greeter(file, "second", "(defn added [] :added)\n");
             a.value("(require 'extra.greeter :reload)");
             assertEquals("[\"second\" :added]", b.value("[(extra.greeter/version) (extra.greeter/added)]"));
             a.value("(def after-the-reload 1)");
@@ -99,7 +97,7 @@ class ClasspathNamespacesTest {
             ReplProcess d = cluster.start("d", withPath(dir));
             assertEquals("\"second\"", d.value("(extra.greeter/version)"));
 
-            Files.writeString(file, counted + "(defn version [] \"third\")\n");
+            greeter(file, "third", "");
             a.value("(do (remove-ns 'extra.greeter) (dosync (commute @#'clojure.core/*loaded-libs* disj 'extra.greeter))"
                 + " (require 'extra.greeter))");
             assertEquals("\"third\"", b.value("(extra.greeter/version)"));
@@ -107,11 +105,11 @@ class ClasspathNamespacesTest {
             // Removed in one evaluation, loaded again in another (require alone finds it in *loaded-libs*).
             a.value("(remove-ns 'extra.greeter)");
             assertEquals("nil", b.value("(find-ns 'extra.greeter)"));
-            Files.writeString(file, counted + "(defn version [] \"fourth\")\n");
+            greeter(file, "fourth", "");
             a.value("(require 'extra.greeter :reload)");
             assertEquals("\"fourth\"", b.value("(extra.greeter/version)"));
 
-            Files.writeString(file, counted + "(defn version [] \"fifth\")\n");
+            greeter(file, "fifth", "");
             b.value("(require 'extra.greeter :reload)");
             assertEquals("\"fifth\"", a.value("(extra.greeter/version)"));
             assertEquals("\"fifth\"", d.value("(extra.greeter/version)"));
@@ -121,6 +119,12 @@ class ClasspathNamespacesTest {
             String printed = a.allErr() + b.allErr() + c.allErr() + d.allErr();
             assertTrue(!printed.contains("entangle:"), printed);
         }
+    }
+
+    /** Writes a greeter whose {@code version} is {@code version}, with {@code more}; it counts its loads. */
+    private static void greeter(Path file, String version, String more) throws Exception {
+        Files.writeString(file, "(ns extra.greeter)\n(def loads (inc (let [v (ns-resolve 'extra.greeter 'loads)]"
+            + " (if (and v (bound? v)) @v 0))))\n(defn version [] \"" + version + "\")\n" + more);
     }
 
     /**

@@ -301,6 +301,11 @@ public final class SharedVars {
             return stamp.version();
         }
 
+        /** Loaded here from the classpath: not a namespace this member could not load (not on its classpath). */
+        boolean loadedFromClasspath() {
+            return kind == NamespaceRecord.Kind.CLASSPATH && ns != null;
+        }
+
         void capture(Namespace n, NamespaceContent c) {
             IPersistentMap m = n.getMappings();
             capture(n, c, m, internedVars(n, m));
@@ -499,6 +504,11 @@ public final class SharedVars {
                  root instanceof MultiFn m ? m.getPreferTable() : null);
         }
 
+        /** The removal of {@code var}'s record. */
+        static VarChange removed(Var var, String key, long floor) {
+            return new VarChange(var, key, VarRecord.Kind.REMOVED, null, null, false, floor);
+        }
+
         VarChange withRoot(Object newRoot) {
             return new VarChange(var, key, kind, newRoot, var.meta(), dynamic, floor, methods, prefers);
         }
@@ -590,7 +600,7 @@ public final class SharedVars {
                 Known k = e.getValue();
                 if (k.var != null && !k.removed && !k.local && k.version() > 0
                     && k.var.ns.getMapping(k.var.sym) != k.var) {
-                    varChanges.add(new VarChange(k.var, e.getKey(), VarRecord.Kind.REMOVED, null, null, false, k.version()));
+                    varChanges.add(VarChange.removed(k.var, e.getKey(), k.version()));
                 }
             }
         }
@@ -631,8 +641,7 @@ public final class SharedVars {
                         Known k = vars.get(key(gone));
                         if (k != null && k.var == gone && !k.removed && !k.local && k.version() > 0
                             && !(n.getMapping(gone.sym) instanceof Var again && again.ns == n)) {
-                            varChanges.add(new VarChange(gone, key(gone), VarRecord.Kind.REMOVED, null, null,
-                                                         false, k.version()));
+                            varChanges.add(VarChange.removed(gone, key(gone), k.version()));
                         }
                     }
                 }
@@ -687,9 +696,7 @@ public final class SharedVars {
         }
         for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
             KnownNs kn = e.getValue();
-            // A classpath namespace this member never had (not on its classpath) was not removed.
-            boolean had = kn.kind == NamespaceRecord.Kind.SHARED
-                || (kn.kind == NamespaceRecord.Kind.CLASSPATH && kn.ns != null);
+            boolean had = kn.kind == NamespaceRecord.Kind.SHARED || kn.loadedFromClasspath();
             if (!present.contains(e.getKey()) && had && kn.version() > 0 && policy.sharedName(e.getKey())) {
                 nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version()));
                 // Its vars go with it, or a member applying them would make the namespace again.
@@ -697,8 +704,7 @@ public final class SharedVars {
                 for (Map.Entry<String, Known> v : vars.entrySet()) {
                     Known k = v.getValue();
                     if (v.getKey().startsWith(prefix) && k.var != null && !k.removed && !k.local && k.version() > 0) {
-                        varChanges.add(new VarChange(k.var, v.getKey(), VarRecord.Kind.REMOVED, null, null, false,
-                                                     k.version()));
+                        varChanges.add(VarChange.removed(k.var, v.getKey(), k.version()));
                     }
                 }
             }
@@ -721,7 +727,7 @@ public final class SharedVars {
                 varChanges.add(new VarChange(v, e.getKey(), v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
                                              v.getRawRoot(), v.meta(), v.isDynamic(), k.version()));
             } else if (!k.removed && k.var != null) {
-                varChanges.add(new VarChange(k.var, e.getKey(), VarRecord.Kind.REMOVED, null, null, false, k.version()));
+                varChanges.add(VarChange.removed(k.var, e.getKey(), k.version()));
             }
         }
     }
@@ -1303,7 +1309,8 @@ public final class SharedVars {
         if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
         if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
             if (r.reloaded() && reloadsHere(r)) {
-                reloadFromClasspath(r.name(), "reloaded on member " + r.origin().address(), r.version());
+                load(r.name(), true, "reloaded on member " + r.origin().address(),
+                     "reload " + r.name() + " " + r.version());
             } else {
                 requireFromClasspath(r.name(), "required on member " + r.origin().address());
             }
@@ -1495,8 +1502,8 @@ public final class SharedVars {
         state.lock();
         try {
             KnownNs kn = namespaces.get(r.name());
-            // Not one that could not load it (not on its classpath), which said so once already.
-            if (kn == null || kn.kind != NamespaceRecord.Kind.CLASSPATH || kn.ns == null) return false;
+            // Not one that could not load it, which said so once already.
+            if (kn == null || !kn.loadedFromClasspath()) return false;
         } finally {
             state.unlock();
         }
@@ -1507,10 +1514,6 @@ public final class SharedVars {
             return r.version();
         });
         return first[0];
-    }
-
-    private void reloadFromClasspath(String ns, String why, long version) {
-        load(ns, true, why, "reload " + ns + " " + version);
     }
 
     private void load(String ns, boolean reload, String why, String once) {

@@ -41,8 +41,8 @@ final class PlainData {
     /**
      * How deep a value may nest (a collection in a collection, meta included), which a reader
      * checks: reading recurses. How many values it holds is bounded by its bytes alone, so that a
-     * large dataset a var holds travels this way too, several times quicker and smaller than in a
-     * Java serialization.
+     * large dataset a var holds travels this way too, quicker and smaller than in a Java
+     * serialization (2,000,000 longs: 18 MB against 28).
      */
     static final int MAX_DEPTH = 5000;
     private static final Class<?> EMPTY_LIST = ((Object) PersistentList.EMPTY).getClass();

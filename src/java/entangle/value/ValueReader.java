@@ -83,7 +83,7 @@ public final class ValueReader extends ObjectInputStream {
     }
 
     /** Stack for a value nested too deeply for the thread that reads it: reserved, not committed, until used. */
-    static final long DEEP_STACK = 512L * 1024 * 1024;
+    private static final long DEEP_STACK = 512L * 1024 * 1024;
 
     private static Object readOnDeepStack(byte[] bytes, Units units, String varKey) throws RefusedException {
         Object[] outcome = new Object[2];
