@@ -272,11 +272,17 @@
 (defn provenance
   "Where the current definition of `v` came from, as a map of :member (host:port),
   :time (a java.util.Date), :version and :source (the defining form's text); nil if it was
-  never shared."
+  never shared. `v` is a var, or a symbol naming one as `resolve` does in *ns* (a qualified
+  one may name a var this member does not have)."
   [v]
   (when-let [^Member m (member)]
-    (let [^clojure.lang.Var v v]
-      (when-let [^Provenance p (.provenance m (str (.. v ns name)) (str (.sym v)))]
+    (let [v (or (when (symbol? v) (let [r (resolve v)] (when (var? r) r))) v)
+          [ns-part name-part]
+          (cond (var? v) [(str (.. ^clojure.lang.Var v ns name)) (str (.sym ^clojure.lang.Var v))]
+                (symbol? v) [(or (namespace v) (str (ns-name *ns*))) (name v)]
+                :else (throw (IllegalArgumentException.
+                              (str "provenance takes a var or a symbol, not " (pr-str v)))))]
+      (when-let [^Provenance p (.provenance m ns-part name-part)]
         {:member (.address (.origin p))
          :time (java.util.Date. (.time (.origin p)))
          :version (.version p)

@@ -159,6 +159,43 @@ class SharingTest extends TwoMembers {
         assertTrue(source.contains("(defn documented \\\"Adds, documented.\\\""), source);
         String where = b.value("(:member (entangle.core/provenance #'documented))");
         assertEquals(a.value("(first (entangle.core/members))"), where);
+        // As a user may name it: a symbol, resolved where the REPL is, or qualified.
+        assertEquals(where, b.value("(:member (entangle.core/provenance 'documented))"));
+        assertEquals(where, b.value("(:member (entangle.core/provenance 'user/documented))"));
+    }
+
+    @Test
+    void aValidatorOnOneMemberRefusesADefinitionThereAndAWatchThatThrowsStopsNothing() {
+        a.value("(def guarded 1)");
+        // set-validator! and add-watch stay on their member, as the I/O vars do.
+        b.value("(set-validator! #'guarded pos?)");
+        b.value("(add-watch #'guarded :w (fn [_ _ _ n] (when (= n 5) (throw (ex-info \"watch boom\" {})))))");
+        a.value("(do (def guarded -1) (def beside-guarded 2))");
+        Result onB = b.eval("[guarded beside-guarded]");
+        assertEquals("[1 2]", onB.value(), onB.err());
+        assertTrue(onB.err().contains("entangle: #'user/guarded from member " + addressOfA() + " was refused: the"
+            + " validator of #'user/guarded on this member rejected its value; #'user/guarded keeps what it held"
+            + " here."), onB.err());
+        a.value("(def ^{:doc \"five\"} guarded 5)");
+        onB = b.eval("[guarded (:doc (meta #'guarded))]");
+        assertEquals("[5 \"five\"]", onB.value(), onB.err());
+        assertTrue(onB.err().contains("entangle: a watch on #'user/guarded threw when the definition from member "
+            + addressOfA() + " was applied here (the definition is in place): clojure.lang.ExceptionInfo: watch boom"),
+            onB.err());
+    }
+
+    @Test
+    void sortedCollectionsTravelWhateverTheirKeysAndComparator() {
+        // A var's value is looked at when it is applied (is it a protocol?): a sorted map's
+        // comparator given a keyword throws, which broke the apply half way, and every join.
+        a.value("(def ^{:doc \"by name\"} by-name (sorted-map \"b\" 2 \"a\" 1))");
+        a.value("(def by-greater (sorted-map-by > 1 :a 2 :b 3 :c))");
+        a.value("(def by-length (sorted-set-by (comparator (fn [x y] (> (count x) (count y)))) \"a\" \"bbb\" \"cc\"))");
+        String check = "[by-name (:doc (meta #'by-name)) by-greater (seq by-length) (conj by-length \"dddd\")]";
+        String expected = "[{\"a\" 1, \"b\" 2} \"by name\" {3 :c, 2 :b, 1 :a} (\"bbb\" \"cc\" \"a\")"
+            + " #{\"dddd\" \"bbb\" \"cc\" \"a\"}]";
+        assertEquals(expected, b.value(check));
+        alsoOnALateJoiner(check, expected);
     }
 
     @Test

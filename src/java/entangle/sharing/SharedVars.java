@@ -18,12 +18,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import clojure.java.api.Clojure;
+import clojure.lang.IFn;
 import clojure.lang.IPersistentMap;
 import clojure.lang.Keyword;
 import clojure.lang.MultiFn;
 import clojure.lang.Namespace;
 import clojure.lang.PersistentArrayMap;
 import clojure.lang.PersistentHashMap;
+import clojure.lang.RT;
 import clojure.lang.Symbol;
 import clojure.lang.Var;
 import entangle.RefusedException;
@@ -1628,7 +1630,17 @@ public final class SharedVars {
 
     private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps) {
         try {
-            for (Fresh<VarRecord> f : chunk.fresh()) applyVar(f, read(f.record(), chunk.refused()), protocols, fromMaps);
+            for (Fresh<VarRecord> f : chunk.fresh()) {
+                VarRecord r = f.record();
+                try {
+                    applyVar(f, read(r, chunk.refused()), protocols, fromMaps);
+                } catch (RuntimeException | LinkageError e) {
+                    // Code of this member's runs inside an apply (a value's own methods, say); what
+                    // it throws fails this record, not the rest of the batch or a joining member.
+                    refuse(r.key(), r.version(), r.varName() + " from member " + r.origin().address()
+                        + " could not be applied here: " + e + ".");
+                }
+            }
         } finally {
             chunk.held().clear();
         }
@@ -1745,6 +1757,7 @@ public final class SharedVars {
         }
         Object value = read.value();
         IPersistentMap meta = read.meta();
+        RuntimeException watchFailed = null;
         state.lock();
         try {
             Known k = vars.get(key);
@@ -1756,6 +1769,13 @@ public final class SharedVars {
             if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
                 // A var of a namespace the cluster removed: applying it would make the namespace
                 // again. (Left unapplied: if the namespace comes back, the record is applied then.)
+                return;
+            }
+            String rejected = (k != null && k.local) || extended(key) ? null
+                : rejectedByValidator(r, r.kind() == VarRecord.Kind.UNSHAREABLE ? unshared(r) : value, meta);
+            if (rejected != null) {
+                refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
+                    + rejected + "; " + r.varName() + " keeps what it held here.");
                 return;
             }
             if (k == null) {
@@ -1816,14 +1836,13 @@ public final class SharedVars {
                                     now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
                             }
                             // A multimethod changed in place is the root already.
-                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) v.bindRoot(root);
+                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) watchFailed = bindRoot(v, root);
                             // As on the member that compiled it: code compiled later with direct
                             // linking calls the var's fn through its class, found by name.
                             if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
                         }
                         case UNBOUND -> v.unbindRoot();
-                        default -> v.bindRoot(new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(),
-                                                            r.origin().address(), cluster::inCluster));
+                        default -> watchFailed = bindRoot(v, unshared(r));
                     }
                 }
                 if (Protocols.isProtocol(value)) protocols.add(v);
@@ -1841,6 +1860,50 @@ public final class SharedVars {
         } finally {
             state.unlock();
         }
+        if (watchFailed != null) {
+            warn.accept("a watch on " + r.varName() + " threw when the definition from member " + r.origin().address()
+                + " was applied here (the definition is in place): " + watchFailed);
+        }
+    }
+
+    /**
+     * Why the validator this member set on the record's var (set-validator!, which stays on its
+     * member) rejects the record's value, or null: checked before anything changes, since
+     * {@code bindRoot} would throw half way through an apply.
+     */
+    private static String rejectedByValidator(VarRecord r, Object root, IPersistentMap meta) {
+        if (r.kind() != VarRecord.Kind.VALUE && r.kind() != VarRecord.Kind.UNSHAREABLE) return null;
+        if (root instanceof MultiFn || meta.valAt(PROTOCOL) != null) return null; // roots made here, not the record's
+        Namespace ns = Namespace.find(Symbol.intern(r.ns()));
+        Var v = ns == null ? null : ns.findInternedVar(Symbol.intern(r.name()));
+        IFn validator = v == null ? null : v.getValidator();
+        if (validator == null) return null;
+        try {
+            if (RT.booleanCast(validator.invoke(root))) return null;
+            return "the validator of " + r.varName() + " on this member rejected its value";
+        } catch (RuntimeException e) {
+            return "the validator of " + r.varName() + " on this member threw on its value: " + e;
+        }
+    }
+
+    /**
+     * Binds the root; returns what a watch on the var threw (user code, which bindRoot runs once
+     * the root is set), so that the rest of the record is applied all the same.
+     */
+    private static RuntimeException bindRoot(Var v, Object root) {
+        try {
+            v.bindRoot(root);
+            return null;
+        } catch (RuntimeException e) {
+            if (v.getRawRoot() != root) throw e;
+            return e;
+        }
+    }
+
+    /** What a var holds here whose value stayed on the member that made it. */
+    private Unshared unshared(VarRecord r) {
+        return new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(), r.origin().address(),
+                            cluster::inCluster);
     }
 
     private static Var internFresh(Namespace ns, Symbol sym) {

@@ -8,6 +8,7 @@ import clojure.lang.IFn;
 import clojure.lang.IPersistentMap;
 import clojure.lang.Keyword;
 import clojure.lang.PersistentArrayMap;
+import clojure.lang.PersistentHashMap;
 import clojure.lang.RT;
 import clojure.lang.Var;
 import entangle.unit.Units;
@@ -26,9 +27,15 @@ public final class Protocols {
 
     private Protocols() {}
 
-    /** True if {@code value} is a protocol, as defprotocol makes it. */
+    /**
+     * True if {@code value} is a protocol, as defprotocol makes it: one of the two maps it can be.
+     * Any other map is asked nothing, since a lookup can throw (a sorted map's comparator given a
+     * keyword, a type's own valAt), and any var's value comes here.
+     */
     public static boolean isProtocol(Object value) {
-        return value instanceof IPersistentMap m && m.containsKey(METHOD_BUILDERS) && m.containsKey(ON_INTERFACE);
+        if (!(value instanceof PersistentArrayMap || value instanceof PersistentHashMap)) return false;
+        IPersistentMap m = (IPersistentMap) value;
+        return m.containsKey(METHOD_BUILDERS) && m.containsKey(ON_INTERFACE);
     }
 
     /**
