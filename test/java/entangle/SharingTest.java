@@ -112,6 +112,19 @@ class SharingTest extends TwoMembers {
     }
 
     @Test
+    void javaCollectionsAndClojuresExceptionsTravel() {
+        a.value("(def java-map (doto (java.util.HashMap.) (.put \"k\" [1 2])))");
+        a.value("(def java-set (java.util.HashSet. [1 2]))");
+        a.value("(def failure (ex-info \"failed\" {:order 17}))");
+        assertEquals("[{\"k\" [1 2]} java.util.HashMap #{1 2} \"failed\" {:order 17}]",
+                     b.value("[java-map (class java-map) (set java-set) (ex-message failure) (ex-data failure)]"));
+        // What workers collect in a cluster atom.
+        a.value("(def failures (atom []))");
+        b.value("(swap! failures conj (ex-info \"on b\" {:order 18}))");
+        assertEquals("[\"on b\" {:order 18}]", a.value("((juxt ex-message ex-data) (first @failures))"));
+    }
+
+    @Test
     void aDatasetOfAnySizeAndNestingTravels() {
         String rows = "(vec (for [i (range 200000)] {:id i :name (str \"n\" i) :score (* 0.5 i) :tags #{:t}}))";
         a.value("(def rows " + rows + ")");

@@ -69,14 +69,27 @@ final class PlainData {
 
     private static byte[] write(Object v, boolean meta) {
         try {
-            if (!plain(v, 0, meta)) return null;
-            Out out = new Out();
-            out.write(DATA);
-            writeValue(out, v);
-            return out.bytes();
+            return writeHere(v, meta);
         } catch (StackOverflowError e) {
-            return null; // deeper than this thread's stack: the Java serialization says so
+            // Deeper than this thread's stack, but no deeper than MAX_DEPTH: again on a thread
+            // whose stack reaches that far, so that plain data travels whatever thread defines it.
+            try {
+                return DeepStack.run("entangle-deep-write", () -> writeHere(v, meta));
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (Exception | StackOverflowError x) {
+                return null; // the Java serialization says what it makes of it
+            }
         }
+    }
+
+    private static byte[] writeHere(Object v, boolean meta) {
+        if (!plain(v, 0, meta)) return null;
+        Out out = new Out();
+        out.write(DATA);
+        writeValue(out, v);
+        return out.bytes();
     }
 
     /** Whether {@code v} is plain data; {@code meta}: in meta, seqs too (see writeMeta). */

@@ -25,12 +25,18 @@ public final class ShareableClasses {
         "java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Character",
         "java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long",
         "java.lang.Float", "java.lang.Double", "java.lang.Number", "java.lang.Enum",
+        // Clojure's exceptions (ex-info, a CompilerException in *e) travel as the data they carry;
+        // any other exception type is refused, as any other class is.
+        "java.lang.Throwable", "java.lang.Exception", "java.lang.RuntimeException", "java.lang.StackTraceElement",
         "java.math.BigInteger", "java.math.BigDecimal", "java.math.MathContext", "java.math.RoundingMode",
         "java.util.UUID", "java.util.Date", "java.util.Locale", "java.util.regex.Pattern", "java.net.URI",
         "java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.Vector",
         "java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.Hashtable",
         "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet", "java.util.CollSer",
         "java.util.Arrays$ArrayList", "java.util.concurrent.ConcurrentHashMap",
+        // Not in a stream: HashMap, HashSet and Hashtable ask the filter for an array of it as
+        // they read, for the table they are about to allocate.
+        "java.util.Map$Entry",
         // The edit marker in PersistentHashMap's nodes (always empty in a persistent map).
         "java.util.concurrent.atomic.AtomicReference",
         "java.util.concurrent.ConcurrentHashMap$Segment", "java.util.concurrent.locks.ReentrantLock",

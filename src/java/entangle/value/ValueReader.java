@@ -82,30 +82,19 @@ public final class ValueReader extends ObjectInputStream {
         }
     }
 
-    /** Stack for a value nested too deeply for the thread that reads it: reserved, not committed, until used. */
-    private static final long DEEP_STACK = 512L * 1024 * 1024;
-
     private static Object readOnDeepStack(byte[] bytes, Units units, String varKey) throws RefusedException {
-        Object[] outcome = new Object[2];
-        Thread t = new Thread(null, () -> {
-            try {
-                outcome[0] = readValue(bytes, units, varKey);
-            } catch (RefusedException | RuntimeException e) {
-                outcome[1] = e;
-            } catch (StackOverflowError e) {
-                outcome[1] = new RefusedException("it is nested too deeply for this member to read", e);
-            }
-        }, "entangle-deep-read", DEEP_STACK);
-        t.start();
         try {
-            t.join();
+            return DeepStack.run("entangle-deep-read", () -> readValue(bytes, units, varKey));
+        } catch (StackOverflowError e) {
+            throw new RefusedException("it is nested too deeply for this member to read", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RefusedException("reading it was interrupted", e);
+        } catch (RefusedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // readValue throws no other
         }
-        if (outcome[1] instanceof RefusedException e) throw e;
-        if (outcome[1] instanceof RuntimeException e) throw e;
-        return outcome[0];
     }
 
     private static Object readValue(byte[] bytes, Units units, String varKey) throws RefusedException {

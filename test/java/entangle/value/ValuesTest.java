@@ -92,16 +92,18 @@ class ValuesTest {
     }
 
     @Test
-    void dataNestedDeeperThanItsWritersThreadCanFollowIsRefusedAndAReaderTakesTheStackItNeeds() throws Exception {
+    void plainDataNestedDeeperThanTheThreadThatWritesOrReadsItCanFollowTravelsAndDeeperDataIsRefused() throws Exception {
+        // Written and read on the least stack a thread can have: each takes a thread with more.
         Object deep = nested(PlainData.MAX_DEPTH);
-        UnshareableValueException unwritten = assertThrows(UnshareableValueException.class,
-            () -> onStack(SMALL_STACK, () -> ValueWriter.write(deep, UNITS)));
-        assertTrue(unwritten.getMessage().contains("nested too deeply"), unwritten.getMessage());
-        // Written where the stack allowed it (a REPL's main thread), read where it does not.
-        byte[] bytes = onStack(BIG_STACK, () -> ValueWriter.write(deep, UNITS).bytes());
+        byte[] bytes = onStack(SMALL_STACK, () -> ValueWriter.write(deep, UNITS).bytes());
         assertEquals(PlainData.DATA, bytes[0]);
         Object read = onStack(SMALL_STACK, () -> ValueReader.read(bytes, UNITS));
         assertEquals(true, onStack(BIG_STACK, () -> deep.equals(read)));
+        // Past plain data's depth, the Java serialization goes as deep as the writer's thread does.
+        Object deeper = nested(PlainData.MAX_DEPTH + 1);
+        UnshareableValueException unwritten = assertThrows(UnshareableValueException.class,
+            () -> onStack(SMALL_STACK, () -> ValueWriter.write(deeper, UNITS)));
+        assertTrue(unwritten.getMessage().contains("nested too deeply"), unwritten.getMessage());
     }
 
     @Test
@@ -126,20 +128,7 @@ class ValuesTest {
 
     /** What {@code work} returns, or throws, on a thread of its own with {@code stack} bytes of stack. */
     private static <T> T onStack(long stack, java.util.concurrent.Callable<T> work) throws Exception {
-        Object[] outcome = new Object[2];
-        Thread t = new Thread(null, () -> {
-            try {
-                outcome[0] = work.call();
-            } catch (Throwable e) {
-                outcome[1] = e;
-            }
-        }, "values-test-stack", stack);
-        t.start();
-        t.join();
-        if (outcome[1] instanceof Exception e) throw e;
-        if (outcome[1] instanceof Error e) throw e;
-        @SuppressWarnings("unchecked") T result = (T) outcome[0];
-        return result;
+        return DeepStack.run("values-test-stack", stack, work);
     }
 
     /** nil in {@code depth} vectors, each the only item of the next. */
@@ -147,6 +136,61 @@ class ValuesTest {
         Object v = clojure.lang.PersistentVector.EMPTY.cons(null);
         for (int i = 1; i < depth; i++) v = clojure.lang.PersistentVector.EMPTY.cons(v);
         return v;
+    }
+
+    @Test
+    void theJdksValueTypesAndCollectionsRoundTrip() throws Exception {
+        // Each as a value of its own and inside Clojure data (which takes it the Java way). Some
+        // check an array of their own when read (HashMap's of Map.Entry): the reader's filter
+        // must let what the writer's let through.
+        java.util.List<Object> values = java.util.List.of(
+            new java.util.ArrayList<>(java.util.List.of(1, "a")), new java.util.LinkedList<>(java.util.List.of(1)),
+            new java.util.ArrayDeque<>(java.util.List.of(1, 2)), new java.util.Vector<>(java.util.List.of(1)),
+            new java.util.HashMap<>(java.util.Map.of("k", 1, "l", 2)), new java.util.LinkedHashMap<>(java.util.Map.of("k", 1)),
+            new java.util.TreeMap<>(java.util.Map.of("k", 1)), new java.util.Hashtable<>(java.util.Map.of("k", 1)),
+            new java.util.HashSet<>(java.util.Set.of(1, 2)), new java.util.LinkedHashSet<>(java.util.Set.of(1)),
+            new java.util.TreeSet<>(java.util.Set.of(1, 2)), java.util.Arrays.asList(1, 2),
+            new java.util.concurrent.ConcurrentHashMap<>(java.util.Map.of("k", 1)),
+            java.util.List.of(1, 2), java.util.Map.of("k", 1), java.util.Set.of(1),
+            java.util.Collections.unmodifiableMap(new java.util.HashMap<>(java.util.Map.of("k", 1))),
+            java.util.Collections.singletonList(1), java.util.Collections.emptyMap(),
+            java.util.UUID.randomUUID(), new java.util.Date(0), java.util.Locale.FRANCE, java.net.URI.create("http://x/y"),
+            java.time.Instant.ofEpochSecond(1), java.time.LocalDate.of(2026, 12, 4), java.time.Duration.ofSeconds(3),
+            java.time.ZonedDateTime.of(2026, 12, 4, 10, 0, 0, 0, java.time.ZoneId.of("Europe/Paris")),
+            new java.math.BigDecimal("1.50"), java.math.BigInteger.TEN, java.util.concurrent.TimeUnit.SECONDS);
+        for (Object v : values) {
+            Object back = roundTrip(v);
+            assertEquals(v.getClass(), back.getClass(), v.getClass().getName());
+            assertEquals(comparable(v), comparable(back), v.getClass().getName());
+            Object inData = ((java.util.List<?>) roundTrip(clojure.lang.RT.vector(v))).get(0);
+            assertEquals(comparable(v), comparable(inData), v.getClass().getName());
+        }
+    }
+
+    @Test
+    void clojuresExceptionsTravelAsTheirDataAndOtherExceptionsAreRefusedByTheirType() throws Exception {
+        clojure.lang.IFn eval = Clojure.var("clojure.core", "eval");
+        Object e = eval.invoke(read("(ex-info \"outer\" {:k [1 2]} (ex-info \"inner\" {:n 1}))"));
+        Throwable back = (Throwable) roundTrip(e);
+        assertEquals(clojure.lang.ExceptionInfo.class, back.getClass());
+        assertEquals("outer", back.getMessage());
+        assertEquals(read("{:k [1 2]}"), ((clojure.lang.ExceptionInfo) back).getData());
+        assertEquals("inner", back.getCause().getMessage());
+        assertEquals(read("{:n 1}"), ((clojure.lang.ExceptionInfo) back.getCause()).getData());
+        assertEquals(java.util.Arrays.asList(((Throwable) e).getStackTrace()), java.util.Arrays.asList(back.getStackTrace()));
+        Object compiling = assertThrows(clojure.lang.Compiler.CompilerException.class,
+                                        () -> eval.invoke(read("(no-such-fn 1)")));
+        assertEquals(((Throwable) compiling).getMessage(), ((Throwable) roundTrip(compiling)).getMessage());
+        // Named by their own type, not by the superclass the filter stops at.
+        assertEquals("clojure.lang.ArityException", assertThrows(UnshareableValueException.class,
+            () -> ValueWriter.write(new clojure.lang.ArityException(3, "f"), UNITS)).type());
+        assertEquals("java.io.IOException", assertThrows(UnshareableValueException.class,
+            () -> ValueWriter.write(clojure.lang.RT.vector(new java.io.IOException("disk")), UNITS)).type());
+    }
+
+    /** An ArrayDeque compares by identity: its elements, in order, instead. */
+    private static Object comparable(Object v) {
+        return v instanceof java.util.ArrayDeque<?> d ? new java.util.ArrayList<>(d) : v;
     }
 
     @Test
