@@ -125,6 +125,15 @@ class SharingTest extends TwoMembers {
     }
 
     @Test
+    void aMemoizedFnIsCalledOnEveryMemberWithACacheOfEachMembersOwn() {
+        a.value("(def memo-calls (atom 0))");
+        a.value("(def memo-square (memoize (fn [x] (swap! memo-calls inc) (* x x))))");
+        a.value("(def memo-table {:inc (memoize inc)})");
+        assertEquals("[9 9 2 1]", b.value("[(memo-square 3) (memo-square 3) ((:inc memo-table) 1) @memo-calls]"));
+        assertEquals("[9 2]", a.value("[(memo-square 3) @memo-calls]"));
+    }
+
+    @Test
     void aDatasetOfAnySizeAndNestingTravels() {
         String rows = "(vec (for [i (range 200000)] {:id i :name (str \"n\" i) :score (* 0.5 i) :tags #{:t}}))";
         a.value("(def rows " + rows + ")");

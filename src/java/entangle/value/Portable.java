@@ -50,7 +50,7 @@ final class Portable implements Serializable {
 
     private enum Kind {
         VECTOR, MAP_ENTRY, LIST, MAP, SET, SORTED_MAP, SORTED_SET, QUEUE, KEYWORD, SYMBOL, VAR, NAMESPACE, BIGINT, RATIO,
-        MULTIFN
+        MULTIFN, MEMOIZED
     }
 
     /** A lazy seq travels realized, if it ends within this many elements... */
@@ -81,6 +81,8 @@ final class Portable implements Serializable {
             Symbol method = f.__methodImplCache.sym;
             return new Portable(Kind.VAR, new Object[] {method.getNamespace(), method.getName()}, null, null);
         }
+        Object memoized = memoized(o);
+        if (memoized != null) return new Portable(Kind.MEMOIZED, new Object[] {memoized}, null, null);
         if (o == null || !o.getClass().getName().startsWith("clojure.lang.") || o instanceof IRecord) return o;
         Object meta = o instanceof IMeta m ? m.meta() : null;
         if (o instanceof Keyword k) return new Portable(Kind.KEYWORD, names(k.sym), null, null);
@@ -147,6 +149,25 @@ final class Portable implements Serializable {
             + MAX_REALIZED + " elements and " + MAX_REALIZING_MS + " ms, so perhaps an infinite one");
     }
 
+    // What memoize returns: a fn closing over the fn it memoizes (f) and its cache (an atom, mem).
+    private static final String MEMOIZE = "clojure.core$memoize$fn__";
+
+    /**
+     * The fn {@code o} memoizes, if {@code o} is what memoize returns: it travels as that fn and
+     * is memoized again where it is read, with a cache of that member's own. The cache is only a
+     * shortcut (memoize presumes a pure fn), and an atom in a fn cannot travel as one.
+     */
+    private static Object memoized(Object o) {
+        if (!(o instanceof clojure.lang.AFunction) || !o.getClass().getName().startsWith(MEMOIZE)) return null;
+        try {
+            java.lang.reflect.Field f = o.getClass().getDeclaredField("f");
+            f.setAccessible(true); // closed-overs are package-private fields
+            return f.get(o);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // another Clojure's memoize: refused as any fn holding an atom is
+        }
+    }
+
     private static Portable multiFn(MultiFn m) {
         return new Portable(Kind.MULTIFN, new Object[] {MultiFns.name(m), m.dispatchFn, m.defaultDispatchVal, m.hierarchy,
                                                         m.getMethodTable(), m.getPreferTable(), MultiFns.varOf(m)},
@@ -193,6 +214,7 @@ final class Portable implements Serializable {
                                     (clojure.lang.IPersistentMap) items[4], (clojure.lang.IPersistentMap) items[5],
                                     items.length > 6 ? (String) items[6] : null, reader == null ? null : reader.varKey());
             }
+            case MEMOIZED -> ((clojure.lang.IFn) clojure.lang.RT.var("clojure.core", "memoize").deref()).invoke(items[0]);
             case QUEUE -> {
                 PersistentQueue q = PersistentQueue.EMPTY;
                 for (Object o : items) q = q.cons(o);

@@ -188,6 +188,31 @@ class ValuesTest {
             () -> ValueWriter.write(clojure.lang.RT.vector(new java.io.IOException("disk")), UNITS)).type());
     }
 
+    @Test
+    void aMemoizedFnTravelsAsItsFnMemoizedAgainWithACacheOfItsOwn() throws Exception {
+        clojure.lang.IFn memo = (clojure.lang.IFn) Clojure.var("clojure.core", "memoize").invoke(new Square());
+        long calls = Square.CALLS.get();
+        assertEquals(9L, memo.invoke(3L));
+        clojure.lang.IFn back = (clojure.lang.IFn) roundTrip(memo);
+        assertNotEquals(memo, back);
+        assertTrue(back.getClass().getName().startsWith("clojure.core$memoize$fn__"), back.getClass().getName());
+        // A cache of its own, empty: the fn runs for 3 again, once, then the cache answers.
+        assertEquals(9L, back.invoke(3L));
+        assertEquals(9L, back.invoke(3L));
+        assertEquals(calls + 2, Square.CALLS.get());
+    }
+
+    /** A compiled fn (as an AOT one is) that counts its calls. */
+    static final class Square extends clojure.lang.AFunction {
+        static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public Object invoke(Object x) {
+            CALLS.incrementAndGet();
+            return (Long) x * (Long) x;
+        }
+    }
+
     /** An ArrayDeque compares by identity: its elements, in order, instead. */
     private static Object comparable(Object v) {
         return v instanceof java.util.ArrayDeque<?> d ? new java.util.ArrayList<>(d) : v;
