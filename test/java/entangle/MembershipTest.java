@@ -42,6 +42,47 @@ class MembershipTest {
     }
 
     @Test
+    void membersThatLostSightOfEachOtherBecomeOneClusterAgainWithWhatEachSideDefinedMeanwhile() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            // Only the two ports the members take: Hazelcast waits five seconds for each address
+            // of the list it cannot reach, every time it looks for the other side of a split.
+            List<String> two = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1));
+            ReplProcess a = cluster.start("a", List.of(), two);
+            ReplProcess b = cluster.start("b", List.of(), two);
+            a.value("(def split-x 1)");
+            assertEquals("1", b.value("split-x"));
+
+            // B's JVM stops (a debugger, a long pause) past the heartbeat timeout: A drops it.
+            signal("STOP", b);
+            try {
+                a.awaitValue("(count (entangle.core/members))", "1");
+                a.value("(def split-on-a 1)");
+            } finally {
+                signal("CONT", b);
+            }
+            // B, resumed, finds itself alone, and defines too.
+            b.awaitValue("(count (entangle.core/members))", "1");
+            b.value("(do (def split-on-b 2) (def split-x 10))");
+
+            // One cluster again: each has the other's definitions, and of the var both had, the
+            // newer (B's redefinition of A's).
+            a.awaitValue("[(count (entangle.core/members)) split-x (some-> (resolve 'split-on-b) deref)]", "[2 10 2]");
+            b.awaitValue("[(count (entangle.core/members)) (some-> (resolve 'split-on-a) deref)]", "[2 1]");
+            a.value("(def after-merge :a)");
+            assertEquals(":a", b.value("after-merge"));
+            ReplProcess c = cluster.start("c", List.of(),
+                                          List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 2)));
+            assertEquals("[10 1 2 :a]", c.value("[split-x split-on-a split-on-b after-merge]"));
+        }
+    }
+
+    /** Sends a signal to a member's JVM (the Clojure CLI execs it: the process is the JVM). */
+    private static void signal(String name, ReplProcess member) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(member.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + name);
+    }
+
+    @Test
     void definitionsSurviveTheKillOfTheMemberThatMadeThem() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");

@@ -27,6 +27,7 @@ import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 import com.hazelcast.spi.properties.ClusterProperty;
@@ -83,7 +84,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private final HazelcastInstance hazelcast;
     private final boolean client;
     private final IExecutorService executor;
-    private final String memberId;
+    private volatile String memberId; // Hazelcast gives a member a new one when it merges after a split
     private final String address;
     private final ClientMembers clients;
     private final UnconfirmedRecords unconfirmed;
@@ -308,21 +309,32 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         });
         backstop.scheduleWithFixedDelay(() -> unconfirmed.expire(UNCONFIRMED_MAX_AGE_MS), 10, 10, TimeUnit.SECONDS);
         clients.watch();
-        if (client) {
-            clients.join(shared, address);
-            // Events sent while the connection was down are lost: read the cluster again.
-            hazelcast.getLifecycleService().addLifecycleListener(e -> {
-                if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED && CONNECTED.get(hazelcast) == this) {
-                    new Thread(() -> {
-                        try {
-                            shared.sync();
-                        } catch (RuntimeException x) {
-                            HazelcastLogging.entangle().log(Level.WARNING, "re-reading the cluster after a reconnect failed", x);
-                        }
-                    }, "entangle-resync").start();
-                }
-            });
-        }
+        if (client) clients.join(shared, address);
+        hazelcast.getLifecycleService().addLifecycleListener(e -> {
+            if (CONNECTED.get(hazelcast) != this) return;
+            if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) {
+                // Events sent while the connection was down are lost: read the cluster again.
+                resync("a reconnect");
+            } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                // Back in one cluster after a split, under a new member id: the maps now hold
+                // the newer record of each key from either side (NewestRecordMergePolicy), and
+                // those of the other side never came here as events.
+                memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
+                String advertised = endpoint;
+                if (advertised != null) advertise(advertised);
+                resync("the merge of a split cluster");
+            }
+        });
+    }
+
+    private void resync(String after) {
+        new Thread(() -> {
+            try {
+                shared.sync();
+            } catch (RuntimeException x) {
+                HazelcastLogging.entangle().log(Level.WARNING, "re-reading the cluster after " + after + " failed", x);
+            }
+        }, "entangle-resync").start();
     }
 
     /** The cluster of {@code hazelcast}, once connected to this JVM's shared vars; or null. */
@@ -345,7 +357,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * (doing the work twice, and reading units the hand-off carries). By then the records are
      * usually in place, and the event is checked and dropped as not newer.
      */
-    private final class Applier implements EntryAddedListener<String, byte[]>, EntryUpdatedListener<String, byte[]> {
+    private final class Applier implements EntryAddedListener<String, byte[]>, EntryUpdatedListener<String, byte[]>,
+                                           EntryMergedListener<String, byte[]> {
         private final SharedVars shared;
         private final String map;
 
@@ -361,6 +374,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
         @Override
         public void entryUpdated(com.hazelcast.core.EntryEvent<String, byte[]> e) {
+            later(e.getKey(), e.getValue());
+        }
+
+        /** A record the other side of a split wrote, kept as the newer when the two sides merged. */
+        @Override
+        public void entryMerged(com.hazelcast.core.EntryEvent<String, byte[]> e) {
             later(e.getKey(), e.getValue());
         }
 
@@ -584,9 +603,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /** Advertises an endpoint of this member (such as "nrepl://127.0.0.1:7888"), or withdraws it (null). */
     public void advertise(String endpoint) {
+        this.endpoint = endpoint;
         if (endpoint == null) hazelcast.<String, String>getMap(ENDPOINTS).delete(memberId);
         else hazelcast.<String, String>getMap(ENDPOINTS).set(memberId, endpoint);
     }
+
+    private volatile String endpoint;
 
     /**
      * The entangle members, this one first: each with its "address", "id", "self" ("true" or

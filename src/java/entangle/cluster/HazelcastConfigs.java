@@ -75,6 +75,11 @@ final class HazelcastConfigs {
         setIfAbsent(c, "hazelcast.heartbeat.interval.seconds", "1");
         setIfAbsent(c, "hazelcast.max.no.heartbeat.seconds", "8");
         setIfAbsent(c, "hazelcast.partition.count", "23");
+        // Members that lost sight of each other (a JVM paused past the heartbeat timeout) look
+        // for each other every few seconds, not after five minutes, and form one cluster again
+        // (see NewestRecordMergePolicy): until then each side's definitions stay on that side.
+        setIfAbsent(c, "hazelcast.merge.first.run.delay.seconds", "5");
+        setIfAbsent(c, "hazelcast.merge.next.run.delay.seconds", "5");
         c.setInstanceName(instanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid()));
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");
@@ -90,7 +95,10 @@ final class HazelcastConfigs {
             // One synchronous backup: a definition outlives the loss of any one member. A file
             // that configures one of these maps itself has the last word.
             if (c.getMapConfigOrNull(map) == null) {
-                c.addMapConfig(new MapConfig(map).setBackupCount(1).setAsyncBackupCount(0));
+                MapConfig m = new MapConfig(map).setBackupCount(1).setAsyncBackupCount(0);
+                // Units are content-addressed: either side's copy of a key is the same.
+                if (!map.equals(UnitStore.MAP)) m.getMergePolicyConfig().setPolicy(NewestRecordMergePolicy.class.getName());
+                c.addMapConfig(m);
             }
         }
         c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
