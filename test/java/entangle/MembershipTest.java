@@ -44,11 +44,15 @@ class MembershipTest {
     @Test
     void membersThatLostSightOfEachOtherBecomeOneClusterAgainWithWhatEachSideDefinedMeanwhile() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            // Only the two ports the members take: Hazelcast waits five seconds for each address
-            // of the list it cannot reach, every time it looks for the other side of a split.
+            // Hazelcast looks for the other side of a split five minutes after a member starts,
+            // then every two; here every five seconds, as a user may ask (README). Only the two
+            // ports the members take: each search waits five seconds for every address of the
+            // list that does not answer.
+            List<String> soon = List.of("-J-Dhazelcast.merge.first.run.delay.seconds=5",
+                                        "-J-Dhazelcast.merge.next.run.delay.seconds=5");
             List<String> two = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1));
-            ReplProcess a = cluster.start("a", List.of(), two);
-            ReplProcess b = cluster.start("b", List.of(), two);
+            ReplProcess a = cluster.start("a", soon, two);
+            ReplProcess b = cluster.start("b", soon, two);
             a.value("(def split-x 1)");
             assertEquals("1", b.value("split-x"));
 
@@ -70,7 +74,7 @@ class MembershipTest {
             b.awaitValue("[(count (entangle.core/members)) (some-> (resolve 'split-on-a) deref)]", "[2 1]");
             a.value("(def after-merge :a)");
             assertEquals(":a", b.value("after-merge"));
-            ReplProcess c = cluster.start("c", List.of(),
+            ReplProcess c = cluster.start("c", soon,
                                           List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 2)));
             assertEquals("[10 1 2 :a]", c.value("[split-x split-on-a split-on-b after-merge]"));
         }

@@ -75,11 +75,10 @@ final class HazelcastConfigs {
         setIfAbsent(c, "hazelcast.heartbeat.interval.seconds", "1");
         setIfAbsent(c, "hazelcast.max.no.heartbeat.seconds", "8");
         setIfAbsent(c, "hazelcast.partition.count", "23");
-        // Members that lost sight of each other (a JVM paused past the heartbeat timeout) look
-        // for each other every few seconds, not after five minutes, and form one cluster again
-        // (see NewestRecordMergePolicy): until then each side's definitions stay on that side.
-        setIfAbsent(c, "hazelcast.merge.first.run.delay.seconds", "5");
-        setIfAbsent(c, "hazelcast.merge.next.run.delay.seconds", "5");
+        // Members that lost sight of each other form one cluster again on Hazelcast's schedule
+        // (see NewestRecordMergePolicy). Not sooner: a search for the other side waits five
+        // seconds for each address of the list that does not answer, so a member that searched
+        // every few seconds would nearly always be in one, and leaving waits for it.
         c.setInstanceName(instanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid()));
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");
