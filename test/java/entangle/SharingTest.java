@@ -118,6 +118,12 @@ class SharingTest extends TwoMembers {
         a.value("(def failure (ex-info \"failed\" {:order 17}))");
         assertEquals("[{\"k\" [1 2]} java.util.HashMap #{1 2} \"failed\" {:order 17}]",
                      b.value("[java-map (class java-map) (set java-set) (ex-message failure) (ex-data failure)]"));
+        // The error of the REPL's last evaluation, kept to look at elsewhere.
+        a.eval("(/ 1 0)");
+        a.value("(def last-error *e)");
+        String error = "[(class last-error) (ex-message (or (ex-cause last-error) last-error))]";
+        assertEquals(a.value(error), b.value(error));
+        assertTrue(b.value(error).contains("\"Divide by zero\""), b.value(error));
         // What workers collect in a cluster atom.
         a.value("(def failures (atom []))");
         b.value("(swap! failures conj (ex-info \"on b\" {:order 18}))");

@@ -25,9 +25,8 @@ public final class ShareableClasses {
         "java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Character",
         "java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long",
         "java.lang.Float", "java.lang.Double", "java.lang.Number", "java.lang.Enum",
-        // Clojure's exceptions (ex-info, a CompilerException in *e) travel as the data they carry;
-        // any other exception type is refused, as any other class is.
-        "java.lang.Throwable", "java.lang.Exception", "java.lang.RuntimeException", "java.lang.StackTraceElement",
+        // An exception's stack trace (exceptions: see EXCEPTION_PACKAGES).
+        "java.lang.StackTraceElement",
         "java.math.BigInteger", "java.math.BigDecimal", "java.math.MathContext", "java.math.RoundingMode",
         "java.util.UUID", "java.util.Date", "java.util.Locale", "java.util.regex.Pattern", "java.net.URI",
         "java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.Vector",
@@ -43,6 +42,14 @@ public final class ShareableClasses {
         "java.util.concurrent.locks.ReentrantLock$Sync", "java.util.concurrent.locks.ReentrantLock$NonfairSync",
         "java.util.concurrent.locks.AbstractQueuedSynchronizer",
         "java.util.concurrent.locks.AbstractOwnableSynchronizer");
+    /**
+     * Exceptions travel (ex-info, *e: a CompilerException and the JDK exception it wraps) from
+     * Clojure and from these packages of the JDK, whose exceptions hold messages, causes and
+     * stack traces; not from the JDK's others (javax.management's BadAttributeValueExpException
+     * is a known deserialization gadget).
+     */
+    private static final Set<String> EXCEPTION_PACKAGES = Set.of(
+        "java.lang", "java.io", "java.util", "java.util.concurrent", "java.time", "java.net");
     private static final List<String> PREFIXES = List.of(
         "clojure.lang.", "java.time.", "java.util.Collections$", "java.util.ImmutableCollections$");
     private static final List<String> EXTRA = Arrays.stream(
@@ -58,6 +65,7 @@ public final class ShareableClasses {
         if (c.getSuperclass() != null && c.getSuperclass().isEnum()) return true;
         String name = c.getName();
         if (CLASSES.contains(name)) return true;
+        if (Throwable.class.isAssignableFrom(c) && EXCEPTION_PACKAGES.contains(c.getPackageName())) return true;
         for (String p : PREFIXES) if (name.startsWith(p)) return true;
         // Compiled fns, AOT or not: a fn's fields are its captured values, checked in turn.
         if (clojure.lang.AFunction.class.isAssignableFrom(c)) return true;
