@@ -54,6 +54,7 @@ class MembershipTest {
             ReplProcess a = cluster.start("a", soon, two);
             ReplProcess b = cluster.start("b", soon, two);
             a.value("(def split-x 1)");
+            a.value("(def split-count (atom 0))");
             assertEquals("1", b.value("split-x"));
 
             // B's JVM stops (a debugger, a long pause) past the heartbeat timeout: A drops it.
@@ -67,10 +68,14 @@ class MembershipTest {
             // B, resumed, finds itself alone, and defines too.
             b.awaitValue("(count (entangle.core/members))", "1");
             b.value("(do (def split-on-b 2) (def split-x 10))");
+            b.value("(require '[clojure.string :as split-str])");
+            assertEquals("1", b.value("(swap! split-count inc)"));
 
             // One cluster again: each has the other's definitions, and of the var both had, the
             // newer (B's redefinition of A's).
             a.awaitValue("[(count (entangle.core/members)) split-x (some-> (resolve 'split-on-b) deref)]", "[2 10 2]");
+            // B's side changed the namespace (an alias) and a cluster atom too.
+            assertEquals("[true 1]", a.value("[(contains? (ns-aliases 'user) 'split-str) @split-count]"));
             b.awaitValue("[(count (entangle.core/members)) (some-> (resolve 'split-on-a) deref)]", "[2 1]");
             a.value("(def after-merge :a)");
             assertEquals(":a", b.value("after-merge"));
