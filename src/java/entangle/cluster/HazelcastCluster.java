@@ -86,6 +86,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private final IExecutorService executor;
     private volatile String memberId; // Hazelcast gives a member a new one when it merges after a split
     private final String address;
+    private volatile String endpoint; // what advertise last advertised, again under a new member id
     private final ClientMembers clients;
     private final UnconfirmedRecords unconfirmed;
     private volatile SharedVars shared;
@@ -607,8 +608,6 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         if (endpoint == null) hazelcast.<String, String>getMap(ENDPOINTS).delete(memberId);
         else hazelcast.<String, String>getMap(ENDPOINTS).set(memberId, endpoint);
     }
-
-    private volatile String endpoint;
 
     /**
      * The entangle members, this one first: each with its "address", "id", "self" ("true" or

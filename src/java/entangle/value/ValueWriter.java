@@ -36,9 +36,6 @@ public final class ValueWriter extends ObjectOutputStream {
     // The first refusal. ObjectOutputStream reacts to an exception by writing it into the
     // stream, which annotates its class too; that write must not replace the real reason.
     private UnshareableValueException refused;
-    // The class of the object being written, whose class descriptors (its own, then its
-    // superclasses') follow replaceObject.
-    private Class<?> writing;
 
     private ValueWriter(OutputStream out, Units units) throws IOException {
         super(out);
@@ -73,7 +70,6 @@ public final class ValueWriter extends ObjectOutputStream {
         if (!(obj instanceof java.io.Serializable)) {
             throw refuse(new UnshareableValueException(UnshareableValueException.friendlyName(obj.getClass()), null));
         }
-        writing = obj.getClass();
         return obj;
     }
 
@@ -162,9 +158,7 @@ public final class ValueWriter extends ObjectOutputStream {
             return;
         }
         if (instancesTravel && !ShareableClasses.allowed(c)) {
-            // The descriptor of a superclass comes after its object's own: name what the user made.
-            Class<?> type = writing != null && c.isAssignableFrom(writing) ? writing : c;
-            throw refuse(new UnshareableValueException(type.getName(), null));
+            throw refuse(new UnshareableValueException(c.getName(), null));
         }
         writeByte(BY_NAME);
     }

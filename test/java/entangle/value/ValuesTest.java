@@ -187,8 +187,7 @@ class ValuesTest {
         assertEquals("Divide by zero", compilingBack.getCause().getMessage());
         Object io = roundTrip(clojure.lang.RT.vector(new java.io.FileNotFoundException("disk")));
         assertEquals("disk", ((Throwable) ((java.util.List<?>) io).get(0)).getMessage());
-        // Other exceptions are refused, named by their own type, not by the superclass the
-        // filter stops at; this one is a known deserialization gadget.
+        // Other exceptions are refused, named by their type; this one is a known deserialization gadget.
         assertEquals("javax.management.BadAttributeValueExpException", assertThrows(UnshareableValueException.class,
             () -> ValueWriter.write(clojure.lang.RT.vector(new javax.management.BadAttributeValueExpException("v")),
                                     UNITS)).type());
