@@ -62,6 +62,7 @@ class MembershipTest {
             try {
                 a.awaitValue("(count (entangle.core/members))", "1");
                 a.value("(def split-on-a 1)");
+                a.value("(defn split-fn-a [] (str :from-a))");
             } finally {
                 signal("CONT", b);
             }
@@ -69,6 +70,7 @@ class MembershipTest {
             b.awaitValue("(count (entangle.core/members))", "1");
             b.value("(do (def split-on-b 2) (def split-x 10))");
             b.value("(require '[clojure.string :as split-str])");
+            b.value("(defn split-fn-b [] (str :from-b))");
             assertEquals("1", b.value("(swap! split-count inc)"));
 
             // One cluster again: each has the other's definitions, and of the var both had, the
@@ -78,11 +80,15 @@ class MembershipTest {
             // its own, so these may come a moment after the vars.
             a.awaitValue("[(contains? (ns-aliases 'user) 'split-str) @split-count]", "[true 1]");
             b.awaitValue("[(count (entangle.core/members)) (some-> (resolve 'split-on-a) deref)]", "[2 1]");
+            // Fns, whose classes each side compiled meanwhile, are callable on the other.
+            a.awaitValue("(some-> (resolve 'split-fn-b) deref (apply []))", "\":from-b\"");
+            b.awaitValue("(some-> (resolve 'split-fn-a) deref (apply []))", "\":from-a\"");
             a.value("(def after-merge :a)");
             assertEquals(":a", b.value("after-merge"));
             ReplProcess c = cluster.start("c", soon,
                                           List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 2)));
-            assertEquals("[10 1 2 :a]", c.value("[split-x split-on-a split-on-b after-merge]"));
+            assertEquals("[10 1 2 :a \":from-a\" \":from-b\"]",
+                         c.value("[split-x split-on-a split-on-b after-merge (split-fn-a) (split-fn-b)]"));
         }
     }
 
