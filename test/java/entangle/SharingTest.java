@@ -112,12 +112,16 @@ class SharingTest extends TwoMembers {
     }
 
     @Test
-    void javaCollectionsAndClojuresExceptionsTravel() {
+    void javaCollectionsPathsAndExceptionsTravel() {
         a.value("(def java-map (doto (java.util.HashMap.) (.put \"k\" [1 2])))");
         a.value("(def java-set (java.util.HashSet. [1 2]))");
         a.value("(def failure (ex-info \"failed\" {:order 17}))");
         assertEquals("[{\"k\" [1 2]} java.util.HashMap #{1 2} \"failed\" {:order 17}]",
                      b.value("[java-map (class java-map) (set java-set) (ex-message failure) (ex-data failure)]"));
+        // Configuration names files and directories, as java.io.File and java.nio.file.Path.
+        a.value("(def dirs {:in (clojure.java.io/file \"data\" \"in.csv\") :out (java.nio.file.Path/of \"/var/out\" (into-array String []))})");
+        assertEquals("[java.io.File \"data/in.csv\" true \"/var/out/day-1\"]",
+                     b.value("[(class (:in dirs)) (str (:in dirs)) (instance? java.nio.file.Path (:out dirs)) (str (.resolve (:out dirs) \"day-1\"))]"));
         // The error of the REPL's last evaluation, kept to look at elsewhere.
         a.eval("(/ 1 0)");
         a.value("(def last-error *e)");

@@ -50,7 +50,7 @@ final class Portable implements Serializable {
 
     private enum Kind {
         VECTOR, MAP_ENTRY, LIST, MAP, SET, SORTED_MAP, SORTED_SET, QUEUE, KEYWORD, SYMBOL, VAR, NAMESPACE, BIGINT, RATIO,
-        MULTIFN, MEMOIZED
+        MULTIFN, MEMOIZED, PATH
     }
 
     /** A lazy seq travels realized, if it ends within this many elements... */
@@ -83,6 +83,11 @@ final class Portable implements Serializable {
         }
         Object memoized = memoized(o);
         if (memoized != null) return new Portable(Kind.MEMOIZED, new Object[] {memoized}, null, null);
+        // A Path is not Serializable; one of the default file system travels as its string, as
+        // a java.io.File does, and each member reads it against its own file system.
+        if (o instanceof java.nio.file.Path p && p.getFileSystem() == java.nio.file.FileSystems.getDefault()) {
+            return new Portable(Kind.PATH, new Object[] {p.toString()}, null, null);
+        }
         if (o == null || !o.getClass().getName().startsWith("clojure.lang.") || o instanceof IRecord) return o;
         Object meta = o instanceof IMeta m ? m.meta() : null;
         if (o instanceof Keyword k) return new Portable(Kind.KEYWORD, names(k.sym), null, null);
@@ -215,6 +220,7 @@ final class Portable implements Serializable {
                                     items.length > 6 ? (String) items[6] : null, reader == null ? null : reader.varKey());
             }
             case MEMOIZED -> ((clojure.lang.IFn) clojure.lang.RT.var("clojure.core", "memoize").deref()).invoke(items[0]);
+            case PATH -> java.nio.file.Path.of((String) items[0]);
             case QUEUE -> {
                 PersistentQueue q = PersistentQueue.EMPTY;
                 for (Object o : items) q = q.cons(o);

@@ -29,6 +29,9 @@ public final class ShareableClasses {
         "java.lang.StackTraceElement",
         "java.math.BigInteger", "java.math.BigDecimal", "java.math.MathContext", "java.math.RoundingMode",
         "java.util.UUID", "java.util.Date", "java.util.Locale", "java.util.regex.Pattern", "java.net.URI",
+        // A path, as a string is: each member reads it against its own file system. (Not
+        // java.net.URL, whose hashCode resolves its host: a known deserialization gadget.)
+        "java.io.File",
         "java.util.ArrayList", "java.util.LinkedList", "java.util.ArrayDeque", "java.util.Vector",
         "java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.Hashtable",
         "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet", "java.util.CollSer",
@@ -66,6 +69,8 @@ public final class ShareableClasses {
         String name = c.getName();
         if (CLASSES.contains(name)) return true;
         if (Throwable.class.isAssignableFrom(c) && EXCEPTION_PACKAGES.contains(c.getPackageName())) return true;
+        // What a Path read as its string resolves to (see Portable); no Path is Serializable itself.
+        if (java.nio.file.Path.class.isAssignableFrom(c)) return true;
         for (String p : PREFIXES) if (name.startsWith(p)) return true;
         // Compiled fns, AOT or not: a fn's fields are its captured values, checked in turn.
         if (clojure.lang.AFunction.class.isAssignableFrom(c)) return true;

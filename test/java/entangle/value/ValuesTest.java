@@ -157,7 +157,9 @@ class ValuesTest {
             java.util.UUID.randomUUID(), new java.util.Date(0), java.util.Locale.FRANCE, java.net.URI.create("http://x/y"),
             java.time.Instant.ofEpochSecond(1), java.time.LocalDate.of(2026, 12, 4), java.time.Duration.ofSeconds(3),
             java.time.ZonedDateTime.of(2026, 12, 4, 10, 0, 0, 0, java.time.ZoneId.of("Europe/Paris")),
-            new java.math.BigDecimal("1.50"), java.math.BigInteger.TEN, java.util.concurrent.TimeUnit.SECONDS);
+            new java.math.BigDecimal("1.50"), java.math.BigInteger.TEN, java.util.concurrent.TimeUnit.SECONDS,
+            // Paths, which configuration holds: a Path is not Serializable, and travels as its string.
+            new java.io.File("data/in.csv"), java.nio.file.Path.of("/var/data", "out"));
         for (Object v : values) {
             Object back = roundTrip(v);
             assertEquals(v.getClass(), back.getClass(), v.getClass().getName());
@@ -233,10 +235,11 @@ class ValuesTest {
     }
 
     @Test
-    void aSerializableTypeThatValuesMayNotContainIsRefusedWhenWritten() {
-        UnshareableValueException e = assertThrows(UnshareableValueException.class,
-                                                   () -> ValueWriter.write(new java.io.File("/etc/passwd"), UNITS));
-        assertEquals("java.io.File", e.type());
+    void aSerializableTypeThatValuesMayNotContainIsRefusedWhenWritten() throws Exception {
+        // A URL's hashCode resolves its host: a known deserialization gadget (a URI travels).
+        java.net.URL url = java.net.URI.create("http://example.com/").toURL();
+        UnshareableValueException e = assertThrows(UnshareableValueException.class, () -> ValueWriter.write(url, UNITS));
+        assertEquals("java.net.URL", e.type());
     }
 
     @Test
@@ -249,10 +252,10 @@ class ValuesTest {
                 writeByte(ValueWriter.BY_NAME);
             }
         }) {
-            out.writeObject(new java.util.ArrayList<>(java.util.List.of(new java.io.File("/etc/passwd"))));
+            out.writeObject(new java.util.HashMap<>(java.util.Map.of(java.net.URI.create("http://example.com/").toURL(), 1)));
         }
         RefusedException e = assertThrows(RefusedException.class, () -> ValueReader.read(bytes.toByteArray(), UNITS));
-        assertEquals("it holds a java.io.File, which a shared value may not contain", e.getMessage());
+        assertEquals("it holds a java.net.URL, which a shared value may not contain", e.getMessage());
     }
 
     @Test
