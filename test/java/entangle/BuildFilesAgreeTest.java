@@ -55,6 +55,16 @@ class BuildFilesAgreeTest {
         assertEquals(runtime, ReplProcess.JVM_OPTIONS, "the tests' Java hosts start a JVM unlike :repl's");
     }
 
+    @Test
+    void aProjectOfYourOwnStartsTheJvmTheReplAliasStarts() throws Exception {
+        String deps = Files.readString(Projects.dir().resolve("examples/own-project/deps.edn"));
+        Matcher alias = Pattern.compile(":entangle \\{[^\\[]*:jvm-opts \\[([^\\]]*)\\]").matcher(deps);
+        assertTrue(alias.find(), "no :entangle alias with :jvm-opts in examples/own-project/deps.edn");
+        List<String> options = new ArrayList<>();
+        for (Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(alias.group(1)); m.find(); ) options.add(m.group(1));
+        assertEquals(ReplProcess.JVM_OPTIONS, options, "the example's JVM is unlike :repl's (its archive aside)");
+    }
+
     /** The :repl alias: its classpath and its JVM options. */
     private static final Pattern ALIAS =
         Pattern.compile(":repl \\{:replace-paths \\[([^\\]]*)\\]\\s+:jvm-opts \\[([^\\]]*)\\]");

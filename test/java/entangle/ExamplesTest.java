@@ -7,6 +7,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -14,14 +16,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import entangle.testing.Projects;
 import entangle.testing.ReplProcess;
 import entangle.testing.TestCluster;
 
 /**
- * The Java examples in examples/, run as their READMEs say: the programs as the java launcher
- * runs their source files, beside clustered REPLs.
+ * The examples in examples/, run as their READMEs say: the Java programs as the java launcher
+ * runs their source files, beside clustered REPLs; a project of the user's own, with its alias.
  */
 class ExamplesTest {
     private final HttpClient http = HttpClient.newHttpClient();
@@ -89,6 +92,48 @@ class ExamplesTest {
             while (m.find()) ranOn.add(m.group());
             assertTrue(!ranOn.isEmpty() && workers.containsAll(ranOn), "jobs ran on " + ranOn + ", workers " + workers);
         }
+    }
+
+    @Test
+    void aProjectOfYourOwnRunsClusteredReplsWithItsCodeThatEveryMemberReloads(@TempDir Path tmp) throws Exception {
+        // A copy, as a user's project is: its :local/root names where entangle is checked out.
+        Path project = tmp.resolve("own-project");
+        Path example = Projects.dir().resolve("examples/own-project");
+        for (Path from : List.of(Path.of("deps.edn"), Path.of("src/shop/prices.clj"))) {
+            Files.createDirectories(project.resolve(from).getParent());
+            Files.copy(example.resolve(from), project.resolve(from));
+        }
+        String deps = Files.readString(project.resolve("deps.edn"));
+        assertTrue(deps.contains("{:local/root \"../..\"}"), deps);
+        Files.writeString(project.resolve("deps.edn"),
+                          deps.replace("{:local/root \"../..\"}", "{:local/root \"" + Projects.dir() + "\"}"));
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = startInProject(cluster, project, "a");
+            assertEquals("nil", a.value("(require '[shop.prices :as prices])"));
+            a.value("(defn basket-total [items] (reduce + (map prices/with-vat items)))");
+            ReplProcess b = startInProject(cluster, project, "b");
+            assertEquals("180", b.value("(basket-total [100 50])"));
+            b.eval("(in-ns 'shop.prices)");
+            b.value("(def vat-percent 10)");
+            assertEquals("165", a.value("(basket-total [100 50])"));
+
+            Path prices = project.resolve("src/shop/prices.clj");
+            String source = Files.readString(prices);
+            assertTrue(source.contains("(def vat-percent 20)"), source);
+            Files.writeString(prices, source.replace("(def vat-percent 20)", "(def vat-percent 25)"));
+            assertEquals("nil", a.value("(require 'shop.prices :reload)"));
+            assertEquals("187", a.value("(basket-total [100 50])"));
+            assertEquals("187", b.value("(user/basket-total [100 50])"));
+        }
+    }
+
+    /** {@code clojure -M:entangle} in the project's directory, in the cluster; once its prompt is up. */
+    private static ReplProcess startInProject(TestCluster cluster, Path project, String name) {
+        List<String> command = new java.util.ArrayList<>(List.of("clojure", "-M:entangle"));
+        command.addAll(cluster.args(name));
+        ReplProcess p = cluster.adopt(ReplProcess.run(name, command, project, java.util.Map.of()));
+        p.eval("nil");
+        return p;
     }
 
     private static ReplProcess startWorker(TestCluster cluster, String name) throws InterruptedException {
