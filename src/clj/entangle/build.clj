@@ -86,6 +86,14 @@
                          " (in " root "; .ci/setup runs it too)")
                     {:changed changed}))))
 
+(defn- checkout
+  "The directory of the entangle checkout this JVM loads entangle's namespaces from (as a
+  project that names it runs them), or nil."
+  []
+  (let [url (io/resource "entangle/build.clj")]
+    (when (= "file" (some-> url .getProtocol))
+      (project-of (io/file (.toURI url)) "src/clj/entangle/build.clj"))))
+
 (defn ensure-current!
   "Checks that what this JVM runs from entangle's source tree is current: the jar of the
   :repl alias (throws if a source is newer), or target/classes (recompiled if stale). Throws
@@ -99,5 +107,5 @@
           (println "entangle: src/java changed since it was compiled; compiling it into target/classes"))
         (compile! src classes))))
   (when-not (io/resource "entangle/Member.class")
-    (throw (ex-info (str "entangle's Java runtime is not compiled: run .ci/setup (or mvn compile)"
-                         " in the entangle directory") {}))))
+    (throw (ex-info (str "entangle's Java runtime is not compiled: run mvn -q compile (or .ci/setup)"
+                         " in " (or (some-> (checkout) str) "the entangle directory")) {}))))

@@ -3,13 +3,8 @@
   usual \"nREPL server started on port ...\" line, writes .nrepl-port in the current
   directory (editors find it there), and runs until it is stopped; a stop (Ctrl-C, SIGTERM)
   leaves the cluster cleanly."
-  (:require [entangle.build :as build]
+  (:require [entangle.launch :as launch :refer [exit!]]
             [entangle.options :as options]))
-
-(defn- exit! [code message]
-  (binding [*out* (if (zero? code) *out* *err*)] (println message))
-  (flush)
-  (System/exit code))
 
 (defn -main
   "Starts a member with the options in `args` (see --help) and an nREPL server on
@@ -21,22 +16,15 @@
     (when-let [problem (and (not message) (options/nrepl-problem options))]
       (exit! 1 problem))
     (when message (exit! exit (.replace ^String message "clojure -M:repl" "clojure -M:nrepl")))
-    (try
-      (build/ensure-current!)
-      (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))
-    (let [start! (requiring-resolve 'entangle.core/start!)]
-      (try
-        ;; nREPL loads from source while the member joins.
-        (start! options #(require 'entangle.nrepl))
-        (catch IllegalArgumentException e (exit! 2 (str "entangle: " (ex-message e))))
-        (catch entangle.MemberStartException e (exit! 1 (str "entangle: " (ex-message e)))))
-      (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
-            started-message (requiring-resolve 'entangle.nrepl/started-message)
-            write-port-file! (requiring-resolve 'entangle.nrepl/write-port-file!)
-            server (try (serve! options)
-                        (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
-        (write-port-file! server)
-        (println (started-message server))
-        (flush)
-        ;; The server's threads keep the JVM up; Hazelcast's shutdown hook leaves the cluster.
-        @(promise)))))
+    ;; nREPL loads from source while the member joins.
+    (launch/start! options #(require 'entangle.nrepl))
+    (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
+          started-message (requiring-resolve 'entangle.nrepl/started-message)
+          write-port-file! (requiring-resolve 'entangle.nrepl/write-port-file!)
+          server (try (serve! options)
+                      (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
+      (write-port-file! server)
+      (println (started-message server))
+      (flush)
+      ;; The server's threads keep the JVM up; Hazelcast's shutdown hook leaves the cluster.
+      @(promise))))

@@ -5,15 +5,8 @@
   (System/exit 0) leaves the cluster cleanly. With --nrepl-port, an nREPL server with
   entangle's middleware runs beside it."
   (:require [clojure.main :as main]
-            [entangle.build :as build]
+            [entangle.launch :as launch :refer [exit!]]
             [entangle.options :as options]))
-
-(defn- exit! [code message]
-  (if (zero? code)
-    (println message)
-    (binding [*out* *err*] (println message)))
-  (flush)
-  (System/exit code))
 
 (defn- reader
   "clojure.main/repl-read that also keeps the text of each form in `text`."
@@ -33,39 +26,32 @@
     (when-let [problem (and (not message) (options/nrepl-problem options))]
       (exit! 1 problem))
     (when message (exit! exit message))
-    (try
-      (build/ensure-current!)
-      (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))
-    ;; Loaded only now: it needs the compiled runtime.
-    (let [start! (requiring-resolve 'entangle.core/start!)
+    ;; The REPL's own requires (doc, source, pprint...) belong to this JVM, as in any REPL;
+    ;; they, and nREPL if it is to serve, load while the member joins.
+    (let [member (launch/start! options #(do (binding [*ns* (the-ns 'user)]
+                                                (apply require main/repl-requires))
+                                              (when (:nrepl-port options)
+                                                (require 'entangle.nrepl))))
+          ;; Resolved only now, as the member's methods are (reflectively, once): they need the
+          ;; compiled runtime, which this namespace loads before launch/start! checks it.
           stop! (requiring-resolve 'entangle.core/stop!)
           eval (requiring-resolve 'entangle.core/eval)
-          text (volatile! nil)]
-      (let [member (try
-                     ;; The REPL's own requires (doc, source, pprint...) belong to this JVM, as
-                     ;; in any REPL; they, and nREPL if it is to serve, load while the member
-                     ;; joins.
-                     (start! options #(do (binding [*ns* (the-ns 'user)]
-                                            (apply require main/repl-requires))
-                                          (when (:nrepl-port options)
-                                            (require 'entangle.nrepl))))
-                     (catch IllegalArgumentException e (exit! 2 (str "entangle: " (ex-message e))))
-                     (catch entangle.MemberStartException e (exit! 1 (str "entangle: " (ex-message e)))))
-            others (dec (count (.members ^entangle.Member member)))]
-        (println (str "Clojure " (clojure-version) ", entangle "
-                      (when (.isClient ^entangle.Member member) "client ") "member " (.address ^entangle.Member member)
-                      " of cluster " (.cluster ^entangle.Member member) " ("
-                      (if (zero? others) "no other members" (str others " other member" (when (> others 1) "s")))
-                      ")"))
-        (when (:nrepl-port options)
-          (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
-                started-message (requiring-resolve 'entangle.nrepl/started-message)
-                server (try (serve! options)
-                            (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
-            (println (started-message server))))
-        (main/repl :init #(in-ns 'user)
-                   :read (reader text)
-                   :eval #(eval % @text))
-        (stop!)
-        (shutdown-agents)
-        (System/exit 0)))))
+          text (volatile! nil)
+          others (dec (count (.members member)))]
+      (println (str "Clojure " (clojure-version) ", entangle "
+                    (when (.isClient member) "client ") "member " (.address member)
+                    " of cluster " (.cluster member) " ("
+                    (if (zero? others) "no other members" (str others " other member" (when (> others 1) "s")))
+                    ")"))
+      (when (:nrepl-port options)
+        (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
+              started-message (requiring-resolve 'entangle.nrepl/started-message)
+              server (try (serve! options)
+                          (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
+          (println (started-message server))))
+      (main/repl :init #(in-ns 'user)
+                 :read (reader text)
+                 :eval #(eval % @text))
+      (stop!)
+      (shutdown-agents)
+      (System/exit 0))))

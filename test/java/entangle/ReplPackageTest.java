@@ -62,6 +62,24 @@ class ReplPackageTest {
     }
 
     @Test
+    void aProjectNamingACheckoutWhoseRuntimeIsNotBuiltIsToldWhatToBuild(@TempDir Path tmp) throws Exception {
+        // examples/own-project, naming a checkout that was never built (no target/).
+        Path checkout = tmp.resolve("entangle");
+        for (String part : List.of("deps.edn", "src")) copyKeepingTimes(Projects.dir().resolve(part), checkout.resolve(part));
+        Path project = tmp.resolve("project");
+        copyKeepingTimes(Projects.dir().resolve("examples/own-project/src"), project.resolve("src"));
+        Files.writeString(project.resolve("deps.edn"),
+                          Files.readString(Projects.dir().resolve("examples/own-project/deps.edn"))
+                              .replace("{:local/root \"../..\"}", "{:local/root \"" + checkout + "\"}"));
+        ReplProcess p = ReplProcess.run("unbuilt", List.of("clojure", "-M:entangle", "--cluster", "unbuilt-" + ProcessHandle.current().pid()),
+                                        project, Map.of());
+        assertEquals(1, p.waitFor(), p.transcript());
+        assertEquals(List.of("entangle: entangle's Java runtime is not compiled: run mvn -q compile (or .ci/setup) in "
+                             + checkout.toRealPath()), errLines(p));
+        assertEquals("", p.allOut());
+    }
+
+    @Test
     void anArchiveMadeByAnotherJvmIsMadeAgain(@TempDir Path tmp) throws Exception {
         Path project = Projects.dir();
         for (String part : List.of("deps.edn", "src", "target/classes", "target/repl/entangle.jar",
