@@ -121,6 +121,35 @@ class ClasspathNamespacesTest {
         }
     }
 
+    /**
+     * A member loads a namespace for another's record (as it joins, or when the other reloads
+     * it) and what it changes there at its next evaluation is shared, however soon it comes:
+     * the load is known as it was, not as that evaluation left it. What the load required in
+     * turn stays each member's own.
+     */
+    @Test
+    void whatAMemberChangesInANamespaceItLoadedForAnotherIsSharedFromItsFirstEvaluation() throws Exception {
+        Path dir = Files.createTempDirectory("entangle-lib");
+        Files.createDirectories(dir.resolve("extra"));
+        Files.writeString(dir.resolve("extra/util.clj"), "(ns extra.util)\n(defn shout [s] (str s \"!\"))\n");
+        Path file = dir.resolve("extra/greeter.clj");
+        greeter(file, "first", "(require 'extra.util)\n");
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a", withPath(dir));
+            a.value("(require 'extra.greeter)");
+            ReplProcess b = cluster.start("b", withPath(dir));
+            b.value("(do (in-ns 'extra.greeter) (defn version [] \"b's first evaluation\") (in-ns 'user))");
+            assertEquals("\"b's first evaluation\"", a.value("(extra.greeter/version)"));
+
+            greeter(file, "second", "(require 'extra.util)\n");
+            a.value("(require 'extra.greeter :reload)");
+            b.value("(alter-var-root #'extra.greeter/loads + 100)");
+            assertEquals("[\"second\" 102]", a.value("[(extra.greeter/version) extra.greeter/loads]"));
+            // extra.util, loaded by each member's load of extra.greeter, has no records.
+            assertEquals("[\"hi!\" nil]", a.value("[(extra.util/shout \"hi\") (entangle.core/provenance 'extra.util/shout)]"));
+        }
+    }
+
     /** Writes a greeter whose {@code version} is {@code version}, with {@code more}; it counts its loads. */
     private static void greeter(Path file, String version, String more) throws Exception {
         Files.writeString(file, "(ns extra.greeter)\n(def loads (inc (let [v (ns-resolve 'extra.greeter 'loads)]"

@@ -16,10 +16,16 @@ import java.util.List;
  */
 public final class ResourceLoads {
     /** A completed load: the resource base ("my/lib") and whether it was implicit (not to be shared). */
-    public record Load(String scriptbase, boolean implicit) {}
+    public record Load(String scriptbase, boolean implicit) {
+        /** The name of the namespace the load is of ("my/some_lib" is my.some-lib). */
+        public String namespace() {
+            return scriptbase.replace('/', '.').replace('_', '-');
+        }
+    }
 
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
-    private static final ThreadLocal<Boolean> BY_ENTANGLE = ThreadLocal.withInitial(() -> false);
+    /** While entangle loads on this thread (see byEntangle), the loads completed so far; null otherwise. */
+    private static final ThreadLocal<List<Load>> BY_ENTANGLE = new ThreadLocal<>();
     /** The depth of the outermost load that Clojure's compiler made for itself, or 0. */
     private static final ThreadLocal<int[]> COMPILERS_FROM = ThreadLocal.withInitial(() -> new int[1]);
     private static final StackWalker STACK = StackWalker.getInstance();
@@ -42,9 +48,12 @@ public final class ResourceLoads {
         try {
             int depth = DEPTH.get()[0]--;
             int[] compilers = COMPILERS_FROM.get();
-            boolean implicit = BY_ENTANGLE.get() || compilers[0] != 0;
+            List<Load> entangles = BY_ENTANGLE.get();
+            boolean implicit = entangles != null || compilers[0] != 0;
             if (compilers[0] == depth) compilers[0] = 0;
-            if (ok) {
+            if (ok && entangles != null) {
+                entangles.add(new Load(scriptbase, true));
+            } else if (ok) {
                 synchronized (COMPLETED) {
                     COMPLETED.add(new Load(scriptbase, implicit));
                 }
@@ -65,14 +74,23 @@ public final class ResourceLoads {
         return DEPTH.get()[0] > 0;
     }
 
-    /** Runs {@code body} with the loads it causes marked as entangle's own (not to be published). */
-    public static void byEntangle(Runnable body) {
-        boolean outer = BY_ENTANGLE.get();
-        BY_ENTANGLE.set(true);
+    /**
+     * Runs {@code body}, whose loads are entangle's own (not to be published), and adds them
+     * to {@code loads} (the namespaces it loaded, those they required included, oldest first),
+     * also when it throws. They are not drained later: the caller takes them as they are now,
+     * before evaluation can change them (a later drain would take what an evaluation defined
+     * in them since as part of the load).
+     */
+    public static void byEntangle(List<Load> loads, Runnable body) {
+        List<Load> outer = BY_ENTANGLE.get();
+        List<Load> these = new ArrayList<>();
+        BY_ENTANGLE.set(these);
         try {
             body.run();
         } finally {
             BY_ENTANGLE.set(outer);
+            if (outer != null) outer.addAll(these);
+            loads.addAll(these);
         }
     }
 

@@ -570,7 +570,7 @@ public final class SharedVars {
         // Namespaces read from the classpath since the last scan are shared as the fact of
         // their loading; what the load defined is each member's own.
         for (ResourceLoads.Load load : ResourceLoads.drain()) {
-            String name = load.scriptbase().replace('/', '.').replace('_', '-');
+            String name = load.namespace();
             Namespace n = Namespace.find(Symbol.intern(name));
             if (n == null || SharingPolicy.never(name)) continue;
             KnownNs before = namespaces.get(name);
@@ -1519,8 +1519,9 @@ public final class SharedVars {
     }
 
     private void load(String ns, boolean reload, String why, String once) {
+        List<ResourceLoads.Load> loads = new ArrayList<>();
         try {
-            ResourceLoads.byEntangle(() -> {
+            ResourceLoads.byEntangle(loads, () -> {
                 if (reload) Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns), Keyword.intern("reload"));
                 else Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns));
             });
@@ -1532,6 +1533,24 @@ public final class SharedVars {
                 warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
                     + root.getMessage() + "; shared definitions that use it will fail here.");
             }
+        } finally {
+            loadedByEntangle(loads);
+        }
+    }
+
+    /**
+     * Known as they are now, the namespaces a load of entangle's made (the one a record named
+     * and those it required): the next scan sees only what evaluation changes in them since.
+     */
+    private void loadedByEntangle(List<ResourceLoads.Load> loads) {
+        state.lock();
+        try {
+            for (ResourceLoads.Load load : loads) {
+                Namespace n = Namespace.find(Symbol.intern(load.namespace()));
+                if (n != null && !SharingPolicy.never(load.namespace())) baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
+            }
+        } finally {
+            state.unlock();
         }
     }
 
