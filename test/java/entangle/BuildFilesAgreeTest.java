@@ -58,11 +58,13 @@ class BuildFilesAgreeTest {
     @Test
     void aProjectOfYourOwnStartsTheJvmTheReplAliasStarts() throws Exception {
         String deps = Files.readString(Projects.dir().resolve("examples/own-project/deps.edn"));
-        Matcher alias = Pattern.compile(":entangle \\{[^\\[]*:jvm-opts \\[([^\\]]*)\\]").matcher(deps);
-        assertTrue(alias.find(), "no :entangle alias with :jvm-opts in examples/own-project/deps.edn");
-        List<String> options = new ArrayList<>();
-        for (Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(alias.group(1)); m.find(); ) options.add(m.group(1));
-        assertEquals(ReplProcess.JVM_OPTIONS, options, "the example's JVM is unlike :repl's (its archive aside)");
+        for (String name : List.of(":entangle", ":entangle-nrepl")) {
+            Matcher alias = Pattern.compile(name + " \\{[^\\[]*:jvm-opts \\[([^\\]]*)\\]").matcher(deps);
+            assertTrue(alias.find(), "no " + name + " alias with :jvm-opts in examples/own-project/deps.edn");
+            List<String> options = new ArrayList<>();
+            for (Matcher m = Pattern.compile("\"([^\"]*)\"").matcher(alias.group(1)); m.find(); ) options.add(m.group(1));
+            assertEquals(ReplProcess.JVM_OPTIONS, options, name + " starts a JVM unlike :repl's (its archive aside)");
+        }
     }
 
     /** The :repl alias: its classpath and its JVM options. */

@@ -9,7 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -124,14 +126,33 @@ class ExamplesTest {
             assertEquals("nil", a.value("(require 'shop.prices :reload)"));
             assertEquals("187", a.value("(basket-total [100 50])"));
             assertEquals("187", b.value("(user/basket-total [100 50])"));
+
+            // An editor's member: it serves nREPL and writes the port file where editors look.
+            ReplProcess editor = cluster.adopt(ReplProcess.service("editor",
+                withArgs(List.of("clojure", "-M:entangle-nrepl"), cluster, "editor"), project, Map.of()));
+            String port = editor.awaitOut("nREPL server started on port (\\d+)").group(1);
+            assertEquals(port, Files.readString(project.resolve(".nrepl-port")).strip());
+            // What the editor sends, sent by nREPL's own client from A's REPL.
+            String sent = "(with-open [c (nrepl.core/connect :port " + port + ")]"
+                + " (-> (nrepl.core/client c 30000)"
+                + " (nrepl.core/message {:op \"eval\" :ns \"shop.prices\" :code \"(defn with-vat [net] (* 2 net))\"})"
+                + " nrepl.core/combine-responses :value))";
+            a.value("(require 'nrepl.core)");
+            assertEquals("[\"#'shop.prices/with-vat\"]", a.value(sent));
+            assertEquals("300", b.value("(user/basket-total [100 50])"));
         }
+    }
+
+    private static List<String> withArgs(List<String> command, TestCluster cluster, String name) {
+        List<String> all = new ArrayList<>(command);
+        all.addAll(cluster.args(name));
+        return all;
     }
 
     /** {@code clojure -M:entangle} in the project's directory, in the cluster; once its prompt is up. */
     private static ReplProcess startInProject(TestCluster cluster, Path project, String name) {
-        List<String> command = new java.util.ArrayList<>(List.of("clojure", "-M:entangle"));
-        command.addAll(cluster.args(name));
-        ReplProcess p = cluster.adopt(ReplProcess.run(name, command, project, java.util.Map.of()));
+        ReplProcess p = cluster.adopt(ReplProcess.run(name, withArgs(List.of("clojure", "-M:entangle"), cluster, name),
+                                                      project, Map.of()));
         p.eval("nil");
         return p;
     }
