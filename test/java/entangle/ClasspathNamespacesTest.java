@@ -150,6 +150,27 @@ class ClasspathNamespacesTest {
         }
     }
 
+    /**
+     * An evaluation that requires a namespace and then changes it (a setup script: require,
+     * then alter-var-root a setting) shares the change: every member loads the namespace and
+     * then has the evaluation's value, as the member that ran it does.
+     */
+    @Test
+    void whatTheEvaluationThatLoadedANamespaceChangesInItAfterwardsIsShared() throws Exception {
+        Path dir = Files.createTempDirectory("entangle-lib");
+        Files.createDirectories(dir.resolve("extra"));
+        greeter(dir.resolve("extra/greeter.clj"), "first", "");
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a", withPath(dir));
+            ReplProcess b = cluster.start("b", withPath(dir));
+            a.value("(do (require 'extra.greeter) (alter-var-root #'extra.greeter/loads + 100)"
+                + " (in-ns 'extra.greeter) (defn version [] \"set up at a\") (in-ns 'user))");
+            assertEquals("[101 \"set up at a\"]", b.value("[extra.greeter/loads (extra.greeter/version)]"));
+            ReplProcess c = cluster.start("c", withPath(dir));
+            assertEquals("[101 \"set up at a\"]", c.value("[extra.greeter/loads (extra.greeter/version)]"));
+        }
+    }
+
     /** Writes a greeter whose {@code version} is {@code version}, with {@code more}; it counts its loads. */
     private static void greeter(Path file, String version, String more) throws Exception {
         Files.writeString(file, "(ns extra.greeter)\n(def loads (inc (let [v (ns-resolve 'extra.greeter 'loads)]"

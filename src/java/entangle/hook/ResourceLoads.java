@@ -2,11 +2,11 @@ package entangle.hook;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * The classpath loads ({@code RT.load}) that completed since they were last drained, and
- * whether one is in progress on the current thread (classes compiled then belong to a
- * classpath namespace).
+ * The classpath loads ({@code RT.load}) as they complete, and whether one is in progress on
+ * the current thread (classes compiled then belong to a classpath namespace).
  *
  * <p>A load is <em>implicit</em> when no user code asked for it: entangle's own, and those
  * Clojure's compiler makes for itself (clojure.spec.alpha and clojure.core.specs.alpha, for
@@ -29,7 +29,8 @@ public final class ResourceLoads {
     /** The depth of the outermost load that Clojure's compiler made for itself, or 0. */
     private static final ThreadLocal<int[]> COMPILERS_FROM = ThreadLocal.withInitial(() -> new int[1]);
     private static final StackWalker STACK = StackWalker.getInstance();
-    private static final List<Load> COMPLETED = new ArrayList<>();
+    /** Told of each load as it completes, on the thread that made it; entangle's own excepted. */
+    private static volatile Consumer<Load> completed = load -> {};
 
     private ResourceLoads() {}
 
@@ -54,9 +55,7 @@ public final class ResourceLoads {
             if (ok && entangles != null) {
                 entangles.add(new Load(scriptbase, true));
             } else if (ok) {
-                synchronized (COMPLETED) {
-                    COMPLETED.add(new Load(scriptbase, implicit));
-                }
+                completed.accept(new Load(scriptbase, implicit));
             }
         } catch (Throwable t) {
             // the load goes on, unseen
@@ -77,9 +76,8 @@ public final class ResourceLoads {
     /**
      * Runs {@code body}, whose loads are entangle's own (not to be published), and adds them
      * to {@code loads} (the namespaces it loaded, those they required included, oldest first),
-     * also when it throws. They are not drained later: the caller takes them as they are now,
-     * before evaluation can change them (a later drain would take what an evaluation defined
-     * in them since as part of the load).
+     * also when it throws, and not to the listener (see onCompleted): the caller takes them as
+     * they are now, before evaluation can change them.
      */
     public static void byEntangle(List<Load> loads, Runnable body) {
         List<Load> outer = BY_ENTANGLE.get();
@@ -94,12 +92,13 @@ public final class ResourceLoads {
         }
     }
 
-    /** The loads completed since the last call, oldest first. */
-    public static List<Load> drain() {
-        synchronized (COMPLETED) {
-            List<Load> out = new ArrayList<>(COMPLETED);
-            COMPLETED.clear();
-            return out;
-        }
+    /**
+     * Tells {@code listener} of every load, but entangle's own, as it completes, on the thread
+     * that made it and before that thread goes on: what the namespace holds then is what the
+     * load made, before the evaluation that asked for it changes anything there. One listener
+     * at a time (a JVM is one member at most): it replaces the one before.
+     */
+    public static void onCompleted(Consumer<Load> listener) {
+        completed = listener;
     }
 }

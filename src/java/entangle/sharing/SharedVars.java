@@ -118,6 +118,12 @@ public final class SharedVars {
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
     /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
     private final Map<String, Long> reloaded = new ConcurrentHashMap<>();
+    /**
+     * What each load from the classpath made shareable, taken as the load completed (see
+     * {@link #loadCompleted}): the next scan publishes it.
+     */
+    private final List<NsChange> loadedNamespaces = new ArrayList<>();
+    private final List<VarChange> loadedVars = new ArrayList<>();
     /** Set when a publication failed: the next scan looks for removed vars everywhere. */
     private boolean rescanRemovals;
     /**
@@ -144,6 +150,7 @@ public final class SharedVars {
         this.atoms = atoms;
         this.warn = warn;
         Units.lookUpNamedClassesWith(this::namedClassFromCluster);
+        ResourceLoads.onCompleted(this::loadCompleted);
     }
 
     /** Applies the cluster's record for the named class {@code name}, if it has one, and returns the class. */
@@ -542,7 +549,8 @@ public final class SharedVars {
     public void baseline() {
         state.lock();
         try {
-            ResourceLoads.drain();
+            loadedNamespaces.clear();
+            loadedVars.clear();
             CapturedClasses.drainNew();
             for (Object o : (Iterable<?>) Namespace.all()) {
                 Namespace n = (Namespace) o;
@@ -565,24 +573,12 @@ public final class SharedVars {
     }
 
     private Changes scan() {
-        List<NsChange> nsChanges = new ArrayList<>();
+        // Namespaces read from the classpath since the last scan (see loadCompleted).
+        List<NsChange> nsChanges = new ArrayList<>(loadedNamespaces);
+        List<VarChange> loadedOver = new ArrayList<>(loadedVars);
+        loadedNamespaces.clear();
+        loadedVars.clear();
         List<VarChange> varChanges = new ArrayList<>();
-        // Namespaces read from the classpath since the last scan are shared as the fact of
-        // their loading; what the load defined is each member's own.
-        for (ResourceLoads.Load load : ResourceLoads.drain()) {
-            String name = load.namespace();
-            Namespace n = Namespace.find(Symbol.intern(name));
-            if (n == null || SharingPolicy.never(name)) continue;
-            KnownNs before = namespaces.get(name);
-            long floor = before == null ? 0 : before.version();
-            // Loaded before, here or on a member whose record this one applied: a reload.
-            boolean reloaded = before != null && before.kind == NamespaceRecord.Kind.CLASSPATH;
-            baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
-            if (!load.implicit() && (policy.sharedName(name) || name.startsWith("clojure."))) {
-                nsChanges.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor, reloaded));
-                if (before != null && policy.sharedName(name)) loadedOver(n, name, varChanges);
-            }
-        }
         // Named classes (deftype, defrecord, definterface...) evaluation compiled since: code
         // compiled later on any member that names them must get these.
         List<ClassChange> classChanges = new ArrayList<>();
@@ -711,7 +707,38 @@ public final class SharedVars {
                 }
             }
         }
+        // A var a load left and evaluation changed after it (the evaluation that asked for the
+        // load, say): the evaluation's is the one to publish.
+        Set<String> changedSince = new HashSet<>();
+        for (VarChange c : varChanges) changedSince.add(c.key());
+        for (VarChange c : loadedOver) if (!changedSince.contains(c.key())) varChanges.add(c);
         return new Changes(nsChanges, classChanges, varChanges);
+    }
+
+    /**
+     * A namespace read from the classpath, known as the load left it, before the evaluation
+     * that asked for it goes on: it is shared as the fact of its loading, and what the load
+     * defined is each member's own; what the evaluation changes there afterwards is shared as
+     * any change is. Called on the loading thread as the load completes (see ResourceLoads).
+     */
+    private void loadCompleted(ResourceLoads.Load load) {
+        String name = load.namespace();
+        Namespace n = Namespace.find(Symbol.intern(name));
+        if (n == null || SharingPolicy.never(name)) return;
+        state.lock();
+        try {
+            KnownNs before = namespaces.get(name);
+            long floor = before == null ? 0 : before.version();
+            // Loaded before, here or on a member whose record this one applied: a reload.
+            boolean reloaded = before != null && before.kind == NamespaceRecord.Kind.CLASSPATH;
+            baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
+            if (!load.implicit() && (policy.sharedName(name) || name.startsWith("clojure."))) {
+                loadedNamespaces.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor, reloaded));
+                if (before != null && policy.sharedName(name)) loadedOver(n, name, loadedVars);
+            }
+        } finally {
+            state.unlock();
+        }
     }
 
     /**
