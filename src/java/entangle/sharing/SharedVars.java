@@ -736,6 +736,11 @@ public final class SharedVars {
                 loadedNamespaces.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor, reloaded));
                 if (before != null && policy.sharedName(name)) loadedOver(n, name, loadedVars);
             }
+        } catch (RuntimeException | LinkageError e) {
+            // The load itself went through; only its sharing failed, which the user is told of
+            // here, since nothing that RT.load calls may throw into it.
+            warn.accept("namespace " + name + " was loaded here but its load could not be shared: " + e
+                + "; the other members do not load it.");
         } finally {
             state.unlock();
         }
