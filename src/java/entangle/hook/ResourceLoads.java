@@ -1,6 +1,5 @@
 package entangle.hook;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -24,12 +23,11 @@ public final class ResourceLoads {
     }
 
     private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
-    /** While entangle loads on this thread (see byEntangle), the loads completed so far; null otherwise. */
-    private static final ThreadLocal<List<Load>> BY_ENTANGLE = new ThreadLocal<>();
+    private static final ThreadLocal<Boolean> BY_ENTANGLE = ThreadLocal.withInitial(() -> false);
     /** The depth of the outermost load that Clojure's compiler made for itself, or 0. */
     private static final ThreadLocal<int[]> COMPILERS_FROM = ThreadLocal.withInitial(() -> new int[1]);
     private static final StackWalker STACK = StackWalker.getInstance();
-    /** Told of each load as it completes, on the thread that made it; entangle's own excepted. */
+    /** Told of each load as it completes, on the thread that made it. */
     private static volatile Consumer<Load> completed = load -> {};
 
     private ResourceLoads() {}
@@ -49,14 +47,9 @@ public final class ResourceLoads {
         try {
             int depth = DEPTH.get()[0]--;
             int[] compilers = COMPILERS_FROM.get();
-            List<Load> entangles = BY_ENTANGLE.get();
-            boolean implicit = entangles != null || compilers[0] != 0;
+            boolean implicit = BY_ENTANGLE.get() || compilers[0] != 0;
             if (compilers[0] == depth) compilers[0] = 0;
-            if (ok && entangles != null) {
-                entangles.add(new Load(scriptbase, true));
-            } else if (ok) {
-                completed.accept(new Load(scriptbase, implicit));
-            }
+            if (ok) completed.accept(new Load(scriptbase, implicit));
         } catch (Throwable t) {
             // the load goes on, unseen
         }
@@ -73,30 +66,22 @@ public final class ResourceLoads {
         return DEPTH.get()[0] > 0;
     }
 
-    /**
-     * Runs {@code body}, whose loads are entangle's own (not to be published), and adds them
-     * to {@code loads} (the namespaces it loaded, those they required included, oldest first),
-     * also when it throws, and not to the listener (see onCompleted): the caller takes them as
-     * they are now, before evaluation can change them.
-     */
-    public static void byEntangle(List<Load> loads, Runnable body) {
-        List<Load> outer = BY_ENTANGLE.get();
-        List<Load> these = new ArrayList<>();
-        BY_ENTANGLE.set(these);
+    /** Runs {@code body} with the loads it causes marked as entangle's own (not to be published). */
+    public static void byEntangle(Runnable body) {
+        boolean outer = BY_ENTANGLE.get();
+        BY_ENTANGLE.set(true);
         try {
             body.run();
         } finally {
             BY_ENTANGLE.set(outer);
-            if (outer != null) outer.addAll(these);
-            loads.addAll(these);
         }
     }
 
     /**
-     * Tells {@code listener} of every load, but entangle's own, as it completes, on the thread
-     * that made it and before that thread goes on: what the namespace holds then is what the
-     * load made, before the evaluation that asked for it changes anything there. One listener
-     * at a time (a JVM is one member at most): it replaces the one before.
+     * Tells {@code listener} of every load as it completes, on the thread that made it and
+     * before that thread goes on: what the namespace holds then is what the load made, before
+     * the evaluation that asked for it (or the next one, after entangle's) changes anything
+     * there. One listener at a time (a JVM is one member at most): it replaces the one before.
      */
     public static void onCompleted(Consumer<Load> listener) {
         completed = listener;

@@ -575,7 +575,7 @@ public final class SharedVars {
     private Changes scan() {
         // Namespaces read from the classpath since the last scan (see loadCompleted).
         List<NsChange> nsChanges = new ArrayList<>(loadedNamespaces);
-        List<VarChange> loadedOver = new ArrayList<>(loadedVars);
+        List<VarChange> fromLoads = new ArrayList<>(loadedVars);
         loadedNamespaces.clear();
         loadedVars.clear();
         List<VarChange> varChanges = new ArrayList<>();
@@ -711,7 +711,7 @@ public final class SharedVars {
         // load, say): the evaluation's is the one to publish.
         Set<String> changedSince = new HashSet<>();
         for (VarChange c : varChanges) changedSince.add(c.key());
-        for (VarChange c : loadedOver) if (!changedSince.contains(c.key())) varChanges.add(c);
+        for (VarChange c : fromLoads) if (!changedSince.contains(c.key())) varChanges.add(c);
         return new Changes(nsChanges, classChanges, varChanges);
     }
 
@@ -719,7 +719,8 @@ public final class SharedVars {
      * A namespace read from the classpath, known as the load left it, before the evaluation
      * that asked for it goes on: it is shared as the fact of its loading, and what the load
      * defined is each member's own; what the evaluation changes there afterwards is shared as
-     * any change is. Called on the loading thread as the load completes (see ResourceLoads).
+     * any change is. Called on the loading thread as the load completes (see ResourceLoads),
+     * entangle's own loads (for another member's record, at a join or a reload) included.
      */
     private void loadCompleted(ResourceLoads.Load load) {
         String name = load.namespace();
@@ -1551,9 +1552,8 @@ public final class SharedVars {
     }
 
     private void load(String ns, boolean reload, String why, String once) {
-        List<ResourceLoads.Load> loads = new ArrayList<>();
         try {
-            ResourceLoads.byEntangle(loads, () -> {
+            ResourceLoads.byEntangle(() -> {
                 if (reload) Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns), Keyword.intern("reload"));
                 else Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns));
             });
@@ -1565,24 +1565,6 @@ public final class SharedVars {
                 warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
                     + root.getMessage() + "; shared definitions that use it will fail here.");
             }
-        } finally {
-            loadedByEntangle(loads);
-        }
-    }
-
-    /**
-     * Known as they are now, the namespaces a load of entangle's made (the one a record named
-     * and those it required): the next scan sees only what evaluation changes in them since.
-     */
-    private void loadedByEntangle(List<ResourceLoads.Load> loads) {
-        state.lock();
-        try {
-            for (ResourceLoads.Load load : loads) {
-                Namespace n = Namespace.find(Symbol.intern(load.namespace()));
-                if (n != null && !SharingPolicy.never(load.namespace())) baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
-            }
-        } finally {
-            state.unlock();
         }
     }
 
