@@ -125,6 +125,18 @@ class ConvergenceTest extends TwoMembers {
             "(pr-str [(->ConvLeft 1) (->ConvRight 2)])", "c6"));
     }
 
+    /** The same for two specs defined at once, which travel as the registry's evaluated entries. */
+    @Test
+    void specsDefinedAtOnceOnTwoMembersAreAllKept() throws Exception {
+        a.value("(require 'clojure.spec.alpha)");
+        b.awaitValue("(some? (find-ns 'clojure.spec.alpha))", "true");
+        assertEquals("[true false true false]", convergesWhenAWritesLast("entangle.vars", "clojure.spec.alpha/registry-ref",
+            "(clojure.spec.alpha/def :conv/left int?)", "(some? (clojure.spec.alpha/get-spec :conv/left))",
+            "(clojure.spec.alpha/def :conv/right string?)",
+            "(mapv (fn [[k x]] (clojure.spec.alpha/valid? k x)) [[:conv/left 1] [:conv/left \"1\"] [:conv/right \"r\"]"
+                + " [:conv/right 2]])", "c7"));
+    }
+
     /**
      * What an evaluation changes of a multimethod's table and of its namespace before a record
      * of the same multimethod and namespace from another member is applied, and the evaluation

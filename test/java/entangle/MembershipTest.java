@@ -55,6 +55,7 @@ class MembershipTest {
             ReplProcess b = cluster.start("b", soon, two);
             a.value("(def split-x 1)");
             a.value("(def split-count (atom 0))");
+            a.value("(require '[clojure.spec.alpha :as s])");
             assertEquals("1", b.value("split-x"));
 
             // B's JVM stops (a debugger, a long pause) past the heartbeat timeout: A drops it.
@@ -63,6 +64,7 @@ class MembershipTest {
                 a.awaitValue("(count (entangle.core/members))", "1");
                 a.value("(def split-on-a 1)");
                 a.value("(defn split-fn-a [] (str :from-a))");
+                a.value("(s/def ::split-spec-a int?)");
             } finally {
                 signal("CONT", b);
             }
@@ -71,6 +73,8 @@ class MembershipTest {
             b.value("(do (def split-on-b 2) (def split-x 10))");
             b.value("(require '[clojure.string :as split-str])");
             b.value("(defn split-fn-b [] (str :from-b))");
+            b.value("(defrecord SplitRecord [x])");
+            b.value("(s/def ::split-spec-b string?)");
             assertEquals("1", b.value("(swap! split-count inc)"));
 
             // One cluster again: each has the other's definitions, and of the var both had, the
@@ -83,12 +87,21 @@ class MembershipTest {
             // Fns, whose classes each side compiled meanwhile, are callable on the other.
             a.awaitValue("(some-> (resolve 'split-fn-b) deref (apply []))", "\":from-b\"");
             b.awaitValue("(some-> (resolve 'split-fn-a) deref (apply []))", "\":from-a\"");
+            // A record type B defined meanwhile: code A compiles now finds it by name. Specs
+            // from both sides, which travel in one table, are all kept.
+            a.awaitValue("(some? (resolve 'SplitRecord))", "true");
+            assertEquals("[5 true]", a.value("(let [r (SplitRecord. 5)] [(:x r) (= r (->SplitRecord 5))])"));
+            String specs = "[(s/valid? ::split-spec-a 1) (s/valid? ::split-spec-b \"b\") (s/valid? ::split-spec-b 1)]";
+            a.awaitValue(specs, "[true true false]");
+            b.awaitValue(specs, "[true true false]");
             a.value("(def after-merge :a)");
             assertEquals(":a", b.value("after-merge"));
             ReplProcess c = cluster.start("c", soon,
                                           List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 2)));
             assertEquals("[10 1 2 :a \":from-a\" \":from-b\"]",
                          c.value("[split-x split-on-a split-on-b after-merge (split-fn-a) (split-fn-b)]"));
+            assertEquals("[5 [true true false]]", c.value("(require '[clojure.spec.alpha :as s])"
+                + " [(:x (SplitRecord. 5)) " + specs + "]"));
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+import entangle.testing.ReplProcess;
 import entangle.testing.TwoMembers;
 
 /** defmulti, defmethod, remove-method, prefer-method and derive, across members. */
@@ -130,5 +131,24 @@ class MultimethodsTest extends TwoMembers {
             + " [(.contains s \"$\") (.contains s \":cents 150\")])"));
         alsoOnALateJoiner("[(with-out-str (clojure.pprint/pprint (java.util.UUID. 0 1))) (.contains (with-out-str"
             + " (clojure.pprint/pprint (->Price 1))) \"$\")]", "[\"a uuid\\n\" false]");
+    }
+
+    /**
+     * A method of Clojure's multimethod that holds what cannot travel stays on its member,
+     * which is warned once, naming it; the multimethod's other methods travel all the same.
+     */
+    @Test
+    void aMethodOfClojuresMultimethodThatCannotTravelStaysWhileTheOthersTravel() {
+        a.value("(defrecord Cents [n])");
+        a.value("(defrecord Celsius [deg])");
+        ReplProcess.Result counted = a.eval("(let [printed (atom 0)] (defmethod print-method Cents [c ^java.io.Writer w]"
+            + " (swap! printed inc) (.write w (str (:n c) \"c\"))))");
+        assertTrue(counted.err().contains("entangle: the method of #'clojure.core/print-method for user.Cents holds a"
+            + " clojure.lang.Atom (inside a fn or a collection; only an atom a var holds itself becomes a cluster atom),"
+            + " which cannot be shared with other members, so it stays on this member only; define it with values"
+            + " that can travel, or on each member (entangle/eval-on)."), counted.err());
+        a.value("(defmethod print-method Celsius [c ^java.io.Writer w] (.write w (str (:deg c) \" C\")))");
+        assertEquals("[\"20 C\" \"#user.Cents{:n 5}\"]", b.value("[(pr-str (->Celsius 20)) (pr-str (->Cents 5))]"));
+        assertEquals("[\"20 C\" \"5c\"]", a.value("[(pr-str (->Celsius 20)) (pr-str (->Cents 5))]"));
     }
 }

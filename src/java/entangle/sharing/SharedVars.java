@@ -35,6 +35,7 @@ import entangle.unit.Unit;
 import entangle.unit.Units;
 import entangle.value.MultiFns;
 import entangle.value.Protocols;
+import entangle.value.Specs;
 import entangle.value.UnshareableValueException;
 import entangle.value.ValueReader;
 import entangle.value.ValueWriter;
@@ -151,6 +152,7 @@ public final class SharedVars {
         this.warn = warn;
         Units.lookUpNamedClassesWith(this::namedClassFromCluster);
         ResourceLoads.onCompleted(this::loadCompleted);
+        Specs.track(); // loaded before this member started (by a user.clj, a host application)
     }
 
     /** Applies the cluster's record for the named class {@code name}, if it has one, and returns the class. */
@@ -195,6 +197,11 @@ public final class SharedVars {
          * or extensions (what the cluster shares of it), as last published or applied here.
          */
         IPersistentMap extension;
+        /**
+         * Of clojure.spec.alpha's registry (see {@link Specs}): the map its atom held as last
+         * published or applied here (the atom, its var's root, stays the same).
+         */
+        Object registryState;
         /** This member's last write of the var's tables, while a record may not have seen it. */
         Merge.Own own;
 
@@ -240,11 +247,13 @@ public final class SharedVars {
         void captureTables(Object r) {
             methods = r instanceof MultiFn m ? m.getMethodTable() : null;
             prefers = r instanceof MultiFn m ? m.getPreferTable() : null;
+            registryState = Specs.isRegistry(r) ? Specs.state(r) : null;
         }
 
         boolean differs(Var v) {
             Object r = v.getRawRoot();
             if (removed || var != v || r != root || metaOf(v) != meta || v.isDynamic() != dynamic) return true;
+            if (registryState != null) return Specs.state(r) != registryState;
             // The root known: bound as it was, and a multimethod if it was one (methods is never
             // null for a multimethod). Not looking into the root keeps a scan, which does this
             // for every var of every shared namespace, from reading 10,000 roots' headers.
@@ -400,7 +409,8 @@ public final class SharedVars {
             List<Var> extensible = new ArrayList<>();
             List<String> keys = new ArrayList<>();
             for (Var v : internedVars(n, mappings)) {
-                if (!(v.getRawRoot() instanceof IPersistentMap || v.getRawRoot() instanceof MultiFn)) continue;
+                Object root = v.getRawRoot();
+                if (!(root instanceof IPersistentMap || root instanceof MultiFn || Specs.isRegistry(root))) continue;
                 String key = key(v);
                 if (SharingPolicy.ALWAYS_SHARED_VARS.contains(key)) continue;
                 extensible.add(v);
@@ -421,13 +431,18 @@ public final class SharedVars {
     /** The change to the evaluated methods or extensions of {@code v} (see {@link #extended}), or null. */
     private VarChange extensionChange(Var v, String key, Known k) {
         Object root = v.getRawRoot();
-        if (!(root instanceof MultiFn) && !Protocols.isProtocol(root)) return null;
-        IPersistentMap extensions = evaluated(root);
+        if (!(root instanceof MultiFn) && !Protocols.isProtocol(root) && !Specs.isRegistry(root)) return null;
+        // The registry's map before its entries are read: a change made meanwhile is seen next time.
+        Object registryState = Specs.isRegistry(root) ? Specs.state(root) : null;
+        IPersistentMap extensions = evaluated(key, root);
         if (!extensionsChanged(key, v, k, extensions)) return null;
         long floor = k == null ? 0 : k.version();
-        return root instanceof MultiFn m
-            ? new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor, m.getMethodTable(), m.getPreferTable())
-            : new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor, root, null);
+        if (root instanceof MultiFn m) {
+            return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor, m.getMethodTable(),
+                                 m.getPreferTable());
+        }
+        return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor,
+                             registryState != null ? registryState : root, null);
     }
 
     /**
@@ -724,6 +739,7 @@ public final class SharedVars {
      */
     private void loadCompleted(ResourceLoads.Load load) {
         String name = load.namespace();
+        if (name.equals(Specs.NAMESPACE)) Specs.track();
         Namespace n = Namespace.find(Symbol.intern(name));
         if (n == null || SharingPolicy.never(name)) return;
         state.lock();
@@ -870,9 +886,12 @@ public final class SharedVars {
         }
 
         List<VarRecord> varRecords = new ArrayList<>();
+        // As published: an extension table without the entries that cannot travel.
+        List<VarChange> varChanges = new ArrayList<>(changes.vars());
         Map<String, String> sources = new HashMap<>();
         SourceText sourceText = new SourceText(evalText, read);
-        for (VarChange c : changes.vars()) {
+        for (int i = 0; i < varChanges.size(); i++) {
+            VarChange c = varChanges.get(i);
             String ns = c.var().ns.getName().getName();
             String name = c.var().sym.getName();
             String varName = VarRecord.varName(c.key());
@@ -888,7 +907,16 @@ public final class SharedVars {
                 warnings.add(Unshared.warning(varName, "clojure.lang.Atom whose " + e.why() + " holds a " + e.type()));
             } else if (kind == VarRecord.Kind.VALUE) {
                 try {
-                    ValueWriter.Written w = ValueWriter.write(c.root(), units);
+                    ValueWriter.Written w;
+                    try {
+                        w = ValueWriter.write(c.root(), units);
+                    } catch (UnshareableValueException e) {
+                        if (!extended(c.key())) throw e;
+                        IPersistentMap kept = shareableEntries(c.key(), (IPersistentMap) c.root(), warnings);
+                        varChanges.set(i, c = new VarChange(c.var(), c.key(), kind, kept, c.meta(), c.dynamic(), c.floor(),
+                                                            c.methods(), c.prefers()));
+                        w = ValueWriter.write(c.root(), units);
+                    }
                     value = w.bytes();
                     for (Unit u : w.units()) {
                         unitHashes.add(u.hash());
@@ -941,7 +969,7 @@ public final class SharedVars {
                 }
                 for (int i = 0; i < varRecords.size(); i++) {
                     Stamp stamp = Stamp.of(written.vars().get(i));
-                    commitVar(changes.vars().get(i), varRecords.get(i).withVersion(stamp.version()), stamp);
+                    commitVar(varChanges.get(i), varRecords.get(i).withVersion(stamp.version()), stamp);
                 }
             } finally {
                 state.unlock();
@@ -992,6 +1020,42 @@ public final class SharedVars {
         } finally {
             state.unlock();
         }
+    }
+
+    /**
+     * Of an extension table (the evaluated methods of a multimethod of Clojure's, the evaluated
+     * extensions of its protocol, the evaluated specs) that cannot travel whole, the entries
+     * that can: one that cannot stays on this member, which is warned once, naming it, and is
+     * left out of what the table is compared with from then on (see {@link #evaluated}), until
+     * it changes.
+     */
+    private IPersistentMap shareableEntries(String key, IPersistentMap table, List<String> warnings) {
+        IPersistentMap kept = table;
+        IPersistentMap unshared = unsharedEntries.getOrDefault(key, PersistentHashMap.EMPTY);
+        for (Object o : (Iterable<?>) table) {
+            Map.Entry<?, ?> entry = (Map.Entry<?, ?>) o;
+            try {
+                ValueWriter.write(PersistentHashMap.create(entry.getKey(), entry.getValue()), units);
+            } catch (UnshareableValueException e) {
+                kept = kept.without(entry.getKey());
+                unshared = unshared.assoc(entry.getKey(), entry.getValue());
+                warnings.add(entryName(key, entry.getKey()) + " holds a " + e.type()
+                    + (e.why() == null ? "" : " (" + e.why() + ")") + ", which cannot be shared with other"
+                    + " members, so it stays on this member only; define it with values that can travel, or on"
+                    + " each member (entangle/eval-on).");
+            }
+        }
+        unsharedEntries.put(key, unshared);
+        return kept;
+    }
+
+    /** What to call an entry of an extension table in a message. */
+    private static String entryName(String key, Object entry) {
+        String printed = RT.printString(entry instanceof Class<?> c ? Symbol.intern(c.getName()) : entry);
+        if (key.equals(Specs.REGISTRY)) return "spec " + printed;
+        Var v = Var.find(Symbol.intern(key));
+        if (v != null && v.getRawRoot() instanceof MultiFn) return "the method of " + VarRecord.varName(key) + " for " + printed;
+        return "the extension of " + VarRecord.varName(key) + " to " + printed;
     }
 
     private byte[] writeMeta(IPersistentMap meta, Set<Unit> needed, String what, List<String> warnings) {
@@ -1146,13 +1210,15 @@ public final class SharedVars {
         if (now instanceof MultiFn) {
             k.methods = c.methods();
             k.prefers = c.prefers();
+        } else if (Specs.isRegistry(now)) {
+            k.registryState = c.methods();
         } else {
             k.root = c.methods();
         }
         if (appliedSinceScan) {
             // Merged with what was applied meanwhile (see Merge): published again if that added to it.
             k.own = null;
-            if (!clojure.lang.Util.equiv(evaluated(c.var().getRawRoot()), extensions)) unpublished(c.key(), k);
+            if (!clojure.lang.Util.equiv(evaluated(c.key(), c.var().getRawRoot()), extensions)) unpublished(c.key(), k);
         } else {
             k.own = new Merge.Own(written.version(), c.floor(), List.of(base), List.of(extensions));
         }
@@ -1163,6 +1229,7 @@ public final class SharedVars {
         Object root = v.getRawRoot();
         if (root instanceof MultiFn m) MultiFns.extend(m, extensions, previous);
         else if (Protocols.isProtocol(root)) Protocols.extend(v, extensions, previous);
+        else if (Specs.isRegistry(root)) Specs.extend(root, extensions, previous);
     }
 
     private static void restore(VarChange c) {
@@ -1710,12 +1777,18 @@ public final class SharedVars {
     /**
      * True if the var of {@code key}, which {@link #extended} shares, is here to take what the
      * cluster holds: a member that has not loaded a library's namespace leaves its protocol's
-     * extensions (its compiled code would name vars of a namespace that is not there).
+     * extensions (its compiled code would name vars of a namespace that is not there). Spec,
+     * which every member has with Clojure, is loaded for the specs: shared fns check them.
      */
-    private static boolean extensible(String key) {
+    private boolean extensible(String key) {
+        if (key.equals(Specs.REGISTRY) && !loaded(Specs.NAMESPACE)) {
+            load(Specs.NAMESPACE, false, "specs defined on other members are in it", "specs");
+        }
         Namespace ns = Namespace.find(Symbol.intern(key.substring(0, key.indexOf('/'))));
         Var v = ns == null ? null : ns.findInternedVar(Symbol.intern(key.substring(key.indexOf('/') + 1)));
-        return v != null && (v.getRawRoot() instanceof MultiFn || Protocols.isProtocol(v.getRawRoot()));
+        if (v == null) return false;
+        Object root = v.getRawRoot();
+        return root instanceof MultiFn || Protocols.isProtocol(root) || Specs.isRegistry(root);
     }
 
     /** Marks the var as holding changes its record lacks: the next scan, and {@link #publishMerged}, publish them. */
@@ -1724,11 +1797,27 @@ public final class SharedVars {
         remergedVars.add(key);
     }
 
-    /** The evaluated methods of a multimethod, or the evaluated extensions of a protocol. */
-    private static IPersistentMap evaluated(Object root) {
-        if (root instanceof MultiFn m) return MultiFns.evaluatedMethods(m);
-        return Protocols.isProtocol(root) ? Protocols.evaluatedExtensions((IPersistentMap) root) : PersistentArrayMap.EMPTY;
+    /**
+     * The evaluated methods of a multimethod, the evaluated extensions of a protocol, the
+     * evaluated specs: as the cluster shares them, without the entries that cannot travel
+     * (see {@link #shareableEntries}).
+     */
+    private IPersistentMap evaluated(String key, Object root) {
+        IPersistentMap out;
+        if (root instanceof MultiFn m) out = MultiFns.evaluatedMethods(m);
+        else if (Specs.isRegistry(root)) out = Specs.evaluatedEntries(root);
+        else out = Protocols.isProtocol(root) ? Protocols.evaluatedExtensions((IPersistentMap) root) : PersistentArrayMap.EMPTY;
+        IPersistentMap unshared = unsharedEntries.get(key);
+        if (unshared == null) return out;
+        for (Object o : (Iterable<?>) unshared) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            if (out.valAt(e.getKey()) == e.getValue()) out = out.without(e.getKey());
+        }
+        return out;
     }
+
+    /** Entries of extension tables that cannot travel, by the var's key, as they were when refused. */
+    private final Map<String, IPersistentMap> unsharedEntries = new ConcurrentHashMap<>();
 
     /**
      * A record older than this member's, and made from the same one this member's last write of
@@ -1741,7 +1830,7 @@ public final class SharedVars {
         Var v = k.var;
         if (own == null || v == null || k.removed || r.base() != own.baseVersion() || r.version() >= own.version()) return;
         if (extended(key) && value instanceof IPersistentMap theirs) {
-            IPersistentMap now = evaluated(v.getRawRoot());
+            IPersistentMap now = evaluated(key, v.getRawRoot());
             extend(v, Merge.redo(List.of(theirs), own.base(), List.of(now)).get(0), now);
         } else if (value instanceof MultiFn m && v.getRawRoot() instanceof MultiFn here) {
             List<IPersistentMap> theirs = List.of(m.getMethodTable(), m.getPreferTable());
@@ -1821,7 +1910,7 @@ public final class SharedVars {
             if (extended(key)) {
                 Var v = Var.find(Symbol.intern(key));
                 if (v != null && value instanceof IPersistentMap extensions) {
-                    IPersistentMap now = evaluated(v.getRawRoot());
+                    IPersistentMap now = evaluated(key, v.getRawRoot());
                     IPersistentMap held = Merge.applied(List.of(extensions), r.base(), own,
                                                         k.extension == null ? null : List.of(k.extension),
                                                         List.of(now)).get(0);

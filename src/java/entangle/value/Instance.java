@@ -20,10 +20,16 @@ import entangle.unit.Units;
  * not Serializable, but their state is their fields, exactly: the reader makes an instance
  * without running a constructor, as Java serialization does, and sets them. A proxy's
  * superclass is initialized by its no-argument constructor.
+ *
+ * <p>A spec ({@link Specs}) travels the same way, though its classes are clojure.spec.alpha's,
+ * compiled ahead of time and found by name: its reify, and the fns it holds, whose fields hold
+ * the delays spec keeps its parts in. Those delays travel with it (see {@link Portable#delay}),
+ * unlike a delay anywhere else.
  */
 final class Instance implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Pattern REIFY = Pattern.compile(".*\\$reify__\\d+");
+    private static final String SPEC = "clojure.spec.alpha$";
 
     private final Class<?> type;
     private final String[] fields;
@@ -40,20 +46,32 @@ final class Instance implements Serializable {
     /** True for an instance of a deftype, reify or proxy class compiled since capture began. */
     static boolean applies(Object o) {
         Class<?> c = o.getClass();
+        if (ofSpec(c)) return true;
         return !(o instanceof Serializable) && Units.fromUnit(c)
             && (o instanceof IType || o instanceof IProxy || REIFY.matcher(c.getName()).matches());
+    }
+
+    /** True for a class of clojure.spec.alpha's compiled code: a spec's reify, a fn inside a spec. */
+    static boolean ofSpec(Class<?> c) {
+        return c.getName().startsWith(SPEC) && !Units.fromUnit(c);
+    }
+
+    private static boolean rebuilt(Class<?> c) {
+        return Units.fromUnit(c) || ofSpec(c);
     }
 
     static Instance of(Object o) throws UnshareableValueException {
         List<String> names = new ArrayList<>();
         List<Class<?>> owners = new ArrayList<>();
         List<Object> values = new ArrayList<>();
-        for (Class<?> c = o.getClass(); c != null && Units.fromUnit(c); c = c.getSuperclass()) {
+        boolean spec = ofSpec(o.getClass());
+        for (Class<?> c = o.getClass(); c != null && rebuilt(c); c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
                 if (Modifier.isStatic(f.getModifiers())) continue;
                 try {
                     f.setAccessible(true);
-                    values.add(f.get(o));
+                    Object v = f.get(o);
+                    values.add(spec && v instanceof clojure.lang.Delay d ? Portable.delay(d) : v);
                 } catch (ReflectiveOperationException | RuntimeException e) {
                     throw new UnshareableValueException(o.getClass().getName(), "its field " + f.getName()
                         + " cannot be read (" + e + ")");
@@ -69,7 +87,7 @@ final class Instance implements Serializable {
 
     private static Constructor<?> baseConstructor(Class<?> type) throws UnshareableValueException {
         Class<?> base = type;
-        while (base != null && Units.fromUnit(base)) base = base.getSuperclass();
+        while (base != null && rebuilt(base)) base = base.getSuperclass();
         if (base == null) base = Object.class;
         try {
             return base.getDeclaredConstructor();

@@ -50,7 +50,7 @@ final class Portable implements Serializable {
 
     private enum Kind {
         VECTOR, MAP_ENTRY, LIST, MAP, SET, SORTED_MAP, SORTED_SET, QUEUE, KEYWORD, SYMBOL, VAR, NAMESPACE, BIGINT, RATIO,
-        MULTIFN, MEMOIZED, PATH
+        MULTIFN, MEMOIZED, PATH, DELAY
     }
 
     /** A lazy seq travels realized, if it ends within this many elements... */
@@ -173,6 +173,53 @@ final class Portable implements Serializable {
         }
     }
 
+    private static final java.lang.reflect.Field DELAY_FN = delayFn();
+
+    private static java.lang.reflect.Field delayFn() {
+        try {
+            java.lang.reflect.Field f = clojure.lang.Delay.class.getDeclaredField("fn");
+            f.setAccessible(true);
+            return f;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // a Clojure whose Delay is made otherwise: its delays travel realized
+        }
+    }
+
+    /**
+     * A delay inside a spec (see {@link Instance}), as it travels: its fn if it is not realized
+     * yet, which the reader realizes on its own member when it needs it; else its value, or
+     * the exception it threw.
+     */
+    static Portable delay(clojure.lang.Delay d) {
+        Object fn = null;
+        try {
+            fn = DELAY_FN == null ? null : DELAY_FN.get(d);
+        } catch (IllegalAccessException e) {
+            // realized below
+        }
+        if (fn != null) return new Portable(Kind.DELAY, new Object[] {fn, null, null}, null, null);
+        try {
+            return new Portable(Kind.DELAY, new Object[] {null, d.deref(), null}, null, null);
+        } catch (RuntimeException e) {
+            return new Portable(Kind.DELAY, new Object[] {null, null, e}, null, null);
+        }
+    }
+
+    private static clojure.lang.Delay delay(Object[] items) {
+        if (items[0] instanceof clojure.lang.IFn fn) return new clojure.lang.Delay(fn);
+        Object value = items[1];
+        RuntimeException thrown = items[2] instanceof RuntimeException e ? e : null;
+        clojure.lang.Delay d = new clojure.lang.Delay(new clojure.lang.AFn() {
+            @Override
+            public Object invoke() {
+                if (thrown != null) throw thrown;
+                return value;
+            }
+        });
+        if (thrown == null) d.deref(); // realized, as it was where it was written
+        return d;
+    }
+
     private static Portable multiFn(MultiFn m) {
         return new Portable(Kind.MULTIFN, new Object[] {MultiFns.name(m), m.dispatchFn, m.defaultDispatchVal, m.hierarchy,
                                                         m.getMethodTable(), m.getPreferTable(), MultiFns.varOf(m)},
@@ -221,6 +268,7 @@ final class Portable implements Serializable {
             }
             case MEMOIZED -> ((clojure.lang.IFn) clojure.lang.RT.var("clojure.core", "memoize").deref()).invoke(items[0]);
             case PATH -> java.nio.file.Path.of((String) items[0]);
+            case DELAY -> delay(items);
             case QUEUE -> {
                 PersistentQueue q = PersistentQueue.EMPTY;
                 for (Object o : items) q = q.cons(o);

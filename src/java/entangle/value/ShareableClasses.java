@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * What a shared value may contain, besides classes from units (code the cluster holds, each
- * checked against its hash): Clojure's own data structures and compiled fns, the JDK's
+ * checked against its hash): Clojure's own data structures and compiled fns, specs, the JDK's
  * value types and collections, enums. Checked when a member writes a value and again when one
  * reads it, so that nothing else is ever deserialized from the cluster's maps.
  *
@@ -74,6 +74,8 @@ public final class ShareableClasses {
         for (String p : PREFIXES) if (name.startsWith(p)) return true;
         // Compiled fns, AOT or not: a fn's fields are its captured values, checked in turn.
         if (clojure.lang.AFunction.class.isAssignableFrom(c)) return true;
+        // A spec's parts, rebuilt from their fields (see Instance), which are checked in turn.
+        if (Instance.ofSpec(c)) return true;
         for (String e : EXTRA) {
             if (e.endsWith(".") ? name.startsWith(e) : name.equals(e)) return true;
         }
