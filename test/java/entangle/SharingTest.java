@@ -118,6 +118,10 @@ class SharingTest extends TwoMembers {
         a.value("(def failure (ex-info \"failed\" {:order 17}))");
         assertEquals("[{\"k\" [1 2]} java.util.HashMap #{1 2} \"failed\" {:order 17}]",
                      b.value("[java-map (class java-map) (set java-set) (ex-message failure) (ex-data failure)]"));
+        // A copy, as the var was defined: a change made in it in place defines nothing (README).
+        a.value("(.put java-map \"k2\" 3)");
+        assertEquals("{\"k\" [1 2], \"k2\" 3}", a.value("(into (sorted-map) java-map)"));
+        assertEquals("{\"k\" [1 2]}", b.value("java-map"));
         // Configuration names files and directories, as java.io.File and java.nio.file.Path.
         a.value("(def dirs {:in (clojure.java.io/file \"data\" \"in.csv\") :out (java.nio.file.Path/of \"/var/out\" (into-array String []))})");
         assertEquals("[java.io.File \"data/in.csv\" true \"/var/out/day-1\"]",

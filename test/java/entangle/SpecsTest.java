@@ -141,6 +141,17 @@ class SpecsTest {
         assertEquals("true", a.value("(s/valid? ::counted 1)"));
     }
 
+    /** A spec keyed in a namespace marked local stays on its member, as the namespace's vars do. */
+    @Test
+    void aSpecOfANamespaceMarkedLocalStaysOnItsMember() {
+        a.value("(ns ^:entangle/local spec-scratch (:require [clojure.spec.alpha :as s]))");
+        a.value("(s/def ::draft int?)");
+        a.value("(s/def :spec-shared/final int?)");
+        a.value("(in-ns 'user)");
+        assertEquals("[true true]", a.value("[(s/valid? :spec-scratch/draft 1) (s/valid? :spec-shared/final 1)]"));
+        assertEquals("[nil true]", b.value("[(s/get-spec :spec-scratch/draft) (s/valid? :spec-shared/final 1)]"));
+    }
+
     /**
      * A library's specs are defined on each member by its load, from its own copy: a spec the
      * evaluation redefined is the library's again once the library is reloaded, everywhere.

@@ -1805,13 +1805,24 @@ public final class SharedVars {
     private IPersistentMap evaluated(String key, Object root) {
         IPersistentMap out;
         if (root instanceof MultiFn m) out = MultiFns.evaluatedMethods(m);
-        else if (Specs.isRegistry(root)) out = Specs.evaluatedEntries(root);
+        else if (Specs.isRegistry(root)) out = withoutLocalSpecs(Specs.evaluatedEntries(root));
         else out = Protocols.isProtocol(root) ? Protocols.evaluatedExtensions((IPersistentMap) root) : PersistentArrayMap.EMPTY;
         IPersistentMap unshared = unsharedEntries.get(key);
         if (unshared == null) return out;
         for (Object o : (Iterable<?>) unshared) {
             Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
             if (out.valAt(e.getKey()) == e.getValue()) out = out.without(e.getKey());
+        }
+        return out;
+    }
+
+    /** Specs without those keyed in a namespace marked local ({@code ::draft} there), which stay on their member. */
+    private IPersistentMap withoutLocalSpecs(IPersistentMap specs) {
+        IPersistentMap out = specs;
+        for (Object o : (Iterable<?>) specs) {
+            Object k = ((Map.Entry<?, ?>) o).getKey();
+            String ns = k instanceof clojure.lang.Named n ? n.getNamespace() : null;
+            if (ns != null && policy.markedLocal(ns)) out = out.without(k);
         }
         return out;
     }

@@ -94,6 +94,16 @@ public final class SharingPolicy {
         return sharedByDefault(name);
     }
 
+    /**
+     * True if {@code name} is a namespace marked local (by its meta, {@code entangle.core/local!}
+     * or the system property), whether it exists or not.
+     */
+    public boolean markedLocal(String name) {
+        if (localNamespaces.contains(name) || matches(name, EXTRA)) return true;
+        Namespace ns = Namespace.find(clojure.lang.Symbol.intern(name));
+        return ns != null && flag(ns.meta(), LOCAL);
+    }
+
     /** True if {@code ns} is shared by name alone, before any mark; used for records from the cluster. */
     public boolean sharedName(String name) {
         if (never(name) || localNamespaces.contains(name)) return false;
