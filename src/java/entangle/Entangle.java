@@ -95,8 +95,10 @@ public final class Entangle implements AutoCloseable {
 
     /**
      * The shared var {@code ns/name}, as a fn: each call runs the var's current definition,
-     * the newest in the cluster, with no round trip. Looking it up creates nothing; calling it
-     * before any member defined it throws an {@link UndefinedVarException}.
+     * the newest in the cluster, with no round trip. It is a {@code clojure.lang.IDeref} too, as
+     * a var is, for a var that holds data: {@code ((IDeref) cluster.var("shop.config",
+     * "rates")).deref()} reads its current value. Looking it up creates nothing; calling or
+     * reading it before any member defined it throws an {@link UndefinedVarException}.
      */
     public IFn var(String ns, String name) {
         open();

@@ -1,6 +1,7 @@
 package entangle;
 
 import clojure.lang.AFn;
+import clojure.lang.IDeref;
 import clojure.lang.ISeq;
 import clojure.lang.Namespace;
 import clojure.lang.Symbol;
@@ -9,10 +10,11 @@ import clojure.lang.Var;
 /**
  * A shared var as a Java application holds it ({@link Entangle#var}): each call goes to the
  * var's current definition on this member, which is the newest in the cluster, with no round
- * trip. Unlike {@code Clojure.var}, looking it up interns nothing, so a var that is not defined
- * yet is not created (and shared) empty: calling it says that it is not defined.
+ * trip; {@code deref} reads its current value, as a var's does. Unlike {@code Clojure.var},
+ * looking it up interns nothing, so a var that is not defined yet is not created (and shared)
+ * empty: calling it or reading it says that it is not defined.
  */
-final class SharedVarFn extends AFn {
+final class SharedVarFn extends AFn implements IDeref {
     private final Symbol ns;
     private final Symbol name;
 
@@ -55,6 +57,8 @@ final class SharedVarFn extends AFn {
     @Override public Object invoke(Object a1, Object a2, Object a3, Object a4, Object a5, Object a6, Object a7, Object a8, Object a9, Object a10, Object a11, Object a12, Object a13, Object a14, Object a15, Object a16, Object a17, Object a18, Object a19, Object a20, Object... rest) { return var().invoke(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, rest); }
 
     @Override public Object applyTo(ISeq args) { return var().applyTo(args); }
+
+    @Override public Object deref() { return var().deref(); }
 
     @Override public String toString() { return "#'" + ns + "/" + name; }
 }

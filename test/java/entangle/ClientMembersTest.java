@@ -72,6 +72,10 @@ class ClientMembersTest {
         a.value("(dotimes [_ 50] (swap! counter inc))");
         b.value("(dotimes [_ 50] (swap! counter inc))");
         assertEquals("100", a.value("@counter"));
+        // Specs travel in a table, which clients merge as members do.
+        a.value("(require '[clojure.spec.alpha :as s]) (s/def ::qty pos-int?)");
+        b.value("(require '[clojure.spec.alpha :as s]) (s/def ::sku string?)");
+        assertEquals("[true false true]", a.value("[(s/valid? ::qty 1) (s/valid? ::qty 0) (s/valid? ::sku \"s\")]"));
     }
 
     @Test

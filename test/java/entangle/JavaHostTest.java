@@ -78,6 +78,21 @@ class JavaHostTest {
         assertEquals("\"hello ann\"", host.value("call shop.later/greet [\"ann\"]"));
     }
 
+    /** A var that holds data, read as a Java application reads a var: its newest value. */
+    @Test
+    @Order(2)
+    void aHeldVarOfDataReadsItsNewestValue() {
+        host.value("hold shop.config/rates");
+        assertEquals("!! entangle.UndefinedVarException: shared var shop.config/rates is not defined in the cluster",
+                     host.ask("deref shop.config/rates"));
+        repl.value("(ns shop.config) (def rates {:vat 20})");
+        repl.value("(in-ns 'user)");
+        assertEquals("{:vat 20}", host.value("deref shop.config/rates"));
+        repl.value("(in-ns 'shop.config) (def rates {:vat 21})");
+        repl.value("(in-ns 'user)");
+        assertEquals("{:vat 21}", host.value("deref shop.config/rates"));
+    }
+
     @Test
     @Order(3)
     void evalFromJavaIsSharedAsAReplEvalIs() {

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import clojure.java.api.Clojure;
+import clojure.lang.IDeref;
 import clojure.lang.IFn;
 import clojure.lang.ISeq;
 import clojure.lang.RT;
@@ -27,6 +28,7 @@ import entangle.remote.RemoteFuture;
  * join-at port                 Entangle.join(MemberOptions), the environment's cluster and members, bound from port
  * hold ns/name                 keeps Entangle.var(ns, name), the IFn a host holds
  * call ns/name [args...]       calls the held IFn (looked up now if not held)
+ * deref ns/name                reads the value of the held var (looked up now if not held)
  * eval code                    Entangle.eval
  * load path                    Entangle.loadFile
  * members                      Entangle.members
@@ -70,6 +72,7 @@ public final class FacadeHost {
                         Object fnArgs = s < 0 ? null : READ_STRING.invoke(arg.substring(s + 1));
                         yield fn.applyTo((ISeq) RT.seq(fnArgs));
                     }
+                    case "deref" -> ((IDeref) (held.containsKey(arg) ? held.get(arg) : cluster.var(arg))).deref();
                     case "eval" -> cluster.eval(arg);
                     case "load" -> cluster.loadFile(Path.of(arg));
                     case "members" -> RT.vector(cluster.members().toArray());
