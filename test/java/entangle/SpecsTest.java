@@ -139,6 +139,9 @@ class SpecsTest {
         assertEquals("[true nil true]",
             b.value("[(some? (s/get-spec :user/before)) (s/get-spec :user/counted) (some? (s/get-spec :user/after))]"));
         assertEquals("true", a.value("(s/valid? ::counted 1)"));
+        // Defined again with what can travel, it does.
+        a.value("(s/def ::counted int?)");
+        assertEquals("[true false]", b.value("[(s/valid? :user/counted 1) (s/valid? :user/counted :x)]"));
     }
 
     /** A spec keyed in a namespace marked local stays on its member, as the namespace's vars do. */

@@ -1809,10 +1809,13 @@ public final class SharedVars {
         else out = Protocols.isProtocol(root) ? Protocols.evaluatedExtensions((IPersistentMap) root) : PersistentArrayMap.EMPTY;
         IPersistentMap unshared = unsharedEntries.get(key);
         if (unshared == null) return out;
+        IPersistentMap still = unshared;
         for (Object o : (Iterable<?>) unshared) {
             Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
             if (out.valAt(e.getKey()) == e.getValue()) out = out.without(e.getKey());
+            else still = still.without(e.getKey()); // changed or gone: nothing to hold on to
         }
+        if (still != unshared) unsharedEntries.put(key, still);
         return out;
     }
 
