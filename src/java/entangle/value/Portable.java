@@ -200,7 +200,7 @@ final class Portable implements Serializable {
         if (fn != null) return new Portable(Kind.DELAY, new Object[] {fn, null, null}, null, null);
         try {
             return new Portable(Kind.DELAY, new Object[] {null, d.deref(), null}, null, null);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // what its fn threw, which Clojure may throw undeclared
             return new Portable(Kind.DELAY, new Object[] {null, null, e}, null, null);
         }
     }
@@ -208,11 +208,11 @@ final class Portable implements Serializable {
     private static clojure.lang.Delay delay(Object[] items) {
         if (items[0] instanceof clojure.lang.IFn fn) return new clojure.lang.Delay(fn);
         Object value = items[1];
-        RuntimeException thrown = items[2] instanceof RuntimeException e ? e : null;
+        Throwable thrown = items[2] instanceof Throwable t ? t : null;
         clojure.lang.Delay d = new clojure.lang.Delay(new clojure.lang.AFn() {
             @Override
             public Object invoke() {
-                if (thrown != null) throw thrown;
+                if (thrown != null) throw clojure.lang.Util.sneakyThrow(thrown);
                 return value;
             }
         });

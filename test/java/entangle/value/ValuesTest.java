@@ -234,6 +234,34 @@ class ValuesTest {
         assertEquals("java.lang.Thread", e.type());
     }
 
+    /**
+     * A spec travels as its fields, with the delays spec keeps its parts in: as they were,
+     * realized or not, or realized with the exception their fn threw. No other delay travels.
+     */
+    @Test
+    void aSpecTravelsWithItsDelaysAsTheyWere() throws Exception {
+        clojure.lang.IFn eval = Clojure.var("clojure.core", "eval");
+        Clojure.var("clojure.core", "require").invoke(Clojure.read("clojure.spec.alpha"));
+        clojure.lang.IFn valid = Clojure.var("clojure.spec.alpha", "valid?");
+        Object notUsed = eval.invoke(read("(clojure.spec.alpha/and int? even?)"));
+        Object used = eval.invoke(read("(clojure.spec.alpha/or :n (clojure.spec.alpha/and int? pos?) :s string?)"));
+        assertEquals(true, valid.invoke(used, 3));
+        for (Object spec : new Object[] {notUsed, used}) {
+            Object copy = roundTrip(spec);
+            assertNotEquals(spec, copy);
+            assertEquals(java.util.List.of(true, false, false),
+                         java.util.List.of(valid.invoke(copy, 2), valid.invoke(copy, -3), valid.invoke(copy, read(":x"))));
+        }
+        Object broken = eval.invoke(read("(clojure.spec.alpha/and :entangle.values-test/not-defined)"));
+        Exception thrown = assertThrows(Exception.class, () -> valid.invoke(broken, 1));
+        Object brokenCopy = roundTrip(broken);
+        Exception again = assertThrows(Exception.class, () -> valid.invoke(brokenCopy, 1));
+        assertEquals(thrown.getMessage(), again.getMessage());
+        UnshareableValueException e = assertThrows(UnshareableValueException.class,
+                                                   () -> ValueWriter.write(eval.invoke(read("(delay 1)")), UNITS));
+        assertEquals("clojure.lang.Delay", e.type());
+    }
+
     @Test
     void aSerializableTypeThatValuesMayNotContainIsRefusedWhenWritten() throws Exception {
         // A URL's hashCode resolves its host: a known deserialization gadget (a URI travels).
