@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -29,6 +30,15 @@ class ClojureVersionsTest {
             current.value("(defn from-current [& xs] (with-label \"sum\" (apply + xs)))");
             assertEquals("\"sum: 6\"", old.value("(from-current 1 2 3)"));
             assertEquals("\"x: 1\"", old.value("(with-label \"x\" 1)"));
+
+            // Each Clojure brings its own clojure.spec, whose compiled classes are named apart:
+            // a spec from the other cannot be read, and the member says so.
+            current.value("(require '[clojure.spec.alpha :as s]) (s/def ::qty pos-int?)");
+            ReplProcess.Result next = old.eval("(+ 1 2)");
+            assertEquals("3", next.value());
+            assertTrue(next.err().contains("entangle: clojure.spec's registry (the specs defined at members) from member "
+                + current.value("(first (entangle.core/members))").replace("\"", "") + " was refused: it needs class"
+                + " clojure.spec.alpha$spec_impl$reify__"), next.err());
         }
     }
 }

@@ -1737,7 +1737,7 @@ public final class SharedVars {
                 } catch (RuntimeException | LinkageError e) {
                     // Code of this member's runs inside an apply (a value's own methods, say); what
                     // it throws fails this record, not the rest of the batch or a joining member.
-                    refuse(r.key(), r.version(), r.varName() + " from member " + r.origin().address()
+                    refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
                         + " could not be applied here: " + e + ".");
                 }
             }
@@ -1789,6 +1789,11 @@ public final class SharedVars {
         if (v == null) return false;
         Object root = v.getRawRoot();
         return root instanceof MultiFn || Protocols.isProtocol(root) || Specs.isRegistry(root);
+    }
+
+    /** What a message calls the record {@code r}: its var, or what the var's table holds. */
+    private static String recordName(VarRecord r) {
+        return r.key().equals(Specs.REGISTRY) ? "clojure.spec's registry (the specs defined at members)" : r.varName();
     }
 
     /** Marks the var as holding changes its record lacks: the next scan, and {@link #publishMerged}, publish them. */
@@ -1887,7 +1892,7 @@ public final class SharedVars {
         VarRecord r = f.record();
         String key = r.key();
         if (read.refusal() != null) {
-            refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
+            refuse(key, r.version(), recordName(r) + " from member " + r.origin().address() + " was refused: "
                 + read.refusal() + "; nothing was defined from it.");
             return;
         }
