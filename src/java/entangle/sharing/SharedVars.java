@@ -909,13 +909,13 @@ public final class SharedVars {
                 try {
                     ValueWriter.Written w;
                     try {
-                        w = ValueWriter.write(c.root(), units);
+                        w = writeValue(c);
                     } catch (UnshareableValueException e) {
                         if (!extended(c.key())) throw e;
                         IPersistentMap kept = shareableEntries(c.key(), (IPersistentMap) c.root(), warnings);
                         varChanges.set(i, c = new VarChange(c.var(), c.key(), kind, kept, c.meta(), c.dynamic(), c.floor(),
                                                             c.methods(), c.prefers()));
-                        w = ValueWriter.write(c.root(), units);
+                        w = writeValue(c);
                     }
                     value = w.bytes();
                     for (Unit u : w.units()) {
@@ -1020,6 +1020,12 @@ public final class SharedVars {
         } finally {
             state.unlock();
         }
+    }
+
+    /** The value of a var's record: clojure.spec's registry a spec at a time (see {@link Specs}). */
+    private ValueWriter.Written writeValue(VarChange c) throws UnshareableValueException {
+        if (c.key().equals(Specs.REGISTRY)) return Specs.write((IPersistentMap) c.root(), units);
+        return ValueWriter.write(c.root(), units);
     }
 
     /**
@@ -1766,7 +1772,9 @@ public final class SharedVars {
             if (e != null) return new Read(null, null, e.getMessage());
         }
         try {
-            Object value = r.kind() == VarRecord.Kind.VALUE ? ValueReader.read(r.value(), units, r.key()) : null;
+            Object value = r.kind() != VarRecord.Kind.VALUE ? null
+                : r.key().equals(Specs.REGISTRY) ? Specs.read(r.value(), units)
+                : ValueReader.read(r.value(), units, r.key());
             IPersistentMap meta = r.meta() != null ? ValueReader.readMeta(r.meta(), units) : PersistentHashMap.EMPTY;
             return new Read(value, meta, null);
         } catch (RefusedException | ClassCastException e) {

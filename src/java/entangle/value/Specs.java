@@ -1,7 +1,10 @@
 package entangle.value;
 
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import clojure.lang.AFn;
@@ -12,7 +15,10 @@ import clojure.lang.Namespace;
 import clojure.lang.PersistentHashMap;
 import clojure.lang.Symbol;
 import clojure.lang.Var;
+import entangle.RefusedException;
 import entangle.hook.ResourceLoads;
+import entangle.unit.Unit;
+import entangle.unit.Units;
 
 /**
  * The specs evaluation defines ({@code s/def}, {@code s/fdef}): what the cluster shares of
@@ -25,6 +31,10 @@ import entangle.hook.ResourceLoads;
  * only Clojure's classes), so a watch on the registry notes them as they change: on a thread
  * that is loading a namespace from the classpath, a key becomes the load's; on any other
  * (an evaluation, a future, entangle applying another member's specs), evaluation's.
+ *
+ * <p>The registry travels whole, as the other tables do, but a spec at a time: each spec's
+ * bytes are kept for the spec on the member that wrote them and for the bytes on the members
+ * that read them, so that a change of one spec among hundreds writes and reads that one.
  */
 public final class Specs {
     /** The var whose atom is the registry. */
@@ -98,6 +108,55 @@ public final class Specs {
                 return r;
             }
         });
+    }
+
+    /** The bytes written for each spec, while it is in use. */
+    private static final Map<Object, ValueWriter.Written> WRITTEN = new WeakHashMap<>();
+    /** The spec read for each key, with the bytes it was read from, as of the last read. */
+    private static volatile Map<Object, Read> lastRead = Map.of();
+
+    private record Read(byte[] bytes, Object spec) {}
+
+    /**
+     * Writes the registry's evaluated entries: a map of key to the bytes of its spec, and the
+     * units the specs need. Refuses, as {@link ValueWriter#write} does, an entry that cannot travel.
+     */
+    public static synchronized ValueWriter.Written write(IPersistentMap entries, Units units) throws UnshareableValueException {
+        IPersistentMap bytes = PersistentHashMap.EMPTY;
+        Set<Unit> needed = new LinkedHashSet<>();
+        for (Object o : (Iterable<?>) entries) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            ValueWriter.Written w = WRITTEN.get(e.getValue());
+            if (w == null) {
+                w = ValueWriter.write(e.getValue(), units);
+                WRITTEN.put(e.getValue(), w);
+            }
+            bytes = bytes.assoc(e.getKey(), w.bytes());
+            needed.addAll(w.units());
+        }
+        ValueWriter.Written table = ValueWriter.write(bytes, units);
+        needed.addAll(table.units());
+        return new ValueWriter.Written(table.bytes(), needed);
+    }
+
+    /** Reads what {@link #write} wrote: the entries, a spec read before taken again for the same bytes. */
+    public static IPersistentMap read(byte[] table, Units units) throws RefusedException {
+        if (!(ValueReader.read(table, units, REGISTRY) instanceof IPersistentMap bytes)) {
+            throw new RefusedException("clojure.spec's registry is not a map of specs");
+        }
+        Map<Object, Read> before = lastRead;
+        Map<Object, Read> now = new ConcurrentHashMap<>();
+        IPersistentMap out = PersistentHashMap.EMPTY;
+        for (Object o : (Iterable<?>) bytes) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            if (!(e.getValue() instanceof byte[] b)) throw new RefusedException("the spec " + e.getKey() + " is not bytes");
+            Read r = before.get(e.getKey());
+            if (r == null || !Arrays.equals(r.bytes(), b)) r = new Read(b, ValueReader.read(b, units, REGISTRY));
+            now.put(e.getKey(), r);
+            out = out.assoc(e.getKey(), r.spec());
+        }
+        lastRead = now;
+        return out;
     }
 
     private static final AFn WATCH = new AFn() {
