@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.AfterAll;
@@ -67,6 +68,16 @@ class RemoteExecutionTest {
         assertEquals("[:c [1 2 3]]", b.value("(let [xs [1 2 3]] @(remote/submit-to-member \"" + addrC + "\" #(vector whoami xs)))"));
         String any = a.value("@(remote/submit (fn [] whoami))");
         assertTrue(any.matches(":[abc]"), any);
+    }
+
+    /** What a fn prints goes to the output of the member it runs on, not its caller's (README). */
+    @Test
+    @Order(2)
+    void whatARemoteFnPrintsIsPrintedWhereItRuns() throws Exception {
+        ReplProcess.Result sent = a.eval("@(remote/submit-to-member \"" + addrB + "\" #(do (println \"printed on\" whoami) 42))");
+        assertEquals("42", sent.value());
+        assertFalse(sent.out().contains("printed on"), sent.out());
+        b.awaitOut("printed on :b");
     }
 
     @Test
