@@ -88,6 +88,10 @@ public final class Entangle implements AutoCloseable {
      * Connects to an existing Hazelcast cluster as a client (the cluster's servers need not run
      * entangle) at {@link MemberOptions#members()}, or as the Hazelcast client configuration
      * file {@link MemberOptions#hazelcastConfig(Path)} says. Sets {@code options.client(true)}.
+     * Without a file, a client whose cluster goes away tries to reconnect for as long as it
+     * runs; meanwhile what needs the cluster throws a
+     * {@link entangle.sharing.ClusterUnreachableException}, and calls of shared fns run what
+     * this JVM has.
      */
     public static Entangle connect(MemberOptions options) {
         return join(options.client(true));

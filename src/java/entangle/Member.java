@@ -123,7 +123,7 @@ public final class Member implements AutoCloseable {
             shared.baseline();
             cluster.awaitSafe(60_000);
             mark = lap(took, "safe", mark);
-            cluster.connect(shared);
+            cluster.connect(shared, warn);
             cluster.clojureVersionWarnings().forEach(warn);
             took.put("sync maps", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(shared.sync()));
             lap(took, "sync", mark);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,11 +34,12 @@ class ClientMembersTest {
     private ReplProcess a;
     private ReplProcess b;
     private JavaHost host;
+    private ReplProcess server;
 
     @BeforeAll
     void start() throws Exception {
         cluster = new TestCluster();
-        PlainHazelcast.start(cluster, "server");
+        server = PlainHazelcast.start(cluster, "server");
         a = cluster.start("a", List.of(), List.of("--client"));
         b = cluster.start("b", List.of(), List.of("--client"));
     }
@@ -164,5 +166,53 @@ class ClientMembersTest {
         assertEquals(1, lost.waitFor());
         assertTrue(lost.allErr().startsWith("entangle: no Hazelcast cluster answered the client (cluster " + cluster.name()
             + ", members 127.0.0.1:" + nowhere + "-" + (nowhere + 2) + ")"), lost.transcript());
+    }
+
+    /**
+     * The cluster's only server dies and another starts in its place, empty: a client goes on
+     * with what it has, each evaluation meanwhile saying that it cannot share, and reconnects
+     * by itself; what it defined while away is shared then, and it says that the cluster lost
+     * what was defined before.
+     */
+    @Test
+    @Order(10)
+    void aClientWhoseClusterWentAwayGoesOnAndReconnectsWhenAServerIsBack() throws Exception {
+        a.value("(defn before-restart [] :before) (def hits (atom 0))");
+        assertEquals(":before", host.value("call user/before-restart"));
+        server.kill9();
+        String lost = "this client has lost its connection to the cluster " + cluster.name() + " and is trying to reconnect";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        ReplProcess.Result probe;
+        do {
+            probe = a.eval("(entangle.core/members)");
+        } while (!probe.err().contains(lost) && System.nanoTime() < deadline);
+        assertTrue(probe.err().contains(lost), probe.err());
+
+        ReplProcess.Result away = a.eval("(defn while-away [] :away)");
+        assertEquals("#'user/while-away", away.value());
+        assertTrue(away.err().contains("these definitions are in place on this member but could not be shared with the"
+            + " cluster (" + lost + "); the next evaluation tries again: #'user/while-away"), away.err());
+        assertEquals(":away", a.eval("(while-away)").value());
+        ReplProcess.Result atom = a.eval("@hits");
+        assertTrue(atom.err().contains("#'user/hits holds a cluster atom, whose value is the cluster's, and " + lost),
+                   atom.err());
+
+        server = PlainHazelcast.start(cluster, "server-again");
+        String restarted = "entangle: this client reconnected to the cluster " + cluster.name() + ", which no longer holds"
+            + " what was defined before";
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!a.allErr().contains(restarted) && System.nanoTime() < deadline) Thread.sleep(100);
+        assertTrue(a.allErr().contains(restarted), a.transcript());
+        a.discardPrinted();
+        ReplProcess.Result back = a.eval("(defn after-restart [] :after)");
+        assertEquals("", back.err().strip());
+        assertEquals(":away", host.value("call user/while-away"));
+        assertEquals(":after", host.value("call user/after-restart"));
+        ReplProcess joiner = cluster.start("joiner", List.of(), List.of("--client"));
+        assertEquals("[:away :after nil]", joiner.value("[(user/while-away) (user/after-restart) (resolve 'user/before-restart)]"));
+        ReplProcess.Result gone = a.eval("(swap! hits inc)");
+        assertTrue(gone.err().contains("#'user/hits holds a cluster atom that the cluster no longer has"), gone.err());
+        a.value("(def hits (atom 5))");
+        assertEquals("6", joiner.value("(swap! hits inc)"));
     }
 }

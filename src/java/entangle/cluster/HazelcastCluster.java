@@ -38,6 +38,7 @@ import entangle.MemberStartException;
 import entangle.sharing.AtomStore;
 import entangle.sharing.Batch;
 import entangle.sharing.ClassRecord;
+import entangle.sharing.ClusterUnreachableException;
 import entangle.sharing.Envelope;
 import entangle.sharing.NamespaceRecord;
 import entangle.sharing.SharedVars;
@@ -59,6 +60,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** Member attribute: the member's Clojure version. */
     public static final String CLOJURE_ATTRIBUTE = "entangle.clojure";
     static final String HAND_OFF_EXECUTOR = "entangle.handoff";
+    /** The map that holds the cluster's incarnation, under its one key. */
+    private static final String INCARNATION_MAP = "entangle.incarnation";
+    private static final String INCARNATION_KEY = "id";
     /**
      * The Hazelcast executor that runs code sent to a member: {@link #evalOn}'s, and the fns of
      * entangle.remote; its pool size is Hazelcast's default (16) unless configured.
@@ -83,11 +87,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     private final HazelcastInstance hazelcast;
     private final boolean client;
+    private final String clusterName;
     private final IExecutorService executor;
     private volatile String memberId; // Hazelcast gives a member a new one when it merges after a split
     private final String address;
     private volatile String endpoint; // what advertise last advertised, again under a new member id
     private final ClientMembers clients;
+    /** Of a client: the cluster's incarnation when it last connected (see {@link #incarnation}). */
+    private volatile String knownIncarnation;
     private final UnconfirmedRecords unconfirmed;
     private volatile SharedVars shared;
     private final java.util.concurrent.ScheduledExecutorService backstop =
@@ -97,9 +104,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             return t;
         });
 
-    private HazelcastCluster(HazelcastInstance hazelcast, boolean client) {
+    private HazelcastCluster(HazelcastInstance hazelcast, boolean client, String clusterName) {
         this.hazelcast = hazelcast;
         this.client = client;
+        this.clusterName = clusterName;
         this.executor = hazelcast.getExecutorService(HAND_OFF_EXECUTOR);
         if (client) {
             Client local = (Client) hazelcast.getLocalEndpoint();
@@ -133,19 +141,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public static HazelcastCluster start(MemberOptions options) {
         HazelcastLogging.to(options.effectiveLogFile());
         reuseCallbackThreads();
-        if (options.client()) {
-            try {
-                return new HazelcastCluster(HazelcastClient.newHazelcastClient(HazelcastConfigs.client(options)), true);
-            } catch (IllegalArgumentException e) {
-                throw new MemberStartException(e.getMessage(), e);
-            } catch (RuntimeException e) {
-                throw new MemberStartException("no Hazelcast cluster answered the client"
-                    + (options.hazelcastConfig() == null
-                       ? " (cluster " + options.cluster() + ", members " + String.join(",", summarize(options.members())) + ")"
-                       : " configured by " + options.hazelcastConfig())
-                    + ": " + e.getMessage(), e);
-            }
-        }
+        if (options.client()) return connectClient(options);
         HazelcastInstance h;
         try {
             h = Hazelcast.newHazelcastInstance(HazelcastConfigs.member(options));
@@ -154,7 +150,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         } catch (RuntimeException e) {
             throw startFailure(options, e);
         }
-        HazelcastCluster c = new HazelcastCluster(h, false);
+        HazelcastCluster c = new HazelcastCluster(h, false, h.getConfig().getClusterName());
         List<String> plain = c.plainMembers();
         if (!plain.isEmpty()) {
             h.shutdown();
@@ -175,6 +171,54 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             public void memberRemoved(MembershipEvent e) {}
         });
         return c;
+    }
+
+    /**
+     * A client connected to its cluster: one that starts asynchronously (entangle's own
+     * configuration does, see HazelcastConfigs) is waited for here, and given up on after
+     * {@link HazelcastConfigs#CLIENT_CONNECT_TIMEOUT_MS}.
+     */
+    private static HazelcastCluster connectClient(MemberOptions options) {
+        com.hazelcast.client.config.ClientConfig config;
+        try {
+            config = HazelcastConfigs.client(options);
+        } catch (IllegalArgumentException e) {
+            throw new MemberStartException(e.getMessage(), e);
+        }
+        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+        config.addListenerConfig(new com.hazelcast.config.ListenerConfig((com.hazelcast.core.LifecycleListener) e -> {
+            if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) connected.countDown();
+        }));
+        HazelcastInstance h;
+        try {
+            h = HazelcastClient.newHazelcastClient(config);
+        } catch (IllegalArgumentException e) {
+            throw new MemberStartException(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw noClusterAnswered(options, e.getMessage(), e);
+        }
+        if (!config.getConnectionStrategyConfig().isAsyncStart()) return new HazelcastCluster(h, true, config.getClusterName());
+        boolean answered;
+        try {
+            answered = connected.await(HazelcastConfigs.CLIENT_CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            answered = false;
+        }
+        if (!answered) {
+            h.shutdown();
+            long ms = HazelcastConfigs.CLIENT_CONNECT_TIMEOUT_MS;
+            throw noClusterAnswered(options, "none answered in " + (ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms"), null);
+        }
+        return new HazelcastCluster(h, true, config.getClusterName());
+    }
+
+    private static MemberStartException noClusterAnswered(MemberOptions options, String why, Throwable cause) {
+        return new MemberStartException("no Hazelcast cluster answered the client"
+            + (options.hazelcastConfig() == null
+               ? " (cluster " + options.cluster() + ", members " + String.join(",", summarize(options.members())) + ")"
+               : " configured by " + options.hazelcastConfig())
+            + ": " + why, cause);
     }
 
     /**
@@ -284,6 +328,36 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return clients.listed(id);
     }
 
+    @Override
+    public String why(RuntimeException e) {
+        return offline(e) ? offlineMessage() : e.getMessage();
+    }
+
+    private String offlineMessage() {
+        return "this client has lost its connection to the cluster " + clusterName + " and is trying to reconnect";
+    }
+
+    /** True if {@code e} is Hazelcast's answer to a client that is not connected to its cluster now. */
+    private static boolean offline(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof com.hazelcast.client.HazelcastClientOfflineException) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Runs {@code op}; Hazelcast's answer to a client that is not connected now becomes a
+     * ClusterUnreachableException that says so.
+     */
+    public <T> T reaching(java.util.function.Supplier<T> op) {
+        try {
+            return op.get();
+        } catch (RuntimeException e) {
+            if (offline(e)) throw new ClusterUnreachableException(offlineMessage(), e);
+            throw e;
+        }
+    }
+
     public IMap<String, byte[]> map(String name) {
         return hazelcast.getMap(name);
     }
@@ -293,8 +367,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * do entry events, from now on. Call before {@link SharedVars#sync()}, so that nothing
      * written during the sync is missed.
      */
-    public void connect(SharedVars shared) {
+    public void connect(SharedVars shared, java.util.function.Consumer<String> warn) {
         this.shared = shared;
+        if (client) knownIncarnation = incarnation();
         CONNECTED.put(hazelcast, this);
         for (String map : List.of(NamespaceRecord.MAP, ClassRecord.MAP, VarRecord.MAP)) {
             map(map).addEntryListener(new Applier(shared, map), true);
@@ -315,7 +390,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             if (CONNECTED.get(hazelcast) != this) return;
             if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) {
                 // Events sent while the connection was down are lost: read the cluster again.
-                resync("a reconnect");
+                resync("a reconnect", () -> checkIncarnation(warn));
             } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                 // Back in one cluster after a split, under a new member id: the maps now hold
                 // the newer record of each key from either side (NewestRecordMergePolicy), and
@@ -323,15 +398,40 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
                 String advertised = endpoint;
                 if (advertised != null) advertise(advertised);
-                resync("the merge of a split cluster");
+                resync("the merge of a split cluster", () -> {});
             }
         });
     }
 
-    private void resync(String after) {
+    /**
+     * The cluster's incarnation: an id the first client to connect sets, which lives as long
+     * as the cluster's data. A client that reconnects to a cluster with another one (every
+     * server restarted, and what they held is gone) says so: the definitions made before are
+     * no longer the cluster's.
+     */
+    private String incarnation() {
+        return reaching(() -> {
+            String mine = java.util.UUID.randomUUID().toString();
+            String held = hazelcast.<String, String>getMap(INCARNATION_MAP).putIfAbsent(INCARNATION_KEY, mine);
+            return held == null ? mine : held;
+        });
+    }
+
+    private void checkIncarnation(java.util.function.Consumer<String> warn) {
+        String now = incarnation();
+        if (now.equals(knownIncarnation)) return;
+        knownIncarnation = now;
+        warn.accept("this client reconnected to the cluster " + clusterName + ", which no longer holds what was"
+            + " defined before (every member that held its data restarted since): what members define from now on is"
+            + " shared; what was defined before stays on the members that have it (load its files again to"
+            + " share it)");
+    }
+
+    private void resync(String after, Runnable then) {
         new Thread(() -> {
             try {
                 shared.sync();
+                then.run();
             } catch (RuntimeException x) {
                 HazelcastLogging.entangle().log(Level.WARNING, "re-reading the cluster after " + after + " failed", x);
             }
@@ -519,23 +619,26 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     @Override
     public byte[] get(String id) {
-        return map(AtomStore.MAP).get(id);
+        return reaching(() -> map(AtomStore.MAP).get(id));
     }
 
     @Override
     public void put(String id, byte[] state) {
-        map(AtomStore.MAP).set(id, state);
+        reaching(() -> {
+            map(AtomStore.MAP).set(id, state);
+            return null;
+        });
     }
 
     @Override
     public boolean replace(String id, byte[] expected, byte[] next) {
-        return map(AtomStore.MAP).replace(id, expected, next);
+        return reaching(() -> map(AtomStore.MAP).replace(id, expected, next));
     }
 
     @Override
     public void listen(String id, java.util.function.BiConsumer<byte[], byte[]> onChange) {
-        map(AtomStore.MAP).addEntryListener(
-            (EntryUpdatedListener<String, byte[]>) e -> onChange.accept(e.getOldValue(), e.getValue()), id, true);
+        reaching(() -> map(AtomStore.MAP).addEntryListener(
+            (EntryUpdatedListener<String, byte[]>) e -> onChange.accept(e.getOldValue(), e.getValue()), id, true));
     }
 
     @Override
@@ -614,6 +717,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * "false") and, if it advertised one, "nrepl" endpoint.
      */
     public List<Map<String, String>> memberInfo() {
+        return reaching(this::listMembers);
+    }
+
+    private List<Map<String, String>> listMembers() {
         Map<String, String> listedClients = clients.listed();
         java.util.Set<String> ids = new java.util.HashSet<>(listedClients.keySet());
         for (Member m : hazelcast.getCluster().getMembers()) ids.add(m.getUuid().toString());

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.client.config.XmlClientConfigBuilder;
 import com.hazelcast.client.config.YamlClientConfigBuilder;
 import com.hazelcast.config.Config;
@@ -29,7 +30,7 @@ import entangle.unit.UnitStore;
  * entangle's options or read from the user's file, with what entangle itself needs added.
  */
 final class HazelcastConfigs {
-    /** How long a client tries to reach the cluster before it gives up with a message. */
+    /** How long a client tries to reach the cluster at its start before it gives up with a message. */
     static final long CLIENT_CONNECT_TIMEOUT_MS = Long.getLong("entangle.client.connect.timeout.ms", 15_000);
 
     private HazelcastConfigs() {}
@@ -133,8 +134,15 @@ final class HazelcastConfigs {
             c = new ClientConfig();
             c.setClusterName(o.cluster());
             c.getNetworkConfig().setAddresses(new ArrayList<>(o.members()));
-            c.getConnectionStrategyConfig().getConnectionRetryConfig()
-                .setClusterConnectTimeoutMillis(CLIENT_CONNECT_TIMEOUT_MS)
+            // The first connection is waited for with a deadline (HazelcastCluster.start); once
+            // connected, a client whose cluster goes away (its servers restarted, the network
+            // down) tries again for as long as it runs, and what needs the cluster meanwhile
+            // fails at once, so that an evaluation says so rather than waiting minutes.
+            c.getConnectionStrategyConfig()
+                .setAsyncStart(true)
+                .setReconnectMode(ClientConnectionStrategyConfig.ReconnectMode.ASYNC)
+                .getConnectionRetryConfig()
+                .setClusterConnectTimeoutMillis(-1)
                 .setInitialBackoffMillis(100)
                 .setMaxBackoffMillis(2_000);
         }

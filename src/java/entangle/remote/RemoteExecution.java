@@ -102,7 +102,10 @@ public final class RemoteExecution {
     public byte[] serialize(Object value) {
         try {
             ValueWriter.Written w = ValueWriter.write(value, units);
-            units.store().storeAll(w.units());
+            cluster.reaching(() -> {
+                units.store().storeAll(w.units());
+                return null;
+            });
             return w.bytes();
         } catch (UnshareableValueException e) {
             // No cause: the REPL reports an exception's root cause, and this message says it all.
@@ -126,7 +129,10 @@ public final class RemoteExecution {
         }
         try {
             ValueWriter.Written w = ValueWriter.write(fn, units);
-            units.store().storeAll(w.units());
+            cluster.reaching(() -> {
+                units.store().storeAll(w.units());
+                return null;
+            });
             return w.bytes();
         } catch (UnshareableValueException e) {
             throw new IllegalArgumentException("the fn cannot be sent to other members: it holds a " + e.getMessage()

@@ -104,8 +104,16 @@ public final class ClusterAtoms {
     }
 
     Read read(ClusterAtom a) {
-        byte[] bytes = store.get(a.id());
-        if (bytes == null) throw new IllegalStateException(a.name() + " no longer exists in the cluster");
+        byte[] bytes;
+        try {
+            bytes = store.get(a.id());
+        } catch (ClusterUnreachableException e) {
+            throw unreachable(a, e);
+        }
+        if (bytes == null) {
+            throw new IllegalStateException(a.name() + " holds a cluster atom that the cluster no longer has (every one"
+                + " of its members restarted since it was made); define " + a.name() + " again to make a new one");
+        }
         Read last = lastRead.get(a.id());
         if (last != null && Arrays.equals(last.bytes(), bytes)) return last;
         Read r = decode(a, bytes);
@@ -173,9 +181,20 @@ public final class ClusterAtoms {
             refused.addSuppressed(e);
             throw refused;
         }
-        if (!store.replace(a.id(), cur.bytes(), next)) return false;
+        boolean replaced;
+        try {
+            replaced = store.replace(a.id(), cur.bytes(), next);
+        } catch (ClusterUnreachableException e) {
+            throw unreachable(a, e);
+        }
+        if (!replaced) return false;
         lastRead.put(a.id(), new Read(next, cur.state(), value, validator));
         return true;
+    }
+
+    private static ClusterUnreachableException unreachable(ClusterAtom a, ClusterUnreachableException e) {
+        return new ClusterUnreachableException(a.name() + " holds a cluster atom, whose value is the cluster's, and "
+            + e.getMessage(), e);
     }
 
     /** As clojure.lang.ARef validates. */

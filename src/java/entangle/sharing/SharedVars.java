@@ -86,6 +86,11 @@ public final class SharedVars {
 
         /** The record under {@code key} in {@code map}, or null. */
         byte[] read(String map, String key);
+
+        /** Why sharing failed with {@code e}, in the user's terms. */
+        default String why(RuntimeException e) {
+            return e.getMessage();
+        }
     }
 
     /** The stamp of what this member had before anything was shared: the floor of a first write. */
@@ -982,7 +987,7 @@ public final class SharedVars {
                 state.unlock();
             }
             warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
-                + e.getMessage() + "); the next evaluation tries again: "
+                + cluster.why(e) + "); the next evaluation tries again: "
                 + String.join(", ", changes.vars().stream().map(c -> VarRecord.varName(c.key())).toList()));
             return new PublishResult(0, 0, 0, warnings);
         }
