@@ -109,6 +109,13 @@ class SharingTest extends TwoMembers {
         assertEquals("true", b.value("(= config " + data + ")"));
         a.value("(def pattern #\"a+b\")");
         assertEquals("\"aab\"", b.value("(re-find pattern \"xaab\")"));
+        // Clojure's data that Java serialization does not take: a tag read from EDN with no
+        // reader for it, vector-of's vectors, an eduction; and a charset.
+        a.value("(require (quote clojure.edn)) (def parsed (clojure.edn/read-string {:default tagged-literal} \"[#shop/money 12 #inst \\\"2026-01-01\\\"]\"))");
+        a.value("(def readings (vector-of :double 1.5 2.5)) (def odd-incs (eduction (map inc) (filter odd?) (range 6)))");
+        a.value("(def encoding java.nio.charset.StandardCharsets/UTF_8)");
+        assertEquals("[[#shop/money 12 #inst \"2026-01-01T00:00:00.000-00:00\"] clojure.core.Vec [1.5 2.5 3.0] [1 3 5]"
+            + " \"UTF-8\"]", b.value("[parsed (class readings) (conj readings 3) (into [] odd-incs) (str encoding)]"));
     }
 
     @Test

@@ -50,8 +50,13 @@ final class Portable implements Serializable {
 
     private enum Kind {
         VECTOR, MAP_ENTRY, LIST, MAP, SET, SORTED_MAP, SORTED_SET, QUEUE, KEYWORD, SYMBOL, VAR, NAMESPACE, BIGINT, RATIO,
-        MULTIFN, MEMOIZED, PATH, DELAY
+        MULTIFN, MEMOIZED, PATH, DELAY, TAGGED_LITERAL, READER_CONDITIONAL, PRIMITIVE_VECTOR, EDUCTION, CHARSET
     }
+
+    /** What vector-of makes: a vector of one primitive type (a deftype of clojure.core, not Serializable). */
+    static final String PRIMITIVE_VECTOR = "clojure.core.Vec";
+    /** What eduction makes: a transducer and the collection it applies to. */
+    static final String EDUCTION = "clojure.core.Eduction";
 
     /** A lazy seq travels realized, if it ends within this many elements... */
     static final int MAX_REALIZED = Integer.getInteger("entangle.lazy.max.elements", 100_000);
@@ -88,6 +93,12 @@ final class Portable implements Serializable {
         if (o instanceof java.nio.file.Path p && p.getFileSystem() == java.nio.file.FileSystems.getDefault()) {
             return new Portable(Kind.PATH, new Object[] {p.toString()}, null, null);
         }
+        // A charset is not Serializable; it travels as its name.
+        if (o instanceof java.nio.charset.Charset c) return new Portable(Kind.CHARSET, new Object[] {c.name()}, null, null);
+        if (o != null && o.getClass().getName().equals(PRIMITIVE_VECTOR)) return primitiveVector(o);
+        if (o != null && o.getClass().getName().equals(EDUCTION)) {
+            return new Portable(Kind.EDUCTION, new Object[] {field(o, "xform"), field(o, "coll")}, null, null);
+        }
         if (o == null || !o.getClass().getName().startsWith("clojure.lang.") || o instanceof IRecord) return o;
         Object meta = o instanceof IMeta m ? m.meta() : null;
         if (o instanceof Keyword k) return new Portable(Kind.KEYWORD, names(k.sym), null, null);
@@ -114,6 +125,12 @@ final class Portable implements Serializable {
             return new Portable(Kind.LIST, RT.toArray(o), meta, null);
         }
         if (o instanceof MultiFn m) return multiFn(m);
+        // What the reader makes of a tag it has no reader for, and of a reader conditional it
+        // was told to keep: data, as the forms they hold are.
+        if (o instanceof clojure.lang.TaggedLiteral t) return new Portable(Kind.TAGGED_LITERAL, new Object[] {t.tag, t.form}, null, null);
+        if (o instanceof clojure.lang.ReaderConditional r) {
+            return new Portable(Kind.READER_CONDITIONAL, new Object[] {r.form, r.splicing}, null, null);
+        }
         // (range) and (cycle ...) are infinite by construction; (repeat x) is found out by realizing
         // it (its count() would walk it forever).
         if (o instanceof Iterate || o instanceof Cycle) {
@@ -220,6 +237,26 @@ final class Portable implements Serializable {
         return d;
     }
 
+    /** A vector-of vector: the name of its primitive type, then its elements. */
+    private static Portable primitiveVector(Object v) throws UnshareableValueException {
+        Object tail = field(v, "tail");
+        Object[] elements = RT.toArray(v);
+        Object[] items = new Object[elements.length + 1];
+        items[0] = tail.getClass().getComponentType().getName();
+        System.arraycopy(elements, 0, items, 1, elements.length);
+        return new Portable(Kind.PRIMITIVE_VECTOR, items, ((IMeta) v).meta(), null);
+    }
+
+    /** A field of a deftype of clojure.core (whose fields are public). */
+    private static Object field(Object o, String name) throws UnshareableValueException {
+        try {
+            return o.getClass().getField(name).get(o);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new UnshareableValueException(o.getClass().getName(), "its field " + name + " is not where this"
+                + " Clojure has it");
+        }
+    }
+
     private static Portable multiFn(MultiFn m) {
         return new Portable(Kind.MULTIFN, new Object[] {MultiFns.name(m), m.dispatchFn, m.defaultDispatchVal, m.hierarchy,
                                                         m.getMethodTable(), m.getPreferTable(), MultiFns.varOf(m)},
@@ -269,6 +306,12 @@ final class Portable implements Serializable {
             case MEMOIZED -> ((clojure.lang.IFn) clojure.lang.RT.var("clojure.core", "memoize").deref()).invoke(items[0]);
             case PATH -> java.nio.file.Path.of((String) items[0]);
             case DELAY -> delay(items);
+            case TAGGED_LITERAL -> clojure.lang.TaggedLiteral.create((Symbol) items[0], items[1]);
+            case READER_CONDITIONAL -> clojure.lang.ReaderConditional.create(items[0], (Boolean) items[1]);
+            case PRIMITIVE_VECTOR -> RT.var("clojure.core", "vector-of").applyTo(
+                RT.cons(Keyword.intern((String) items[0]), RT.seq(Arrays.copyOfRange(items, 1, items.length))));
+            case EDUCTION -> ((clojure.lang.IFn) RT.var("clojure.core", "eduction").deref()).invoke(items[0], items[1]);
+            case CHARSET -> java.nio.charset.Charset.forName((String) items[0]);
             case QUEUE -> {
                 PersistentQueue q = PersistentQueue.EMPTY;
                 for (Object o : items) q = q.cons(o);

@@ -71,6 +71,9 @@ public final class ShareableClasses {
         if (Throwable.class.isAssignableFrom(c) && EXCEPTION_PACKAGES.contains(c.getPackageName())) return true;
         // What a Path read as its string resolves to (see Portable); no Path is Serializable itself.
         if (java.nio.file.Path.class.isAssignableFrom(c)) return true;
+        // What a vector-of vector, an eduction and a charset read as resolve to (see Portable).
+        if (name.equals(Portable.PRIMITIVE_VECTOR) || name.equals(Portable.EDUCTION)
+            || java.nio.charset.Charset.class.isAssignableFrom(c)) return true;
         for (String p : PREFIXES) if (name.startsWith(p)) return true;
         // Compiled fns, AOT or not: a fn's fields are its captured values, checked in turn.
         if (clojure.lang.AFunction.class.isAssignableFrom(c)) return true;

@@ -58,6 +58,36 @@ class ValuesTest {
         assertEquals(read("(2 1)"), Clojure.var("clojure.core", "keys").invoke(byGreater));
     }
 
+    /**
+     * Clojure's other data, none of it Serializable: vector-of's vectors keep their primitive
+     * type and meta, an eduction its transducer and collection, what the reader makes of a tag
+     * it has no reader for and of a kept reader conditional; a charset travels by its name.
+     */
+    @Test
+    void clojuresOtherDataTravelsAsWhatItIs() throws Exception {
+        clojure.lang.IFn eval = Clojure.var("clojure.core", "eval");
+        clojure.lang.IFn pr = Clojure.var("clojure.core", "pr-str");
+        for (String s : new String[] {
+            "(with-meta (vector-of :long 1 2 3) {:m 1})", "(vector-of :double 1.5)", "(vector-of :char \\a \\b)",
+            "(vector-of :boolean true false)", "(vector-of :int)", "(apply vector-of :byte (range 100))",
+            "(tagged-literal (symbol \"my\" \"tag\") {:a [1 2]})", "(reader-conditional (list :clj 1 :cljs 2) true)",
+            "java.nio.charset.StandardCharsets/UTF_8", "(java.nio.charset.Charset/forName \"ISO-8859-1\")"}) {
+            Object v = eval.invoke(read(s));
+            Object back = roundTrip(v);
+            assertEquals(v, back, s);
+            assertEquals(v.getClass(), back.getClass(), s);
+            assertEquals(pr.invoke(v), pr.invoke(back), s);
+            assertEquals(Clojure.var("clojure.core", "meta").invoke(v), Clojure.var("clojure.core", "meta").invoke(back), s);
+        }
+        Object longs = roundTrip(eval.invoke(read("(vector-of :long 1 2)")));
+        assertEquals(read("[1 2 3]"), Clojure.var("clojure.core", "conj").invoke(longs, 3L));
+        assertThrows(ClassCastException.class, () -> Clojure.var("clojure.core", "conj").invoke(longs, "x"),
+                     "still a vector of longs");
+        Object eduction = roundTrip(eval.invoke(code("(eduction (map inc) (filter odd?) [1 2 3 4 5])")));
+        assertEquals("clojure.core.Eduction", eduction.getClass().getName());
+        assertEquals(read("[3 5]"), Clojure.var("clojure.core", "into").invoke(read("[]"), eduction));
+    }
+
     @Test
     void aLongListIsNotADeepStructure() throws Exception {
         // A date in it: a list of plain data alone takes the other way (see the next test).
