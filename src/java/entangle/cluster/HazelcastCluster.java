@@ -353,9 +353,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         try {
             return op.get();
         } catch (RuntimeException e) {
-            if (offline(e)) throw new ClusterUnreachableException(offlineMessage(), e);
-            throw e;
+            ClusterUnreachableException u = unreachable(e);
+            throw u != null ? u : e;
         }
+    }
+
+    /** What {@code e} means if it is Hazelcast's answer to a client that is not connected now; else null. */
+    public ClusterUnreachableException unreachable(Throwable e) {
+        return offline(e) ? new ClusterUnreachableException(offlineMessage(), e) : null;
     }
 
     public IMap<String, byte[]> map(String name) {
@@ -754,6 +759,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * interrupted), as are those still running if the calling thread is interrupted.
      */
     public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs) {
+        return reaching(() -> evalOnMembers(address, code, ns, timeoutMs));
+    }
+
+    private Map<String, Map<String, String>> evalOnMembers(String address, String code, String ns, long timeoutMs) {
         List<Member> targets = "all".equals(address) ? runners() : List.of(runner(address));
         if (targets.isEmpty()) throw new IllegalArgumentException(noRunners());
         // Not on the hand-off executor: code that runs long would hold the threads every

@@ -188,7 +188,9 @@ public final class RemoteExecution {
         }
     }
 
-    private static Throwable failure(String where, Throwable failure) {
+    private Throwable failure(String where, Throwable failure) {
+        Throwable unreachable = cluster.unreachable(failure);
+        if (unreachable != null) return unreachable;
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof MemberLeftException || t instanceof TargetNotMemberException) {
                 return new IllegalStateException("member " + where + " left the cluster before the fn finished"
