@@ -90,7 +90,7 @@ public final class Entangle implements AutoCloseable {
      * file {@link MemberOptions#hazelcastConfig(Path)} says. Sets {@code options.client(true)}.
      * Without a file, a client whose cluster goes away tries to reconnect for as long as it
      * runs; meanwhile what needs the cluster throws a
-     * {@link entangle.sharing.ClusterUnreachableException}, and calls of shared fns run what
+     * {@link ClusterUnreachableException}, and calls of shared fns run what
      * this JVM has.
      */
     public static Entangle connect(MemberOptions options) {

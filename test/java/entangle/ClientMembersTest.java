@@ -206,8 +206,11 @@ class ClientMembersTest {
         a.discardPrinted();
         ReplProcess.Result back = a.eval("(defn after-restart [] :after)");
         assertEquals("", back.err().strip());
-        assertEquals(":away", host.value("call user/while-away"));
+        // The Java client reconnects on its own schedule: once it has, it reads the cluster.
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!host.ask("call user/after-restart").equals("=> :after") && System.nanoTime() < deadline) Thread.sleep(100);
         assertEquals(":after", host.value("call user/after-restart"));
+        assertEquals(":away", host.value("call user/while-away"));
         ReplProcess joiner = cluster.start("joiner", List.of(), List.of("--client"));
         assertEquals("[:away :after nil]", joiner.value("[(user/while-away) (user/after-restart) (resolve 'user/before-restart)]"));
         ReplProcess.Result gone = a.eval("(swap! hits inc)");

@@ -33,12 +33,12 @@ import com.hazelcast.spi.exception.TargetNotMemberException;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
 
+import entangle.ClusterUnreachableException;
 import entangle.MemberOptions;
 import entangle.MemberStartException;
 import entangle.sharing.AtomStore;
 import entangle.sharing.Batch;
 import entangle.sharing.ClassRecord;
-import entangle.sharing.ClusterUnreachableException;
 import entangle.sharing.Envelope;
 import entangle.sharing.NamespaceRecord;
 import entangle.sharing.SharedVars;

@@ -14,6 +14,7 @@ import clojure.lang.Atom;
 import clojure.lang.IFn;
 import clojure.lang.IPersistentVector;
 import clojure.lang.RT;
+import entangle.ClusterUnreachableException;
 import entangle.RefusedException;
 import entangle.unit.Unit;
 import entangle.unit.Units;
@@ -111,8 +112,8 @@ public final class ClusterAtoms {
             throw unreachable(a, e);
         }
         if (bytes == null) {
-            throw new IllegalStateException(a.name() + " holds a cluster atom that the cluster no longer has (every one"
-                + " of its members restarted since it was made); define " + a.name() + " again to make a new one");
+            throw new IllegalStateException(a.name() + " holds a cluster atom that the cluster no longer has (the"
+                + " members that held it left the cluster); define " + a.name() + " again to make a new one");
         }
         Read last = lastRead.get(a.id());
         if (last != null && Arrays.equals(last.bytes(), bytes)) return last;

@@ -1,4 +1,4 @@
-package entangle.sharing;
+package entangle;
 
 /**
  * This member cannot reach its cluster now: a client whose connection to the cluster was
