@@ -27,7 +27,8 @@
   []
   (Member/current))
 
-(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file client hazelcast-config] :as opts}]
+(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file client hazelcast-config secret-file]
+                                      :as opts}]
   (let [o (MemberOptions.)
         set (fn [k v f] (when (some? v)
                           (try (f v)
@@ -39,9 +40,11 @@
     (set :bind bind #(.bind o %))
     (set :log-file log-file #(.logFile o (Path/of ^String % (make-array String 0))))
     (set :hazelcast-config hazelcast-config #(.hazelcastConfig o (Path/of ^String % (make-array String 0))))
+    (set :secret-file secret-file #(.secretFile o (Path/of ^String % (make-array String 0))))
     (.client o (boolean client))
     ;; Hints name an option as the user set it: its flag, or its variable.
-    (.labels o (into {} (for [k [:port :bind :client]] [(name k) (options/label opts k)])))
+    (.labels o (assoc (into {} (for [k [:port :bind :client]] [(name k) (options/label opts k)]))
+                      "secretFile" (options/label opts :secret-file)))
     o))
 
 (declare provenance)
@@ -69,9 +72,11 @@
   \"-\" for standard error), :client (true: connect as a Hazelcast client of the existing
   cluster at :members, instead of embedding a member), :hazelcast-config (a Hazelcast member,
   or with :client a client, configuration file that decides the cluster name and network in
-  place of those options). `opts` may also be an entangle.MemberOptions. Definitions refused
-  from the cluster are reported on System/err, whichever thread receives them. Throws
-  entangle.MemberStartException, with a one-line message, if the member cannot start, and
+  place of those options), :secret-file (a file, readable by its owner only, holding the
+  cluster's secret: only members and clients that hold it are let in). `opts` may also be an
+  entangle.MemberOptions. Definitions refused from the cluster are reported on System/err,
+  whichever thread receives them. Throws entangle.MemberStartException, with a one-line
+  message, if the member cannot start (a cluster that refused it included), and
   IllegalArgumentException for a bad option.
 
   With `alongside`, a fn of no arguments, start! calls it while the cluster moves partitions

@@ -14,7 +14,8 @@
    :nrepl-bind "ENTANGLE_NREPL_BIND"
    :log-file   "ENTANGLE_LOG_FILE"
    :client     "ENTANGLE_CLIENT"
-   :hazelcast-config "ENTANGLE_HAZELCAST_CONFIG"})
+   :hazelcast-config "ENTANGLE_HAZELCAST_CONFIG"
+   :secret-file "ENTANGLE_SECRET_FILE"})
 
 (def defaults
   "What each option is when neither the command line nor the environment sets it."
@@ -53,6 +54,7 @@
    [nil "--log-file PATH" "Where Hazelcast's log goes; - for standard error"]
    [nil "--client" "Connect as a Hazelcast client to the existing cluster at --members, instead of embedding a member"]
    [nil "--hazelcast-config FILE" "Hazelcast configuration (XML or YAML; a client one with --client) in place of --cluster, --port, --members and --bind"]
+   [nil "--secret-file FILE" "File holding the cluster's secret (readable by its owner only): only members and clients that hold it join"]
    ["-h" "--help" "Show this help and exit"]])
 
 (defn usage

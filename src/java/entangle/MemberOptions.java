@@ -6,9 +6,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import entangle.cluster.ClusterSecret;
+
 /**
  * How a JVM joins the cluster as a member: the Hazelcast cluster name, the interface and
- * first port it binds, where it looks for the other members, and where Hazelcast logs go.
+ * first port it binds, where it looks for the other members, the cluster's secret if it has
+ * one, and where Hazelcast logs go.
  *
  * <p>A member is an embedded Hazelcast member unless {@link #client(boolean)} is set: then it
  * connects as a Hazelcast client to an existing cluster found at {@link #members()}, and holds
@@ -39,6 +42,7 @@ public final class MemberOptions {
     private Path logFile;
     private boolean client;
     private Path hazelcastConfig;
+    private ClusterSecret secret;
     private Map<String, String> labels = Map.of();
 
     public MemberOptions cluster(String name) {
@@ -112,6 +116,17 @@ public final class MemberOptions {
     }
 
     /**
+     * The file that holds the cluster's secret: a cluster started with one lets in only the
+     * members and clients that hold it too, and one started without lets in only those that
+     * hold none. The file must be readable by its owner alone ({@code chmod 600}); it is read
+     * here, once. Null: no secret.
+     */
+    public MemberOptions secretFile(Path file) {
+        this.secret = file == null ? null : ClusterSecret.read(file);
+        return this;
+    }
+
+    /**
      * Names the options in the hints of messages as the user set them, by option ("port",
      * "bind", "client"): "--port" for a command line, "ENTANGLE_PORT" for an environment. Not
      * part of what the options are ({@link #equals}). Unnamed options are named by their
@@ -140,6 +155,8 @@ public final class MemberOptions {
     public boolean client() { return client; }
     /** The Hazelcast configuration file, or null. */
     public Path hazelcastConfig() { return hazelcastConfig; }
+    /** The cluster's secret, or null. */
+    public ClusterSecret secret() { return secret; }
 
     /** The log file in use: the one set, or {@code <tmpdir>/entangle/<cluster>-<pid>.log}. */
     public Path effectiveLogFile() {
@@ -185,9 +202,12 @@ public final class MemberOptions {
     public boolean equals(Object o) {
         return o instanceof MemberOptions m && cluster.equals(m.cluster) && bind.equals(m.bind)
             && port == m.port && members.equals(m.members) && Objects.equals(logFile, m.logFile)
-            && client == m.client && Objects.equals(hazelcastConfig, m.hazelcastConfig);
+            && client == m.client && Objects.equals(hazelcastConfig, m.hazelcastConfig)
+            && Objects.equals(secretFile(), m.secretFile());
     }
 
     @Override
-    public int hashCode() { return Objects.hash(cluster, bind, port, members, logFile, client, hazelcastConfig); }
+    public int hashCode() { return Objects.hash(cluster, bind, port, members, logFile, client, hazelcastConfig, secretFile()); }
+
+    private Path secretFile() { return secret == null ? null : secret.file(); }
 }

@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -70,5 +71,45 @@ class MemberOptionsTest {
         assertEquals(yaml, o.hazelcastConfig());
         assertEquals(true, o.client());
         assertEquals("client, Hazelcast configuration " + yaml, o.toString());
+    }
+
+    @Test
+    void aSecretFileMustBeReadableByItsOwnerAloneAndHoldALine() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("secrets");
+        java.nio.file.Path file = dir.resolve("secret");
+        java.nio.file.Files.writeString(file, "s3cret\n");
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals("secret file '" + file + "' can be read by users other than its owner (rw-r--r--); make it private:"
+                     + " chmod 600 " + file,
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().secretFile(file)).getMessage());
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        MemberOptions o = new MemberOptions().secretFile(file);
+        assertEquals(file, o.secret().file());
+        // The line ending an editor leaves is not part of the secret; any other byte is.
+        java.nio.file.Path same = dir.resolve("same");
+        java.nio.file.Files.writeString(same, "s3cret");
+        java.nio.file.Files.setPosixFilePermissions(same, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        assertEquals(o.secret().proof("member", "c"), new MemberOptions().secretFile(same).secret().proof("member", "c"));
+        java.nio.file.Path other = dir.resolve("other");
+        java.nio.file.Files.writeString(other, "s3cret ");
+        java.nio.file.Files.setPosixFilePermissions(other, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertNotEquals(o.secret().proof("member", "c"), new MemberOptions().secretFile(other).secret().proof("member", "c"));
+        // A proof is the secret's for one cluster and one kind of party.
+        assertNotEquals(o.secret().proof("member", "c"), o.secret().proof("member", "d"));
+        assertNotEquals(o.secret().proof("member", "c"), o.secret().proof("client", "c"));
+
+        java.nio.file.Path empty = dir.resolve("empty");
+        java.nio.file.Files.writeString(empty, "\n");
+        java.nio.file.Files.setPosixFilePermissions(empty, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals("secret file '" + empty + "' is empty",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().secretFile(empty)).getMessage());
+        assertEquals("secret file '" + dir.resolve("missing") + "' cannot be read (no such file)",
+                     assertThrows(IllegalArgumentException.class,
+                                  () -> new MemberOptions().secretFile(dir.resolve("missing"))).getMessage());
+        java.nio.file.Path big = dir.resolve("big");
+        java.nio.file.Files.writeString(big, "x".repeat(5000));
+        java.nio.file.Files.setPosixFilePermissions(big, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals("secret file '" + big + "' is longer than 4096 bytes; a secret is one line",
+                     assertThrows(IllegalArgumentException.class, () -> new MemberOptions().secretFile(big)).getMessage());
     }
 }

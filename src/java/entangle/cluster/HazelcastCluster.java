@@ -20,11 +20,11 @@ import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.MemberLeftException;
+import com.hazelcast.instance.impl.HazelcastInstanceFactory;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryMergedListener;
@@ -63,6 +63,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** The map that holds the cluster's incarnation, under its one key. */
     private static final String INCARNATION_MAP = "entangle.incarnation";
     private static final String INCARNATION_KEY = "id";
+    /** The key, in the incarnation's map, of the proof of the secret of a cluster of clients. */
+    private static final String SECRET_KEY = "secret";
     /**
      * The Hazelcast executor that runs code sent to a member: {@link #evalOn}'s, and the fns of
      * entangle.remote; its pool size is Hazelcast's default (16) unless configured.
@@ -141,14 +143,31 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public static HazelcastCluster start(MemberOptions options) {
         HazelcastLogging.to(options.effectiveLogFile());
         reuseCallbackThreads();
+        Envelope.sealWith(options.secret() == null ? null : options.secret().recordKey());
         if (options.client()) return connectClient(options);
-        HazelcastInstance h;
+        com.hazelcast.config.Config config;
         try {
-            h = Hazelcast.newHazelcastInstance(HazelcastConfigs.member(options));
+            config = HazelcastConfigs.member(options);
         } catch (IllegalArgumentException e) {
             throw new MemberStartException(e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw startFailure(options, e);
+        }
+        HazelcastInstance h;
+        try (Admission.Refusals refusals = new Admission.Refusals()) {
+            try {
+                h = HazelcastInstanceFactory.newHazelcastInstance(config, config.getInstanceName(),
+                                                                  new Admission(options.secret(), config.getClusterName()));
+            } catch (RuntimeException e) {
+                String why = refusals.reason();
+                if (why != null) throw refused(options, config.getClusterName(), why, e);
+                throw startFailure(options, e);
+            }
+            // A member the master refused may be stopped only after its start returned.
+            String why = refusals.reason();
+            if (why != null || !h.getLifecycleService().isRunning()) {
+                h.getLifecycleService().terminate();
+                if (why != null) throw refused(options, config.getClusterName(), why, null);
+                throw startFailure(options, new IllegalStateException("it stopped as it joined"));
+            }
         }
         HazelcastCluster c = new HazelcastCluster(h, false, h.getConfig().getClusterName());
         List<String> plain = c.plainMembers();
@@ -185,32 +204,88 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         } catch (IllegalArgumentException e) {
             throw new MemberStartException(e.getMessage(), e);
         }
-        java.util.concurrent.CountDownLatch connected = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
         config.addListenerConfig(new com.hazelcast.config.ListenerConfig((com.hazelcast.core.LifecycleListener) e -> {
-            if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) connected.countDown();
+            switch (e.getState()) {
+                case CLIENT_CONNECTED -> {
+                    connected.set(true);
+                    settled.countDown();
+                }
+                // A client its cluster refused shuts itself down: no need to wait out the deadline.
+                case SHUTTING_DOWN, SHUTDOWN -> settled.countDown();
+                default -> {}
+            }
         }));
+        String cluster = config.getClusterName();
         HazelcastInstance h;
-        try {
-            h = HazelcastClient.newHazelcastClient(config);
-        } catch (IllegalArgumentException e) {
-            throw new MemberStartException(e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw noClusterAnswered(options, e.getMessage(), e);
+        try (Admission.Refusals refusals = new Admission.Refusals()) {
+            try {
+                h = HazelcastClient.newHazelcastClient(config);
+            } catch (IllegalArgumentException e) {
+                throw new MemberStartException(e.getMessage(), e);
+            } catch (RuntimeException e) {
+                if (refusals.reason() != null) throw refused(options, cluster, refusals.reason(), e);
+                throw noClusterAnswered(options, e.getMessage(), e);
+            }
+            if (config.getConnectionStrategyConfig().isAsyncStart()) {
+                try {
+                    settled.await(HazelcastConfigs.CLIENT_CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (refusals.reason() != null) {
+                    h.shutdown();
+                    throw refused(options, cluster, refusals.reason(), null);
+                }
+                if (!connected.get() || !h.getLifecycleService().isRunning()) {
+                    h.shutdown();
+                    long ms = HazelcastConfigs.CLIENT_CONNECT_TIMEOUT_MS;
+                    throw noClusterAnswered(options, "none answered in " + (ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms"), null);
+                }
+            }
         }
-        if (!config.getConnectionStrategyConfig().isAsyncStart()) return new HazelcastCluster(h, true, config.getClusterName());
-        boolean answered;
-        try {
-            answered = connected.await(HazelcastConfigs.CLIENT_CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            answered = false;
-        }
-        if (!answered) {
+        String why = secretRefusal(h, options, cluster);
+        if (why != null) {
             h.shutdown();
-            long ms = HazelcastConfigs.CLIENT_CONNECT_TIMEOUT_MS;
-            throw noClusterAnswered(options, "none answered in " + (ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms"), null);
+            throw refused(options, cluster, why, null);
         }
-        return new HazelcastCluster(h, true, config.getClusterName());
+        return new HazelcastCluster(h, true, cluster);
+    }
+
+    /**
+     * Why a client's secret does not fit its cluster's, or null if it does. Servers that run
+     * entangle refuse such a client themselves (Admission); plain Hazelcast servers cannot, so
+     * the first client to connect leaves its proof (or that it has none) in the cluster, and
+     * every later one compares: records sealed with another secret would all be refused.
+     */
+    private static String secretRefusal(HazelcastInstance h, MemberOptions o, String cluster) {
+        String mine = o.secret() == null ? "none" : o.secret().proof("cluster", cluster);
+        String held;
+        try {
+            held = h.<String, String>getMap(INCARNATION_MAP).putIfAbsent(SECRET_KEY, mine);
+        } catch (RuntimeException e) {
+            h.shutdown();
+            throw new MemberStartException("the client lost the cluster " + cluster + " as it connected: " + e.getMessage(), e);
+        }
+        if (held == null || held.equals(mine)) return null;
+        return Admission.refusal(held.equals("none") ? null : held, mine.equals("none") ? null : mine);
+    }
+
+    /** The start failure of a member or client that {@link Admission} refused, for {@code why}. */
+    private static MemberStartException refused(MemberOptions o, String cluster, String why, Throwable cause) {
+        String party = o.client() ? "client" : "member";
+        String option = o.label("secretFile");
+        String given = o.secret() == null ? null : option + " " + o.secret().file();
+        String sentence = switch (why) {
+            case Admission.NONE_GIVEN -> "the cluster has a secret, and this " + party + " was given none (" + option + ")";
+            case Admission.NONE_HELD -> "the cluster has no secret, and this " + party + " was given one (" + given + ")";
+            case Admission.ANOTHER -> "this " + party + "'s secret (" + given + ") is not the cluster's";
+            default -> given == null
+                ? "the cluster has a secret, and this " + party + " was given none (" + option + ")"
+                : "this " + party + "'s secret (" + given + ") is not the cluster's, or the cluster has none";
+        };
+        return new MemberStartException("the cluster " + cluster + " refused this " + party + ": " + sentence, cause);
     }
 
     private static MemberStartException noClusterAnswered(MemberOptions options, String why, Throwable cause) {

@@ -90,6 +90,9 @@ final class HazelcastConfigs {
         c.setProperty("hazelcast.graceful.shutdown.max.wait", "20");
         c.getMemberAttributeConfig().setAttribute(HazelcastCluster.ENTANGLE_ATTRIBUTE, "1");
         c.getMemberAttributeConfig().setAttribute(HazelcastCluster.CLOJURE_ATTRIBUTE, HazelcastCluster.clojureVersion());
+        if (o.secret() != null) {
+            c.getMemberAttributeConfig().setAttribute(Admission.PROOF, o.secret().proof("member", c.getClusterName()));
+        }
         c.getExecutorConfig(HazelcastCluster.HAND_OFF_EXECUTOR).setPoolSize(8);
         for (String map : List.of(UnitStore.MAP, VarRecord.MAP, NamespaceRecord.MAP, ClassRecord.MAP, AtomStore.MAP)) {
             // One synchronous backup: a definition outlives the loss of any one member. A file
@@ -151,6 +154,7 @@ final class HazelcastConfigs {
         c.setProperty("hazelcast.logging.type", "jdk");
         c.setProperty("hazelcast.phone.home.enabled", "false");
         c.addLabel("entangle");
+        if (o.secret() != null) c.addLabel(Admission.clientLabel(o.secret().proof("client", c.getClusterName())));
         c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
                                                               new EntangleSerialization());
         return c;

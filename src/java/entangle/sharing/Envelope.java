@@ -1,8 +1,12 @@
 package entangle.sharing;
 
 import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import entangle.RefusedException;
 import entangle.unit.ContentHash;
@@ -10,8 +14,10 @@ import entangle.unit.ContentHash;
 /**
  * The frame of every record in the cluster's maps: a magic number naming the kind of record,
  * a format byte, the record's version (its place in the total order of writes to its key),
- * the body, and a SHA-256 of everything before it. The version is outside the body so that
- * the write that assigns it can stamp it without reading the rest.
+ * the body, and a checksum of everything before it: a SHA-256, or where the cluster has a
+ * secret an HMAC-SHA256 keyed by it, so that a record made without the secret is refused as a
+ * tampered one. The version is outside the body so that the write that assigns it can stamp
+ * it without reading the rest.
  */
 public final class Envelope {
     /**
@@ -22,14 +28,48 @@ public final class Envelope {
     private static final int HEADER = 4 + 1 + 8;
     private static final int DIGEST = 32;
 
+    /** The key of the checksum, or null for a plain SHA-256: one member per JVM, one key. */
+    private static volatile byte[] key;
+    private static final ThreadLocal<Mac> MACS = new ThreadLocal<>();
+
     private Envelope() {}
+
+    /**
+     * Seals and checks records with {@code recordKey} (a cluster secret's), or with a plain
+     * SHA-256 if it is null; set as a member starts, before it reads or writes a record.
+     */
+    public static void sealWith(byte[] recordKey) {
+        key = recordKey == null ? null : recordKey.clone();
+    }
+
+    /** True if records are sealed with a secret's key. */
+    public static boolean keyed() {
+        return key != null;
+    }
+
+    private static byte[] checksum(byte[] bytes, int len) {
+        byte[] k = key;
+        if (k == null) return ContentHash.sha256(bytes, 0, len);
+        try {
+            Mac mac = MACS.get();
+            if (mac == null) {
+                mac = Mac.getInstance("HmacSHA256");
+                MACS.set(mac);
+            }
+            mac.init(new SecretKeySpec(k, "HmacSHA256"));
+            mac.update(bytes, 0, len);
+            return mac.doFinal();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM has no HmacSHA256", e);
+        }
+    }
 
     /** The record {@code magic}/{@code version}/{@code body}, with its checksum. */
     public static byte[] seal(int magic, long version, byte[] body) {
         byte[] out = new byte[HEADER + body.length + DIGEST];
         ByteBuffer b = ByteBuffer.wrap(out);
         b.putInt(magic).put((byte) FORMAT).putLong(version).put(body);
-        b.put(ContentHash.sha256(out, 0, out.length - DIGEST));
+        b.put(checksum(out, out.length - DIGEST));
         return out;
     }
 
@@ -51,7 +91,7 @@ public final class Envelope {
     /** True if {@code record} is framed and matches its checksum, whatever its kind. */
     public static boolean intact(byte[] record) {
         if (record == null || record.length < HEADER + DIGEST) return false;
-        byte[] expected = ContentHash.sha256(record, 0, record.length - DIGEST);
+        byte[] expected = checksum(record, record.length - DIGEST);
         return MessageDigest.isEqual(expected, Arrays.copyOfRange(record, record.length - DIGEST, record.length));
     }
 
@@ -59,7 +99,7 @@ public final class Envelope {
     public static byte[] restamp(byte[] record, long version) {
         byte[] out = record.clone();
         ByteBuffer.wrap(out).putLong(5, version);
-        System.arraycopy(ContentHash.sha256(out, 0, out.length - DIGEST), 0, out, out.length - DIGEST, DIGEST);
+        System.arraycopy(checksum(out, out.length - DIGEST), 0, out, out.length - DIGEST, DIGEST);
         return out;
     }
 
@@ -80,7 +120,8 @@ public final class Envelope {
             throw new RefusedException(what + " was refused: its record is not in a format this member reads");
         }
         if (!intact(record)) {
-            throw new RefusedException(what + " was refused: its record does not match its checksum (corrupted or tampered)");
+            throw new RefusedException(what + " was refused: its record does not match its checksum ("
+                + (keyed() ? "corrupted, tampered, or written without this cluster's secret)" : "corrupted or tampered)"));
         }
         long version = b.getLong();
         return new Opened(version, Arrays.copyOfRange(record, HEADER, record.length - DIGEST));

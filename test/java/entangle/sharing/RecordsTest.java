@@ -34,6 +34,31 @@ class RecordsTest {
     }
 
     @Test
+    void aRecordSealedWithASecretsKeyOpensOnlyWithThatKey() throws Exception {
+        byte[] key = new byte[32];
+        byte[] otherKey = new byte[32];
+        otherKey[0] = 1;
+        byte[] plain = var(3).encode();
+        byte[] sealed;
+        try {
+            Envelope.sealWith(key);
+            sealed = var(3).encode();
+            assertEquals(3, VarRecord.decode("my.ns/f", sealed).version());
+            assertEquals(9, VarRecord.decode("my.ns/f", Envelope.restamp(sealed, 9)).version());
+            String refused = "#'my.ns/f was refused: its record does not match its checksum (corrupted, tampered, or"
+                + " written without this cluster's secret)";
+            assertEquals(refused, assertThrows(RefusedException.class, () -> VarRecord.decode("my.ns/f", plain)).getMessage());
+            Envelope.sealWith(otherKey);
+            assertEquals(refused, assertThrows(RefusedException.class, () -> VarRecord.decode("my.ns/f", sealed)).getMessage());
+        } finally {
+            Envelope.sealWith(null);
+        }
+        assertEquals("#'my.ns/f was refused: its record does not match its checksum (corrupted or tampered)",
+                     assertThrows(RefusedException.class, () -> VarRecord.decode("my.ns/f", sealed)).getMessage());
+        assertEquals(3, VarRecord.decode("my.ns/f", plain).version());
+    }
+
+    @Test
     void restampingKeepsTheBaseARecordWasMadeFrom() throws Exception {
         byte[] stamped = Envelope.restamp(var(5).encode(), 9);
         assertEquals(4, VarRecord.decode("my.ns/f", stamped).base());
