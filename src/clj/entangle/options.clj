@@ -72,7 +72,7 @@
     ""
     "Defaults: --cluster entangle --port 5701 --members 127.0.0.1:5701-5710 --bind 127.0.0.1"
     "--nrepl-bind 127.0.0.1 (no nREPL server unless --nrepl-port is given, except with -M:nrepl);"
-    "the log goes to <java.io.tmpdir>/entangle/<cluster>-<pid>.log."
+    "the log goes to <java.io.tmpdir>/entangle-<user>/<cluster>-<pid>.log, readable by you alone."
     (str "Each option can also be set by an environment variable: "
          (str/join ", " (map (fn [[k v]] (str v " (--" (name k) ")")) env-vars)) ".")]))
 

@@ -158,10 +158,14 @@ public final class MemberOptions {
     /** The cluster's secret, or null. */
     public ClusterSecret secret() { return secret; }
 
-    /** The log file in use: the one set, or {@code <tmpdir>/entangle/<cluster>-<pid>.log}. */
+    /**
+     * The log file in use: the one set, or {@code <tmpdir>/entangle-<user>/<cluster>-<pid>.log},
+     * a directory of each user's own, since a temporary directory is every user's.
+     */
     public Path effectiveLogFile() {
         if (logFile != null) return logFile;
-        return Path.of(System.getProperty("java.io.tmpdir"), "entangle",
+        String user = System.getProperty("user.name", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), user.isEmpty() ? "entangle" : "entangle-" + user,
                        cluster + "-" + ProcessHandle.current().pid() + ".log");
     }
 

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +124,43 @@ class CommandLineTest {
     }
 
     @Test
+    void theDefaultLogIsInADirectoryOfTheUsersOwnAndReadableByThemAlone() throws Exception {
+        // A log names the clients that connected, with their labels: a secret's proof among them.
+        Path tmp = Files.createTempDirectory("tmpdir");
+        int port = TestCluster.freePortBlock();
+        List<String> jvm = List.of("-J-Djava.io.tmpdir=" + tmp);
+        List<String> args = List.of("--cluster", "log-" + port, "--port", String.valueOf(port),
+                                    "--members", "127.0.0.1:" + port);
+        ReplProcess p = ReplProcess.start("cli", jvm, args, Map.of());
+        assertEquals("3", p.value("(+ 1 2)"));
+        Path dir = tmp.resolve("entangle-" + System.getProperty("user.name"));
+        assertEquals("rwx------", perms(dir));
+        List<Path> logs;
+        try (var files = Files.list(dir)) {
+            logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+        }
+        assertEquals(1, logs.size(), logs.toString());
+        assertTrue(logs.get(0).getFileName().toString().startsWith("log-" + port + "-"), logs.toString());
+        assertEquals("rw-------", perms(logs.get(0)));
+        assertTrue(Files.readString(logs.get(0)).contains("Hazelcast"));
+        assertEquals(0, p.endInput());
+
+        // One another user could have made, or could read, is not used.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        ReplProcess q = ReplProcess.start("cli", jvm, args, Map.of());
+        assertEquals(2, q.waitFor());
+        List<String> err = errLines(q);
+        assertEquals(1, err.size(), err.toString());
+        assertTrue(err.get(0).startsWith("entangle: cannot write the log file " + dir + "/log-" + port + "-")
+            && err.get(0).endsWith(".log: the directory " + dir + " is not this user's alone (" + System.getProperty("user.name")
+                                   + ", rwxr-xr-x); remove it, or choose another log file"), err.get(0));
+    }
+
+    private static String perms(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
     void portsAllInUseGetOneClearLine() throws Exception {
         int base = TestCluster.freePortBlock();
         List<ServerSocket> held = new ArrayList<>();
@@ -181,7 +220,7 @@ class CommandLineTest {
     void environmentVariablesSetTheOptionsAndTheRunIsQuiet() throws Exception {
         int base = TestCluster.freePortBlock();
         String cluster = "env-" + base;
-        java.nio.file.Path log = ReplProcess.logFile(cluster, "env");
+        Path log = ReplProcess.logFile(cluster, "env");
         Files.deleteIfExists(log);
         ReplProcess p = run(List.of(), Map.of(
             "ENTANGLE_CLUSTER", cluster, "ENTANGLE_PORT", String.valueOf(base),

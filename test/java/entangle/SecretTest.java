@@ -92,6 +92,9 @@ class SecretTest {
     @Order(1)
     void membersClientsAndJavaApplicationsThatHoldTheSecretShare() throws Exception {
         assertTrue(b.allOut().contains("of cluster " + cluster.name() + " (1 other member)"), b.transcript());
+        // A log names the clients that connected, with their labels: its owner's alone.
+        assertEquals("rw-------", PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(ReplProcess.logFile(cluster.name(), "a"))));
         a.value("(defn fee [x] (* 3 x))");
         assertEquals("30", b.value("(fee 10)"));
         ReplProcess c = cluster.start("c", List.of(), List.of("--client", "--secret-file", secret.toString()));

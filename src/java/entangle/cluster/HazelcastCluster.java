@@ -141,7 +141,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * failure is one line for the user.
      */
     public static HazelcastCluster start(MemberOptions options) {
-        HazelcastLogging.to(options.effectiveLogFile());
+        HazelcastLogging.to(options.effectiveLogFile(), options.logFile() == null);
         reuseCallbackThreads();
         Envelope.sealWith(options.secret() == null ? null : options.secret().recordKey());
         if (options.client()) return connectClient(options);

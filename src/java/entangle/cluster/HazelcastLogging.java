@@ -2,7 +2,12 @@ package entangle.cluster;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -22,8 +27,14 @@ public final class HazelcastLogging {
 
     private HazelcastLogging() {}
 
-    /** Logs to {@code file}, or to standard error if {@code file} is "-". */
-    public static synchronized void to(Path file) {
+    /**
+     * Logs to {@code file}, or to standard error if {@code file} is "-". A log names the members
+     * and clients that connected, with their labels (a secret's proof among them), so a file
+     * it creates is its owner's alone; in a {@code directoryOfItsOwn} (the default one, in the
+     * temporary directory every user shares) the directory is too, and one another user made
+     * is refused.
+     */
+    public static synchronized void to(Path file, boolean directoryOfItsOwn) {
         System.setProperty("hazelcast.logging.type", "jdk");
         if (handler != null) return;
         try {
@@ -36,9 +47,20 @@ public final class HazelcastLogging {
                     }
                 };
             } else {
-                Path parent = file.toAbsolutePath().getParent();
-                if (parent != null) Files.createDirectories(parent);
-                handler = new FileHandler(file.toAbsolutePath().toString().replace("%", "%%"), true);
+                Path absolute = file.toAbsolutePath();
+                boolean posix = absolute.getFileSystem().supportedFileAttributeViews().contains("posix");
+                Path parent = absolute.getParent();
+                if (parent != null && !Files.isDirectory(parent)) {
+                    if (posix) Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY));
+                    else Files.createDirectories(parent);
+                } else if (parent != null && directoryOfItsOwn && posix) {
+                    checkOwn(parent);
+                }
+                // Made private before anything is written: a reader that opened it earlier would keep reading.
+                if (posix && !Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createFile(absolute, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+                }
+                handler = new FileHandler(absolute.toString().replace("%", "%%"), true);
                 handler.setFormatter(new SimpleFormatter());
             }
         } catch (IOException e) {
@@ -48,6 +70,18 @@ public final class HazelcastLogging {
             l.setUseParentHandlers(false);
             l.addHandler(handler);
             l.setLevel(Level.INFO);
+        }
+    }
+
+    private static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+
+    private static void checkOwn(Path dir) throws IOException {
+        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isDirectory() || !a.owner().getName().equals(System.getProperty("user.name"))
+            || !PRIVATE_DIRECTORY.containsAll(a.permissions())) {
+            throw new IOException("the directory " + dir + " is not this user's alone (" + a.owner().getName() + ", "
+                + PosixFilePermissions.toString(a.permissions()) + "); remove it, or choose another log file");
         }
     }
 
