@@ -53,7 +53,8 @@ public final class ClusterSecret {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("secret file '" + file + "' cannot be read ("
-                + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+                + (e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                   : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()) + ")");
         }
         int end = bytes.length;
         while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) end--;
