@@ -171,6 +171,20 @@ class CorruptEntriesTest extends TwoMembers {
         c.close();
     }
 
+    @Test
+    void membersDoNotJavaDeserializeClojuresClassesSentToThem() throws Exception {
+        // clojure.core's fns are Serializable, and Callable: sent as an executor's task by any
+        // Hazelcast client, one would run on the member; chains of such objects run code as
+        // they are read, before any check of who sent them.
+        java.util.concurrent.Callable<?> task = (java.util.concurrent.Callable<?>) Class.forName("clojure.core$rand")
+            .getConstructor().newInstance();
+        java.util.concurrent.Future<?> f = outsider.getExecutorService("entangle.run").submit(task);
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(String.valueOf(e.getCause()).contains("Resolving class clojure.core$rand is not allowed"), e.toString());
+        assertEquals("3", a.eval("(+ 1 2)").value());
+    }
+
     private static boolean awaitErr(ReplProcess p, String text) {
         long deadline = System.currentTimeMillis() + 20_000;
         while (System.currentTimeMillis() < deadline) {

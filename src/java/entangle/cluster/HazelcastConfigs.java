@@ -14,6 +14,7 @@ import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.client.config.XmlClientConfigBuilder;
 import com.hazelcast.client.config.YamlClientConfigBuilder;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -106,6 +107,17 @@ final class HazelcastConfigs {
         }
         c.getSerializationConfig().addDataSerializableFactory(EntangleSerialization.FACTORY_ID,
                                                               new EntangleSerialization());
+        // entangle's own traffic is byte arrays, strings and its own tasks, and values travel
+        // inside byte arrays, read by entangle's filtered reader: Hazelcast need not
+        // Java-deserialize anything but the JDK's, its own and entangle's classes (exceptions
+        // in replies). Without this, what a connection sends, before it is checked as a
+        // member's or a client's, could be Clojure's serializable classes, whose instances can
+        // run code as they are read. A file that sets its own filter has the last word.
+        if (c.getSerializationConfig().getJavaSerializationFilterConfig() == null) {
+            JavaSerializationFilterConfig filter = new JavaSerializationFilterConfig().setDefaultsDisabled(false);
+            filter.getWhitelist().addPrefixes("entangle.");
+            c.getSerializationConfig().setJavaSerializationFilterConfig(filter);
+        }
         return c;
     }
 
