@@ -7,13 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Set;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import entangle.unit.ContentHash;
 
 /**
  * A cluster's secret: what a member or client must hold, besides the cluster's name, to be
@@ -95,14 +93,8 @@ public final class ClusterSecret {
         return hmac(key, "records".getBytes(StandardCharsets.UTF_8));
     }
 
-    static byte[] hmac(byte[] key, byte[] data) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JVM has no HmacSHA256", e);
-        }
+    private static byte[] hmac(byte[] key, byte[] data) {
+        return ContentHash.hmacSha256(key, data, 0, data.length);
     }
 
     @Override

@@ -169,7 +169,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 throw startFailure(options, new IllegalStateException("it stopped as it joined"));
             }
         }
-        HazelcastCluster c = new HazelcastCluster(h, false, h.getConfig().getClusterName());
+        HazelcastCluster c = new HazelcastCluster(h, false, config.getClusterName());
         List<String> plain = c.plainMembers();
         if (!plain.isEmpty()) {
             h.shutdown();
@@ -277,13 +277,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         String party = o.client() ? "client" : "member";
         String option = o.label("secretFile");
         String given = o.secret() == null ? null : option + " " + o.secret().file();
+        String noneGiven = "the cluster has a secret, and this " + party + " was given none (" + option + ")";
+        String another = "this " + party + "'s secret (" + given + ") is not the cluster's";
         String sentence = switch (why) {
-            case Admission.NONE_GIVEN -> "the cluster has a secret, and this " + party + " was given none (" + option + ")";
+            case Admission.NONE_GIVEN -> noneGiven;
             case Admission.NONE_HELD -> "the cluster has no secret, and this " + party + " was given one (" + given + ")";
-            case Admission.ANOTHER -> "this " + party + "'s secret (" + given + ") is not the cluster's";
-            default -> given == null
-                ? "the cluster has a secret, and this " + party + " was given none (" + option + ")"
-                : "this " + party + "'s secret (" + given + ") is not the cluster's, or the cluster has none";
+            case Admission.ANOTHER -> another;
+            // A client is told only that it is not allowed: it knows which of its own side.
+            default -> given == null ? noneGiven : another + ", or the cluster has none";
         };
         return new MemberStartException("the cluster " + cluster + " refused this " + party + ": " + sentence, cause);
     }

@@ -1,12 +1,8 @@
 package entangle.sharing;
 
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.Arrays;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import entangle.RefusedException;
 import entangle.unit.ContentHash;
@@ -30,7 +26,6 @@ public final class Envelope {
 
     /** The key of the checksum, or null for a plain SHA-256: one member per JVM, one key. */
     private static volatile byte[] key;
-    private static final ThreadLocal<Mac> MACS = new ThreadLocal<>();
 
     private Envelope() {}
 
@@ -49,19 +44,7 @@ public final class Envelope {
 
     private static byte[] checksum(byte[] bytes, int len) {
         byte[] k = key;
-        if (k == null) return ContentHash.sha256(bytes, 0, len);
-        try {
-            Mac mac = MACS.get();
-            if (mac == null) {
-                mac = Mac.getInstance("HmacSHA256");
-                MACS.set(mac);
-            }
-            mac.init(new SecretKeySpec(k, "HmacSHA256"));
-            mac.update(bytes, 0, len);
-            return mac.doFinal();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JVM has no HmacSHA256", e);
-        }
+        return k == null ? ContentHash.sha256(bytes, 0, len) : ContentHash.hmacSha256(k, bytes, 0, len);
     }
 
     /** The record {@code magic}/{@code version}/{@code body}, with its checksum. */
