@@ -68,7 +68,8 @@
   "Joins the cluster and returns this JVM's member once it holds every shared namespace.
   Options (all optional): :cluster (default \"entangle\"), :bind (default \"127.0.0.1\"),
   :port (first port to bind, default 5701; the first free one of ten is taken), :members
-  (\"host:port-port,...\", default \"127.0.0.1:5701-5710\"), :log-file (where Hazelcast logs;
+  (\"host:port-port,...\", default the ten ports from :port at :bind's address, or at
+  127.0.0.1 if :bind is \"0.0.0.0\", every interface), :log-file (where Hazelcast logs;
   \"-\" for standard error), :client (true: connect as a Hazelcast client of the existing
   cluster at :members, instead of embedding a member), :hazelcast-config (a Hazelcast member,
   or with :client a client, configuration file that decides the cluster name and network in

@@ -18,10 +18,11 @@
    :secret-file "ENTANGLE_SECRET_FILE"})
 
 (def defaults
-  "What each option is when neither the command line nor the environment sets it."
+  "What each option is when neither the command line nor the environment sets it. --members
+  has none here: unset, a member looks at the ten ports from its --port at its --bind
+  (MemberOptions), so the same command in two terminals joins one cluster whatever its port."
   {:cluster "entangle"
    :port    5701
-   :members "127.0.0.1:5701-5710"
    :bind    "127.0.0.1"
    :nrepl-bind "127.0.0.1"})
 
@@ -47,8 +48,8 @@
   [[nil "--cluster NAME" "Hazelcast cluster name; members join only their own cluster"]
    [nil "--port N" "First port the member binds; it takes the first free one of the ten from N"
     :parse-fn parse-port]
-   [nil "--members LIST" "Where to find other members: host, host:port or host:port-port, comma-separated"]
-   [nil "--bind HOST" "Interface the member binds; loopback unless told otherwise"]
+   [nil "--members LIST" "Where to find other members: host, host:port or host:port-port, comma-separated; a host alone: the ten ports from --port"]
+   [nil "--bind HOST" "Interface the member binds; loopback unless told otherwise; 0.0.0.0 for every one"]
    [nil "--nrepl-port N" "Also serve nREPL on this port (0: any free one)" :parse-fn parse-nrepl-port]
    [nil "--nrepl-bind HOST" "Interface the nREPL server binds; loopback unless told otherwise"]
    [nil "--log-file PATH" "Where Hazelcast's log goes; - for standard error"]
@@ -70,9 +71,11 @@
     "Options:"
     summary
     ""
-    "Defaults: --cluster entangle --port 5701 --members 127.0.0.1:5701-5710 --bind 127.0.0.1"
-    "--nrepl-bind 127.0.0.1 (no nREPL server unless --nrepl-port is given, except with -M:nrepl);"
-    "the log goes to <java.io.tmpdir>/entangle-<user>/<cluster>-<pid>.log, readable by you alone."
+    "Defaults: --cluster entangle --port 5701 --bind 127.0.0.1 --nrepl-bind 127.0.0.1 (no nREPL"
+    "server unless --nrepl-port is given, except with -M:nrepl); --members: the ten ports from"
+    "--port at --bind's address (127.0.0.1:5701-5710; loopback if --bind is 0.0.0.0), so the same"
+    "command in another terminal joins the first. The log goes to"
+    "<java.io.tmpdir>/entangle-<user>/<cluster>-<pid>.log, readable by you alone."
     (str "Each option can also be set by an environment variable: "
          (str/join ", " (map (fn [[k v]] (str v " (--" (name k) ")")) env-vars)) ".")]))
 

@@ -32,13 +32,19 @@ public final class MemberOptions {
     public static final int DEFAULT_PORT = 5701;
     /** How many ports from the first one a member may bind. */
     public static final int PORT_COUNT = 10;
-    /** Where a member looks for the others unless told otherwise. */
+    /**
+     * Where a member looks for the others unless told otherwise, with the default bind and
+     * port: the ten ports from {@link #port()} at the host it binds (loopback if it binds every
+     * interface), so that a second member started with the same options finds the first.
+     */
     public static final String DEFAULT_MEMBERS = "127.0.0.1:5701-5710";
 
     private String cluster = DEFAULT_CLUSTER;
     private String bind = DEFAULT_BIND;
+    private boolean bindsEveryInterface;
     private int port = DEFAULT_PORT;
-    private List<String> members = parseMembers(DEFAULT_MEMBERS);
+    /** As given, expanded by {@link #members()} with the port then set; null: the default. */
+    private String membersSpec;
     private Path logFile;
     private boolean client;
     private Path hazelcastConfig;
@@ -60,13 +66,15 @@ public final class MemberOptions {
         }
         // Resolved now, not when Hazelcast binds: there the failure reads as a cluster that
         // refused the member.
+        java.net.InetAddress address;
         try {
-            java.net.InetAddress.getByName(host);
+            address = java.net.InetAddress.getByName(host);
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException("bind address '" + host + "' does not resolve"
                 + " (give a host name or IP address of this machine)");
         }
         this.bind = host;
+        this.bindsEveryInterface = address.isAnyLocalAddress();
         return this;
     }
 
@@ -79,9 +87,13 @@ public final class MemberOptions {
         return this;
     }
 
-    /** {@code host[:port[-port]],...}, for example {@code 127.0.0.1:5701-5710,10.0.0.7:5701}. */
+    /**
+     * {@code host[:port[-port]],...}, for example {@code 127.0.0.1:5701-5710,10.0.0.7:5701}; a
+     * host alone stands for the ten ports from {@link #port()} there.
+     */
     public MemberOptions members(String spec) {
-        this.members = parseMembers(spec);
+        parseMembers(spec, port);
+        this.membersSpec = spec;
         return this;
     }
 
@@ -147,8 +159,19 @@ public final class MemberOptions {
     public String cluster() { return cluster; }
     public String bind() { return bind; }
     public int port() { return port; }
-    /** The member addresses to try, each {@code host:port}, port ranges expanded. */
-    public List<String> members() { return members; }
+    /**
+     * The member addresses to try, each {@code host:port}, port ranges expanded: those given, or
+     * else the ten ports from {@link #port()} at the host this member binds, or at loopback if
+     * it binds every interface.
+     */
+    public List<String> members() {
+        if (membersSpec != null) return parseMembers(membersSpec, port);
+        String host = bindsEveryInterface ? "127.0.0.1" : bind.contains(":") ? "[" + bind + "]" : bind;
+        return parseMembers(host, port);
+    }
+
+    /** True if {@link #bind()} is the wildcard address (0.0.0.0 or ::): every interface of this machine. */
+    public boolean bindsEveryInterface() { return bindsEveryInterface; }
     /** The file Hazelcast logs to; {@code null} means the default one, see {@link #effectiveLogFile()}. */
     public Path logFile() { return logFile; }
     /** True if this member connects as a Hazelcast client rather than embedding a member. */
@@ -169,7 +192,7 @@ public final class MemberOptions {
                        cluster + "-" + ProcessHandle.current().pid() + ".log");
     }
 
-    static List<String> parseMembers(String spec) {
+    static List<String> parseMembers(String spec, int port) {
         if (spec == null || spec.isBlank()) {
             throw new IllegalArgumentException("members list is empty; give host:port,... such as " + DEFAULT_MEMBERS);
         }
@@ -177,9 +200,10 @@ public final class MemberOptions {
         for (String raw : spec.split(",")) {
             String item = raw.trim();
             if (item.isEmpty()) continue;
-            int colon = item.lastIndexOf(':');
+            // An IPv6 address is written in brackets, [fd00::2]:5701, or alone, [fd00::2].
+            int colon = item.endsWith("]") ? -1 : item.lastIndexOf(':');
             String host = colon < 0 ? item : item.substring(0, colon);
-            String ports = colon < 0 ? "5701-5710" : item.substring(colon + 1);
+            String ports = colon < 0 ? port + "-" + (port + PORT_COUNT - 1) : item.substring(colon + 1);
             if (host.isEmpty() || !ports.matches("\\d{1,5}(-\\d{1,5})?")) {
                 throw new IllegalArgumentException("member '" + item + "' is not host, host:port or host:port-port");
             }
@@ -199,19 +223,19 @@ public final class MemberOptions {
     public String toString() {
         if (hazelcastConfig != null) return (client ? "client, " : "") + "Hazelcast configuration " + hazelcastConfig;
         return (client ? "client of cluster " + cluster : "cluster " + cluster + ", bind " + bind + ":" + port + "-"
-            + (port + PORT_COUNT - 1)) + ", members " + members.size() + " addresses";
+            + (port + PORT_COUNT - 1)) + ", members " + members().size() + " addresses";
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof MemberOptions m && cluster.equals(m.cluster) && bind.equals(m.bind)
-            && port == m.port && members.equals(m.members) && Objects.equals(logFile, m.logFile)
+            && port == m.port && members().equals(m.members()) && Objects.equals(logFile, m.logFile)
             && client == m.client && Objects.equals(hazelcastConfig, m.hazelcastConfig)
             && Objects.equals(secretFile(), m.secretFile());
     }
 
     @Override
-    public int hashCode() { return Objects.hash(cluster, bind, port, members, logFile, client, hazelcastConfig, secretFile()); }
+    public int hashCode() { return Objects.hash(cluster, bind, port, members(), logFile, client, hazelcastConfig, secretFile()); }
 
     private Path secretFile() { return secret == null ? null : secret.file(); }
 }

@@ -217,6 +217,39 @@ class CommandLineTest {
     }
 
     @Test
+    void theSameCommandInAnotherTerminalJoinsWhateverItsPortAndInterface() throws Exception {
+        // No --members: a member looks at the ten ports from its --port at its --bind.
+        int base = TestCluster.freePortBlock();
+        String cluster = "same-command-" + base;
+        List<ReplProcess> started = new ArrayList<>();
+        java.util.function.BiFunction<String, List<String>, ReplProcess> start = (name, more) -> {
+            List<String> args = new ArrayList<>(List.of("--cluster", cluster, "--port", String.valueOf(base),
+                                                        "--log-file", ReplProcess.logFile(cluster, name).toString()));
+            args.addAll(more);
+            ReplProcess p = ReplProcess.start(name, args, Map.of());
+            started.add(p);
+            return p;
+        };
+        try {
+            ReplProcess a = start.apply("a", List.of());
+            a.value("(defn same-command [] :from-a)");
+            ReplProcess b = start.apply("b", List.of());
+            assertEquals("2", b.value(membersOnceSettledAt(2)));
+            assertEquals(":from-a", b.value("(same-command)"));
+            // Bound to every interface, a member is known to the others by an address they can
+            // reach (loopback, where it looked for them), not by the wildcard.
+            ReplProcess c = start.apply("c", List.of("--bind", "0.0.0.0"));
+            assertEquals(":from-a", c.value("(same-command)"));
+            String self = c.value("(first (entangle.core/members))");
+            assertTrue(self.startsWith("\"127.0.0.1:"), self);
+            assertEquals("3", a.value(membersOnceSettledAt(3)));
+            assertTrue(a.value("(entangle.core/members)").contains(self), a.value("(entangle.core/members)"));
+        } finally {
+            started.forEach(ReplProcess::close);
+        }
+    }
+
+    @Test
     void environmentVariablesSetTheOptionsAndTheRunIsQuiet() throws Exception {
         int base = TestCluster.freePortBlock();
         String cluster = "env-" + base;

@@ -29,6 +29,31 @@ class MemberOptionsTest {
     }
 
     @Test
+    void unlessToldTheMembersAreTheTenPortsFromThePortAtTheBindAddress() {
+        assertEquals(List.of("127.0.0.1:6000", "127.0.0.1:6009"), ends(new MemberOptions().port(6000).members()));
+        assertEquals(List.of("127.0.0.2:6000", "127.0.0.2:6009"),
+                     ends(new MemberOptions().bind("127.0.0.2").port(6000).members()));
+        assertEquals(List.of("[::1]:5701", "[::1]:5710"), ends(new MemberOptions().bind("::1").members()));
+        // Every interface: the others are looked for on loopback, one of them.
+        MemberOptions any = new MemberOptions().bind("0.0.0.0").port(6000);
+        assertEquals(true, any.bindsEveryInterface());
+        assertEquals(false, new MemberOptions().bindsEveryInterface());
+        assertEquals(List.of("127.0.0.1:6000", "127.0.0.1:6009"), ends(any.members()));
+        // A host alone stands for the ten ports from the port, set before or after it.
+        assertEquals(List.of("b:6000", "b:6009"), ends(new MemberOptions().members("b").port(6000).members()));
+        assertEquals(List.of("[fd00::2]:6000", "[fd00::2]:6009"),
+                     ends(new MemberOptions().port(6000).members("[fd00::2]").members()));
+        // Given members are kept whatever the port.
+        assertEquals(List.of("10.0.0.7:5701"), new MemberOptions().members("10.0.0.7:5701").port(6000).members());
+        assertEquals(new MemberOptions().members("127.0.0.1:6000-6009").port(6000), new MemberOptions().port(6000));
+    }
+
+    private static List<String> ends(List<String> members) {
+        assertEquals(10, members.size(), members.toString());
+        return List.of(members.get(0), members.get(9));
+    }
+
+    @Test
     void malformedValuesAreRefusedWithTheirText() {
         assertEquals("member 'x:y' is not host, host:port or host:port-port",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members("x:y")).getMessage());

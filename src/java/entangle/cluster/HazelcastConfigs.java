@@ -49,8 +49,16 @@ final class HazelcastConfigs {
         } else {
             c = new Config();
             c.setClusterName(o.cluster());
-            c.setProperty("hazelcast.socket.bind.any", "false");
-            c.setProperty("hazelcast.local.localAddress", o.bind());
+            if (o.bindsEveryInterface()) {
+                // The member is known to the others by one address, not by the wildcard it
+                // binds (0.0.0.0 there would send every other machine to itself): Hazelcast
+                // picks the one of this machine's addresses that the members list names, or
+                // else a non-loopback one.
+                c.setProperty("hazelcast.socket.bind.any", "true");
+            } else {
+                c.setProperty("hazelcast.socket.bind.any", "false");
+                c.setProperty("hazelcast.local.localAddress", o.bind());
+            }
             NetworkConfig n = c.getNetworkConfig();
             n.setPort(o.port()).setPortAutoIncrement(true).setPortCount(MemberOptions.PORT_COUNT);
             JoinConfig j = n.getJoin();
