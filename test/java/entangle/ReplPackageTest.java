@@ -62,6 +62,21 @@ class ReplPackageTest {
     }
 
     @Test
+    void aCheckoutNotBuiltYetSaysWhatToBuild(@TempDir Path tmp) throws Exception {
+        // A fresh clone, before .ci/setup: no target/, so no jar for the aliases to run.
+        for (String part : List.of("deps.edn", "src")) copyKeepingTimes(Projects.dir().resolve(part), tmp.resolve(part));
+        for (String alias : List.of("repl", "nrepl")) {
+            ReplProcess p = ReplProcess.run("unbuilt-" + alias, List.of("clojure", "-M:" + alias, "--cluster",
+                                                                    "unbuilt-" + ProcessHandle.current().pid()),
+                                            tmp, Map.of());
+            assertEquals(1, p.waitFor(), p.transcript());
+            assertEquals(List.of("entangle: target/repl/entangle.jar is not built: run .ci/setup once (or mvn -q compile) in "
+                                 + tmp.toRealPath()), errLines(p), alias);
+            assertEquals("", p.allOut(), alias);
+        }
+    }
+
+    @Test
     void aProjectNamingACheckoutWhoseRuntimeIsNotBuiltIsToldWhatToBuild(@TempDir Path tmp) throws Exception {
         // examples/own-project, naming a checkout that was never built (no target/).
         Path checkout = tmp.resolve("entangle");
