@@ -45,6 +45,38 @@ class ConvergenceTest extends TwoMembers {
     }
 
     @Test
+    void manyVarsRedefinedInOneEvaluationConcurrentlyFromTwoMembersConvergeVarByVar() throws Exception {
+        // A hundred records an evaluation: written one operation per partition, not one each.
+        int vars = 100, rounds = 15;
+        StringBuilder onA = new StringBuilder();
+        StringBuilder onB = new StringBuilder();
+        for (int r = 0; r < rounds; r++) {
+            onA.append("(do");
+            onB.append("(do");
+            for (int v = 0; v < vars; v++) {
+                onA.append(" (defn many-").append(v).append(" [] [:a ").append(r).append("])");
+                onB.append(" (defn many-").append(v).append(" [] [:b ").append(r).append("])");
+            }
+            onA.append(")\n");
+            onB.append(")\n");
+        }
+        CompletableFuture<?> fa = CompletableFuture.runAsync(() -> a.eval(onA.toString()));
+        CompletableFuture<?> fb = CompletableFuture.runAsync(() -> b.eval(onB.toString()));
+        CompletableFuture.allOf(fa, fb).get();
+        String all = "(mapv #((resolve (symbol (str \"many-\" %)))) (range " + vars + "))";
+        String onAValues = a.value(all);
+        assertEquals(onAValues, b.value(all));
+        // Each var's last write in its total order is one member's last round.
+        for (String value : onAValues.substring(1, onAValues.length() - 1).split("\\] \\[")) {
+            String v = value.replace("[", "").replace("]", "");
+            assertTrue(v.equals(":a " + (rounds - 1)) || v.equals(":b " + (rounds - 1)), onAValues);
+        }
+        ReplProcess c = cluster.start("c3");
+        assertEquals(onAValues, c.value(all));
+        c.close();
+    }
+
+    @Test
     void sameClassNameCompiledDifferentlyOnTwoMembersRunsEachMembersCode() {
         // Advance both members' compiler counters (clojure.lang.RT/nextID) to the same value,
         // then make each compile an anonymous fn: the two classes get one name.
