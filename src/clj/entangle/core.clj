@@ -43,7 +43,7 @@
     (set :secret-file secret-file #(.secretFile o (Path/of ^String % (make-array String 0))))
     (.client o (boolean client))
     ;; Hints name an option as the user set it: its flag, or its variable.
-    (.labels o (assoc (into {} (for [k [:port :bind :client]] [(name k) (options/label opts k)]))
+    (.labels o (assoc (into {} (for [k [:port :members :bind :client]] [(name k) (options/label opts k)]))
                       "secretFile" (options/label opts :secret-file)))
     o))
 

@@ -124,6 +124,7 @@ public final class Member implements AutoCloseable {
             cluster.awaitSafe(60_000);
             mark = lap(took, "safe", mark);
             cluster.connect(shared, warn);
+            cluster.startNotes().forEach(warn);
             cluster.clojureVersionWarnings().forEach(warn);
             took.put("sync maps", java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(shared.sync()));
             lap(took, "sync", mark);

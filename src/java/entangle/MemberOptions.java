@@ -140,9 +140,9 @@ public final class MemberOptions {
 
     /**
      * Names the options in the hints of messages as the user set them, by option ("port",
-     * "bind", "client"): "--port" for a command line, "ENTANGLE_PORT" for an environment. Not
-     * part of what the options are ({@link #equals}). Unnamed options are named by their
-     * method here ("MemberOptions.port"; "client" by {@code Entangle.connect}).
+     * "members", "bind", "client"): "--port" for a command line, "ENTANGLE_PORT" for an
+     * environment. Not part of what the options are ({@link #equals}). Unnamed options are
+     * named by their method here ("MemberOptions.port"; "client" by {@code Entangle.connect}).
      */
     public MemberOptions labels(Map<String, String> labels) {
         this.labels = Map.copyOf(labels);

@@ -105,6 +105,57 @@ class MembershipTest {
         }
     }
 
+    @Test
+    void aMemberStoppedWithCtrlZDoesNotHoldUpAnothersStartAndTheyBecomeOneClusterOnceItResumes() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            // Searches for the other side every five seconds (see above), so that the end is
+            // seen within the test; the start is Hazelcast's as a user has it.
+            List<String> soon = List.of("-J-Dhazelcast.merge.first.run.delay.seconds=5",
+                                        "-J-Dhazelcast.merge.next.run.delay.seconds=5");
+            ReplProcess a = cluster.start("a", soon);
+            a.value("(defn before-the-stop [] :from-a)");
+            signal("STOP", a);
+            ReplProcess b;
+            try {
+                // Before, B waited five minutes for A to answer, then stopped.
+                b = cluster.start("b", soon);
+                assertEquals("1", b.value("(count (entangle.core/members))"));
+                assertEquals(List.of("entangle: did not wait for 127.0.0.1:" + cluster.port() + ", one of the addresses"
+                                     + " of --members: it took a connection and did not answer as a Hazelcast member in"
+                                     + " 5 s (a member stopped with Ctrl-Z, or another program on that port)"),
+                             b.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
+                b.value("(defn while-a-was-stopped [] :from-b)");
+            } finally {
+                signal("CONT", a);
+            }
+            a.awaitValue("[(count (entangle.core/members)) (some-> (resolve 'while-a-was-stopped) deref (apply []))]",
+                         "[2 :from-b]");
+            assertEquals(":from-a", b.value("(before-the-stop)"));
+        }
+    }
+
+    @Test
+    void anotherProgramOnOneOfTheTenPortsIsNotWaitedFor() throws Exception {
+        try (TestCluster cluster = new TestCluster();
+             // It takes connections (the system's backlog does) and never answers.
+             java.net.ServerSocket other = new java.net.ServerSocket(cluster.port() + 5, 50,
+                                                                     java.net.InetAddress.getLoopbackAddress())) {
+            String line = "entangle: did not wait for 127.0.0.1:" + other.getLocalPort() + ", one of the addresses of"
+                + " --members: it took a connection and did not answer as a Hazelcast member ";
+            // Before, A waited five minutes for it, then stopped.
+            ReplProcess a = cluster.start("a");
+            assertEquals(List.of(line + "in 5 s (a member stopped with Ctrl-Z, or another program on that port)"),
+                         a.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
+            a.value("(defn beside-another-program [] :ok)");
+            // B hears A answer, and gives the other program a second more.
+            ReplProcess b = cluster.start("b");
+            assertEquals(List.of(line + "when the others had (a member stopped with Ctrl-Z, or another program on"
+                                 + " that port)"),
+                         b.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
+            assertEquals("[2 :ok]", b.value("[(count (entangle.core/members)) (beside-another-program)]"));
+        }
+    }
+
     /** Sends a signal to a member's JVM (the Clojure CLI execs it: the process is the JVM). */
     private static void signal(String name, ReplProcess member) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(member.pid())).inheritIO().start();

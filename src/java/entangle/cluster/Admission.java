@@ -20,8 +20,10 @@ import com.hazelcast.instance.impl.DefaultNodeContext;
 import com.hazelcast.instance.impl.DefaultNodeExtension;
 import com.hazelcast.instance.impl.Node;
 import com.hazelcast.instance.impl.NodeExtension;
+import com.hazelcast.internal.cluster.Joiner;
 import com.hazelcast.internal.cluster.impl.JoinMessage;
 import com.hazelcast.internal.cluster.impl.JoinRequest;
+import com.hazelcast.internal.cluster.impl.TcpIpJoiner;
 
 /**
  * Who an embedded member lets into its cluster: members and clients whose proof of the
@@ -44,6 +46,7 @@ final class Admission extends DefaultNodeContext {
     private final String cluster;
     private final String memberProof;
     private final String clientProof;
+    private volatile MemberSearch search;
 
     /** For a cluster whose secret is {@code secret} (null: none) and name {@code cluster}. */
     Admission(ClusterSecret secret, String cluster) {
@@ -61,6 +64,22 @@ final class Admission extends DefaultNodeContext {
 
     static String clientLabel(String proof) {
         return PROOF + "=" + proof;
+    }
+
+    /** The search for members at the list's addresses, once Hazelcast made it (null before, or if it searches otherwise). */
+    MemberSearch search() { return search; }
+
+    /**
+     * Hazelcast's TCP/IP search as {@link MemberSearch}: not admission, but decided where
+     * Hazelcast lets a node be made otherwise, here. Multicast and discovery, which a file may
+     * choose, are Hazelcast's own.
+     */
+    @Override
+    public Joiner createJoiner(Node node) {
+        Joiner joiner = super.createJoiner(node);
+        if (joiner.getClass() != TcpIpJoiner.class) return joiner;
+        search = new MemberSearch(node);
+        return search;
     }
 
     @Override

@@ -106,6 +106,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             return t;
         });
 
+    /** What the user should know of how this member started (an address it did not wait for). */
+    private final List<String> startNotes = new ArrayList<>();
+
+    /** What the user should know of how this member started, each a sentence. */
+    public List<String> startNotes() { return List.copyOf(startNotes); }
+
     private HazelcastCluster(HazelcastInstance hazelcast, boolean client, String clusterName) {
         this.hazelcast = hazelcast;
         this.client = client;
@@ -152,10 +158,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             throw new MemberStartException(e.getMessage(), e);
         }
         HazelcastInstance h;
+        Admission admission = new Admission(options.secret(), config.getClusterName());
         try (Admission.Refusals refusals = new Admission.Refusals()) {
             try {
-                h = HazelcastInstanceFactory.newHazelcastInstance(config, config.getInstanceName(),
-                                                                  new Admission(options.secret(), config.getClusterName()));
+                h = HazelcastInstanceFactory.newHazelcastInstance(config, config.getInstanceName(), admission);
             } catch (RuntimeException e) {
                 String why = refusals.reason();
                 if (why != null) throw refused(options, config.getClusterName(), why, e);
@@ -170,6 +176,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             }
         }
         HazelcastCluster c = new HazelcastCluster(h, false, config.getClusterName());
+        if (admission.search() != null) {
+            String list = options.hazelcastConfig() == null ? options.label("members")
+                                                            : "the members list of " + options.hazelcastConfig();
+            admission.search().unanswered().forEach((address, what) -> c.startNotes.add(
+                "did not wait for " + address.getHost() + ":" + address.getPort() + ", one of the addresses of "
+                + list + ": " + what));
+        }
         List<String> plain = c.plainMembers();
         if (!plain.isEmpty()) {
             h.shutdown();

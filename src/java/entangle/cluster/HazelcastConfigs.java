@@ -86,9 +86,7 @@ final class HazelcastConfigs {
         setIfAbsent(c, "hazelcast.max.no.heartbeat.seconds", "8");
         setIfAbsent(c, "hazelcast.partition.count", "23");
         // Members that lost sight of each other form one cluster again on Hazelcast's schedule
-        // (see NewestRecordMergePolicy). Not sooner: a search for the other side waits five
-        // seconds for each address of the list that does not answer, so a member that searched
-        // every few seconds would nearly always be in one, and leaving waits for it.
+        // (see NewestRecordMergePolicy).
         c.setInstanceName(instanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid()));
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");
