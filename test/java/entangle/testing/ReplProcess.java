@@ -296,7 +296,12 @@ public final class ReplProcess implements AutoCloseable {
 
     /** Evaluates {@code form} until it prints {@code expected}, for up to 30 seconds; fails with the last value otherwise. */
     public void awaitValue(String form, String expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        awaitValue(form, expected, Duration.ofSeconds(30));
+    }
+
+    /** As {@link #awaitValue(String, String)}, for as long as {@code within}. */
+    public void awaitValue(String form, String expected, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         String last;
         do {
             last = value(form);
