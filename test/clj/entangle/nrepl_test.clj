@@ -19,6 +19,8 @@
 (defn- nrepl-port [^ReplProcess p]
   (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+) on host") 1)))
 
+(def ^:private temp-dirs "The directories `temp-dir` made, removed once the tests have run." (atom []))
+
 (defn- with-members [t]
   (let [c (TestCluster.)
         start #(.start c % [] ["--nrepl-port" "0"])]
@@ -26,7 +28,10 @@
       (let [pa (start "a") pb (start "b")]
         (with-redefs [cluster c a pa b pb ports {:a (nrepl-port pa) :b (nrepl-port pb)}]
           (t)))
-      (finally (.close c)))))
+      (finally
+        (.close c)
+        (doseq [d @temp-dirs, f (reverse (file-seq d))] (io/delete-file f true))
+        (reset! temp-dirs [])))))
 
 (use-fixtures :once with-members)
 
@@ -208,7 +213,9 @@
       (finally (close)))))
 
 (defn- temp-dir []
-  (.toFile (Files/createTempDirectory "entangle-nrepl" (make-array FileAttribute 0))))
+  (let [d (.toFile (Files/createTempDirectory "entangle-nrepl" (make-array FileAttribute 0)))]
+    (swap! temp-dirs conj d)
+    d))
 
 (deftest headless-member-serves-nrepl-and-writes-the-port-file
   (let [p (.adopt ^TestCluster cluster

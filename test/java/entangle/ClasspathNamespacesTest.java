@@ -17,9 +17,12 @@ import entangle.testing.TestCluster;
  * loads it from its own classpath, and one that lacks it says so and keeps working.
  */
 class ClasspathNamespacesTest {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
 
     private static Path library(String version) throws Exception {
-        Path dir = Files.createTempDirectory("entangle-lib");
+        Path dir = Files.createTempDirectory(tmp, "entangle-lib");
         Files.createDirectories(dir.resolve("extra"));
         Files.writeString(dir.resolve("extra/greeter.clj"),
             "(ns extra.greeter)\n(defn version [] \"" + version + "\")\n");
@@ -75,7 +78,7 @@ class ClasspathNamespacesTest {
      */
     @Test
     void aNamespaceReloadedOnOneMemberIsReloadedOnEveryMember() throws Exception {
-        Path dir = Files.createTempDirectory("entangle-lib");
+        Path dir = Files.createTempDirectory(tmp, "entangle-lib");
         Files.createDirectories(dir.resolve("extra"));
         Path file = dir.resolve("extra/greeter.clj");
         greeter(file, "first", "");
@@ -129,7 +132,7 @@ class ClasspathNamespacesTest {
      */
     @Test
     void whatAMemberChangesInANamespaceItLoadedForAnotherIsSharedFromItsFirstEvaluation() throws Exception {
-        Path dir = Files.createTempDirectory("entangle-lib");
+        Path dir = Files.createTempDirectory(tmp, "entangle-lib");
         Files.createDirectories(dir.resolve("extra"));
         Files.writeString(dir.resolve("extra/util.clj"), "(ns extra.util)\n(defn shout [s] (str s \"!\"))\n");
         Path file = dir.resolve("extra/greeter.clj");
@@ -159,7 +162,7 @@ class ClasspathNamespacesTest {
      */
     @Test
     void whatTheEvaluationThatLoadedANamespaceChangesInItAfterwardsIsShared() throws Exception {
-        Path dir = Files.createTempDirectory("entangle-lib");
+        Path dir = Files.createTempDirectory(tmp, "entangle-lib");
         Files.createDirectories(dir.resolve("extra"));
         greeter(dir.resolve("extra/greeter.clj"), "first", "");
         try (TestCluster cluster = new TestCluster()) {
@@ -186,7 +189,7 @@ class ClasspathNamespacesTest {
      */
     @Test
     void whatIsAddedToALibraryALackingMemberCouldNotLoadStaysWithTheOthers() throws Exception {
-        Path lib = Files.createTempDirectory("entangle-lib");
+        Path lib = Files.createTempDirectory(tmp, "entangle-lib");
         Files.createDirectories(lib.resolve("clojure/fakelib"));
         Files.writeString(lib.resolve("clojure/fakelib/dispatch.clj"),
             "(ns clojure.fakelib.dispatch)\n(defmulti handle :kind)\n(defprotocol Sized (size [x]))\n");

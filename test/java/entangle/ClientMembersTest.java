@@ -30,6 +30,10 @@ import entangle.testing.TestCluster;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClientMembersTest {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
+
     private TestCluster cluster;
     private ReplProcess a;
     private ReplProcess b;
@@ -100,7 +104,7 @@ class ClientMembersTest {
     @Order(4)
     void aClientThatJoinsLaterHasEverythingBeforeItsPrompt() throws Exception {
         // This one finds the cluster through a Hazelcast client configuration file.
-        java.nio.file.Path yaml = java.nio.file.Files.createTempFile("hazelcast-client", ".yaml");
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile(tmp, "hazelcast-client", ".yaml");
         java.nio.file.Files.writeString(yaml, "hazelcast-client:\n  cluster-name: " + cluster.name() + "\n  network:\n"
             + "    cluster-members:\n      - 127.0.0.1:" + cluster.port() + "\n");
         ReplProcess c = cluster.startNoWait("c", List.of("--client", "--hazelcast-config", yaml.toString()));

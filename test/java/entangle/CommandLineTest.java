@@ -21,6 +21,9 @@ import entangle.testing.TestCluster;
 
 /** `clojure -M:repl` as a user types it: options, environment, bad input, leaving. */
 class CommandLineTest {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
 
     private static ReplProcess run(List<String> args, Map<String, String> env) {
         return ReplProcess.start("cli", args, env);
@@ -126,7 +129,7 @@ class CommandLineTest {
     @Test
     void theDefaultLogIsInADirectoryOfTheUsersOwnAndReadableByThemAlone() throws Exception {
         // A log names the clients that connected, with their labels: a secret's proof among them.
-        Path tmp = Files.createTempDirectory("tmpdir");
+        Path tmp = Files.createTempDirectory(CommandLineTest.tmp, "tmpdir");
         int port = TestCluster.freePortBlock();
         List<String> jvm = List.of("-J-Djava.io.tmpdir=" + tmp);
         List<String> args = List.of("--cluster", "log-" + port, "--port", String.valueOf(port),

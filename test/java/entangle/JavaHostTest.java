@@ -30,6 +30,10 @@ import entangle.testing.TestCluster;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JavaHostTest {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
+
     private TestCluster cluster;
     private ReplProcess repl;
     private JavaHost host;
@@ -109,7 +113,7 @@ class JavaHostTest {
     @Test
     @Order(4)
     void loadFileSharesTheFilesNamespace() throws Exception {
-        Path file = Files.createTempFile("entangle-host", ".clj");
+        Path file = Files.createTempFile(tmp, "entangle-host", ".clj");
         Files.writeString(file, "(ns host.loaded)\n\n(defn shout\n  \"Says it loudly.\"\n  [s]\n  (str s \"!\"))\n");
         host.value("load " + file);
         assertEquals("\"hey!\"", repl.value("(host.loaded/shout \"hey\")"));
@@ -180,7 +184,7 @@ class JavaHostTest {
     void aHostConfiguredByAHazelcastFileJoinsToo() throws Exception {
         StringBuilder members = new StringBuilder();
         for (int p = cluster.port(); p < cluster.port() + 10; p++) members.append("          - 127.0.0.1:").append(p).append('\n');
-        Path yaml = Files.createTempFile("hazelcast-member", ".yaml");
+        Path yaml = Files.createTempFile(tmp, "hazelcast-member", ".yaml");
         Files.writeString(yaml, "hazelcast:\n  cluster-name: " + cluster.name() + "\n  network:\n    port:\n"
             + "      port: " + cluster.port() + "\n      port-count: 10\n    interfaces:\n      enabled: true\n"
             + "      interfaces:\n        - 127.0.0.1\n    join:\n      multicast:\n        enabled: false\n"

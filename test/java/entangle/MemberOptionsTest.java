@@ -9,6 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MemberOptionsTest {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
 
     @Test
     void defaultsAreLoopbackAndTheFirstTenPorts() {
@@ -91,7 +94,7 @@ class MemberOptionsTest {
         assertEquals("Hazelcast configuration 'no/such/hazelcast.yaml' cannot be read",
                      assertThrows(IllegalArgumentException.class,
                                   () -> new MemberOptions().hazelcastConfig(java.nio.file.Path.of("no/such/hazelcast.yaml"))).getMessage());
-        java.nio.file.Path yaml = java.nio.file.Files.createTempFile("hazelcast", ".yaml");
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile(tmp, "hazelcast", ".yaml");
         MemberOptions o = new MemberOptions().client(true).hazelcastConfig(yaml);
         assertEquals(yaml, o.hazelcastConfig());
         assertEquals(true, o.client());
@@ -100,7 +103,7 @@ class MemberOptionsTest {
 
     @Test
     void aSecretFileMustBeReadableByItsOwnerAloneAndHoldALine() throws Exception {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("secrets");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(tmp, "secrets");
         java.nio.file.Path file = dir.resolve("secret");
         java.nio.file.Files.writeString(file, "s3cret\n");
         java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));

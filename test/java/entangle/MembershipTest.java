@@ -12,6 +12,9 @@ import entangle.testing.TestCluster;
 
 /** Members that join late, and members that vanish: no member is special. */
 class MembershipTest {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
 
     @Test
     void aLateJoinerHasEverythingNewestIncludedBeforeItsPrompt() throws Exception {
@@ -250,7 +253,7 @@ class MembershipTest {
      */
     @Test
     void aLateJoinerGetsALoadedFileWhoseFnsShareALoader() throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("entangle-late", ".clj");
+        java.nio.file.Path file = java.nio.file.Files.createTempFile(tmp, "entangle-late", ".clj");
         java.nio.file.Files.writeString(file, String.join("\n",
             "(ns late.file)",
             "(defn add1 [x] (inc x))",

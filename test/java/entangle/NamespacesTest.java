@@ -13,6 +13,9 @@ import entangle.testing.TwoMembers;
 
 /** Namespace operations, load-file, tooling on remote definitions, local and opted-in namespaces. */
 class NamespacesTest extends TwoMembers {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
 
     @Test
     void nsFormWithRequireImportAndReferClojure() {
@@ -55,7 +58,7 @@ class NamespacesTest extends TwoMembers {
 
     @Test
     void loadFileSharesItsNamespaceWithFileAndLineInStackTraces() throws Exception {
-        Path file = Files.createTempFile("entangle-cart", ".clj");
+        Path file = Files.createTempFile(tmp, "entangle-cart", ".clj");
         Files.writeString(file, String.join("\n",
             "(ns shop.cart)",
             "",

@@ -25,6 +25,10 @@ import entangle.testing.TestCluster;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SpecsTest {
+    /** Files the tests write, removed once the class has run. */
+    @org.junit.jupiter.api.io.TempDir
+    static java.nio.file.Path tmp;
+
     private TestCluster cluster;
     private ReplProcess a;
     private ReplProcess b;
@@ -32,7 +36,7 @@ class SpecsTest {
 
     @BeforeAll
     void start() throws Exception {
-        library = Files.createTempDirectory("entangle-lib");
+        library = Files.createTempDirectory(tmp, "entangle-lib");
         Files.createDirectories(library.resolve("extra"));
         Files.writeString(library.resolve("extra/specs.clj"),
             "(ns extra.specs (:require [clojure.spec.alpha :as s]))\n(s/def ::qty pos-int?)\n");

@@ -148,6 +148,7 @@
   "Writes a source file of namespace bench.many with n definitions; returns its path."
   [n]
   (let [f (java.io.File/createTempFile "entangle-bench-many" ".clj")]
+    (.deleteOnExit f)
     (with-open [w (clojure.java.io/writer f)]
       (.write w "(ns bench.many)\n")
       (dotimes [i n]
