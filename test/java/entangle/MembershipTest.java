@@ -47,8 +47,10 @@ class MembershipTest {
     @Test
     void membersThatLostSightOfEachOtherBecomeOneClusterAgainWithWhatEachSideDefinedMeanwhile() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            // Members look for the other side of a split every 30 s; here every five seconds, as
-            // a user may ask (README).
+            // Hazelcast looks for the other side of a split five minutes after a member starts,
+            // then every two; here every five seconds, as a user may ask (README). Only the two
+            // ports the members take: each search waits five seconds for every address of the
+            // list that does not answer.
             List<String> soon = List.of("-J-Dhazelcast.merge.first.run.delay.seconds=5",
                                         "-J-Dhazelcast.merge.next.run.delay.seconds=5");
             List<String> two = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1));
@@ -109,16 +111,20 @@ class MembershipTest {
     @Test
     void aMemberStoppedWithCtrlZDoesNotHoldUpAnothersStartAndTheyBecomeOneClusterOnceItResumes() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            // As a user starts them: the search for the other side on its own schedule.
-            ReplProcess a = cluster.start("a");
+            // The other side of a split looked for every five seconds (see above). A's list names
+            // only itself: once A resumes, only B's search can find it.
+            List<String> soon = List.of("-J-Dhazelcast.merge.first.run.delay.seconds=5",
+                                        "-J-Dhazelcast.merge.next.run.delay.seconds=5");
+            ReplProcess a = cluster.start("a", soon, List.of("--members", "127.0.0.1:" + cluster.port()));
+            List<String> two = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1));
             a.value("(defn before-the-stop [] :from-a)");
             signal("STOP", a);
             ReplProcess b;
             try {
                 // Before, B waited five minutes for A to answer, then stopped.
-                b = cluster.start("b");
+                b = cluster.start("b", soon, two);
                 assertEquals("1", b.value("(count (entangle.core/members))"));
-                assertEquals(List.of("entangle: did not wait for 127.0.0.1:" + cluster.port() + ", one of the addresses"
+                assertEquals(List.of("entangle: started without 127.0.0.1:" + cluster.port() + ", one of the addresses"
                                      + " of --members: it took a connection and did not answer as a Hazelcast member in"
                                      + " 5 s (a member stopped with Ctrl-Z, or another program on that port)"),
                              b.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
@@ -126,7 +132,8 @@ class MembershipTest {
             } finally {
                 signal("CONT", a);
             }
-            // Within the next search (every 30 s) and the merge; before, five minutes after B started.
+            // B asks A again within ten seconds and puts it back on its list, where its search
+            // finds it.
             a.awaitValue("[(count (entangle.core/members)) (some-> (resolve 'while-a-was-stopped) deref (apply []))]",
                          "[2 :from-b]", java.time.Duration.ofSeconds(90));
             assertEquals(":from-a", b.value("(before-the-stop)"));
@@ -134,24 +141,42 @@ class MembershipTest {
     }
 
     @Test
-    void anotherProgramOnOneOfTheTenPortsIsNotWaitedFor() throws Exception {
+    void otherProgramsOnTheTenPortsAreNotWaitedFor() throws Exception {
         try (TestCluster cluster = new TestCluster();
-             // It takes connections (the system's backlog does) and never answers.
-             java.net.ServerSocket other = new java.net.ServerSocket(cluster.port() + 5, 50,
-                                                                     java.net.InetAddress.getLoopbackAddress())) {
-            String line = "entangle: did not wait for 127.0.0.1:" + other.getLocalPort() + ", one of the addresses of"
-                + " --members: it took a connection and did not answer as a Hazelcast member ";
-            // Before, A waited five minutes for it, then stopped.
+             // One takes connections (the system's backlog does) and never answers; the other
+             // answers as a web server would.
+             java.net.ServerSocket silent = new java.net.ServerSocket(cluster.port() + 5, 50,
+                                                                      java.net.InetAddress.getLoopbackAddress());
+             java.net.ServerSocket web = new java.net.ServerSocket(cluster.port() + 6, 50,
+                                                                   java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                while (!web.isClosed()) {
+                    try (java.net.Socket s = web.accept()) {
+                        s.getInputStream().read();
+                        s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes());
+                        s.getInputStream().read();
+                    } catch (java.io.IOException e) {
+                        // the next connection, or closed
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            java.util.function.Function<String, List<String>> linesFor = silence -> List.of(
+                "entangle: started without 127.0.0.1:" + silent.getLocalPort() + ", one of the addresses of --members:"
+                    + " it took a connection and did not answer as a Hazelcast member " + silence
+                    + " (a member stopped with Ctrl-Z, or another program on that port)",
+                "entangle: started without 127.0.0.1:" + web.getLocalPort() + ", one of the addresses of --members:"
+                    + " it answered, but not as a Hazelcast member (another program on that port)");
+            // Before, A waited five minutes for them, then stopped.
             ReplProcess a = cluster.start("a");
-            assertEquals(List.of(line + "in 5 s (a member stopped with Ctrl-Z, or another program on that port)"),
-                         a.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
-            a.value("(defn beside-another-program [] :ok)");
-            // B hears A answer, and gives the other program a second more.
+            assertEquals(linesFor.apply("in 5 s"), a.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
+            a.value("(defn beside-other-programs [] :ok)");
+            // B hears A answer, and gives the silent program a second more.
             ReplProcess b = cluster.start("b");
-            assertEquals(List.of(line + "when the others had (a member stopped with Ctrl-Z, or another program on"
-                                 + " that port)"),
+            assertEquals(linesFor.apply("when the others had"),
                          b.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
-            assertEquals("[2 :ok]", b.value("[(count (entangle.core/members)) (beside-another-program)]"));
+            assertEquals("[2 :ok]", b.value("[(count (entangle.core/members)) (beside-other-programs)]"));
         }
     }
 

@@ -1,5 +1,6 @@
 package entangle.cluster;
 
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
 import java.util.logging.Handler;
@@ -16,14 +17,14 @@ import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.impl.ClientEngine;
 import com.hazelcast.cluster.Address;
+import com.hazelcast.config.ConfigAccessor;
+import com.hazelcast.config.TcpIpConfig;
 import com.hazelcast.instance.impl.DefaultNodeContext;
 import com.hazelcast.instance.impl.DefaultNodeExtension;
 import com.hazelcast.instance.impl.Node;
 import com.hazelcast.instance.impl.NodeExtension;
-import com.hazelcast.internal.cluster.Joiner;
 import com.hazelcast.internal.cluster.impl.JoinMessage;
 import com.hazelcast.internal.cluster.impl.JoinRequest;
-import com.hazelcast.internal.cluster.impl.TcpIpJoiner;
 
 /**
  * Who an embedded member lets into its cluster: members and clients whose proof of the
@@ -46,7 +47,7 @@ final class Admission extends DefaultNodeContext {
     private final String cluster;
     private final String memberProof;
     private final String clientProof;
-    private volatile MemberSearch search;
+    private volatile MembersListCheck membersListCheck;
 
     /** For a cluster whose secret is {@code secret} (null: none) and name {@code cluster}. */
     Admission(ClusterSecret secret, String cluster) {
@@ -66,25 +67,35 @@ final class Admission extends DefaultNodeContext {
         return PROOF + "=" + proof;
     }
 
-    /** The search for members at the list's addresses, once Hazelcast made it (null before, or if it searches otherwise). */
-    MemberSearch search() { return search; }
-
-    /**
-     * Hazelcast's TCP/IP search as {@link MemberSearch}: not admission, but decided where
-     * Hazelcast lets a node be made otherwise, here. Multicast and discovery, which a file may
-     * choose, are Hazelcast's own.
-     */
-    @Override
-    public Joiner createJoiner(Node node) {
-        Joiner joiner = super.createJoiner(node);
-        if (joiner.getClass() != TcpIpJoiner.class) return joiner;
-        search = new MemberSearch(node);
-        return search;
-    }
+    /** The check of the members list before the join, once the node is made (null before, or if it finds members otherwise). */
+    MembersListCheck membersListCheck() { return membersListCheck; }
 
     @Override
     public NodeExtension createNodeExtension(Node node) {
+        TcpIpConfig tcpIp = ConfigAccessor.getActiveMemberNetworkConfig(node.getConfig()).getJoin().getTcpIpConfig();
+        // Not admission, but where Hazelcast lets a node be made otherwise: here. Multicast and
+        // discovery, which a file may choose, are Hazelcast's own.
+        if (tcpIp.isEnabled()) membersListCheck = new MembersListCheck(tcpIp);
         return new DefaultNodeExtension(node) {
+            @Override
+            public void beforeJoin() {
+                super.beforeJoin();
+                if (membersListCheck == null) return;
+                InetSocketAddress self;
+                try {
+                    self = node.getThisAddress().getInetSocketAddress();
+                } catch (java.net.UnknownHostException e) {
+                    self = null;
+                }
+                membersListCheck.beforeJoin(self);
+            }
+
+            @Override
+            public void afterStart() {
+                super.afterStart();
+                if (membersListCheck != null) membersListCheck.afterJoin(node::isRunning);
+            }
+
             @Override
             public void validateJoinRequest(JoinMessage message) {
                 super.validateJoinRequest(message);

@@ -106,7 +106,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             return t;
         });
 
-    /** What the user should know of how this member started (an address it did not wait for). */
+    /** What the user should know of how this member started (an address it left out). */
     private final List<String> startNotes = new ArrayList<>();
 
     /** What the user should know of how this member started, each a sentence. */
@@ -176,12 +176,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             }
         }
         HazelcastCluster c = new HazelcastCluster(h, false, config.getClusterName());
-        if (admission.search() != null) {
+        if (admission.membersListCheck() != null) {
             String list = options.hazelcastConfig() == null ? options.label("members")
                                                             : "the members list of " + options.hazelcastConfig();
-            admission.search().unanswered().forEach((address, what) -> c.startNotes.add(
-                "did not wait for " + address.getHost() + ":" + address.getPort() + ", one of the addresses of "
-                + list + ": " + what));
+            new java.util.TreeMap<>(admission.membersListCheck().leftOut()).forEach((address, why) -> c.startNotes.add(
+                "started without " + address + ", one of the addresses of " + list + ": " + why));
         }
         List<String> plain = c.plainMembers();
         if (!plain.isEmpty()) {

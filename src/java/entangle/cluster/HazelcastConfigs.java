@@ -85,13 +85,10 @@ final class HazelcastConfigs {
         setIfAbsent(c, "hazelcast.heartbeat.interval.seconds", "1");
         setIfAbsent(c, "hazelcast.max.no.heartbeat.seconds", "8");
         setIfAbsent(c, "hazelcast.partition.count", "23");
-        // Members that lost sight of each other (a JVM paused, one stopped with Ctrl-Z that a
-        // member starting meanwhile did not wait for) form one cluster again at the next search
-        // for the other side (see NewestRecordMergePolicy): every 30 s, not Hazelcast's 5 minutes
-        // and then 2, since a search asks only the addresses that answer as members
-        // (MemberSearch), in a moment, where Hazelcast waits 5 s for each of the others.
-        setIfAbsent(c, "hazelcast.merge.first.run.delay.seconds", "30");
-        setIfAbsent(c, "hazelcast.merge.next.run.delay.seconds", "30");
+        // Members that lost sight of each other form one cluster again on Hazelcast's schedule
+        // (see NewestRecordMergePolicy). Not sooner: a search for the other side waits five
+        // seconds for each address of the list that does not answer, so a member that searched
+        // every few seconds would nearly always be in one, and leaving waits for it.
         c.setInstanceName(instanceName("entangle-" + c.getClusterName() + "-" + ProcessHandle.current().pid()));
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");
