@@ -180,6 +180,42 @@ class MembershipTest {
         }
     }
 
+    @Test
+    void anAddressThatAnswersAsAMemberAndNeverLetsOneJoinFailsTheStartNamingIt() throws Exception {
+        int base = TestCluster.freePortBlock();
+        String cluster = "never-lets-in-" + base;
+        try (java.net.ServerSocket lookalike = new java.net.ServerSocket(base + 1, 50, java.net.InetAddress.getLoopbackAddress())) {
+            // It answers the first question Hazelcast's members ask each other, and nothing after.
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread server = new Thread(() -> {
+                while (!lookalike.isClosed()) {
+                    try {
+                        java.net.Socket s = lookalike.accept();
+                        held.add(s);
+                        s.getInputStream().readNBytes(3);
+                        s.getOutputStream().write("HZC".getBytes());
+                    } catch (java.io.IOException e) {
+                        // the next connection, or closed
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            // Hazelcast gives a join five minutes; ten seconds here.
+            ReplProcess p = ReplProcess.start("lookalike", List.of("-J-Dhazelcast.max.join.seconds=10"),
+                List.of("--cluster", cluster, "--port", String.valueOf(base), "--members", "127.0.0.1:" + (base + 1),
+                        "--log-file", ReplProcess.logFile(cluster, "a").toString()), java.util.Map.of());
+            assertEquals(1, p.waitFor());
+            // Before: "Node failed to start! (members of cluster ... that are configured otherwise ... refuse it ...".
+            assertEquals(List.of("entangle: the member could not start: the addresses of --members that answer as"
+                                 + " Hazelcast members (127.0.0.1:" + (base + 1) + ") did not let it join the cluster "
+                                 + cluster + " in 10 s (a member that is not well, or a program that only looks like"
+                                 + " one); the log " + ReplProcess.logFile(cluster, "a") + " says more"),
+                         p.allErr().lines().filter(l -> l.startsWith("entangle:")).toList());
+            for (java.net.Socket s : held) s.close();
+        }
+    }
+
     /** Sends a signal to a member's JVM (the Clojure CLI execs it: the process is the JVM). */
     private static void signal(String name, ReplProcess member) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(member.pid())).inheritIO().start();

@@ -250,17 +250,20 @@ final class Admission extends DefaultNodeContext {
     }
 
     /**
-     * What Hazelcast says, while a member or client starts, of its being refused: Hazelcast
-     * tells a refused member why only in its log, and a refused client only that it is not
-     * allowed, so the start listens to the log for it.
+     * What Hazelcast says, while a member or client starts, of its being refused, or of its
+     * join given up: Hazelcast tells a refused member why only in its log, and a refused client
+     * only that it is not allowed, so the start listens to the log for it.
      */
     static final class Refusals extends Handler implements AutoCloseable {
         /** Said to a client that a cluster's selector refused. */
         static final String CLIENT_NOT_ALLOWED = "not allowed";
         /** How Hazelcast logs, on a member its master refused, the reason it was given. */
         private static final String JOIN_FAILURE = "Reason of failure for node join: ";
+        /** How Hazelcast logs that a member found no cluster to join in the time a join may take. */
+        private static final String JOIN_GAVE_UP = "Could not join cluster. Shutting down now!";
         private final Logger hazelcast = Logger.getLogger("com.hazelcast");
         private volatile String reason;
+        private volatile boolean joinGaveUp;
 
         Refusals() {
             hazelcast.addHandler(this);
@@ -269,6 +272,9 @@ final class Admission extends DefaultNodeContext {
         /** A reason of {@link Admission}'s for a refused member, {@link #CLIENT_NOT_ALLOWED}, or null. */
         String reason() { return reason; }
 
+        /** True if Hazelcast gave up the join (hazelcast.max.join.seconds) and stopped the member. */
+        boolean joinGaveUp() { return joinGaveUp; }
+
         @Override
         public void publish(LogRecord r) {
             String m = String.valueOf(r.getMessage());
@@ -276,6 +282,7 @@ final class Admission extends DefaultNodeContext {
             int at = m.indexOf(JOIN_FAILURE + REFUSED);
             if (at >= 0) reason = m.substring(at + JOIN_FAILURE.length() + REFUSED.length()).trim();
             else if (reason == null && m.contains("ClientNotAllowedInClusterException")) reason = CLIENT_NOT_ALLOWED;
+            else if (m.contains(JOIN_GAVE_UP)) joinGaveUp = true;
         }
 
         @Override

@@ -159,12 +159,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         }
         HazelcastInstance h;
         Admission admission = new Admission(options.secret(), config.getClusterName());
+        long startedAt = System.nanoTime();
         try (Admission.Refusals refusals = new Admission.Refusals()) {
             try {
                 h = HazelcastInstanceFactory.newHazelcastInstance(config, config.getInstanceName(), admission);
             } catch (RuntimeException e) {
                 String why = refusals.reason();
                 if (why != null) throw refused(options, config.getClusterName(), why, e);
+                if (joinTimedOut(refusals, config, startedAt)) throw joinGaveUp(options, config, admission.membersListCheck(), e);
                 throw startFailure(options, e);
             }
             // A member the master refused may be stopped only after its start returned.
@@ -172,7 +174,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             if (why != null || !h.getLifecycleService().isRunning()) {
                 h.getLifecycleService().terminate();
                 if (why != null) throw refused(options, config.getClusterName(), why, null);
-                throw startFailure(options, new IllegalStateException("it stopped as it joined"));
+                IllegalStateException stopped = new IllegalStateException("it stopped as it joined");
+                if (joinTimedOut(refusals, config, startedAt)) {
+                    throw joinGaveUp(options, config, admission.membersListCheck(), stopped);
+                }
+                throw startFailure(options, stopped);
             }
         }
         HazelcastCluster c = new HazelcastCluster(h, false, config.getClusterName());
@@ -363,6 +369,33 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /** True if this JVM is a Hazelcast client of the cluster rather than an embedded member. */
     public boolean client() { return client; }
+
+    /**
+     * True if Hazelcast stopped the member because it found no cluster to join in the time a
+     * join may take. Hazelcast logs the same line when a join fails at once (a cluster of plain
+     * servers, say), which the start's other messages explain better.
+     */
+    private static boolean joinTimedOut(Admission.Refusals refusals, com.hazelcast.config.Config config, long startedAt) {
+        long max = new HazelcastProperties(config).getMillis(ClusterProperty.MAX_JOIN_SECONDS);
+        return refusals.joinGaveUp() && TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt) >= max;
+    }
+
+    /**
+     * The start failure of a member that Hazelcast stopped because it found no cluster to join
+     * in the time a join may take: members it reached answered as Hazelcast members and never
+     * let it in.
+     */
+    private static MemberStartException joinGaveUp(MemberOptions o, com.hazelcast.config.Config config,
+                                                   MembersListCheck check, RuntimeException e) {
+        long seconds = new HazelcastProperties(config).getSeconds(ClusterProperty.MAX_JOIN_SECONDS);
+        String list = o.hazelcastConfig() == null ? o.label("members") : "the members list of " + o.hazelcastConfig();
+        String answered = check == null || check.answered().isEmpty() ? ""
+            : " (" + String.join(", ", new java.util.TreeSet<>(check.answered())) + ")";
+        return new MemberStartException("the member could not start: the addresses of " + list + " that answer as"
+            + " Hazelcast members" + answered + " did not let it join the cluster " + config.getClusterName() + " in "
+            + seconds + " s (a member that is not well, or a program that only looks like one); the log "
+            + o.effectiveLogFile() + " says more", e);
+    }
 
     private static MemberStartException startFailure(MemberOptions o, RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

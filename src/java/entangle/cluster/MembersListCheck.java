@@ -52,6 +52,7 @@ final class MembersListCheck {
     private final long timeoutMs;
     private final Map<String, String> leftOut = new ConcurrentHashMap<>();
     private final Set<String> stillOut = ConcurrentHashMap.newKeySet();
+    private final Set<String> answered = ConcurrentHashMap.newKeySet();
 
     MembersListCheck(TcpIpConfig list) {
         this.list = list;
@@ -60,6 +61,9 @@ final class MembersListCheck {
 
     /** Each entry of the list this member left out as it joined, with what it did instead of answering as a member. */
     Map<String, String> leftOut() { return Map.copyOf(leftOut); }
+
+    /** The entries of the list that answered as Hazelcast members before the join. */
+    Set<String> answered() { return Set.copyOf(answered); }
 
     /**
      * Asks every {@code host:port} of the list but this member's own ({@code self}, null if
@@ -72,6 +76,7 @@ final class MembersListCheck {
             if (address != null && !address.equals(self)) asked.put(entry, address);
         }
         ask(asked).forEach((entry, answer) -> {
+            if (answer.member()) answered.add(entry);
             if (answer.leftOut() == null) return;
             leftOut.put(entry, answer.leftOut());
             stillOut.add(entry);
