@@ -183,10 +183,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         }
         HazelcastCluster c = new HazelcastCluster(h, false, config.getClusterName());
         if (admission.membersListCheck() != null) {
-            String list = options.hazelcastConfig() == null ? options.label("members")
-                                                            : "the members list of " + options.hazelcastConfig();
             new java.util.TreeMap<>(admission.membersListCheck().leftOut()).forEach((address, why) -> c.startNotes.add(
-                "started without " + address + ", one of the addresses of " + list + ": " + why));
+                "started without " + address + ", one of the addresses of " + membersList(options) + ": " + why));
         }
         List<String> plain = c.plainMembers();
         if (!plain.isEmpty()) {
@@ -388,13 +386,17 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private static MemberStartException joinGaveUp(MemberOptions o, com.hazelcast.config.Config config,
                                                    MembersListCheck check, RuntimeException e) {
         long seconds = new HazelcastProperties(config).getSeconds(ClusterProperty.MAX_JOIN_SECONDS);
-        String list = o.hazelcastConfig() == null ? o.label("members") : "the members list of " + o.hazelcastConfig();
         String answered = check == null || check.answered().isEmpty() ? ""
             : " (" + String.join(", ", new java.util.TreeSet<>(check.answered())) + ")";
-        return new MemberStartException("the member could not start: the addresses of " + list + " that answer as"
+        return new MemberStartException("the member could not start: the addresses of " + membersList(o) + " that answer as"
             + " Hazelcast members" + answered + " did not let it join the cluster " + config.getClusterName() + " in "
             + seconds + " s (a member that is not well, or a program that only looks like one); the log "
             + o.effectiveLogFile() + " says more", e);
+    }
+
+    /** What messages call the members list: the option as the user set it, or the file that holds it. */
+    private static String membersList(MemberOptions o) {
+        return o.hazelcastConfig() == null ? o.label("members") : "the members list of " + o.hazelcastConfig();
     }
 
     private static MemberStartException startFailure(MemberOptions o, RuntimeException e) {

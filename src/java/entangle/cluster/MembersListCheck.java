@@ -46,7 +46,7 @@ final class MembersListCheck {
     /** How long the other addresses are waited for once one answered as a member. */
     private static final long GRACE_MS = 1_000;
     /** How often an address left out is asked again after the join. */
-    static final long RECHECK_MS = 10_000;
+    private static final long RECHECK_MS = 10_000;
 
     private final TcpIpConfig list;
     private final long timeoutMs;
@@ -132,14 +132,14 @@ final class MembersListCheck {
         Map<String, Probe> probes = new LinkedHashMap<>();
         addresses.forEach((entry, address) -> probes.put(entry, new Probe(address)));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        boolean answered = false;
+        boolean anyAnswered = false;
         while (true) {
             List<CompletableFuture<Answer>> pending = new ArrayList<>();
             long until = deadline;
             for (Probe p : probes.values()) {
                 if (!p.answer.isDone()) pending.add(p.answer);
                 if (p.answeredAt != 0) {
-                    answered = true;
+                    anyAnswered = true;
                     until = Math.min(until, p.answeredAt + TimeUnit.MILLISECONDS.toNanos(GRACE_MS));
                 }
             }
@@ -155,7 +155,7 @@ final class MembersListCheck {
             }
         }
         Map<String, Answer> answers = new LinkedHashMap<>();
-        String when = answered ? "when the others had" : "in " + seconds();
+        String when = anyAnswered ? "when the others had" : "in " + seconds();
         probes.forEach((entry, p) -> answers.put(entry, p.answer.getNow(
             new Answer(false, p.connected ? tookButSilent(when) : "no answer to a connection " + when))));
         return answers;
