@@ -256,6 +256,16 @@ class SecretTest {
         assertTrue(logged(logs, "did not merge into the cluster at "), "the log of the one that was to merge says why");
         q.value("(def on-q 3)");
         assertEquals("3", q.value("on-q"));
+        // Hazelcast froze the cluster that was to merge (no member may join a frozen cluster):
+        // the merge not made, it is open again, and a member of its kind joins it.
+        boolean qWasToMerge = Files.readString(logs[0]).contains("did not merge into the cluster at ");
+        List<String> joinIt = qWasToMerge
+            ? List.of("--port", String.valueOf(apart + 1), "--members", "127.0.0.1:" + c.port())
+            : List.of("--port", String.valueOf(apart + 1), "--members", "127.0.0.1:" + apart,
+                      "--secret-file", secret.toString());
+        ReplProcess joiner = c.start("joiner", List.of("-J-Dhazelcast.max.join.seconds=30"), joinIt);
+        assertEquals(qWasToMerge ? "[2 3]" : "[2 2]",
+                     joiner.value("[(count (entangle.core/members)) " + (qWasToMerge ? "on-q" : "on-p") + "]"));
     }
 
     private static boolean logged(Path[] logs, String text) throws IOException {

@@ -17,12 +17,14 @@ import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.impl.ClientEngine;
 import com.hazelcast.cluster.Address;
+import com.hazelcast.cluster.ClusterState;
 import com.hazelcast.config.ConfigAccessor;
 import com.hazelcast.config.TcpIpConfig;
 import com.hazelcast.instance.impl.DefaultNodeContext;
 import com.hazelcast.instance.impl.DefaultNodeExtension;
 import com.hazelcast.instance.impl.Node;
 import com.hazelcast.instance.impl.NodeExtension;
+import com.hazelcast.internal.cluster.impl.ClusterServiceImpl;
 import com.hazelcast.internal.cluster.impl.JoinMessage;
 import com.hazelcast.internal.cluster.impl.JoinRequest;
 
@@ -48,6 +50,7 @@ final class Admission extends DefaultNodeContext {
     private final String memberProof;
     private final String clientProof;
     private volatile MembersListCheck membersListCheck;
+    private volatile Node node;
 
     /** For a cluster whose secret is {@code secret} (null: none) and name {@code cluster}. */
     Admission(ClusterSecret secret, String cluster) {
@@ -72,6 +75,7 @@ final class Admission extends DefaultNodeContext {
 
     @Override
     public NodeExtension createNodeExtension(Node node) {
+        this.node = node;
         TcpIpConfig tcpIp = ConfigAccessor.getActiveMemberNetworkConfig(node.getConfig()).getJoin().getTcpIpConfig();
         // Not admission, but where Hazelcast lets a node be made otherwise: here. Multicast and
         // discovery, which a file may choose, are Hazelcast's own.
@@ -208,11 +212,32 @@ final class Admission extends DefaultNodeContext {
                 String why = probe(address);
                 if (why != null) {
                     HazelcastLogging.entangle().warning("did not merge into the cluster at " + address + ": " + why);
+                    thaw();
                     throw new IllegalStateException("entangle did not merge into the cluster at " + address + ": " + why);
                 }
             }
             event.log();
         }
+    }
+
+    /**
+     * Puts back the cluster state that Hazelcast froze for a merge that is not made: frozen, the
+     * cluster would let no member join it again, nor move a partition. The master does it, whose
+     * own merge operation comes after every other member's.
+     */
+    private void thaw() {
+        ClusterServiceImpl clusterService = node.getClusterService();
+        if (!clusterService.isMaster()) return;
+        // Not on the operation's thread: a change of state is a transaction across the members.
+        Thread t = new Thread(() -> {
+            try {
+                if (clusterService.getClusterState() == ClusterState.FROZEN) clusterService.changeClusterState(ClusterState.ACTIVE);
+            } catch (RuntimeException e) {
+                HazelcastLogging.entangle().warning("could not make the cluster active again after a merge not made: " + e);
+            }
+        }, "entangle-merge-check");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Why the cluster a member at {@code address} is in would refuse this one, or null if it would not. */
