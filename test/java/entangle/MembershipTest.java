@@ -47,11 +47,13 @@ class MembershipTest {
     @Test
     void membersThatLostSightOfEachOtherBecomeOneClusterAgainWithWhatEachSideDefinedMeanwhile() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            // Hazelcast looks for the other side of a split five minutes after a member starts,
-            // then every two; here every five seconds, as a user may ask (README). Only the two
-            // ports the members take: each search waits five seconds for every address of the
-            // list that does not answer.
-            List<String> soon = List.of("-J-Dhazelcast.merge.first.run.delay.seconds=5",
+            // Each side defines while the two are apart: the members do not ask each other again
+            // as soon as B resumes (see the next test), and Hazelcast's search for the other side
+            // of a split, five minutes after a member starts and then every two, runs every five
+            // seconds, as a user may ask (README). Only the two ports the members take: each
+            // search waits five seconds for every address of the list that does not answer.
+            List<String> soon = List.of("-J-Dentangle.split.ask.seconds=0",
+                                        "-J-Dhazelcast.merge.first.run.delay.seconds=5",
                                         "-J-Dhazelcast.merge.next.run.delay.seconds=5");
             List<String> two = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1));
             ReplProcess a = cluster.start("a", soon, two);
@@ -109,20 +111,58 @@ class MembershipTest {
     }
 
     @Test
+    void aMemberPausedPastTheHeartbeatTimeoutIsOneClusterWithTheOthersSecondsAfterItResumes() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            // Hazelcast's own search for the other side of a split as it is: it first runs five
+            // minutes after a member starts.
+            List<String> three = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 2));
+            ReplProcess a = cluster.start("a", List.of(), three);
+            ReplProcess b = cluster.start("b", List.of(), three);
+            ReplProcess c = cluster.start("c", List.of(), three);
+            a.value("(defn before-the-pause [] :from-a)");
+            // A, the first member (the master), then B, not the master, each paused past the
+            // heartbeat timeout: the others drop it and define meanwhile; within seconds of its
+            // resuming it is one of the three again, with what they defined, and they with what
+            // it defines.
+            pauseAndResume(a, b, "while-a-was-paused");
+            assertEquals("[:from-a :from-a :from-b]",
+                         c.value("[(before-the-pause) (after-while-a-was-paused) (while-a-was-paused)]"));
+            pauseAndResume(b, c, "while-b-was-paused");
+            assertEquals("[:from-b :from-c]", a.value("[(after-while-b-was-paused) (while-b-was-paused)]"));
+        }
+    }
+
+    /**
+     * Stops {@code paused} until {@code other} counts two members, has {@code other} define
+     * {@code fn} meanwhile, resumes it, waits for it to count three and have {@code fn}, and has
+     * it define {@code after-fn}.
+     */
+    private static void pauseAndResume(ReplProcess paused, ReplProcess other, String fn) throws Exception {
+        signal("STOP", paused);
+        try {
+            other.awaitValue("(count (entangle.core/members))", "2");
+            other.value("(defn " + fn + " [] :from-" + other.name() + ")");
+        } finally {
+            signal("CONT", paused);
+        }
+        paused.awaitValue("[(count (entangle.core/members)) (some-> (resolve '" + fn + ") deref (apply []))]",
+                          "[3 :from-" + other.name() + "]", java.time.Duration.ofSeconds(40));
+        paused.value("(defn after-" + fn + " [] :from-" + paused.name() + ")");
+    }
+
+    @Test
     void aMemberStoppedWithCtrlZDoesNotHoldUpAnothersStartAndTheyBecomeOneClusterOnceItResumes() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            // The other side of a split looked for every five seconds (see above). A's list names
-            // only itself: once A resumes, only B's search can find it.
-            List<String> soon = List.of("-J-Dhazelcast.merge.first.run.delay.seconds=5",
-                                        "-J-Dhazelcast.merge.next.run.delay.seconds=5");
-            ReplProcess a = cluster.start("a", soon, List.of("--members", "127.0.0.1:" + cluster.port()));
+            // Hazelcast's own search for the other side of a split, as it is (five minutes after a
+            // member starts): A's list names only itself, so only B can find A once it resumes.
+            ReplProcess a = cluster.start("a", List.of(), List.of("--members", "127.0.0.1:" + cluster.port()));
             List<String> two = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1));
             a.value("(defn before-the-stop [] :from-a)");
             signal("STOP", a);
             ReplProcess b;
             try {
                 // Before, B waited five minutes for A to answer, then stopped.
-                b = cluster.start("b", soon, two);
+                b = cluster.start("b", List.of(), two);
                 assertEquals("1", b.value("(count (entangle.core/members))"));
                 assertEquals(List.of("entangle: started without 127.0.0.1:" + cluster.port() + ", one of the addresses"
                                      + " of --members: it took a connection and did not answer as a Hazelcast member in"
@@ -132,10 +172,10 @@ class MembershipTest {
             } finally {
                 signal("CONT", a);
             }
-            // B asks A again within ten seconds and puts it back on its list, where its search
-            // finds it.
+            // B asks A again within ten seconds, puts it back on its list, and asks it which of
+            // the two merges into the other.
             a.awaitValue("[(count (entangle.core/members)) (some-> (resolve 'while-a-was-stopped) deref (apply []))]",
-                         "[2 :from-b]", java.time.Duration.ofSeconds(90));
+                         "[2 :from-b]", java.time.Duration.ofSeconds(40));
             assertEquals(":from-a", b.value("(before-the-stop)"));
         }
     }

@@ -97,7 +97,11 @@ final class Admission extends DefaultNodeContext {
             @Override
             public void afterStart() {
                 super.afterStart();
-                if (membersListCheck != null) membersListCheck.afterJoin(node::isRunning);
+                SplitSearch splitSearch = new SplitSearch(node);
+                splitSearch.start();
+                if (membersListCheck != null) {
+                    membersListCheck.afterJoin(node::isRunning, a -> splitSearch.answers(new Address(a.getAddress(), a.getPort())));
+                }
             }
 
             @Override

@@ -1,12 +1,7 @@
 package entangle.cluster;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +12,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import com.hazelcast.config.TcpIpConfig;
-import com.hazelcast.internal.nio.Protocols;
 import com.hazelcast.internal.util.AddressUtil;
 
 /**
@@ -42,7 +37,7 @@ import com.hazelcast.internal.util.AddressUtil;
  * treats only its own class as the TCP/IP joiner it keeps addresses in.
  */
 final class MembersListCheck {
-    private static final byte[] PROTOCOL = Protocols.CLUSTER.getBytes(StandardCharsets.US_ASCII);
+    private static final String ANOTHER = " (another program on that port)";
     /** How long the other addresses are waited for once one answered as a member. */
     private static final long GRACE_MS = 1_000;
     /** How often an address left out is asked again after the join. */
@@ -85,8 +80,12 @@ final class MembersListCheck {
         });
     }
 
-    /** Puts each address left out back on the list once it answers as a member, asking every RECHECK_MS while {@code running}. */
-    void afterJoin(BooleanSupplier running) {
+    /**
+     * Puts each address left out back on the list once it answers as a member, asking every
+     * RECHECK_MS while {@code running}, and hands it to {@code answers} (another cluster's
+     * member, this one's other side).
+     */
+    void afterJoin(BooleanSupplier running, Consumer<InetSocketAddress> answers) {
         if (stillOut.isEmpty()) return;
         Thread t = new Thread(() -> {
             while (!stillOut.isEmpty() && running.getAsBoolean()) {
@@ -102,6 +101,7 @@ final class MembersListCheck {
                     stillOut.remove(entry);
                     list.addMember(entry);
                     HazelcastLogging.entangle().info("put " + entry + " back on the members list: it answers as a member");
+                    answers.accept(asked.get(entry));
                 });
             }
         }, "entangle-members-list-check");
@@ -175,31 +175,19 @@ final class MembersListCheck {
         }
 
         private Answer ask(InetSocketAddress address) {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            try (Socket s = new Socket()) {
-                try {
-                    s.connect(address, (int) timeoutMs);
-                } catch (SocketTimeoutException e) {
-                    return new Answer(false, "no answer to a connection in " + seconds());
-                }
-                connected = true;
-                s.setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                s.getOutputStream().write(PROTOCOL);
-                s.getOutputStream().flush();
-                byte[] answer = s.getInputStream().readNBytes(PROTOCOL.length);
-                if (Arrays.equals(answer, PROTOCOL)) {
+            ProtocolProbe.Reply reply = ProtocolProbe.ask(address, timeoutMs, () -> connected = true);
+            return switch (reply) {
+                case MEMBER -> {
                     answeredAt = System.nanoTime();
-                    return Answer.MEMBER;
+                    yield Answer.MEMBER;
                 }
-                return new Answer(false, (answer.length == 0 ? "it took a connection and closed it without answering"
-                                                              : "it answered, but not as a Hazelcast member")
-                                         + " (another program on that port)");
-            } catch (SocketTimeoutException e) {
-                return new Answer(false, tookButSilent("in " + seconds()));
-            } catch (IOException e) {
-                return connected ? new Answer(false, "it took a connection and dropped it (another program on that port)")
-                                 : Answer.REFUSED;
-            }
+                case REFUSED -> Answer.REFUSED;
+                case NO_CONNECTION -> new Answer(false, "no answer to a connection in " + seconds());
+                case SILENT -> new Answer(false, tookButSilent("in " + seconds()));
+                case CLOSED -> new Answer(false, "it took a connection and closed it without answering" + ANOTHER);
+                case DROPPED -> new Answer(false, "it took a connection and dropped it" + ANOTHER);
+                case OTHER -> new Answer(false, "it answered, but not as a Hazelcast member" + ANOTHER);
+            };
         }
     }
 
