@@ -19,6 +19,7 @@ import com.hazelcast.internal.cluster.impl.ClusterJoinManager;
 import com.hazelcast.internal.cluster.impl.ClusterServiceImpl;
 import com.hazelcast.internal.cluster.impl.SplitBrainJoinMessage;
 import com.hazelcast.internal.cluster.impl.SplitBrainJoinMessage.SplitBrainMergeCheckResult;
+import com.hazelcast.internal.cluster.impl.TcpIpJoiner;
 
 /**
  * Looks for the other side of a split as soon as it answers. Members that lost sight of each
@@ -28,7 +29,8 @@ import com.hazelcast.internal.cluster.impl.SplitBrainJoinMessage.SplitBrainMerge
  * made on one side reached nothing on the other, and nothing said so.
  *
  * <p>Every {@link #ASK_SECONDS} the master asks the addresses of the members this cluster lost
- * (and those the {@link MembersListCheck} puts back on the list) which protocol they speak, as
+ * (and those the {@link MembersListCheck} puts back on the list, and those another cluster's
+ * search, asking this one, told Hazelcast to look at) which protocol they speak, as
  * {@link ProtocolProbe} does, which a stopped member cannot answer; once one answers as a member
  * and is not one of this cluster, it is asked, as Hazelcast's own search asks, which side should
  * merge into the other, and if this one should, the merge starts (Hazelcast's, with its merge
@@ -58,6 +60,8 @@ final class SplitSearch {
     private final long askMs;
     private final Map<Address, Lost> lost = new ConcurrentHashMap<>();
     private Set<Address> previous = Set.of();
+    /** The addresses taken from Hazelcast's joiner, with the time it gave for each: a forgotten one is taken again only anew. */
+    private final Map<Address, Long> taken = new ConcurrentHashMap<>();
 
     /** A member this cluster lost: since when no member answered at its address (0: one did), and when to ask it again. */
     private static final class Lost {
@@ -113,6 +117,14 @@ final class SplitSearch {
             if (!current.contains(a)) lost.putIfAbsent(a, new Lost(System.currentTimeMillis()));
         }
         previous = current;
+        // Hazelcast's joiner also keeps the addresses of members that left and those a search
+        // of another cluster's was told to look at ("we should merge to ..."): the side that is
+        // to merge may know the other only from its asking.
+        if (node.getJoiner() instanceof TcpIpJoiner joiner) {
+            joiner.getKnownMemberAddresses().forEach((a, since) -> {
+                if (since != Long.MAX_VALUE && !since.equals(taken.put(a, since))) lost.putIfAbsent(a, new Lost(0));
+            });
+        }
         lost.keySet().removeAll(current);
         if (lost.isEmpty() || !clusterService.isMaster()) return;
         for (Map.Entry<Address, Lost> e : lost.entrySet()) {
