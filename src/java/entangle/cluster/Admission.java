@@ -77,8 +77,8 @@ final class Admission extends DefaultNodeContext {
     public NodeExtension createNodeExtension(Node node) {
         this.node = node;
         TcpIpConfig tcpIp = ConfigAccessor.getActiveMemberNetworkConfig(node.getConfig()).getJoin().getTcpIpConfig();
-        // Not admission, but where Hazelcast lets a node be made otherwise: here. Multicast and
-        // discovery, which a file may choose, are Hazelcast's own.
+        // Not admission, nor is the split search below, but where Hazelcast lets a node be made
+        // otherwise: here. Multicast and discovery, which a file may choose, are Hazelcast's own.
         if (tcpIp.isEnabled()) membersListCheck = new MembersListCheck(tcpIp);
         return new DefaultNodeExtension(node) {
             @Override
@@ -100,7 +100,8 @@ final class Admission extends DefaultNodeContext {
                 SplitSearch splitSearch = new SplitSearch(node);
                 splitSearch.start();
                 if (membersListCheck != null) {
-                    membersListCheck.afterJoin(node::isRunning, a -> splitSearch.answers(new Address(a.getAddress(), a.getPort())));
+                    membersListCheck.afterJoin(node::isRunning,
+                                               a -> splitSearch.answers(new Address(a.getAddress(), a.getPort())));
                 }
             }
 

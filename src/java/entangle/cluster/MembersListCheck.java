@@ -26,15 +26,16 @@ import com.hazelcast.internal.util.AddressUtil;
  * others through another address spins on a silent connection for as long as it runs.
  *
  * <p>Each {@code host:port} of the list is asked, as Hazelcast's members ask each other first
- * thing on a connection, which protocol it speaks. One that answers otherwise, or has not
- * answered within the list's connection timeout (5 s unless a file says otherwise) or a second
- * after another member answered, is taken off the list, and the start names it
- * ({@link #leftOut()}); a refused connection is Hazelcast's to handle, at once, as before, and
- * entries of other forms (a host alone, a range, a wildcard, in a file) are left to it. After
- * the join, an address left out is asked again every {@link #RECHECK_MS} and put back on the
- * list once it answers as a member (the stopped member resumed), so that Hazelcast's search for
- * the other side of a split finds it. Hazelcast's joiner itself is not replaced: its cluster code
- * treats only its own class as the TCP/IP joiner it keeps addresses in.
+ * thing on a connection, which protocol it speaks ({@link ProtocolProbe}). One that answers
+ * otherwise, or has not answered within the list's connection timeout (5 s unless a file says
+ * otherwise) or a second after another member answered, is taken off the list, and the start
+ * names it ({@link #leftOut()}); a refused connection is Hazelcast's to handle, at once, as
+ * before, and entries of other forms (a host alone, a range, a wildcard, in a file) are left to
+ * it. After the join, an address left out is asked again every {@link #RECHECK_MS} and put back
+ * on the list once it answers as a member (the stopped member resumed), and handed to the
+ * {@link SplitSearch}, which asks it which side of the split merges into the other. Hazelcast's
+ * joiner itself is not replaced: its cluster code treats only its own class as the TCP/IP
+ * joiner it keeps addresses in.
  */
 final class MembersListCheck {
     private static final String ANOTHER = " (another program on that port)";
