@@ -50,7 +50,6 @@ final class Admission extends DefaultNodeContext {
     private final String memberProof;
     private final String clientProof;
     private volatile MembersListCheck membersListCheck;
-    private volatile Node node;
 
     /** For a cluster whose secret is {@code secret} (null: none) and name {@code cluster}. */
     Admission(ClusterSecret secret, String cluster) {
@@ -75,7 +74,6 @@ final class Admission extends DefaultNodeContext {
 
     @Override
     public NodeExtension createNodeExtension(Node node) {
-        this.node = node;
         TcpIpConfig tcpIp = ConfigAccessor.getActiveMemberNetworkConfig(node.getConfig()).getJoin().getTcpIpConfig();
         // Not admission, nor is the split search below, but where Hazelcast lets a node be made
         // otherwise: here. Multicast and discovery, which a file may choose, are Hazelcast's own.
@@ -135,7 +133,7 @@ final class Admission extends DefaultNodeContext {
                     @Override
                     public EventBuilder<?> eventBuilder(String type) {
                         EventBuilder<?> b = log.eventBuilder(type);
-                        return type.equals(AuditlogTypeIds.CLUSTER_MERGE) ? new MergeCheck(b) : b;
+                        return type.equals(AuditlogTypeIds.CLUSTER_MERGE) ? new MergeCheck(b, node) : b;
                     }
                 };
             }
@@ -162,10 +160,12 @@ final class Admission extends DefaultNodeContext {
      */
     private final class MergeCheck implements EventBuilder<MergeCheck> {
         private final EventBuilder<?> event;
+        private final Node node;
         private Object target;
 
-        MergeCheck(EventBuilder<?> event) {
+        MergeCheck(EventBuilder<?> event, Node node) {
             this.event = event;
+            this.node = node;
         }
 
         @Override
@@ -217,7 +217,7 @@ final class Admission extends DefaultNodeContext {
                 String why = probe(address);
                 if (why != null) {
                     HazelcastLogging.entangle().warning("did not merge into the cluster at " + address + ": " + why);
-                    thaw();
+                    thaw(node);
                     throw new IllegalStateException("entangle did not merge into the cluster at " + address + ": " + why);
                 }
             }
@@ -230,7 +230,7 @@ final class Admission extends DefaultNodeContext {
      * cluster would let no member join it again, nor move a partition. The master does it, whose
      * own merge operation comes after every other member's.
      */
-    private void thaw() {
+    private static void thaw(Node node) {
         ClusterServiceImpl clusterService = node.getClusterService();
         if (!clusterService.isMaster()) return;
         // Not on the operation's thread: a change of state is a transaction across the members.

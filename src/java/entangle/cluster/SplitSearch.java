@@ -69,8 +69,8 @@ final class SplitSearch {
         long askAgainAt;
         long again;
 
-        Lost(long now) {
-            noMemberSince = now;
+        Lost(long noMemberSince) {
+            this.noMemberSince = noMemberSince;
         }
     }
 
