@@ -19,7 +19,9 @@
 
 (def ^:dynamic *warn*
   "Called with each warning about the evaluation that just ran (a value that stays on this
-  member, a cluster that could not be reached). Default: print it on *err*."
+  member, a cluster that could not be reached), and, from another thread with the
+  evaluation's bindings, as soon as sharing its definitions waits long for a member that does
+  not answer. Default: print it on *err*."
   print-warning)
 
 (defn member
@@ -117,15 +119,18 @@
 
 (defn publish!
   "Shares with every member what evaluation changed in shared namespaces since the last call,
-  and returns once every member has it; warnings go to *warn*. `form-text`, the text of the
-  form just evaluated, is kept as the source of the vars it defined, unless `read` (see
-  `eval`) holds their forms. Returns the entangle.sharing.PublishResult, or nil if this JVM is
-  not a member."
+  and returns once every member has it; warnings go to *warn*, as does, while it waits, a
+  line naming a member that is slow to answer (with this thread's bindings, so that it
+  reaches this evaluation's *err*). `form-text`, the text of the form just evaluated, is kept
+  as the source of the vars it defined, unless `read` (see `eval`) holds their forms. Returns
+  the entangle.sharing.PublishResult, or nil if this JVM is not a member."
   ([] (publish! nil nil))
   ([form-text] (publish! form-text nil))
   ([form-text read]
    (when-let [^Member m (member)]
-     (let [^PublishResult r (.share m form-text (read-text read))]
+     (let [notice (bound-fn* *warn*)
+           ^PublishResult r (.share m form-text (read-text read)
+                                    (reify java.util.function.Consumer (accept [_ msg] (notice msg))))]
        (doseq [w (.warnings r)] (*warn* w))
        r))))
 

@@ -176,16 +176,19 @@ public final class Member implements AutoCloseable {
      * vars' source); it may be null.
      */
     public PublishResult share(String formText) {
-        return shared.publish(formText, null);
+        return shared.publish(formText, null, null);
     }
 
     /**
      * As {@link #share(String)}, for an evaluation whose forms were read from {@code read} (a
      * loaded file's text, or the code an editor sent from a file): each var it defined takes
-     * its source from there, by its :line, rather than from its file on disk.
+     * its source from there, by its :line, rather than from its file on disk. {@code notices},
+     * if not null, is told at once, from another thread, when the wait for a member that does
+     * not answer grows long: a line for the user (without "entangle: "), who would otherwise
+     * see an evaluation that hangs.
      */
-    public PublishResult share(String formText, ReadText read) {
-        return shared.publish(formText, read);
+    public PublishResult share(String formText, ReadText read, java.util.function.Consumer<String> notices) {
+        return shared.publish(formText, read, notices);
     }
 
     /** Where the current definition of {@code ns/name} came from, or null if it was never shared. */

@@ -135,6 +135,28 @@
       (is (= [":after"] (:value (send! s {:op "eval" :code ":after"}))))
       (finally (close)))))
 
+(deftest an-eval-waiting-for-a-stopped-member-says-so-in-its-session-while-it-waits
+  ;; A third member, stopped (Ctrl-Z): the eval returns once the cluster has left it out, and
+  ;; the session hears why it waits before it gets the value, not A's terminal.
+  (let [^ReplProcess c (.start ^TestCluster cluster "c")
+        c-address (value c "(symbol (.address (entangle.core/member)))")
+        signal #(is (zero? (.waitFor (.start (ProcessBuilder. ["kill" % (str (.pid c))])))))
+        [s close] (session :a)]
+    (try
+      (signal "-STOP")
+      (let [responses (vec (nrepl/message s {:op "eval" :code "(defn while-c-is-stopped [] :over-nrepl)"}))
+            err-at (first (keep-indexed #(when (:err %2) %1) responses))
+            value-at (first (keep-indexed #(when (:value %2) %1) responses))]
+        (is (some? err-at) (pr-str responses))
+        (is (re-matches (re-pattern (str "entangle: waiting for member \\Q" c-address "\\E, silent for \\d+ s"
+                                         " \\(stopped with Ctrl-Z, paused, or cut off\\): .*\n"))
+                        (str (some-> err-at responses :err))))
+        (is (and err-at value-at (< err-at value-at)) "told while it waits, before the value")
+        (is (= "#'user/while-c-is-stopped" (some-> value-at responses :value))))
+      (is (= ":over-nrepl" (value b "(while-c-is-stopped)")))
+      (is (not (str/includes? (.allErr a) "waiting for member")) "nothing on A's terminal")
+      (finally (close) (.kill9 c)))))
+
 (deftest clone-close-and-describe-keep-working
   (let [[s close client] (session :a)]
     (try

@@ -2,6 +2,7 @@ package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -129,6 +130,44 @@ class MembershipTest {
                          c.value("[(before-the-pause) (after-while-a-was-paused) (while-a-was-paused)]"));
             pauseAndResume(b, c, "while-b-was-paused");
             assertEquals("[:from-b :from-c]", a.value("[(after-while-b-was-paused) (while-b-was-paused)]"));
+        }
+    }
+
+    @Test
+    void anEvaluationThatWaitsLongForAMemberNamesItWhileItWaits() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            ReplProcess c = cluster.start("c");
+            String bAddress = b.value("(symbol (.address (entangle.core/member)))");
+            // A's evaluation returns once every member has the definition; a member slow to
+            // apply it (a watch of its own that takes long) is named while A waits.
+            a.value("(def watched 1)");
+            b.value("(add-watch #'watched :slow (fn [& _] (Thread/sleep 4000)))");
+            ReplProcess.Result r = a.eval("(def watched 2)");
+            assertEquals("#'user/watched", r.value());
+            assertEquals("entangle: waiting for member " + bAddress + " to apply these definitions (2 s so far): the"
+                         + " evaluation goes on without it after 15 s at most, and it reads them from the cluster's maps",
+                         r.err());
+            b.value("(remove-watch #'watched :slow)");
+            signal("STOP", b);
+            try {
+                // A stopped member is waited for until the cluster leaves it out, and named
+                // meanwhile: A does not look hung.
+                r = a.eval("(defn while-b-is-stopped [] :from-a)");
+                assertEquals("#'user/while-b-is-stopped", r.value());
+                assertTrue(r.err().matches("entangle: waiting for member " + java.util.regex.Pattern.quote(bAddress)
+                               + ", silent for \\d+ s \\(stopped with Ctrl-Z, paused, or cut off\\): the cluster"
+                               + " leaves it out after 8 s of silence, and it takes these definitions once back"),
+                           r.err());
+                assertEquals(":from-a", c.value("(while-b-is-stopped)"));
+                // B is out now: nothing is waited for, nothing said.
+                assertEquals("#'user/once-b-is-out", a.value("(defn once-b-is-out [] :from-a)"));
+            } finally {
+                signal("CONT", b);
+            }
+            b.awaitValue("(some-> (resolve 'while-b-is-stopped) deref (apply []))", ":from-a",
+                         java.time.Duration.ofSeconds(40));
         }
     }
 

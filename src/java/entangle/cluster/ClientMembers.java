@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,7 +53,7 @@ final class ClientMembers implements AutoCloseable {
      * would be a query of every partition at every hand-off. A client that has just listed
      * itself gets its first hand-offs from the entry events it subscribed to before its sync.
      */
-    private final Map<String, String> known = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, String> known = new ConcurrentHashMap<>();
     private volatile boolean watching;
     private volatile IQueue<String> acks;
     private ScheduledExecutorService renewer;
@@ -146,22 +147,24 @@ final class ClientMembers implements AutoCloseable {
      * applied them, has left, or {@code timeoutMs} has passed. Returns the clients it handed
      * them to.
      */
-    Set<String> handOff(Batch records, long timeoutMs) {
-        return handOffExcept(records, Set.of(), timeoutMs);
+    Set<String> handOff(Batch records, long timeoutMs, AwaitedMembers awaited) {
+        return handOffExcept(records, Set.of(), timeoutMs, awaited);
     }
 
     /** As {@link #handOff}, to the client members not in {@code excluded} only. */
-    Set<String> handOffExcept(Batch records, Set<String> excluded, long timeoutMs) {
+    Set<String> handOffExcept(Batch records, Set<String> excluded, long timeoutMs, AwaitedMembers awaited) {
         watch();
         Set<String> to = new HashSet<>(known.keySet());
         to.remove(selfId);
         to.removeAll(excluded);
-        if (!to.isEmpty()) handOffTo(to, records, timeoutMs);
+        if (!to.isEmpty()) handOffTo(to, records, timeoutMs, awaited);
         return to;
     }
 
-    private void handOffTo(Set<String> clients, Batch records, long timeoutMs) {
-        Set<String> waiting = new HashSet<>(clients);
+    private void handOffTo(Set<String> clients, Batch records, long timeoutMs, AwaitedMembers awaited) {
+        Set<String> waiting = ConcurrentHashMap.newKeySet();
+        waiting.addAll(clients);
+        awaited.clients(waiting, known);
         long seq = handOffs.incrementAndGet();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 
 import com.hazelcast.client.Client;
@@ -98,6 +99,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** Of a client: the cluster's incarnation when it last connected (see {@link #incarnation}). */
     private volatile String knownIncarnation;
     private final UnconfirmedRecords unconfirmed;
+    private final AwaitedMembers.Limits waitLimits;
     private volatile SharedVars shared;
     private final java.util.concurrent.ScheduledExecutorService backstop =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -128,6 +130,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
         }
         this.unconfirmed = new UnconfirmedRecords(this::repair, shownGraceMs(hazelcast, client));
+        this.waitLimits = new AwaitedMembers.Limits(noHeartbeatSeconds(hazelcast, client), HAND_OFF_TIMEOUT_MS);
         this.clients = new ClientMembers(hazelcast, memberId, unconfirmed);
     }
 
@@ -137,9 +140,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * Hazelcast's default, the longest a cluster that leaves it alone waits.
      */
     private static long shownGraceMs(HazelcastInstance hazelcast, boolean client) {
-        long seconds = client ? Long.parseLong(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS.getDefaultValue())
+        return TimeUnit.SECONDS.toMillis(noHeartbeatSeconds(hazelcast, client)) + SHOWN_GRACE_MARGIN_MS;
+    }
+
+    /** How long the cluster waits for a silent member before it drops it (a client: Hazelcast's default). */
+    private static long noHeartbeatSeconds(HazelcastInstance hazelcast, boolean client) {
+        return client ? Long.parseLong(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS.getDefaultValue())
             : new HazelcastProperties(hazelcast.getConfig()).getSeconds(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
-        return TimeUnit.SECONDS.toMillis(seconds) + SHOWN_GRACE_MARGIN_MS;
     }
 
     /**
@@ -644,30 +651,50 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * client that connected since the first hand-off.
      */
     @Override
-    public Batch share(Batch proposed) {
-        List<Member> others = otherMembers();
-        Map<Member, Future<Boolean>> acks = others.isEmpty() ? Map.of()
-            : executor.submitToMembers(new HandOff(memberId, proposed), others);
-        List<Write> writes = startWrites(proposed);
-        Set<String> clientsHandedOff = clients.handOff(proposed, HAND_OFF_TIMEOUT_MS);
-        Batch written = Batch.empty();
-        Batch restamped = Batch.empty();
-        for (Write w : writes) {
-            byte[] record = w.await();
-            written.add(w.map(), w.key(), record);
-            if (record != w.record()) restamped.add(w.map(), w.key(), record);
+    public Batch share(Batch proposed, Consumer<String> notices) {
+        try (AwaitedMembers awaited = new AwaitedMembers(notices, this::silentMs, waitLimits)) {
+            List<Member> others = otherMembers();
+            Map<Member, Future<Boolean>> acks = handOff(proposed, others, awaited);
+            List<Write> writes = startWrites(proposed);
+            Set<String> clientsHandedOff = clients.handOff(proposed, HAND_OFF_TIMEOUT_MS, awaited);
+            Batch written = Batch.empty();
+            Batch restamped = Batch.empty();
+            for (Write w : writes) {
+                byte[] record = w.await();
+                written.add(w.map(), w.key(), record);
+                if (record != w.record()) restamped.add(w.map(), w.key(), record);
+            }
+            List<Member> again = awaitAcks(acks);
+            List<Member> applied = otherMembers();
+            for (Member m : applied) if (!others.contains(m)) again.add(m);
+            applied.removeAll(again);
+            if (!restamped.isEmpty()) {
+                awaitAcks(handOff(restamped, applied, awaited));
+                clients.handOff(restamped, HAND_OFF_TIMEOUT_MS, awaited);
+            }
+            if (!again.isEmpty()) awaitAcks(handOff(written, again, awaited));
+            clients.handOffExcept(written, clientsHandedOff, HAND_OFF_TIMEOUT_MS, awaited);
+            return written;
         }
-        List<Member> again = awaitAcks(acks);
-        List<Member> applied = otherMembers();
-        for (Member m : applied) if (!others.contains(m)) again.add(m);
-        applied.removeAll(again);
-        if (!restamped.isEmpty()) {
-            awaitAcks(applied.isEmpty() ? Map.of() : executor.submitToMembers(new HandOff(memberId, restamped), applied));
-            clients.handOff(restamped, HAND_OFF_TIMEOUT_MS);
-        }
-        if (!again.isEmpty()) awaitAcks(executor.submitToMembers(new HandOff(memberId, written), again));
-        clients.handOffExcept(written, clientsHandedOff, HAND_OFF_TIMEOUT_MS);
-        return written;
+    }
+
+    /** Hands {@code records} to {@code members}, whose answers the evaluation then awaits. */
+    private Map<Member, Future<Boolean>> handOff(Batch records, List<Member> members, AwaitedMembers awaited) {
+        if (members.isEmpty()) return Map.of();
+        Map<Member, Future<Boolean>> acks = executor.submitToMembers(new HandOff(memberId, records), members);
+        acks.forEach(awaited::member);
+        return acks;
+    }
+
+    /**
+     * How long {@code m} has sent this member no heartbeat, in milliseconds; -1 where this
+     * JVM cannot know (a client).
+     */
+    private long silentMs(Member m) {
+        if (!(hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy)) return -1;
+        com.hazelcast.instance.impl.Node node = proxy.getOriginal().node;
+        long last = node.getClusterService().getClusterHeartbeatManager().getLastHeartbeatTime(m);
+        return last <= 0 ? -1 : node.getClusterService().getClusterClock().getClusterTime() - last;
     }
 
     /** One record's write on its way. */

@@ -77,9 +77,10 @@ public final class SharedVars {
          * Writes {@code proposed} to the cluster's maps and hands it to every other member, both
          * at once, and returns once every member has applied it. A record whose version another
          * member wrote meanwhile is written with the next free version instead, and handed off
-         * again. Returns the records as they were written, in the same order.
+         * again. Returns the records as they were written, in the same order. {@code notices}
+         * (may be null) is told, while it waits, of the members that are slow to answer.
          */
-        Batch share(Batch proposed);
+        Batch share(Batch proposed, Consumer<String> notices);
 
         /** Every record in {@code map}. */
         Map<String, byte[]> snapshot(String map);
@@ -488,7 +489,7 @@ public final class SharedVars {
      * Publishes what merging left (see {@link Merge}): tables this member holds with changes
      * that the records it applied, or the one it wrote, lack. Holds the publishing lock.
      */
-    private PublishResult publishMerged(PublishResult result) {
+    private PublishResult publishMerged(PublishResult result, Consumer<String> notices) {
         for (int round = 0; round < MERGE_ROUNDS; round++) {
             Changes merged;
             state.lock();
@@ -498,7 +499,7 @@ public final class SharedVars {
                 state.unlock();
             }
             if (merged.isEmpty()) break;
-            result = result.and(publish(merged, null, null));
+            result = result.and(publish(merged, null, null, notices));
         }
         return result;
     }
@@ -818,9 +819,11 @@ public final class SharedVars {
      * file that can be read); {@code read}, if not null, is the text the evaluation read its
      * forms from (an nREPL eval or load-file), where each var it defined finds its form by its
      * :line, in place of its file. Never throws for the cluster's sake: what could not be
-     * shared is in the result's warnings, and is tried again by the next call.
+     * shared is in the result's warnings, and is tried again by the next call. {@code notices}
+     * (may be null) is told, as it happens, that the publication waits for a member that does
+     * not answer.
      */
-    public PublishResult publish(String evalText, ReadText read) {
+    public PublishResult publish(String evalText, ReadText read, Consumer<String> notices) {
         publishing.lock();
         try {
             Changes changes;
@@ -830,8 +833,8 @@ public final class SharedVars {
             } finally {
                 state.unlock();
             }
-            PublishResult result = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, evalText, read);
-            return publishMerged(result);
+            PublishResult result = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, evalText, read, notices);
+            return publishMerged(result, notices);
         } finally {
             publishing.unlock();
         }
@@ -848,14 +851,14 @@ public final class SharedVars {
         republisher.execute(() -> {
             publishing.lock();
             try {
-                for (String w : publishMerged(PublishResult.NOTHING).warnings()) warn.accept(w);
+                for (String w : publishMerged(PublishResult.NOTHING, null).warnings()) warn.accept(w);
             } finally {
                 publishing.unlock();
             }
         });
     }
 
-    private PublishResult publish(Changes scanned, String evalText, ReadText read) {
+    private PublishResult publish(Changes scanned, String evalText, ReadText read, Consumer<String> notices) {
         List<String> warnings = new ArrayList<>();
         Map<String, UnshareableValueException> atomFailures = new HashMap<>();
         List<VarChange> withClusterAtoms = new ArrayList<>();
@@ -963,7 +966,7 @@ public final class SharedVars {
             // Var records carry their units; namespace and class records name theirs, which must
             // be in the units map before any member reads those records.
             units.store().storeAll(stored);
-            Batch written = cluster.share(proposed);
+            Batch written = cluster.share(proposed, notices);
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
