@@ -143,8 +143,15 @@ class ClientMembersTest {
     @Test
     @Order(7)
     void aKilledClientHoldsNobodyUp() throws Exception {
+        String bAddress = b.value("(symbol (.address (entangle.core/member)))");
         b.kill9();
-        a.value("(defn after-b [] :still-sharing)");
+        // A, a client too, cannot see B's connection close: it waits until B's listing lapses,
+        // and names B once B has missed two renewals of it.
+        ReplProcess.Result r = a.eval("(defn after-b [] :still-sharing)");
+        assertEquals("#'user/after-b", r.value());
+        assertTrue(r.err().matches("entangle: waiting for member " + java.util.regex.Pattern.quote(bAddress) + " \\(a client\\),"
+                                   + " silent for \\d+ s \\(stopped with Ctrl-Z, paused, or cut off\\): the cluster leaves it"
+                                   + " out after 6 s of silence, and it takes these definitions once back"), r.err());
         assertEquals(":still-sharing", host.value("call user/after-b"));
         assertNotEquals("", a.value("(count (entangle.core/members))"));
     }

@@ -168,6 +168,12 @@ class MembershipTest {
             }
             b.awaitValue("(some-> (resolve 'while-b-is-stopped) deref (apply []))", ":from-a",
                          java.time.Duration.ofSeconds(40));
+            // A client member killed: its connection to A closes, and A waits for it no longer
+            // (before, until its listing lapsed, up to 6 s, named after 4).
+            ReplProcess d = cluster.start("d", List.of(), List.of("--client"));
+            assertEquals(":from-a", d.value("(while-b-is-stopped)"));
+            d.kill9();
+            assertEquals("#'user/once-d-is-killed", a.value("(defn once-d-is-killed [] :from-a)"));
         }
     }
 

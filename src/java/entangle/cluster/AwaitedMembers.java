@@ -9,22 +9,33 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.ToLongFunction;
-
-import com.hazelcast.cluster.Member;
+import java.util.function.LongSupplier;
 
 /**
  * The members an evaluation's sharing waits for, and the line that names them once the wait
- * has lasted {@link #NOTICE_AFTER_MS}. An evaluation returns only once every member has its
- * definitions, so a member stopped with Ctrl-Z, paused at a breakpoint or gone with its
- * machine's network holds every evaluation in the cluster until the cluster leaves it out
- * (Hazelcast's heartbeat timeout): without a word, that looks like a REPL that hung.
+ * grows long. An evaluation returns only once every member has its definitions, so a member
+ * stopped with Ctrl-Z, paused at a breakpoint or gone with its machine's network holds every
+ * evaluation in the cluster until the cluster leaves it out (embedded members: Hazelcast's
+ * heartbeat timeout; client members: their listing's lease): without a word, that looks like a
+ * REPL that hung.
+ *
+ * <p>A member is silent when it has not been heard from (a heartbeat; a client's renewal of its
+ * listing) for longer than its interval allows; it is slow when it has been heard from since the
+ * wait began but has not answered. A member of neither kind yet is looked at again a second
+ * later.
  */
 final class AwaitedMembers implements AutoCloseable {
+    /** How long an evaluation waits before it names a member that is silent. */
     static final long NOTICE_AFTER_MS = 2_000;
-    /** Silent for longer than this (twice the heartbeat interval entangle sets), a member is not answering. */
-    private static final long SILENT_AFTER_MS = 2_000;
+    /**
+     * A member that is heard from is named once the wait has lasted NOTICE_AFTER_MS and this
+     * much a record more: a large file's records take a well member seconds to apply (10,000
+     * one-line defns about half a second, after their writes' 1.7 s, here).
+     */
+    private static final double SLOW_MS_PER_RECORD = 0.5;
+    private static final long CHECK_EVERY_MS = 1_000;
     private static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "entangle-wait-notice");
         t.setDaemon(true);
@@ -34,69 +45,89 @@ final class AwaitedMembers implements AutoCloseable {
         TIMER.setRemoveOnCancelPolicy(true); // one timer an evaluation, nearly all cancelled
     }
 
-    /** How the cluster treats a member that does not answer, for the line. */
-    record Limits(long noHeartbeatSeconds, long handOffTimeoutMs) {}
+    /**
+     * How the cluster treats members that do not answer: how long without a heartbeat (embedded
+     * members) or a renewal of its listing (clients) makes one silent, twice the interval of
+     * either; and, for the lines, after how long the cluster leaves each out, and how long a
+     * member that is heard from is waited for.
+     */
+    record Limits(long memberSilentAfterMs, long noHeartbeatSeconds, long clientSilentAfterMs, long clientLeaseSeconds,
+                  long handOffTimeoutMs) {}
 
-    private final Map<Member, Future<?>> members = new ConcurrentHashMap<>();
-    private final Map<Set<String>, Map<String, String>> clients = new ConcurrentHashMap<>();
-    private final ToLongFunction<Member> silentMs;
+    /** One member awaited: {@code silentMs} is how long it has not been heard from, or -1 if this JVM cannot know. */
+    private record Awaited(BooleanSupplier answered, LongSupplier silentMs, boolean client) {}
+
+    private final Map<String, Awaited> awaited = new ConcurrentHashMap<>();
+    private final Set<String> told = ConcurrentHashMap.newKeySet();
+    private final Consumer<String> notices;
     private final Limits limits;
-    private final ScheduledFuture<?> notice;
+    private final long startedAt = System.nanoTime();
+    private final long slowAfterMs;
+    private volatile boolean over;
+    private volatile ScheduledFuture<?> next;
 
     /**
-     * Starts the wait's clock; {@code notices} gets the line if the wait lasts (null: nobody is
-     * told). {@code silentMs} gives how long a member has sent no heartbeat, or -1 where this
-     * JVM cannot know (a client).
+     * Starts the wait's clock for the sharing of {@code records} records; {@code notices} gets
+     * the lines (null: nobody is told).
      */
-    AwaitedMembers(Consumer<String> notices, ToLongFunction<Member> silentMs, Limits limits) {
-        this.silentMs = silentMs;
+    AwaitedMembers(Consumer<String> notices, int records, Limits limits) {
+        this.notices = notices;
         this.limits = limits;
-        this.notice = notices == null ? null
-            : TIMER.schedule(() -> tell(notices), NOTICE_AFTER_MS, TimeUnit.MILLISECONDS);
+        this.slowAfterMs = NOTICE_AFTER_MS + (long) (records * SLOW_MS_PER_RECORD);
+        if (notices != null) next = TIMER.schedule(this::check, NOTICE_AFTER_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** The member's answer is now awaited too. */
-    void member(Member m, Future<?> answer) {
-        members.put(m, answer);
+    /** The embedded member at {@code address} is awaited until {@code answer} is done. */
+    void member(String address, Future<?> answer, LongSupplier silentMs) {
+        awaited.put(address, new Awaited(answer::isDone, silentMs, false));
     }
 
-    /** The client members whose ids are in {@code waiting} (which the waiter empties as they answer) are awaited. */
-    void clients(Set<String> waiting, Map<String, String> addresses) {
-        clients.put(waiting, addresses);
+    /** The client member at {@code address} is awaited for as long as {@code waiting} holds its id. */
+    void client(String address, String id, Set<String> waiting, LongSupplier silentMs) {
+        awaited.put(address + " (a client)", new Awaited(() -> !waiting.contains(id), silentMs, true));
     }
 
-    private void tell(Consumer<String> notices) {
-        List<String> silent = new ArrayList<>();
+    /** Names, once each, the members that are silent or slow; looks again a second later, while the wait lasts. */
+    private void check() {
+        if (over) return;
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+        List<String> silentMembers = new ArrayList<>();
+        List<String> silentClients = new ArrayList<>();
         List<String> slow = new ArrayList<>();
-        long longestSilence = 0;
-        for (Map.Entry<Member, Future<?>> e : members.entrySet()) {
-            if (e.getValue().isDone()) continue;
-            String address = e.getKey().getAddress().getHost() + ":" + e.getKey().getAddress().getPort();
-            long silence = silentMs.applyAsLong(e.getKey());
-            if (silence > SILENT_AFTER_MS) {
-                silent.add(address);
-                longestSilence = Math.max(longestSilence, silence);
-            } else {
-                slow.add(address);
+        long[] longestSilence = new long[2]; // of members, of clients
+        for (Map.Entry<String, Awaited> e : awaited.entrySet()) {
+            Awaited a = e.getValue();
+            if (told.contains(e.getKey()) || a.answered().getAsBoolean()) continue;
+            long silence = a.silentMs().getAsLong();
+            if (silence >= 0 && silence > (a.client() ? limits.clientSilentAfterMs() : limits.memberSilentAfterMs())) {
+                (a.client() ? silentClients : silentMembers).add(e.getKey());
+                int kind = a.client() ? 1 : 0;
+                longestSilence[kind] = Math.max(longestSilence[kind], silence);
+            } else if (silence < waited && waited >= slowAfterMs) { // -1 included: no sign it is silent
+                slow.add(e.getKey());
             }
         }
-        clients.forEach((waiting, addresses) -> {
-            for (String id : waiting) slow.add(addresses.getOrDefault(id, "client " + id) + " (a client)");
-        });
-        if (!silent.isEmpty()) {
-            boolean one = silent.size() == 1;
-            notices.accept("waiting for " + (one ? "member " : "members ") + and(silent) + ", silent for "
-                + TimeUnit.MILLISECONDS.toSeconds(longestSilence) + " s (stopped with Ctrl-Z, paused, or cut off):"
-                + " the cluster leaves " + (one ? "it" : "them") + " out after " + limits.noHeartbeatSeconds()
-                + " s of silence, and " + (one ? "it takes" : "they take") + " these definitions once back");
-        }
+        if (!silentMembers.isEmpty()) tellSilent(silentMembers, longestSilence[0], limits.noHeartbeatSeconds());
+        if (!silentClients.isEmpty()) tellSilent(silentClients, longestSilence[1], limits.clientLeaseSeconds());
         if (!slow.isEmpty()) {
             boolean one = slow.size() == 1;
             notices.accept("waiting for " + (one ? "member " : "members ") + and(slow) + " to apply these definitions ("
-                + NOTICE_AFTER_MS / 1000 + " s so far): the evaluation goes on without " + (one ? "it" : "them")
-                + " after " + TimeUnit.MILLISECONDS.toSeconds(limits.handOffTimeoutMs()) + " s at most, and "
-                + (one ? "it reads" : "they read") + " them from the cluster's maps");
+                + TimeUnit.MILLISECONDS.toSeconds(waited) + " s so far): the evaluation goes on without "
+                + (one ? "it" : "them") + " after " + TimeUnit.MILLISECONDS.toSeconds(limits.handOffTimeoutMs())
+                + " s at most, and " + (one ? "it reads" : "they read") + " them from the cluster's maps");
         }
+        told.addAll(silentMembers);
+        told.addAll(silentClients);
+        told.addAll(slow);
+        if (!over) next = TIMER.schedule(this::check, CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void tellSilent(List<String> silent, long silenceMs, long leftOutAfterSeconds) {
+        boolean one = silent.size() == 1;
+        notices.accept("waiting for " + (one ? "member " : "members ") + and(silent) + ", silent for "
+            + TimeUnit.MILLISECONDS.toSeconds(silenceMs)
+            + " s (stopped with Ctrl-Z, paused, or cut off): the cluster leaves " + (one ? "it" : "them") + " out after "
+            + leftOutAfterSeconds + " s of silence, and " + (one ? "it takes" : "they take") + " these definitions once back");
     }
 
     /** "a", "a and b", "a, b and c", in order. */
@@ -107,9 +138,11 @@ final class AwaitedMembers implements AutoCloseable {
         return String.join(", ", addresses.subList(0, last)) + " and " + addresses.get(last);
     }
 
-    /** The wait is over: no line if it has not been told yet. */
+    /** The wait is over: nothing more is said. */
     @Override
     public void close() {
-        if (notice != null) notice.cancel(false);
+        over = true;
+        ScheduledFuture<?> n = next;
+        if (n != null) n.cancel(false);
     }
 }

@@ -40,7 +40,9 @@ final class ClientMembers implements AutoCloseable {
     /** The topic that hands records to client members. */
     static final String TOPIC = "entangle.handoff";
     private static final String ACKS = "entangle.acks.";
-    private static final long LEASE_MS = 6_000;
+    static final long LEASE_MS = 6_000;
+    /** How often a client renews its listing. */
+    static final long RENEW_EVERY_MS = LEASE_MS / 3;
 
     private final HazelcastInstance hazelcast;
     private final String selfId;
@@ -54,6 +56,10 @@ final class ClientMembers implements AutoCloseable {
      * itself gets its first hand-offs from the entry events it subscribed to before its sync.
      */
     private final Map<String, String> known = new ConcurrentHashMap<>();
+    /** When this member last heard each client list itself or renew its listing (System.nanoTime). */
+    private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
+    /** The clients each hand-off in progress still waits for (see {@link #disconnected}). */
+    private final Set<Set<String>> waits = ConcurrentHashMap.newKeySet();
     private volatile boolean watching;
     private volatile IQueue<String> acks;
     private ScheduledExecutorService renewer;
@@ -86,7 +92,7 @@ final class ClientMembers implements AutoCloseable {
             } catch (RuntimeException e) {
                 HazelcastLogging.entangle().log(Level.FINE, "renewing this client's listing failed", e);
             }
-        }, LEASE_MS / 3, LEASE_MS / 3, TimeUnit.MILLISECONDS);
+        }, RENEW_EVERY_MS, RENEW_EVERY_MS, TimeUnit.MILLISECONDS);
     }
 
     private void receive(SharedVars shared, byte[] message) {
@@ -110,8 +116,30 @@ final class ClientMembers implements AutoCloseable {
             if (watching) return;
             registry.addEntryListener(new Listing(), true);
             known.putAll(registry);
+            long now = System.nanoTime(); // listed, so heard from within its lease: given the benefit of the doubt
+            for (String id : known.keySet()) lastHeard.putIfAbsent(id, now);
+            if (!(hazelcast instanceof com.hazelcast.client.impl.clientside.HazelcastClientProxy)) {
+                hazelcast.getClientService().addClientListener(new com.hazelcast.client.ClientListener() {
+                    @Override public void clientConnected(com.hazelcast.client.Client c) {}
+                    @Override public void clientDisconnected(com.hazelcast.client.Client c) { disconnected(c.getUuid().toString()); }
+                });
+            }
             watching = true;
         }
+    }
+
+    /**
+     * A client whose connection to this member closed (its JVM killed, or ended) is waited for
+     * no longer, rather than until its listing expires. One that reconnects renews its listing,
+     * and is handed off to again; what it missed meanwhile, the entry events bring it.
+     */
+    private void disconnected(String client) {
+        known.remove(client);
+        lastHeard.remove(client);
+        boolean waited = false;
+        for (Set<String> waiting : waits) waited |= waiting.remove(client);
+        // Wakes the waiter, which may have no one left to wait for: no hand-off has number 0.
+        if (waited) acks().offer("0|" + client);
     }
 
     private final class Listing implements com.hazelcast.map.listener.EntryAddedListener<String, String>,
@@ -119,16 +147,28 @@ final class ClientMembers implements AutoCloseable {
                                            com.hazelcast.map.listener.EntryRemovedListener<String, String>,
                                            com.hazelcast.map.listener.EntryExpiredListener<String, String>,
                                            com.hazelcast.map.listener.EntryEvictedListener<String, String> {
-        @Override public void entryAdded(com.hazelcast.core.EntryEvent<String, String> e) { known.put(e.getKey(), e.getValue()); }
-        @Override public void entryUpdated(com.hazelcast.core.EntryEvent<String, String> e) { known.put(e.getKey(), e.getValue()); }
+        @Override public void entryAdded(com.hazelcast.core.EntryEvent<String, String> e) { heard(e.getKey(), e.getValue()); }
+        @Override public void entryUpdated(com.hazelcast.core.EntryEvent<String, String> e) { heard(e.getKey(), e.getValue()); }
         @Override public void entryRemoved(com.hazelcast.core.EntryEvent<String, String> e) { left(e.getKey()); }
         @Override public void entryExpired(com.hazelcast.core.EntryEvent<String, String> e) { left(e.getKey()); }
         @Override public void entryEvicted(com.hazelcast.core.EntryEvent<String, String> e) { left(e.getKey()); }
 
+        private void heard(String client, String address) {
+            lastHeard.put(client, System.nanoTime());
+            known.put(client, address);
+        }
+
         private void left(String client) {
+            lastHeard.remove(client);
             known.remove(client);
             unconfirmed.writerLeft(client);
         }
+    }
+
+    /** How long since this member last heard client {@code id} renew its listing, in milliseconds; -1 if it never did. */
+    private long silentMs(String id) {
+        Long at = lastHeard.get(id);
+        return at == null ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - at);
     }
 
     /** True if the client member {@code id} is listed, as this member last heard. */
@@ -164,7 +204,7 @@ final class ClientMembers implements AutoCloseable {
     private void handOffTo(Set<String> clients, Batch records, long timeoutMs, AwaitedMembers awaited) {
         Set<String> waiting = ConcurrentHashMap.newKeySet();
         waiting.addAll(clients);
-        awaited.clients(waiting, known);
+        for (String id : clients) awaited.client(known.getOrDefault(id, id), id, waiting, () -> silentMs(id));
         long seq = handOffs.incrementAndGet();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -175,7 +215,17 @@ final class ClientMembers implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         IQueue<String> queue = acks();
+        waits.add(waiting);
         topic.publish(bytes.toByteArray());
+        try {
+            waitFor(waiting, queue, seq, timeoutMs);
+        } finally {
+            waits.remove(waiting);
+        }
+    }
+
+    /** Waits until every client in {@code waiting} has acknowledged hand-off {@code seq}, has left, or the time is up. */
+    private void waitFor(Set<String> waiting, IQueue<String> queue, long seq, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             while (!waiting.isEmpty()) {

@@ -130,7 +130,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
         }
         this.unconfirmed = new UnconfirmedRecords(this::repair, shownGraceMs(hazelcast, client));
-        this.waitLimits = new AwaitedMembers.Limits(noHeartbeatSeconds(hazelcast, client), HAND_OFF_TIMEOUT_MS);
+        this.waitLimits = waitLimits(hazelcast, client);
         this.clients = new ClientMembers(hazelcast, memberId, unconfirmed);
     }
 
@@ -141,6 +141,15 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      */
     private static long shownGraceMs(HazelcastInstance hazelcast, boolean client) {
         return TimeUnit.SECONDS.toMillis(noHeartbeatSeconds(hazelcast, client)) + SHOWN_GRACE_MARGIN_MS;
+    }
+
+    /** How this member treats the members it waits for (see {@link AwaitedMembers}). */
+    private static AwaitedMembers.Limits waitLimits(HazelcastInstance hazelcast, boolean client) {
+        long heartbeatMs = client ? Long.MAX_VALUE / 2 // a client hears no heartbeats: never silent
+            : new HazelcastProperties(hazelcast.getConfig()).getMillis(ClusterProperty.HEARTBEAT_INTERVAL_SECONDS);
+        return new AwaitedMembers.Limits(2 * heartbeatMs, noHeartbeatSeconds(hazelcast, client),
+                                         2 * ClientMembers.RENEW_EVERY_MS,
+                                         TimeUnit.MILLISECONDS.toSeconds(ClientMembers.LEASE_MS), HAND_OFF_TIMEOUT_MS);
     }
 
     /** How long the cluster waits for a silent member before it drops it (a client: Hazelcast's default). */
@@ -652,7 +661,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      */
     @Override
     public Batch share(Batch proposed, Consumer<String> notices) {
-        try (AwaitedMembers awaited = new AwaitedMembers(notices, this::silentMs, waitLimits)) {
+        try (AwaitedMembers awaited = new AwaitedMembers(notices, proposed.size(), waitLimits)) {
             List<Member> others = otherMembers();
             Map<Member, Future<Boolean>> acks = handOff(proposed, others, awaited);
             List<Write> writes = startWrites(proposed);
@@ -682,7 +691,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private Map<Member, Future<Boolean>> handOff(Batch records, List<Member> members, AwaitedMembers awaited) {
         if (members.isEmpty()) return Map.of();
         Map<Member, Future<Boolean>> acks = executor.submitToMembers(new HandOff(memberId, records), members);
-        acks.forEach(awaited::member);
+        acks.forEach((m, ack) -> awaited.member(m.getAddress().getHost() + ":" + m.getAddress().getPort(), ack,
+                                                () -> silentMs(m)));
         return acks;
     }
 

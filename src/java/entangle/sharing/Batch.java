@@ -66,6 +66,11 @@ public record Batch(List<String> nsKeys, List<byte[]> ns, List<String> classKeys
         return nsKeys.isEmpty() && classKeys.isEmpty() && varKeys.isEmpty();
     }
 
+    /** How many records it holds. */
+    public int size() {
+        return nsKeys.size() + classKeys.size() + varKeys.size();
+    }
+
     /** Writes the records, for a hand-off to another member. */
     public void writeTo(DataOutput out) throws IOException {
         write(out, nsKeys, ns);
