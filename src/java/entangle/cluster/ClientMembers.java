@@ -61,10 +61,13 @@ final class ClientMembers implements AutoCloseable {
     /** The clients each hand-off in progress still waits for (see {@link #disconnected}). */
     private final Set<Set<String>> waits = ConcurrentHashMap.newKeySet();
     private volatile boolean watching;
+    /** Of a client member: what it lists itself as while its connection is up, or null. */
+    private volatile String listed;
+    private com.hazelcast.topic.MessageListener<byte[]> receiver;
     private volatile IQueue<String> acks;
     private ScheduledExecutorService renewer;
     private ExecutorService applier;
-    private UUID subscription;
+    private volatile UUID subscription;
 
     ClientMembers(HazelcastInstance hazelcast, String selfId, UnconfirmedRecords unconfirmed) {
         this.hazelcast = hazelcast;
@@ -80,19 +83,46 @@ final class ClientMembers implements AutoCloseable {
      */
     void join(SharedVars shared, String address) {
         applier = Executors.newSingleThreadExecutor(daemon("entangle-client-handoff"));
-        subscription = topic.addMessageListener(m -> {
+        receiver = m -> {
             byte[] message = m.getMessageObject();
             applier.execute(() -> receive(shared, message));
-        });
+        };
+        subscription = topic.addMessageListener(receiver);
         registry.set(selfId, address, LEASE_MS, TimeUnit.MILLISECONDS);
+        listed = address;
         renewer = Executors.newSingleThreadScheduledExecutor(daemon("entangle-client-lease"));
         renewer.scheduleAtFixedRate(() -> {
+            String listing = listed;
+            if (listing == null) return; // the connection is down, or not yet listening again
             try {
-                registry.set(selfId, address, LEASE_MS, TimeUnit.MILLISECONDS);
+                registry.set(selfId, listing, LEASE_MS, TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 HazelcastLogging.entangle().log(Level.FINE, "renewing this client's listing failed", e);
             }
         }, RENEW_EVERY_MS, RENEW_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** As a client member whose connection to the cluster is down: stops renewing its listing. */
+    void connectionLost() {
+        if (subscription != null) listed = null;
+    }
+
+    /**
+     * As a client member whose connection is back: listens for hand-offs again, then lists
+     * itself again. Hazelcast registers the client's listeners with the servers again by itself,
+     * but asynchronously, and a listing renewed before that made writers wait for hand-offs this
+     * client never heard (15 s, once its only server was replaced); subscribing again here is
+     * done when it returns. Returns at once for a client that is not a member (never joined).
+     */
+    void connectionBack(String address) {
+        if (subscription == null) return;
+        try {
+            topic.removeMessageListener(subscription);
+            subscription = topic.addMessageListener(receiver);
+            registry.set(selfId, address, LEASE_MS, TimeUnit.MILLISECONDS);
+        } finally {
+            listed = address; // if this failed, the renewals try again
+        }
     }
 
     private void receive(SharedVars shared, byte[] message) {

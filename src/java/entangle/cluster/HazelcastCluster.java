@@ -532,9 +532,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         if (client) clients.join(shared, address);
         hazelcast.getLifecycleService().addLifecycleListener(e -> {
             if (CONNECTED.get(hazelcast) != this) return;
-            if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) {
-                // Events sent while the connection was down are lost: read the cluster again.
-                resync("a reconnect", () -> checkIncarnation(warn));
+            if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_DISCONNECTED) {
+                clients.connectionLost();
+            } else if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) {
+                // Events sent while the connection was down are lost: read the cluster again,
+                // once hand-offs reach this client again.
+                resync("a reconnect", () -> clients.connectionBack(address), () -> checkIncarnation(warn));
             } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                 // Back in one cluster after a split, under a new member id: the maps now hold
                 // the newer record of each key from either side (NewestRecordMergePolicy), and
@@ -542,7 +545,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
                 String advertised = endpoint;
                 if (advertised != null) advertise(advertised);
-                resync("the merge of a split cluster", () -> {});
+                resync("the merge of a split cluster", () -> {}, () -> {});
             }
         });
     }
@@ -571,9 +574,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             + " share it)");
     }
 
-    private void resync(String after, Runnable then) {
+    private void resync(String after, Runnable first, Runnable then) {
         new Thread(() -> {
             try {
+                first.run();
                 shared.sync();
                 then.run();
             } catch (RuntimeException x) {
