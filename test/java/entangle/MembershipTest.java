@@ -168,12 +168,21 @@ class MembershipTest {
             }
             b.awaitValue("(some-> (resolve 'while-b-is-stopped) deref (apply []))", ":from-a",
                          java.time.Duration.ofSeconds(40));
-            // A client member killed: its connection to A closes, and A waits for it no longer
-            // (before, until its listing lapsed, up to 6 s, named after 4).
-            ReplProcess d = cluster.start("d", List.of(), List.of("--client"));
-            assertEquals(":from-a", d.value("(while-b-is-stopped)"));
-            d.kill9();
-            assertEquals("#'user/once-d-is-killed", a.value("(defn once-d-is-killed [] :from-a)"));
+            // A client member killed: the member it was connected to (C alone: it routes all it
+            // does through one member) unlists it, and A waits for it no longer (before, until
+            // its listing lapsed, up to 6 s, named after 4).
+            java.nio.file.Path yaml = java.nio.file.Files.createTempFile("entangle-client", ".yaml");
+            try {
+                java.nio.file.Files.writeString(yaml, "hazelcast-client:\n  cluster-name: " + cluster.name() + "\n"
+                    + "  network:\n    cluster-members:\n      - " + c.value("(symbol (.address (entangle.core/member)))")
+                    + "\n    cluster-routing:\n      mode: SINGLE_MEMBER\n");
+                ReplProcess d = cluster.start("d", List.of(), List.of("--client", "--hazelcast-config", yaml.toString()));
+                assertEquals(":from-a", d.value("(while-b-is-stopped)"));
+                d.kill9();
+                assertEquals("#'user/once-d-is-killed", a.value("(defn once-d-is-killed [] :from-a)"));
+            } finally {
+                java.nio.file.Files.delete(yaml);
+            }
         }
     }
 

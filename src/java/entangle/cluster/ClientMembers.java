@@ -159,11 +159,20 @@ final class ClientMembers implements AutoCloseable {
     }
 
     /**
-     * A client whose connection to this member closed (its JVM killed, or ended) is waited for
-     * no longer, rather than until its listing expires. One that reconnects renews its listing,
-     * and is handed off to again; what it missed meanwhile, the entry events bring it.
+     * A client whose connection to this member closed (its JVM killed, or ended) is unlisted at
+     * once, rather than when its lease runs out, so that no writer waits for it: a client
+     * connects to every member, so the writer hears of it whichever member it reached first. One
+     * that only lost this connection lists itself again at its next renewal; what it missed
+     * meanwhile, the entry events bring it.
      */
     private void disconnected(String client) {
+        if (!hazelcast.getLifecycleService().isRunning()) return; // this member is leaving, not its clients
+        forget(client);
+        registry.removeAsync(client);
+    }
+
+    /** Hands off to {@code client} no more, and stops waiting for it in the hand-offs in progress. */
+    private void forget(String client) {
         known.remove(client);
         lastHeard.remove(client);
         boolean waited = false;
@@ -189,8 +198,7 @@ final class ClientMembers implements AutoCloseable {
         }
 
         private void left(String client) {
-            lastHeard.remove(client);
-            known.remove(client);
+            forget(client);
             unconfirmed.writerLeft(client);
         }
     }
