@@ -27,8 +27,11 @@ import java.util.function.LongSupplier;
  * later.
  */
 final class AwaitedMembers implements AutoCloseable {
-    /** How long an evaluation waits before it names a member that is silent. */
-    static final long NOTICE_AFTER_MS = 2_000;
+    /**
+     * How long an evaluation waits before it names anyone: a well member on a loaded machine
+     * can take a second or two, and miss a heartbeat as long.
+     */
+    static final long NOTICE_AFTER_MS = 3_000;
     /**
      * A member that is heard from is named once the wait has lasted NOTICE_AFTER_MS and this
      * much a record more: a large file's records take a well member seconds to apply (10,000
@@ -47,8 +50,8 @@ final class AwaitedMembers implements AutoCloseable {
 
     /**
      * How the cluster treats members that do not answer: how long without a heartbeat (embedded
-     * members) or a renewal of its listing (clients) makes one silent, twice the interval of
-     * either; and, for the lines, after how long the cluster leaves each out, and how long a
+     * members) or a renewal of its listing (clients) makes one silent: three heartbeat
+     * intervals, two renewal intervals; and, for the lines, after how long the cluster leaves each out, and how long a
      * member that is heard from is waited for.
      */
     record Limits(long memberSilentAfterMs, long noHeartbeatSeconds, long clientSilentAfterMs, long clientLeaseSeconds,

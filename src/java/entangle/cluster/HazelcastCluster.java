@@ -145,9 +145,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /** How this member treats the members it waits for (see {@link AwaitedMembers}). */
     private static AwaitedMembers.Limits waitLimits(HazelcastInstance hazelcast, boolean client) {
-        long heartbeatMs = client ? Long.MAX_VALUE / 2 // a client hears no heartbeats: never silent
+        long heartbeatMs = client ? Long.MAX_VALUE / 4 // a client hears no heartbeats: never silent
             : new HazelcastProperties(hazelcast.getConfig()).getMillis(ClusterProperty.HEARTBEAT_INTERVAL_SECONDS);
-        return new AwaitedMembers.Limits(2 * heartbeatMs, noHeartbeatSeconds(hazelcast, client),
+        return new AwaitedMembers.Limits(3 * heartbeatMs, noHeartbeatSeconds(hazelcast, client),
                                          2 * ClientMembers.RENEW_EVERY_MS,
                                          TimeUnit.MILLISECONDS.toSeconds(ClientMembers.LEASE_MS), HAND_OFF_TIMEOUT_MS);
     }
