@@ -50,9 +50,9 @@ final class AwaitedMembers implements AutoCloseable {
 
     /**
      * How the cluster treats members that do not answer: how long without a heartbeat (embedded
-     * members) or a renewal of its listing (clients) makes one silent: three heartbeat
-     * intervals, two renewal intervals; and, for the lines, after how long the cluster leaves each out, and how long a
-     * member that is heard from is waited for.
+     * members: three intervals) or a renewal of its listing (clients: two) makes one silent;
+     * and, for the lines, after how long the cluster leaves each out, and how long a member
+     * that is heard from is waited for.
      */
     record Limits(long memberSilentAfterMs, long noHeartbeatSeconds, long clientSilentAfterMs, long clientLeaseSeconds,
                   long handOffTimeoutMs) {}
