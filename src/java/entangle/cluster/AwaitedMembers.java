@@ -49,13 +49,13 @@ final class AwaitedMembers implements AutoCloseable {
     }
 
     /**
-     * How the cluster treats members that do not answer: how long without a heartbeat (embedded
-     * members: three intervals) or a renewal of its listing (clients: two) makes one silent;
-     * and, for the lines, after how long the cluster leaves each out, and how long a member
-     * that is heard from is waited for.
+     * How the cluster treats members that do not answer: how long without a heartbeat makes an
+     * embedded member silent (three intervals); and, for the lines, after how long the cluster
+     * leaves one out, and how long a member that is heard from is waited for. A client member
+     * is silent after two missed renewals of its listing, and left out when its lease ends
+     * ({@link ClientMembers}).
      */
-    record Limits(long memberSilentAfterMs, long noHeartbeatSeconds, long clientSilentAfterMs, long clientLeaseSeconds,
-                  long handOffTimeoutMs) {}
+    record Limits(long memberSilentAfterMs, long noHeartbeatSeconds, long handOffTimeoutMs) {}
 
     /** One member awaited: {@code silentMs} is how long it has not been heard from, or -1 if this JVM cannot know. */
     private record Awaited(BooleanSupplier answered, LongSupplier silentMs, boolean client) {}
@@ -102,7 +102,7 @@ final class AwaitedMembers implements AutoCloseable {
             Awaited a = e.getValue();
             if (told.contains(e.getKey()) || a.answered().getAsBoolean()) continue;
             long silence = a.silentMs().getAsLong();
-            if (silence >= 0 && silence > (a.client() ? limits.clientSilentAfterMs() : limits.memberSilentAfterMs())) {
+            if (silence >= 0 && silence > (a.client() ? 2 * ClientMembers.RENEW_EVERY_MS : limits.memberSilentAfterMs())) {
                 (a.client() ? silentClients : silentMembers).add(e.getKey());
                 int kind = a.client() ? 1 : 0;
                 longestSilence[kind] = Math.max(longestSilence[kind], silence);
@@ -111,7 +111,7 @@ final class AwaitedMembers implements AutoCloseable {
             }
         }
         if (!silentMembers.isEmpty()) tellSilent(silentMembers, longestSilence[0], limits.noHeartbeatSeconds());
-        if (!silentClients.isEmpty()) tellSilent(silentClients, longestSilence[1], limits.clientLeaseSeconds());
+        if (!silentClients.isEmpty()) tellSilent(silentClients, longestSilence[1], TimeUnit.MILLISECONDS.toSeconds(ClientMembers.LEASE_MS));
         if (!slow.isEmpty()) {
             boolean one = slow.size() == 1;
             notices.accept("waiting for " + (one ? "member " : "members ") + and(slow) + " to apply these definitions ("

@@ -127,7 +127,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         } else {
             Member local = hazelcast.getCluster().getLocalMember();
             this.memberId = local.getUuid().toString();
-            this.address = local.getAddress().getHost() + ":" + local.getAddress().getPort();
+            this.address = address(local);
         }
         this.unconfirmed = new UnconfirmedRecords(this::repair, shownGraceMs(hazelcast, client));
         this.waitLimits = waitLimits(hazelcast, client);
@@ -145,11 +145,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /** How this member treats the members it waits for (see {@link AwaitedMembers}). */
     private static AwaitedMembers.Limits waitLimits(HazelcastInstance hazelcast, boolean client) {
-        long heartbeatMs = client ? Long.MAX_VALUE / 4 // a client hears no heartbeats: never silent
+        // A client hears no heartbeats (silentMs is -1 for every member): its interval is moot.
+        long heartbeatMs = client ? 0
             : new HazelcastProperties(hazelcast.getConfig()).getMillis(ClusterProperty.HEARTBEAT_INTERVAL_SECONDS);
-        return new AwaitedMembers.Limits(3 * heartbeatMs, noHeartbeatSeconds(hazelcast, client),
-                                         2 * ClientMembers.RENEW_EVERY_MS,
-                                         TimeUnit.MILLISECONDS.toSeconds(ClientMembers.LEASE_MS), HAND_OFF_TIMEOUT_MS);
+        return new AwaitedMembers.Limits(3 * heartbeatMs, noHeartbeatSeconds(hazelcast, client), HAND_OFF_TIMEOUT_MS);
     }
 
     /** How long the cluster waits for a silent member before it drops it (a client: Hazelcast's default). */
@@ -376,7 +375,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private List<String> plainMembers() {
         List<String> out = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
-            if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) out.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
+            if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) out.add(address(m));
         }
         return out;
     }
@@ -695,8 +694,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private Map<Member, Future<Boolean>> handOff(Batch records, List<Member> members, AwaitedMembers awaited) {
         if (members.isEmpty()) return Map.of();
         Map<Member, Future<Boolean>> acks = executor.submitToMembers(new HandOff(memberId, records), members);
-        acks.forEach((m, ack) -> awaited.member(m.getAddress().getHost() + ":" + m.getAddress().getPort(), ack,
-                                                () -> silentMs(m)));
+        acks.forEach((m, ack) -> awaited.member(address(m), ack, () -> silentMs(m)));
         return acks;
     }
 
@@ -815,6 +813,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return map(map).get(key);
     }
 
+    /** A member's address as users see it: {@code host:port}. */
+    static String address(Member m) {
+        return m.getAddress().getHost() + ":" + m.getAddress().getPort();
+    }
+
     /** The other embedded members that run entangle. */
     private List<Member> otherMembers() {
         List<Member> others = new ArrayList<>();
@@ -864,8 +867,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         for (Member m : hazelcast.getCluster().getMembers()) {
             String theirs = m.getAttribute(CLOJURE_ATTRIBUTE);
             if (isSelf(m) || theirs == null || theirs.equals(mine)) continue;
-            out.add("this member runs Clojure " + mine + " and member " + m.getAddress().getHost() + ":"
-                + m.getAddress().getPort() + " runs " + theirs + "; they share, but code compiled by a newer Clojure"
+            out.add("this member runs Clojure " + mine + " and member " + address(m) + " runs " + theirs
+                + "; they share, but code compiled by a newer Clojure"
                 + " may not run on an older one.");
         }
         return out;
@@ -897,7 +900,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         List<Map<String, String>> out = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
-            add(out, m.getUuid().toString(), m.getAddress().getHost() + ":" + m.getAddress().getPort(), false, endpoints);
+            add(out, m.getUuid().toString(), address(m), false, endpoints);
         }
         listedClients.forEach((id, a) -> add(out, id, a, true, endpoints));
         return out;
@@ -937,7 +940,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
             for (Member m : targets) {
-                String a = m.getAddress().getHost() + ":" + m.getAddress().getPort();
+                String a = address(m);
                 try {
                     out.put(a, results.get(m).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
                 } catch (TimeoutException e) {
@@ -975,7 +978,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** The embedded entangle member at {@code address} (host:port); refuses, naming the members there are, if there is none. */
     public Member runner(String address) {
         for (Member m : runners()) {
-            if ((m.getAddress().getHost() + ":" + m.getAddress().getPort()).equals(address)) return m;
+            if (address(m).equals(address)) return m;
         }
         if (clients.listed().containsValue(address)) {
             throw new IllegalArgumentException("member " + address + " is connected as a client and cannot run code sent to it;"
@@ -993,7 +996,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** host:port of each of {@code members}. */
     public static List<String> addresses(List<Member> members) {
         List<String> out = new ArrayList<>();
-        for (Member m : members) out.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
+        for (Member m : members) out.add(address(m));
         return out;
     }
 
