@@ -227,6 +227,32 @@ class SharingTest extends TwoMembers {
             onB.err());
     }
 
+    /**
+     * A watch (a server restarted when its handler changes, say) runs as the definition
+     * arrives, and the evaluation that made the definition waits for it, as a def waits for
+     * the watches of its var in one JVM; the watch's own member meanwhile evaluates and shares as
+     * usual.
+     */
+    @Test
+    void whileAWatchRunsItsMembersReplGoesOn() {
+        a.value("(def watched-slowly 1)");
+        b.value("(def ^:entangle/local started (promise))");
+        b.value("(def ^:entangle/local gate (promise))");
+        b.value("(def ^:entangle/local seen (atom []))");
+        b.value("(add-watch #'watched-slowly :slow (fn [_ _ old new] (deliver started true)"
+                + " (swap! seen conj [old new (deref gate 10000 :timed-out)])))");
+        a.send("(def watched-slowly 2)\n");
+        // The watch waits for B's REPL, which opens the gate while the watch runs.
+        assertEquals("true", b.value("(deref started 10000 :not-started)"));
+        assertEquals("#'user/defined-while-watching", b.value("(defn defined-while-watching [] :from-b)"));
+        assertEquals(":opened", b.value("(do (deliver gate :opened) :opened)"));
+        Result onA = a.eval("[watched-slowly (defined-while-watching)]");
+        assertEquals("[2 :from-b]", onA.value(), onA.err());
+        assertTrue(onA.out().contains("#'user/watched-slowly"), onA.out());
+        assertEquals("[[1 2 :opened]]", b.value("@seen"));
+        b.value("(remove-watch #'watched-slowly :slow)");
+    }
+
     @Test
     void sortedCollectionsTravelWhateverTheirKeysAndComparator() {
         // A var's value is looked at when it is applied (is it a protocol?): a sorted map's

@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import clojure.java.api.Clojure;
 import clojure.lang.IFn;
 import clojure.lang.IPersistentMap;
+import clojure.lang.ISeq;
 import clojure.lang.Keyword;
 import clojure.lang.MultiFn;
 import clojure.lang.Namespace;
@@ -1914,7 +1915,7 @@ public final class SharedVars {
         }
         Object value = read.value();
         IPersistentMap meta = read.meta();
-        RuntimeException watchFailed = null;
+        Rebound rebound = null;
         state.lock();
         try {
             Known k = vars.get(key);
@@ -1993,13 +1994,13 @@ public final class SharedVars {
                                     now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
                             }
                             // A multimethod changed in place is the root already.
-                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) watchFailed = bindRoot(v, root);
+                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = bindRoot(v, root);
                             // As on the member that compiled it: code compiled later with direct
                             // linking calls the var's fn through its class, found by name.
                             if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
                         }
                         case UNBOUND -> v.unbindRoot();
-                        default -> watchFailed = bindRoot(v, unshared(r));
+                        default -> rebound = bindRoot(v, unshared(r));
                     }
                 }
                 if (Protocols.isProtocol(value)) protocols.add(v);
@@ -2017,6 +2018,7 @@ public final class SharedVars {
         } finally {
             state.unlock();
         }
+        RuntimeException watchFailed = rebound == null ? null : rebound.notifyWatches();
         if (watchFailed != null) {
             warn.accept("a watch on " + r.varName() + " threw when the definition from member " + r.origin().address()
                 + " was applied here (the definition is in place): " + watchFailed);
@@ -2044,16 +2046,45 @@ public final class SharedVars {
     }
 
     /**
-     * Binds the root; returns what a watch on the var threw (user code, which bindRoot runs once
-     * the root is set), so that the rest of the record is applied all the same.
+     * A root bound with the var's watches held back: they run once the record is applied and
+     * the state lock released, so that a watch that takes long (user code) holds up neither
+     * this member's evaluations nor the records that other members share meanwhile.
      */
-    private static RuntimeException bindRoot(Var v, Object root) {
-        try {
-            v.bindRoot(root);
-            return null;
-        } catch (RuntimeException e) {
-            if (v.getRawRoot() != root) throw e;
-            return e;
+    private record Rebound(Var var, Object old, Object now) {
+        /** Runs the watches, as bindRoot would have; returns what one threw. */
+        RuntimeException notifyWatches() {
+            try {
+                var.notifyWatches(old, now);
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        }
+    }
+
+    /**
+     * Binds the root, its watches held back (null if it has none). Under the var's monitor,
+     * which add-watch and remove-watch take too, so that none is lost while they are out.
+     */
+    private static Rebound bindRoot(Var v, Object root) {
+        synchronized (v) {
+            IPersistentMap watches = v.getWatches();
+            if (watches.count() == 0) {
+                v.bindRoot(root);
+                return null;
+            }
+            Object old = v.getRawRoot();
+            for (ISeq s = watches.seq(); s != null; s = s.next()) v.removeWatch(((Map.Entry<?, ?>) s.first()).getKey());
+            try {
+                v.bindRoot(root);
+            } finally {
+                // In the order they were in: the map iterates in it again.
+                for (ISeq s = watches.seq(); s != null; s = s.next()) {
+                    Map.Entry<?, ?> w = (Map.Entry<?, ?>) s.first();
+                    v.addWatch(w.getKey(), (IFn) w.getValue());
+                }
+            }
+            return new Rebound(v, old, root);
         }
     }
 
