@@ -157,6 +157,40 @@
       (is (not (str/includes? (.allErr a) "waiting for member")) "nothing on A's terminal")
       (finally (close) (.kill9 c)))))
 
+(deftest interrupting-an-eval-that-waits-for-a-stopped-member-ends-the-wait
+  ;; Hazelcast's futures park again when interrupted: the interrupted eval went on waiting for
+  ;; the stopped member, named it a few seconds later, and nREPL stopped its thread after 5 s.
+  (let [^ReplProcess c (.start ^TestCluster cluster "c")
+        c-address (value c "(symbol (.address (entangle.core/member)))")
+        signal #(is (zero? (.waitFor (.start (ProcessBuilder. ["kill" % (str (.pid c))])))))
+        conn (nrepl/connect :port (ports :a))
+        client (nrepl/client conn 5000)
+        s (nrepl/client-session client)
+        id "waits-for-c"]
+    (try
+      (signal "-STOP")
+      (let [pending (future (doall (nrepl/message s {:op "eval" :id id
+                                                     :code "(defn interrupted-while-c-is-stopped [] :a)"})))]
+        (Thread/sleep 1000)
+        (is (contains? (:status (send! s {:op "interrupt" :interrupt-id id})) "done"))
+        (let [until-done (deref pending 30000 nil)
+              ;; what the eval sent after nREPL answered the interrupt: until 5 s pass without a message
+              after (doall (filter #(= id (:id %)) (client)))
+              err (apply str (keep :err (concat until-done after)))]
+          (is (contains? (:status (nrepl/combine-responses until-done)) "interrupted"))
+          (is (re-find (re-pattern (str "entangle: (?:these definitions are in place on this member but could not be"
+                                        " shared with the cluster \\(interrupted while (?:writing user/interrupted-while-c-is-stopped"
+                                        "|storing unit \\w+)\\); the next evaluation tries again"
+                                        "|interrupted while waiting for member \\Q" c-address "\\E to apply these"
+                                        " definitions: they are in the cluster's maps, where it reads them)"))
+                       err)
+              err)
+          (is (not (str/includes? err "entangle: waiting for member")) err)))
+      (signal "-CONT")
+      (is (= ["#'user/after-the-interrupt"] (:value (send! s {:op "eval" :code "(defn after-the-interrupt [] :a)"}))))
+      (is (= "[:a :a]" (value b "[(interrupted-while-c-is-stopped) (after-the-interrupt)]")))
+      (finally (.close ^java.io.Closeable conn) (.kill9 c)))))
+
 (deftest clone-close-and-describe-keep-working
   (let [[s close client] (session :a)]
     (try

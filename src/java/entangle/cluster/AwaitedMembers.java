@@ -141,6 +141,23 @@ final class AwaitedMembers implements AutoCloseable {
         return String.join(", ", addresses.subList(0, last)) + " and " + addresses.get(last);
     }
 
+    /**
+     * The evaluation was interrupted once the records were written: names the members that
+     * had not applied them, which read them from the cluster's maps.
+     */
+    void interrupted() {
+        List<String> unanswered = new ArrayList<>();
+        for (Map.Entry<String, Awaited> e : awaited.entrySet()) {
+            if (!e.getValue().answered().getAsBoolean()) unanswered.add(e.getKey());
+        }
+        close();
+        if (notices == null || unanswered.isEmpty()) return;
+        boolean one = unanswered.size() == 1;
+        notices.accept("interrupted while waiting for " + (one ? "member " : "members ") + and(unanswered)
+            + " to apply these definitions: they are in the cluster's maps, where " + (one ? "it reads" : "they read")
+            + " them");
+    }
+
     /** The wait is over: nothing more is said. */
     @Override
     public void close() {

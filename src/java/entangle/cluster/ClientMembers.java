@@ -266,7 +266,7 @@ final class ClientMembers implements AutoCloseable {
     private void waitFor(Set<String> waiting, IQueue<String> queue, long seq, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
-            while (!waiting.isEmpty()) {
+            while (!waiting.isEmpty() && !Thread.currentThread().isInterrupted()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     HazelcastLogging.entangle().warning("client members " + waiting + " did not acknowledge a hand-off within "

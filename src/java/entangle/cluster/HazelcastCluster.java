@@ -677,6 +677,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 if (record != w.record()) restamped.add(w.map(), w.key(), record);
             }
             List<Member> again = awaitAcks(acks);
+            if (Thread.currentThread().isInterrupted()) {
+                // The writes have landed: a member that had not applied the records reads them
+                // from the maps (entry events; its sync if it is left out meanwhile).
+                awaited.interrupted();
+                return written;
+            }
             List<Member> applied = otherMembers();
             for (Member m : applied) if (!others.contains(m)) again.add(m);
             applied.removeAll(again);
@@ -715,7 +721,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         byte[] await() {
             long given;
             try {
-                given = version == null ? VersionedWrite.compareAndSet(target, key, record, false) : version.get();
+                given = version == null ? VersionedWrite.compareAndSet(target, key, record, false)
+                    : InterruptibleWait.get(version);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while writing " + key, e);
@@ -833,7 +840,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OFF_TIMEOUT_MS);
         for (Map.Entry<Member, Future<Boolean>> ack : acks.entrySet()) {
             try {
-                if (!ack.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                if (!InterruptibleWait.get(ack.getValue(), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     joining.add(ack.getKey());
                 }
             } catch (ExecutionException e) {

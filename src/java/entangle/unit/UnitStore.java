@@ -69,7 +69,7 @@ public final class UnitStore {
                 Unit u = sent.get(i);
                 byte[] previous;
                 try {
-                    previous = pending.get(i).get();
+                    previous = entangle.cluster.InterruptibleWait.get(pending.get(i));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while storing unit " + ContentHash.shortHex(u.hash()), e);
