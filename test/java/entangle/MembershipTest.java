@@ -192,6 +192,39 @@ class MembershipTest {
         }
     }
 
+    @Test
+    void anAtomOperationThatWaitsForAStoppedMemberNamesIt() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            cluster.start("c");
+            String bAddress = b.value("(symbol (.address (entangle.core/member)))");
+            // Cluster atoms each in one partition: one of forty whose copy B holds (the owner).
+            a.value("(doseq [i (range 40)] (intern *ns* (symbol (str \"held-\" i)) (atom i)))");
+            String onB = a.value("(let [owner #(let [m (.getOwner (.getPartition (.getPartitionService"
+                + " (entangle.core/hazelcast)) (.id ^entangle.sharing.ClusterAtom %)))]"
+                + " (str (.getHost (.getAddress m)) \":\" (.getPort (.getAddress m))))]"
+                + " (some #(when (= \"" + bAddress + "\" (owner @(resolve %))) %)"
+                + " (map #(symbol (str \"held-\" %)) (range 40))))");
+            assertTrue(onB.startsWith("held-"), onB);
+            signal("STOP", b);
+            try {
+                // It waits until the cluster leaves B out, as a sharing does, and says so.
+                ReplProcess.Result r = a.eval("@" + onB);
+                assertEquals(onB.substring("held-".length()), r.value());
+                assertTrue(r.err().matches("entangle: #'user/" + onB + " \\(a cluster atom\\) waits for member "
+                               + java.util.regex.Pattern.quote(bAddress) + ", silent for \\d+ s \\(stopped with"
+                               + " Ctrl-Z, paused, or cut off\\): the cluster leaves it out after 8 s of silence, and"
+                               + " the atom's backup copy takes its place"),
+                           r.err());
+                r = a.eval("(swap! " + onB + " inc)");
+                assertEquals("", r.err());
+            } finally {
+                signal("CONT", b);
+            }
+        }
+    }
+
     /**
      * Stops {@code paused} until {@code other} counts two members, has {@code other} define
      * {@code fn} meanwhile, resumes it, waits for it to count three and have {@code fn}, and has

@@ -64,6 +64,8 @@ final class AwaitedMembers implements AutoCloseable {
     private final Set<String> told = ConcurrentHashMap.newKeySet();
     private final Consumer<String> notices;
     private final Limits limits;
+    /** Of a cluster atom's operation, its var ("#'user/counter"); null for a sharing. */
+    private final String atom;
     private final long startedAt = System.nanoTime();
     private final long slowAfterMs;
     private volatile boolean over;
@@ -74,15 +76,35 @@ final class AwaitedMembers implements AutoCloseable {
      * the lines (null: nobody is told).
      */
     AwaitedMembers(Consumer<String> notices, int records, Limits limits) {
+        this(notices, limits, null, NOTICE_AFTER_MS + (long) (records * SLOW_MS_PER_RECORD));
+    }
+
+    private AwaitedMembers(Consumer<String> notices, Limits limits, String atom, long slowAfterMs) {
         this.notices = notices;
         this.limits = limits;
-        this.slowAfterMs = NOTICE_AFTER_MS + (long) (records * SLOW_MS_PER_RECORD);
+        this.atom = atom;
+        this.slowAfterMs = slowAfterMs;
         if (notices != null) next = TIMER.schedule(this::check, NOTICE_AFTER_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the wait's clock for an operation on the cluster atom {@code atom} (its var): it
+     * waits for the members that hold its copies, which this JVM cannot tell from the others,
+     * so only silent members are named (a member slow to answer is not, here, held up by
+     * anything of the user's).
+     */
+    static AwaitedMembers ofAtom(String atom, Consumer<String> notices, Limits limits) {
+        return new AwaitedMembers(notices, limits, atom, Long.MAX_VALUE);
     }
 
     /** The embedded member at {@code address} is awaited until {@code answer} is done. */
     void member(String address, Future<?> answer, LongSupplier silentMs) {
         awaited.put(address, new Awaited(answer::isDone, silentMs, false));
+    }
+
+    /** The embedded member at {@code address} is awaited until the wait ends. */
+    void member(String address, LongSupplier silentMs) {
+        awaited.put(address, new Awaited(() -> false, silentMs, false));
     }
 
     /** The client member at {@code address} is awaited for as long as {@code waiting} holds its id. */
@@ -127,10 +149,12 @@ final class AwaitedMembers implements AutoCloseable {
 
     private void tellSilent(List<String> silent, long silenceMs, long leftOutAfterSeconds) {
         boolean one = silent.size() == 1;
-        notices.accept("waiting for " + (one ? "member " : "members ") + and(silent) + ", silent for "
-            + TimeUnit.MILLISECONDS.toSeconds(silenceMs)
+        notices.accept((atom == null ? "waiting for " : atom + " (a cluster atom) waits for ")
+            + (one ? "member " : "members ") + and(silent) + ", silent for " + TimeUnit.MILLISECONDS.toSeconds(silenceMs)
             + " s (stopped with Ctrl-Z, paused, or cut off): the cluster leaves " + (one ? "it" : "them") + " out after "
-            + leftOutAfterSeconds + " s of silence, and " + (one ? "it takes" : "they take") + " these definitions once back");
+            + leftOutAfterSeconds + " s of silence, and "
+            + (atom == null ? (one ? "it takes" : "they take") + " these definitions once back"
+                            : "the atom's backup copy takes " + (one ? "its" : "their") + " place"));
     }
 
     /** "a", "a and b", "a, b and c", in order. */

@@ -792,21 +792,33 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     }
 
     @Override
-    public byte[] get(String id) {
-        return reaching(() -> map(AtomStore.MAP).get(id));
+    public byte[] get(String id, String atom, Consumer<String> notices) {
+        return onAtom(atom, notices, () -> map(AtomStore.MAP).get(id));
     }
 
     @Override
-    public void put(String id, byte[] state) {
-        reaching(() -> {
+    public void put(String id, byte[] state, String atom, Consumer<String> notices) {
+        onAtom(atom, notices, () -> {
             map(AtomStore.MAP).set(id, state);
             return null;
         });
     }
 
     @Override
-    public boolean replace(String id, byte[] expected, byte[] next) {
-        return reaching(() -> map(AtomStore.MAP).replace(id, expected, next));
+    public boolean replace(String id, byte[] expected, byte[] next, String atom, Consumer<String> notices) {
+        return onAtom(atom, notices, () -> map(AtomStore.MAP).replace(id, expected, next));
+    }
+
+    /**
+     * Runs an operation on a cluster atom's entry, which waits for the members that hold its
+     * copies: one stopped with Ctrl-Z holds it until the cluster leaves it out, and is named
+     * meanwhile, as a sharing names it.
+     */
+    private <T> T onAtom(String atom, Consumer<String> notices, java.util.function.Supplier<T> op) {
+        try (AwaitedMembers awaited = AwaitedMembers.ofAtom(atom, notices, waitLimits)) {
+            if (notices != null) for (Member m : otherMembers()) awaited.member(address(m), () -> silentMs(m));
+            return reaching(op);
+        }
     }
 
     @Override

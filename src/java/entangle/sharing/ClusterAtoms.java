@@ -13,7 +13,10 @@ import java.util.function.Function;
 import clojure.lang.Atom;
 import clojure.lang.IFn;
 import clojure.lang.IPersistentVector;
+import clojure.lang.Namespace;
 import clojure.lang.RT;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
 import entangle.ClusterUnreachableException;
 import entangle.RefusedException;
 import entangle.unit.Unit;
@@ -70,7 +73,7 @@ public final class ClusterAtoms {
         } catch (UnshareableValueException e) {
             throw new UnshareableValueException(e.type(), "value");
         }
-        store.put(id, state);
+        store.put(id, state, var, callersWarn());
         ClusterAtom a = new ClusterAtom(id, var, this, local.meta());
         atoms.put(id, a);
         for (Object o : (Iterable<?>) local.getWatches()) {
@@ -107,7 +110,7 @@ public final class ClusterAtoms {
     Read read(ClusterAtom a) {
         byte[] bytes;
         try {
-            bytes = store.get(a.id());
+            bytes = store.get(a.id(), a.name(), callersWarn());
         } catch (ClusterUnreachableException e) {
             throw unreachable(a, e);
         }
@@ -184,7 +187,7 @@ public final class ClusterAtoms {
         }
         boolean replaced;
         try {
-            replaced = store.replace(a.id(), cur.bytes(), next);
+            replaced = store.replace(a.id(), cur.bytes(), next, a.name(), callersWarn());
         } catch (ClusterUnreachableException e) {
             throw unreachable(a, e);
         }
@@ -192,6 +195,34 @@ public final class ClusterAtoms {
         lastRead.put(a.id(), new Read(next, cur.state(), value, validator));
         return true;
     }
+
+    /**
+     * entangle.core/*warn* with this thread's bindings (bound-fn*'s way), for the line that an
+     * operation waiting long for a member says from another thread: an nREPL eval's *err* is
+     * a binding. Null where entangle.core is not loaded (nothing is said).
+     */
+    private static Consumer<String> callersWarn() {
+        Var w = warnVar;
+        if (w == null) {
+            if (Namespace.find(Symbol.intern(WARN.getNamespace())) == null) return null;
+            w = warnVar = Var.find(WARN);
+            if (w == null) return null;
+        }
+        Var found = w;
+        Object frame = Var.cloneThreadBindingFrame();
+        return line -> {
+            Object before = Var.getThreadBindingFrame();
+            Var.resetThreadBindingFrame(frame);
+            try {
+                ((IFn) found.deref()).invoke(line);
+            } finally {
+                Var.resetThreadBindingFrame(before);
+            }
+        };
+    }
+
+    private static final Symbol WARN = Symbol.intern("entangle.core", "*warn*");
+    private static volatile Var warnVar;
 
     private static ClusterUnreachableException unreachable(ClusterAtom a, ClusterUnreachableException e) {
         return new ClusterUnreachableException(a.name() + " holds a cluster atom, whose value is the cluster's, and "
