@@ -171,6 +171,9 @@ class MembershipTest {
             }
             b.awaitValue("(some-> (resolve 'while-b-is-stopped) deref (apply []))", ":from-a",
                          java.time.Duration.ofSeconds(40));
+            // B may have had the hand-off it missed before it is one cluster with A and C again.
+            a.awaitValue("(count (.getMembers (.getCluster (entangle.core/hazelcast))))", "3",
+                         java.time.Duration.ofSeconds(40));
             // A client member killed: the member it was connected to (C alone: it routes all it
             // does through one member) unlists it, and A waits for it no longer (before, until
             // its listing lapsed, up to 6 s, named after 4).
@@ -181,6 +184,16 @@ class MembershipTest {
                     + "\n    cluster-routing:\n      mode: SINGLE_MEMBER\n");
                 ReplProcess d = cluster.start("d", List.of(), List.of("--client", "--hazelcast-config", yaml.toString()));
                 assertEquals(":from-a", d.value("(while-b-is-stopped)"));
+                // A client hears no heartbeats: a member it waits for is one that has not answered.
+                b.value("(add-watch #'watched :slow (fn [& _] (Thread/sleep 6000)))");
+                r = d.eval("(def watched 3)");
+                assertEquals("#'user/watched", r.value());
+                assertTrue(r.err().matches("entangle: waiting for member " + java.util.regex.Pattern.quote(bAddress)
+                               + ", which has not answered in [345] s \\(stopped with Ctrl-Z, paused, cut off, or slow to"
+                               + " apply these definitions\\): the evaluation goes on without it after 15 s at most, and"
+                               + " it reads them from the cluster's maps"),
+                           r.err());
+                b.value("(remove-watch #'watched :slow)");
                 String dAddress = d.value("(symbol (.address (entangle.core/member)))");
                 d.kill9();
                 r = a.eval("(defn once-d-is-killed [] :from-a)");

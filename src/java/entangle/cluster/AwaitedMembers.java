@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * <p>A member is silent when it has not been heard from (a heartbeat; a client's renewal of its
  * listing) for longer than its interval allows; it is slow when it has been heard from since the
  * wait began but has not answered. A member of neither kind yet is looked at again a second
- * later.
+ * later. A client JVM hears no heartbeats: an embedded member it waits for is named as one that
+ * has not answered, stopped or slow.
  */
 final class AwaitedMembers implements AutoCloseable {
     /**
@@ -119,6 +120,7 @@ final class AwaitedMembers implements AutoCloseable {
         List<String> silentMembers = new ArrayList<>();
         List<String> silentClients = new ArrayList<>();
         List<String> slow = new ArrayList<>();
+        List<String> unheard = new ArrayList<>(); // whose heartbeats this JVM does not hear (a client's)
         long[] longestSilence = new long[2]; // of members, of clients
         for (Map.Entry<String, Awaited> e : awaited.entrySet()) {
             Awaited a = e.getValue();
@@ -128,23 +130,35 @@ final class AwaitedMembers implements AutoCloseable {
                 (a.client() ? silentClients : silentMembers).add(e.getKey());
                 int kind = a.client() ? 1 : 0;
                 longestSilence[kind] = Math.max(longestSilence[kind], silence);
-            } else if (silence < waited && waited >= slowAfterMs) { // -1 included: no sign it is silent
+            } else if (silence < 0 && waited >= slowAfterMs) {
+                unheard.add(e.getKey());
+            } else if (silence < waited && waited >= slowAfterMs) {
                 slow.add(e.getKey());
             }
         }
         if (!silentMembers.isEmpty()) tellSilent(silentMembers, longestSilence[0], limits.noHeartbeatSeconds());
         if (!silentClients.isEmpty()) tellSilent(silentClients, longestSilence[1], TimeUnit.MILLISECONDS.toSeconds(ClientMembers.LEASE_MS));
         if (!slow.isEmpty()) {
-            boolean one = slow.size() == 1;
-            notices.accept("waiting for " + (one ? "member " : "members ") + and(slow) + " to apply these definitions ("
-                + TimeUnit.MILLISECONDS.toSeconds(waited) + " s so far): the evaluation goes on without "
-                + (one ? "it" : "them") + " after " + TimeUnit.MILLISECONDS.toSeconds(limits.handOffTimeoutMs())
-                + " s at most, and " + (one ? "it reads" : "they read") + " them from the cluster's maps");
+            tellNotAnswered(slow, " to apply these definitions (" + TimeUnit.MILLISECONDS.toSeconds(waited) + " s so far)");
+        }
+        if (!unheard.isEmpty()) {
+            tellNotAnswered(unheard, ", which " + (unheard.size() == 1 ? "has" : "have") + " not answered in "
+                + TimeUnit.MILLISECONDS.toSeconds(waited)
+                + " s (stopped with Ctrl-Z, paused, cut off, or slow to apply these definitions)");
         }
         told.addAll(silentMembers);
         told.addAll(silentClients);
         told.addAll(slow);
+        told.addAll(unheard);
         if (!over) next = TIMER.schedule(this::check, CHECK_EVERY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void tellNotAnswered(List<String> members, String what) {
+        boolean one = members.size() == 1;
+        notices.accept("waiting for " + (one ? "member " : "members ") + and(members) + what
+            + ": the evaluation goes on without " + (one ? "it" : "them") + " after "
+            + TimeUnit.MILLISECONDS.toSeconds(limits.handOffTimeoutMs()) + " s at most, and "
+            + (one ? "it reads" : "they read") + " them from the cluster's maps");
     }
 
     private void tellSilent(List<String> silent, long silenceMs, long leftOutAfterSeconds) {
