@@ -14,8 +14,8 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * The members an evaluation's sharing waits for, and the line that names them once the wait
- * grows long. An evaluation returns only once every member has its definitions, so a member
+ * The members an evaluation's sharing (or a cluster atom's operation) waits for, and the line
+ * that names them once the wait grows long. An evaluation returns only once every member has its definitions, so a member
  * stopped with Ctrl-Z, paused at a breakpoint or gone with its machine's network holds every
  * evaluation in the cluster until the cluster leaves it out (embedded members: Hazelcast's
  * heartbeat timeout; client members: their listing's lease): without a word, that looks like a

@@ -815,8 +815,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * meanwhile, as a sharing names it.
      */
     private <T> T onAtom(String atom, Consumer<String> notices, java.util.function.Supplier<T> op) {
-        try (AwaitedMembers awaited = AwaitedMembers.ofAtom(atom, notices, waitLimits)) {
-            if (notices != null) for (Member m : otherMembers()) awaited.member(address(m), () -> silentMs(m));
+        // A client hears no heartbeats: it could not tell a stopped member from the others.
+        Consumer<String> told = client ? null : notices;
+        try (AwaitedMembers awaited = AwaitedMembers.ofAtom(atom, told, waitLimits)) {
+            if (told != null) for (Member m : otherMembers()) awaited.member(address(m), () -> silentMs(m));
             return reaching(op);
         }
     }
@@ -852,7 +854,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HAND_OFF_TIMEOUT_MS);
         for (Map.Entry<Member, Future<Boolean>> ack : acks.entrySet()) {
             try {
-                if (!InterruptibleWait.get(ack.getValue(), Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                if (!InterruptibleWait.get(ack.getValue(), left, TimeUnit.NANOSECONDS)) {
                     joining.add(ack.getKey());
                 }
             } catch (ExecutionException e) {
