@@ -154,8 +154,11 @@ class MembershipTest {
             signal("STOP", b);
             try {
                 // A stopped member is waited for until the cluster leaves it out, and named
-                // meanwhile: A does not look hung.
-                r = a.eval("(defn while-b-is-stopped [] :from-a)");
+                // meanwhile: A does not look hung. Records' classes are stored first, in
+                // partitions that B may own (6 records: all but surely one): named then too.
+                r = a.eval("(do (defrecord Stopped1 [x]) (defrecord Stopped2 [x]) (defrecord Stopped3 [x])"
+                           + " (defrecord Stopped4 [x]) (defrecord Stopped5 [x]) (defrecord Stopped6 [x])"
+                           + " (defn while-b-is-stopped [] :from-a))");
                 assertEquals("#'user/while-b-is-stopped", r.value());
                 assertTrue(r.err().matches("entangle: waiting for member " + java.util.regex.Pattern.quote(bAddress)
                                + ", silent for \\d+ s \\(stopped with Ctrl-Z, paused, or cut off\\): the cluster"
@@ -174,6 +177,9 @@ class MembershipTest {
             // B may have had the hand-off it missed before it is one cluster with A and C again.
             a.awaitValue("(count (.getMembers (.getCluster (entangle.core/hazelcast))))", "3",
                          java.time.Duration.ofSeconds(40));
+            // It may have read a record on its own side before its unit was there: not refused.
+            b.awaitValue("(mapv #(some? (resolve %)) '[Stopped1 Stopped2 Stopped3 Stopped4 Stopped5 Stopped6])",
+                         "[true true true true true true]", java.time.Duration.ofSeconds(40));
             // A client member killed: the member it was connected to (C alone: it routes all it
             // does through one member) unlists it, and A waits for it no longer (before, until
             // its listing lapsed, up to 6 s, named after 4).

@@ -15,17 +15,17 @@ import java.util.function.LongSupplier;
 
 /**
  * The members an evaluation's sharing (or a cluster atom's operation) waits for, and the line
- * that names them once the wait grows long. An evaluation returns only once every member has its definitions, so a member
- * stopped with Ctrl-Z, paused at a breakpoint or gone with its machine's network holds every
- * evaluation in the cluster until the cluster leaves it out (embedded members: Hazelcast's
- * heartbeat timeout; client members: their listing's lease): without a word, that looks like a
- * REPL that hung.
+ * that names them once the wait grows long. An evaluation returns only once every member has
+ * its definitions, so a member stopped with Ctrl-Z, paused at a breakpoint or gone with its
+ * machine's network holds every evaluation in the cluster until the cluster leaves it out
+ * (embedded members: Hazelcast's heartbeat timeout; client members: their listing's lease):
+ * without a word, that looks like a REPL that hung.
  *
  * <p>A member is silent when it has not been heard from (a heartbeat; a client's renewal of its
- * listing) for longer than its interval allows; it is slow when it has been heard from since the
- * wait began but has not answered. A member of neither kind yet is looked at again a second
- * later. A client JVM hears no heartbeats: an embedded member it waits for is named as one that
- * has not answered, stopped or slow.
+ * listing) for longer than its interval allows; it is slow when it has been heard from since
+ * its answer was first awaited but has not answered. A member of neither kind yet is looked at
+ * again a second later. A client JVM hears no heartbeats: an embedded member it waits for is
+ * named as one that has not answered, stopped or slow.
  */
 final class AwaitedMembers implements AutoCloseable {
     /**
@@ -58,8 +58,22 @@ final class AwaitedMembers implements AutoCloseable {
      */
     record Limits(long memberSilentAfterMs, long noHeartbeatSeconds, long handOffTimeoutMs) {}
 
-    /** One member awaited: {@code silentMs} is how long it has not been heard from, or -1 if this JVM cannot know. */
-    private record Awaited(BooleanSupplier answered, LongSupplier silentMs, boolean client) {}
+    /**
+     * One member awaited: {@code silentMs} is how long it has not been heard from, or -1 if
+     * this JVM cannot know; {@code silentOnly}: named only if silent (what waits for it may be
+     * waiting for another member).
+     */
+    private record Awaited(BooleanSupplier answered, LongSupplier silentMs, boolean client, boolean silentOnly,
+                           long since) {
+        Awaited(BooleanSupplier answered, LongSupplier silentMs, boolean client, boolean silentOnly) {
+            this(answered, silentMs, client, silentOnly, System.nanoTime());
+        }
+
+        /** How long its answer has been awaited: a member handed records after the units were stored, since then. */
+        long awaitedMs(long now) {
+            return TimeUnit.NANOSECONDS.toMillis(now - since);
+        }
+    }
 
     private final Map<String, Awaited> awaited = new ConcurrentHashMap<>();
     private final Set<String> told = ConcurrentHashMap.newKeySet();
@@ -67,7 +81,6 @@ final class AwaitedMembers implements AutoCloseable {
     private final Limits limits;
     /** Of a cluster atom's operation, its var ("#'user/counter"); null for a sharing. */
     private final String atom;
-    private final long startedAt = System.nanoTime();
     private final long slowAfterMs;
     private volatile boolean over;
     private volatile ScheduledFuture<?> next;
@@ -90,60 +103,69 @@ final class AwaitedMembers implements AutoCloseable {
 
     /**
      * Starts the wait's clock for an operation on the cluster atom {@code atom} (its var): it
-     * waits for the members that hold its copies, which this JVM cannot tell from the others,
-     * so only silent members are named (a member slow to answer is not, here, held up by
-     * anything of the user's).
+     * waits for the members that hold its copies, which this JVM cannot tell from the others
+     * ({@link #member(String, LongSupplier)}).
      */
     static AwaitedMembers ofAtom(String atom, Consumer<String> notices, Limits limits) {
-        return new AwaitedMembers(notices, limits, atom, Long.MAX_VALUE);
+        return new AwaitedMembers(notices, limits, atom, NOTICE_AFTER_MS);
     }
 
     /** The embedded member at {@code address} is awaited until {@code answer} is done. */
     void member(String address, Future<?> answer, LongSupplier silentMs) {
-        awaited.put(address, new Awaited(answer::isDone, silentMs, false));
+        awaited.put(address, new Awaited(answer::isDone, silentMs, false, false));
     }
 
-    /** The embedded member at {@code address} is awaited until the wait ends. */
+    /**
+     * The embedded member at {@code address} may be what the wait waits for (it cannot be told
+     * from the others): it is named if it is silent, until an answer of its own is awaited.
+     */
     void member(String address, LongSupplier silentMs) {
-        awaited.put(address, new Awaited(() -> false, silentMs, false));
+        awaited.put(address, new Awaited(() -> false, silentMs, false, true));
     }
 
     /** The client member at {@code address} is awaited for as long as {@code waiting} holds its id. */
     void client(String address, String id, Set<String> waiting, LongSupplier silentMs) {
-        awaited.put(address + " (a client)", new Awaited(() -> !waiting.contains(id), silentMs, true));
+        awaited.put(address + " (a client)", new Awaited(() -> !waiting.contains(id), silentMs, true, false));
     }
 
     /** Names, once each, the members that are silent or slow; looks again a second later, while the wait lasts. */
     private void check() {
         if (over) return;
-        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+        long now = System.nanoTime();
         List<String> silentMembers = new ArrayList<>();
         List<String> silentClients = new ArrayList<>();
         List<String> slow = new ArrayList<>();
         List<String> unheard = new ArrayList<>(); // whose heartbeats this JVM does not hear (a client's)
         long[] longestSilence = new long[2]; // of members, of clients
+        long[] longestWait = new long[2]; // of the slow, of the unheard
         for (Map.Entry<String, Awaited> e : awaited.entrySet()) {
             Awaited a = e.getValue();
             if (told.contains(e.getKey()) || a.answered().getAsBoolean()) continue;
             long silence = a.silentMs().getAsLong();
+            long waited = a.awaitedMs(now);
             if (silence >= 0 && silence > (a.client() ? 2 * ClientMembers.RENEW_EVERY_MS : limits.memberSilentAfterMs())) {
                 (a.client() ? silentClients : silentMembers).add(e.getKey());
                 int kind = a.client() ? 1 : 0;
                 longestSilence[kind] = Math.max(longestSilence[kind], silence);
+            } else if (a.silentOnly()) {
+                continue; // looked at again a second later
             } else if (silence < 0 && waited >= slowAfterMs) {
                 unheard.add(e.getKey());
+                longestWait[1] = Math.max(longestWait[1], waited);
             } else if (silence < waited && waited >= slowAfterMs) {
                 slow.add(e.getKey());
+                longestWait[0] = Math.max(longestWait[0], waited);
             }
         }
         if (!silentMembers.isEmpty()) tellSilent(silentMembers, longestSilence[0], limits.noHeartbeatSeconds());
         if (!silentClients.isEmpty()) tellSilent(silentClients, longestSilence[1], TimeUnit.MILLISECONDS.toSeconds(ClientMembers.LEASE_MS));
         if (!slow.isEmpty()) {
-            tellNotAnswered(slow, " to apply these definitions (" + TimeUnit.MILLISECONDS.toSeconds(waited) + " s so far)");
+            tellNotAnswered(slow, " to apply these definitions (" + TimeUnit.MILLISECONDS.toSeconds(longestWait[0])
+                + " s so far)");
         }
         if (!unheard.isEmpty()) {
             tellNotAnswered(unheard, ", which " + (unheard.size() == 1 ? "has" : "have") + " not answered in "
-                + TimeUnit.MILLISECONDS.toSeconds(waited)
+                + TimeUnit.MILLISECONDS.toSeconds(longestWait[1])
                 + " s (stopped with Ctrl-Z, paused, cut off, or slow to apply these definitions)");
         }
         told.addAll(silentMembers);

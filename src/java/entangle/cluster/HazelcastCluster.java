@@ -663,9 +663,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * client that connected since the first hand-off.
      */
     @Override
-    public Batch share(Batch proposed, Consumer<String> notices) {
+    public Batch share(Batch proposed, Runnable first, Consumer<String> notices) {
         try (AwaitedMembers awaited = new AwaitedMembers(notices, proposed.size(), waitLimits)) {
             List<Member> others = otherMembers();
+            // Storing units waits for the members that own their partitions, or their backups.
+            for (Member m : others) awaited.member(address(m), () -> silentMs(m));
+            first.run();
             Map<Member, Future<Boolean>> acks = handOff(proposed, others, awaited);
             List<Write> writes = startWrites(proposed);
             Set<String> clientsHandedOff = clients.handOff(proposed, HAND_OFF_TIMEOUT_MS, awaited);

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -78,10 +79,12 @@ public final class SharedVars {
          * Writes {@code proposed} to the cluster's maps and hands it to every other member, both
          * at once, and returns once every member has applied it. A record whose version another
          * member wrote meanwhile is written with the next free version instead, and handed off
-         * again. Returns the records as they were written, in the same order. {@code notices}
-         * (may be null) is told, while it waits, of the members that are slow to answer.
+         * again. Returns the records as they were written, in the same order. {@code first}
+         * runs before anything is written or handed off (storing the units the records name),
+         * and is waited for as they are. {@code notices} (may be null) is told, while it waits,
+         * of the members that are slow to answer.
          */
-        Batch share(Batch proposed, Consumer<String> notices);
+        Batch share(Batch proposed, Runnable first, Consumer<String> notices);
 
         /** Every record in {@code map}. */
         Map<String, byte[]> snapshot(String map);
@@ -966,8 +969,7 @@ public final class SharedVars {
         try {
             // Var records carry their units; namespace and class records name theirs, which must
             // be in the units map before any member reads those records.
-            units.store().storeAll(stored);
-            Batch written = cluster.share(proposed, notices);
+            Batch written = cluster.share(proposed, () -> units.store().storeAll(stored), notices);
             state.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
@@ -1348,7 +1350,19 @@ public final class SharedVars {
         }
     }
 
+    /**
+     * How long a class record whose unit is missing from the maps waits before it is refused:
+     * a member stopped (Ctrl-Z) while another defined a record, and resumed, can read the record
+     * on its own side of the split before the two sides are one cluster again (about fifteen
+     * seconds), where the unit is.
+     */
+    private static final long MISSING_UNIT_RECHECK_MS = 30_000;
+
     private void applyClasses(List<Fresh<ClassRecord>> records, boolean fromMaps) {
+        applyClasses(records, fromMaps, false);
+    }
+
+    private void applyClasses(List<Fresh<ClassRecord>> records, boolean fromMaps, boolean lastTry) {
         if (records.isEmpty()) return;
         Map<String, RefusedException> refusedUnits = new HashMap<>();
         List<Object> held = units.prefetch(records.stream().map(f -> f.record().unit()).toList(), refusedUnits);
@@ -1362,6 +1376,10 @@ public final class SharedVars {
                     if (e != null) throw e;
                     c = units.resolve(r.unit(), r.name());
                 } catch (RefusedException | ClassNotFoundException | LinkageError e) {
+                    if (!lastTry && e instanceof RefusedException re && re.missing()) {
+                        recheckLater(f, fromMaps);
+                        continue;
+                    }
                     refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
                         + " was refused: " + e.getMessage() + "; nothing was defined from it.");
                     continue;
@@ -1384,6 +1402,27 @@ public final class SharedVars {
         } finally {
             held.clear();
         }
+    }
+
+    /**
+     * Applies {@code f} again after MISSING_UNIT_RECHECK_MS, unless this member has applied
+     * it or a newer record of its class by then; refuses it if its unit is still missing.
+     */
+    private void recheckLater(Fresh<ClassRecord> f, boolean fromMaps) {
+        java.util.concurrent.CompletableFuture.delayedExecutor(MISSING_UNIT_RECHECK_MS, TimeUnit.MILLISECONDS, republisher)
+            .execute(() -> {
+                state.lock();
+                try {
+                    if (!f.stamp().replaces(classStamps.getOrDefault(f.record().name(), Stamp.NONE), fromMaps)) return;
+                } finally {
+                    state.unlock();
+                }
+                try {
+                    applyClasses(List.of(f), fromMaps, true);
+                } catch (RuntimeException e) {
+                    // this member left the cluster meanwhile
+                }
+            });
     }
 
     private void refuse(String key, long version, String message) {

@@ -49,7 +49,7 @@ public final class Unit {
     /** Reads a unit stored under {@code expectedHash}, refusing it unless its bytes hash to it. */
     public static Unit decode(String expectedHash, byte[] encoded) throws RefusedException {
         if (encoded == null) {
-            throw new RefusedException("unit " + ContentHash.shortHex(expectedHash) + " is missing from the cluster");
+            throw RefusedException.missing("unit " + ContentHash.shortHex(expectedHash) + " is missing from the cluster");
         }
         String actual = ContentHash.hex(encoded);
         if (!actual.equals(expectedHash)) {
