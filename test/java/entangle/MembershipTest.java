@@ -228,6 +228,8 @@ class MembershipTest {
             assertTrue(onB.startsWith("held-"), onB);
             signal("STOP", b);
             try {
+                // Listing the members reads nothing B holds: B is listed, not waited for.
+                assertTrue(a.value("(entangle.core/members)").contains("\"" + bAddress + "\""));
                 // It waits until the cluster leaves B out, as a sharing does, and says so.
                 ReplProcess.Result r = a.eval("@" + onB);
                 assertEquals(onB.substring("held-".length()), r.value());

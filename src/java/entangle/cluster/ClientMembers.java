@@ -215,9 +215,12 @@ final class ClientMembers implements AutoCloseable {
         return known.containsKey(id);
     }
 
-    /** The client members, id to address, as the map has them now (a query: not for the hand-off's path). */
+    /** The client members, id to address, as this member last heard them listed. */
     Map<String, String> listed() {
-        return new LinkedHashMap<>(registry);
+        // As the listing's events left it here: reading the listing itself waits for the member
+        // that owns its partition, stopped or not.
+        watch();
+        return new LinkedHashMap<>(known);
     }
 
     /**

@@ -899,14 +899,18 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return out;
     }
 
-    /** The map in which members advertise their endpoints (an nREPL server), by member id. */
+    /**
+     * The map in which members advertise their endpoints (an nREPL server), by member id: a
+     * replicated map, which every member reads from its own copy, so that listing the members
+     * never waits for one of them (stopped with Ctrl-Z, the one a partitioned map would ask).
+     */
     private static final String ENDPOINTS = "entangle.endpoints";
 
     /** Advertises an endpoint of this member (such as "nrepl://127.0.0.1:7888"), or withdraws it (null). */
     public void advertise(String endpoint) {
         this.endpoint = endpoint;
-        if (endpoint == null) hazelcast.<String, String>getMap(ENDPOINTS).delete(memberId);
-        else hazelcast.<String, String>getMap(ENDPOINTS).set(memberId, endpoint);
+        if (endpoint == null) hazelcast.<String, String>getReplicatedMap(ENDPOINTS).remove(memberId);
+        else hazelcast.<String, String>getReplicatedMap(ENDPOINTS).put(memberId, endpoint);
     }
 
     /**
@@ -919,9 +923,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     private List<Map<String, String>> listMembers() {
         Map<String, String> listedClients = clients.listed();
-        java.util.Set<String> ids = new java.util.HashSet<>(listedClients.keySet());
-        for (Member m : hazelcast.getCluster().getMembers()) ids.add(m.getUuid().toString());
-        Map<String, String> endpoints = hazelcast.<String, String>getMap(ENDPOINTS).getAll(ids);
+        Map<String, String> endpoints = hazelcast.<String, String>getReplicatedMap(ENDPOINTS);
         List<Map<String, String>> out = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
