@@ -177,7 +177,7 @@ final class AwaitedMembers implements AutoCloseable {
 
     private void tellNotAnswered(List<String> members, String what) {
         boolean one = members.size() == 1;
-        notices.accept("waiting for " + (one ? "member " : "members ") + and(members) + what
+        notices.accept("waiting for " + named(members) + what
             + ": the evaluation goes on without " + (one ? "it" : "them") + " after "
             + TimeUnit.MILLISECONDS.toSeconds(limits.handOffTimeoutMs()) + " s at most, and "
             + (one ? "it reads" : "they read") + " them from the cluster's maps");
@@ -186,19 +186,19 @@ final class AwaitedMembers implements AutoCloseable {
     private void tellSilent(List<String> silent, long silenceMs, long leftOutAfterSeconds) {
         boolean one = silent.size() == 1;
         notices.accept((atom == null ? "waiting for " : atom + " (a cluster atom) waits for ")
-            + (one ? "member " : "members ") + and(silent) + ", silent for " + TimeUnit.MILLISECONDS.toSeconds(silenceMs)
+            + named(silent) + ", silent for " + TimeUnit.MILLISECONDS.toSeconds(silenceMs)
             + " s (stopped with Ctrl-Z, paused, or cut off): the cluster leaves " + (one ? "it" : "them") + " out after "
             + leftOutAfterSeconds + " s of silence, and "
             + (atom == null ? (one ? "it takes" : "they take") + " these definitions once back"
                             : "the atom's backup copy takes " + (one ? "its" : "their") + " place"));
     }
 
-    /** "a", "a and b", "a, b and c", in order. */
-    private static String and(List<String> addresses) {
+    /** "member a", "members a and b", "members a, b and c", in order. */
+    private static String named(List<String> addresses) {
         java.util.Collections.sort(addresses);
-        if (addresses.size() == 1) return addresses.get(0);
+        if (addresses.size() == 1) return "member " + addresses.get(0);
         int last = addresses.size() - 1;
-        return String.join(", ", addresses.subList(0, last)) + " and " + addresses.get(last);
+        return "members " + String.join(", ", addresses.subList(0, last)) + " and " + addresses.get(last);
     }
 
     /**
@@ -213,7 +213,7 @@ final class AwaitedMembers implements AutoCloseable {
         close();
         if (notices == null || unanswered.isEmpty()) return;
         boolean one = unanswered.size() == 1;
-        notices.accept("interrupted while waiting for " + (one ? "member " : "members ") + and(unanswered)
+        notices.accept("interrupted while waiting for " + named(unanswered)
             + " to apply these definitions: they are in the cluster's maps, where " + (one ? "it reads" : "they read")
             + " them");
     }

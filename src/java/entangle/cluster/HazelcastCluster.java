@@ -667,7 +667,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         try (AwaitedMembers awaited = new AwaitedMembers(notices, proposed.size(), waitLimits)) {
             List<Member> others = otherMembers();
             // Storing units waits for the members that own their partitions, or their backups.
-            for (Member m : others) awaited.member(address(m), () -> silentMs(m));
+            mayWaitFor(others, awaited);
             first.run();
             Map<Member, Future<Boolean>> acks = handOff(proposed, others, awaited);
             List<Write> writes = startWrites(proposed);
@@ -821,9 +821,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         // A client hears no heartbeats: it could not tell a stopped member from the others.
         Consumer<String> told = client ? null : notices;
         try (AwaitedMembers awaited = AwaitedMembers.ofAtom(atom, told, waitLimits)) {
-            if (told != null) for (Member m : otherMembers()) awaited.member(address(m), () -> silentMs(m));
+            if (told != null) mayWaitFor(otherMembers(), awaited);
             return reaching(op);
         }
+    }
+
+    /** Any of {@code members} may hold up what {@code awaited} waits for: each is named if silent. */
+    private void mayWaitFor(List<Member> members, AwaitedMembers awaited) {
+        for (Member m : members) awaited.member(address(m), () -> silentMs(m));
     }
 
     @Override
