@@ -162,6 +162,27 @@ class JavaHostTest {
     }
 
     @Test
+    @Order(7)
+    void interruptingAnEvalThatWaitsForAMemberEndsItsWaitAndTheDefinitionsStillReachIt() throws Exception {
+        // The REPL's watch holds its apply of the host's definition (up to 30 s), and with it
+        // the host's eval, as a def waits for its var's watches in one JVM.
+        String replAddress = repl.value("(first (entangle.core/members))").replace("\"", "");
+        repl.value("(def watched 0) (def ^:entangle/local opened (promise)) (def ^:entangle/local watch-ended (atom false))"
+            + " (add-watch #'watched :slow (fn [& _] (deref opened 30000 nil) (reset! watch-ended true)))");
+        int errBefore = host.process().allErr().length();
+        String outcome = host.value("eval-interrupted 1500 (do (def watched 1) (defn after-watched [] :applied) :returned)");
+        // The eval returned its value, the thread's interrupt kept for its caller, while the watch waited.
+        assertTrue(outcome.matches("\\[:returned true \\d+\\]"), outcome);
+        assertEquals("false", repl.value("@watch-ended"));
+        String said = host.process().allErr().substring(errBefore);
+        assertTrue(said.contains("entangle: interrupted while waiting for member " + replAddress
+            + " to apply these definitions: they are in the cluster's maps, where it reads them"), said);
+        repl.value("(deliver opened :go)");
+        repl.awaitValue("[@watch-ended watched (some-> (resolve 'after-watched) deref (apply []))]", "[true 1 :applied]");
+        assertEquals("true", host.value("eval (= 1 watched)"));
+    }
+
+    @Test
     @Order(8)
     void closeLeavesTheClusterAndTheHostsDefinitionsStay() throws Exception {
         assertEquals("\"closed\"", host.value("close"));

@@ -30,6 +30,8 @@ import entangle.remote.RemoteFuture;
  * call ns/name [args...]       calls the held IFn (looked up now if not held)
  * deref ns/name                reads the value of the held var (looked up now if not held)
  * eval code                    Entangle.eval
+ * eval-interrupted ms code     Entangle.eval on a thread of its own, interrupted after ms: prints
+ *                              [value-or-exception interrupt-flag-after ms-from-interrupt-to-return]
  * load path                    Entangle.loadFile
  * members                      Entangle.members
  * submit-to-members code       evaluates code (a fn), runs it on every member, prints {member value}
@@ -74,6 +76,7 @@ public final class FacadeHost {
                     }
                     case "deref" -> ((IDeref) (held.containsKey(arg) ? held.get(arg) : cluster.var(arg))).deref();
                     case "eval" -> cluster.eval(arg);
+                    case "eval-interrupted" -> evalInterrupted(cluster, arg);
                     case "load" -> cluster.loadFile(Path.of(arg));
                     case "members" -> RT.vector(cluster.members().toArray());
                     case "submit-to-members" -> {
@@ -99,5 +102,26 @@ public final class FacadeHost {
         }
         if (cluster != null) cluster.close();
         System.exit(0);
+    }
+
+    private static Object evalInterrupted(Entangle cluster, String arg) throws InterruptedException {
+        int s = arg.indexOf(' ');
+        long after = Long.parseLong(arg.substring(0, s));
+        Object[] outcome = new Object[2];
+        Thread evaluating = new Thread(() -> {
+            try {
+                outcome[0] = cluster.eval(arg.substring(s + 1));
+            } catch (Throwable t) {
+                outcome[0] = t.toString();
+            }
+            outcome[1] = Thread.currentThread().isInterrupted();
+        }, "eval-interrupted");
+        evaluating.start();
+        Thread.sleep(after);
+        long interrupted = System.nanoTime();
+        evaluating.interrupt();
+        evaluating.join(60_000);
+        long returned = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - interrupted);
+        return RT.vector(outcome[0], outcome[1], evaluating.isAlive() ? "still waiting" : returned);
     }
 }
