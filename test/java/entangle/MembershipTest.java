@@ -228,6 +228,8 @@ class MembershipTest {
             ReplProcess a = cluster.start("a");
             ReplProcess b = cluster.start("b");
             cluster.start("c");
+            // A client member, which sends what it does on an entry to the entry's owner.
+            ReplProcess d = cluster.start("d", List.of(), List.of("--client"));
             String bAddress = b.value("(symbol (.address (entangle.core/member)))");
             // Cluster atoms each in one partition: one of forty whose copy B holds (the owner).
             a.value("(doseq [i (range 40)] (intern *ns* (symbol (str \"held-\" i)) (atom i)))");
@@ -237,10 +239,16 @@ class MembershipTest {
                 + " (some #(when (= \"" + bAddress + "\" (owner @(resolve %))) %)"
                 + " (map #(symbol (str \"held-\" %)) (range 40))))");
             assertTrue(onB.startsWith("held-"), onB);
+            d.awaitValue("(some? (resolve '" + onB + "))", "true");
             signal("STOP", b);
             try {
                 // Listing the members reads nothing B holds: B is listed, not waited for.
                 assertTrue(a.value("(entangle.core/members)").contains("\"" + bAddress + "\""));
+                // The client's first read of an atom, beside A's: it hears no heartbeats, and
+                // names the member it sent the read to. (Before, it failed with B's connection,
+                // or, the map's proxy made, waited for its own heartbeat timeout: a minute.)
+                java.util.concurrent.CompletableFuture<ReplProcess.Result> byClient =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> d.eval("@" + onB));
                 // It waits until the cluster leaves B out, as a sharing does, and says so.
                 ReplProcess.Result r = a.eval("@" + onB);
                 assertEquals(onB.substring("held-".length()), r.value());
@@ -248,6 +256,15 @@ class MembershipTest {
                                + java.util.regex.Pattern.quote(bAddress) + ", silent for \\d+ s \\(stopped with"
                                + " Ctrl-Z, paused, or cut off\\): the cluster leaves it out after 8 s of silence, and"
                                + " the atom's backup copy takes its place"),
+                           r.err());
+                // B is out after 8 s; the client's read is done well within 30.
+                r = byClient.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(onB.substring("held-".length()), r.value());
+                assertTrue(r.err().matches("entangle: #'user/" + onB + " \\(a cluster atom\\) waits for member "
+                               + java.util.regex.Pattern.quote(bAddress) + ", which holds its entry and has not answered"
+                               + " in \\d+ s \\(stopped with Ctrl-Z, paused, or cut off\\): if so, the cluster leaves"
+                               + " it out once its members stop hearing from it, and the atom's backup copy takes its"
+                               + " place"),
                            r.err());
                 r = a.eval("(swap! " + onB + " inc)");
                 assertEquals("", r.err());

@@ -123,6 +123,15 @@ final class AwaitedMembers implements AutoCloseable {
         awaited.put(address, new Awaited(() -> false, silentMs, false, true));
     }
 
+    /**
+     * The wait is for the embedded member at {@code address}, whose heartbeats this JVM does not
+     * hear (a client's operation on an atom's entry, sent to the entry's owner): named once the
+     * wait is long.
+     */
+    void unheard(String address) {
+        awaited.put(address, new Awaited(() -> false, () -> -1, false, false));
+    }
+
     /** The client member at {@code address} is awaited for as long as {@code waiting} holds its id. */
     void client(String address, String id, Set<String> waiting, LongSupplier silentMs) {
         awaited.put(address + " (a client)", new Awaited(() -> !waiting.contains(id), silentMs, true, false));
@@ -163,7 +172,12 @@ final class AwaitedMembers implements AutoCloseable {
             tellNotAnswered(slow, " to apply these definitions (" + TimeUnit.MILLISECONDS.toSeconds(longestWait[0])
                 + " s so far)");
         }
-        if (!unheard.isEmpty()) {
+        if (!unheard.isEmpty() && atom != null) {
+            notices.accept(atom + " (a cluster atom) waits for " + named(unheard) + ", which holds its entry and has not"
+                + " answered in " + TimeUnit.MILLISECONDS.toSeconds(longestWait[1]) + " s (stopped with Ctrl-Z, paused,"
+                + " or cut off): if so, the cluster leaves it out once its members stop hearing from it, and the"
+                + " atom's backup copy takes its place");
+        } else if (!unheard.isEmpty()) {
             tellNotAnswered(unheard, ", which " + (unheard.size() == 1 ? "has" : "have") + " not answered in "
                 + TimeUnit.MILLISECONDS.toSeconds(longestWait[1])
                 + " s (stopped with Ctrl-Z, paused, cut off, or slow to apply these definitions)");

@@ -512,7 +512,16 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      */
     public void connect(SharedVars shared, java.util.function.Consumer<String> warn) {
         this.shared = shared;
-        if (client) knownIncarnation = incarnation();
+        if (client) {
+            knownIncarnation = incarnation();
+            // A client makes a map's proxy, the first time it uses the map, with a request bound
+            // to one connection, which Hazelcast does not retry: made later, while a member is
+            // stopped, it failed with that member's connection (the first deref of a cluster
+            // atom: TargetDisconnectedException). Made now, while the client joins.
+            map(AtomStore.MAP);
+            hazelcast.getReplicatedMap(ENDPOINTS);
+            hazelcast.getExecutorService(REMOTE_EXECUTOR);
+        }
         CONNECTED.put(hazelcast, this);
         for (String map : List.of(NamespaceRecord.MAP, ClassRecord.MAP, VarRecord.MAP)) {
             map(map).addEntryListener(new Applier(shared, map), true);
@@ -796,12 +805,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     @Override
     public byte[] get(String id, String atom, Consumer<String> notices) {
-        return onAtom(atom, notices, () -> map(AtomStore.MAP).get(id));
+        return onAtom(id, atom, notices, () -> map(AtomStore.MAP).get(id));
     }
 
     @Override
     public void put(String id, byte[] state, String atom, Consumer<String> notices) {
-        onAtom(atom, notices, () -> {
+        onAtom(id, atom, notices, () -> {
             map(AtomStore.MAP).set(id, state);
             return null;
         });
@@ -809,7 +818,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     @Override
     public boolean replace(String id, byte[] expected, byte[] next, String atom, Consumer<String> notices) {
-        return onAtom(atom, notices, () -> map(AtomStore.MAP).replace(id, expected, next));
+        return onAtom(id, atom, notices, () -> map(AtomStore.MAP).replace(id, expected, next));
     }
 
     /**
@@ -817,11 +826,17 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * copies: one stopped with Ctrl-Z holds it until the cluster leaves it out, and is named
      * meanwhile, as a sharing names it.
      */
-    private <T> T onAtom(String atom, Consumer<String> notices, java.util.function.Supplier<T> op) {
-        // A client hears no heartbeats: it could not tell a stopped member from the others.
-        Consumer<String> told = client ? null : notices;
-        try (AwaitedMembers awaited = AwaitedMembers.ofAtom(atom, told, waitLimits)) {
-            if (told != null) mayWaitFor(otherMembers(), awaited);
+    private <T> T onAtom(String id, String atom, Consumer<String> notices, java.util.function.Supplier<T> op) {
+        try (AwaitedMembers awaited = AwaitedMembers.ofAtom(atom, notices, waitLimits)) {
+            if (notices != null) {
+                if (client) {
+                    // A client hears no heartbeats, but sends the operation to the entry's owner.
+                    Member owner = hazelcast.getPartitionService().getPartition(id).getOwner();
+                    if (owner != null) awaited.unheard(address(owner));
+                } else {
+                    mayWaitFor(otherMembers(), awaited);
+                }
+            }
             return reaching(op);
         }
     }

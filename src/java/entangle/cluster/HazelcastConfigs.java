@@ -141,6 +141,10 @@ final class HazelcastConfigs {
         if (c.getProperty(property) == null) c.setProperty(property, value);
     }
 
+    private static void setIfAbsent(ClientConfig c, String property, String value) {
+        if (c.getProperty(property) == null) c.setProperty(property, value);
+    }
+
     /** A client's configuration. */
     static ClientConfig client(MemberOptions o) {
         ClientConfig c;
@@ -169,6 +173,13 @@ final class HazelcastConfigs {
                 .setInitialBackoffMillis(100)
                 .setMaxBackoffMillis(2_000);
         }
+        // What the client sent a member stopped with Ctrl-Z, paused or cut off waits until the
+        // client gives up on its connection, and the cluster's news that the member left comes
+        // through that connection when the client listens to the cluster there: Hazelcast's
+        // default is a minute (an evaluation, or a cluster atom's deref, waited 64 s). As the
+        // members give up on each other (above), after 8 s; a file changes it by saying so.
+        setIfAbsent(c, "hazelcast.client.heartbeat.interval", "1000");
+        setIfAbsent(c, "hazelcast.client.heartbeat.timeout", "8000");
         c.setInstanceName(instanceName("entangle-client-" + c.getClusterName() + "-" + ProcessHandle.current().pid()));
         c.setClassLoader(HazelcastConfigs.class.getClassLoader());
         c.setProperty("hazelcast.logging.type", "jdk");

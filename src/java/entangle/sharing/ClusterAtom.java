@@ -40,6 +40,15 @@ public final class ClusterAtom extends ARef implements IAtom2, Serializable {
         if (n != null) name = n;
     }
 
+    /**
+     * Named after {@code var}, which holds it here, until the cluster's state names the var it
+     * was made for: what an operation says before its first read (one waiting for a member)
+     * names the var the user knows it by, not the atom's id.
+     */
+    void heldBy(String var) {
+        if (name.equals(ClusterAtoms.UNNAMED + id)) name = var;
+    }
+
     @Override
     public Object deref() {
         return home.read(this).value();

@@ -83,9 +83,12 @@ public final class ClusterAtoms {
         return a;
     }
 
+    /** What an atom is called before this member knows the var it was made for (then its id). */
+    static final String UNNAMED = "cluster atom ";
+
     /** This member's atom for {@code id}. */
     ClusterAtom get(String id) {
-        return atoms.computeIfAbsent(id, k -> new ClusterAtom(k, "cluster atom " + k, this, null));
+        return atoms.computeIfAbsent(id, k -> new ClusterAtom(k, UNNAMED + k, this, null));
     }
 
     /** Serializes part of an atom's state; a refusal's reason names the part ("value", "validator"). */

@@ -2034,6 +2034,7 @@ public final class SharedVars {
                             }
                             // A multimethod changed in place is the root already.
                             if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = bindRoot(v, root);
+                            if (root instanceof ClusterAtom a) a.heldBy(r.varName());
                             // As on the member that compiled it: code compiled later with direct
                             // linking calls the var's fn through its class, found by name.
                             if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
