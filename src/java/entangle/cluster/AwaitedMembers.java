@@ -103,8 +103,9 @@ final class AwaitedMembers implements AutoCloseable {
 
     /**
      * Starts the wait's clock for an operation on the cluster atom {@code atom} (its var): it
-     * waits for the members that hold its copies, which this JVM cannot tell from the others
-     * ({@link #member(String, LongSupplier)}).
+     * waits for the members that hold its copies, which a member cannot tell from the others
+     * ({@link #member(String, LongSupplier)}); a client, for the entry's owner, to which it
+     * sends the operation ({@link #unheard(String)}).
      */
     static AwaitedMembers ofAtom(String atom, Consumer<String> notices, Limits limits) {
         return new AwaitedMembers(notices, limits, atom, NOTICE_AFTER_MS);
