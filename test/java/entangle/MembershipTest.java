@@ -244,6 +244,10 @@ class MembershipTest {
             try {
                 // Listing the members reads nothing B holds: B is listed, not waited for.
                 assertTrue(a.value("(entangle.core/members)").contains("\"" + bAddress + "\""));
+                // A client's listing is its own view too. (Before, it read the members' nREPL
+                // endpoints from a member, B as often as not, and returned once the client gave up
+                // on B: A's read below then found B left out, and said nothing.)
+                assertTrue(d.value("(entangle.core/members)").contains("\"" + bAddress + "\""));
                 // The client's first read of an atom, beside A's: it hears no heartbeats, and
                 // names the member it sent the read to. (Before, it failed with B's connection,
                 // or, the map's proxy made, waited for its own heartbeat timeout: a minute.)

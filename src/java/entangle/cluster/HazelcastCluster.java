@@ -108,6 +108,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             return t;
         });
 
+    /** A client whose connection to its cluster is lost, while it tries to reconnect. */
+    private volatile boolean disconnected;
+
     /** What the user should know of how this member started (an address it left out). */
     private final List<String> startNotes = new ArrayList<>();
 
@@ -541,8 +544,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         hazelcast.getLifecycleService().addLifecycleListener(e -> {
             if (CONNECTED.get(hazelcast) != this) return;
             if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_DISCONNECTED) {
+                disconnected = true;
                 clients.connectionLost();
             } else if (e.getState() == LifecycleEvent.LifecycleState.CLIENT_CONNECTED) {
+                disconnected = false;
                 // Events sent while the connection was down are lost: read the cluster again,
                 // once hand-offs reach this client again.
                 resync("a reconnect", () -> clients.connectionBack(address), () -> checkIncarnation(warn));
@@ -938,12 +943,17 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * "false") and, if it advertised one, "nrepl" endpoint.
      */
     public List<Map<String, String>> memberInfo() {
-        return reaching(this::listMembers);
+        return reaching(() -> listMembers(true));
     }
 
-    private List<Map<String, String>> listMembers() {
+    /**
+     * {@code withEndpoints}: with each member's "nrepl" endpoint, which a client reads from a
+     * member (a stopped one holds the read until the client gives up on it, 8 s); without them,
+     * the listing is this JVM's own view.
+     */
+    private List<Map<String, String>> listMembers(boolean withEndpoints) {
         Map<String, String> listedClients = clients.listed();
-        Map<String, String> endpoints = hazelcast.<String, String>getReplicatedMap(ENDPOINTS);
+        Map<String, String> endpoints = withEndpoints ? hazelcast.<String, String>getReplicatedMap(ENDPOINTS) : Map.of();
         List<Map<String, String>> out = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
@@ -1009,7 +1019,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** The members of the cluster that run entangle (client members included), as host:port, this one first. */
     public List<String> members() {
         List<String> out = new ArrayList<>();
-        for (Map<String, String> m : memberInfo()) out.add(m.get("address"));
+        // Read from this JVM's own view, which a client that lost its cluster still holds.
+        if (disconnected) throw new ClusterUnreachableException(offlineMessage(), null);
+        for (Map<String, String> m : listMembers(false)) out.add(m.get("address"));
         return out;
     }
 
