@@ -471,7 +471,21 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     @Override
     public String why(RuntimeException e) {
-        return offline(e) ? offlineMessage() : e.getMessage();
+        return offline(e) ? offlineMessage() : said(e);
+    }
+
+    /**
+     * What {@code e} says, in a sentence: a client's Hazelcast calls end on an interrupt with a
+     * HazelcastException whose message is the InterruptedException's name.
+     */
+    static String said(RuntimeException e) {
+        String message = String.valueOf(e.getMessage());
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException && !message.startsWith("interrupted")) {
+                return "interrupted while waiting for the cluster";
+            }
+        }
+        return e.getMessage();
     }
 
     private String offlineMessage() {
