@@ -476,13 +476,18 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /**
      * What {@code e} says, in a sentence: a client's Hazelcast calls end on an interrupt with a
-     * HazelcastException whose message is the InterruptedException's name.
+     * HazelcastException whose message is the InterruptedException's name, and on Hazelcast's
+     * invocation timeout with a dump of the request.
      */
     static String said(RuntimeException e) {
         String message = String.valueOf(e.getMessage());
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof InterruptedException && !message.startsWith("interrupted")) {
                 return "interrupted while waiting for the cluster";
+            }
+            if (t instanceof com.hazelcast.core.OperationTimeoutException) {
+                return "no member answered within Hazelcast's invocation timeout (a member stopped, paused or cut off,"
+                    + " or, for a client, the only member it reaches the cluster through)";
             }
         }
         return e.getMessage();

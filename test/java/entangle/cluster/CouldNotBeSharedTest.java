@@ -7,16 +7,29 @@ import org.junit.jupiter.api.Test;
 import com.hazelcast.core.HazelcastException;
 
 /**
- * What "could not be shared with the cluster (...)" says of an interrupted evaluation. A Java
- * application connected as a client, interrupted while a member was stopped, read
+ * What "could not be shared with the cluster (...)" says when Hazelcast's own words would not
+ * do. A Java application connected as a client, interrupted while a member was stopped, read
  * "(java.lang.InterruptedException)": Hazelcast's client calls end on an interrupt with a
  * HazelcastException named after it.
  */
-class InterruptedSharingTest {
+class CouldNotBeSharedTest {
     @Test
     void hazelcastsWordOfAnInterruptIsSaidInASentence() {
         assertEquals("interrupted while waiting for the cluster",
                      HazelcastCluster.said(new HazelcastException(new InterruptedException())));
+    }
+
+    /**
+     * A client configured to route through one member, that member stopped: the evaluation
+     * waited for Hazelcast's invocation timeout (120 s), and the line held the request's dump.
+     */
+    @Test
+    void hazelcastsInvocationTimeoutIsSaidInASentence() {
+        assertEquals("no member answered within Hazelcast's invocation timeout (a member stopped, paused or cut off,"
+                     + " or, for a client, the only member it reaches the cluster through)",
+                     HazelcastCluster.said(new IllegalStateException("writing user/x failed",
+                         new com.hazelcast.core.OperationTimeoutException("ClientInvocation{clientMessage = ...} timed out"
+                             + " because exception occurred after client invocation timeout 120000 ms."))));
     }
 
     @Test
