@@ -70,18 +70,29 @@
   (respond msg :members (mapv (fn [m] (into {} m)) (.memberInfo ^entangle.Member (entangle/member)))
            :status :done))
 
-(defn- eval-on-op [{:keys [code member ns] :as msg}]
+(defn- eval-on-op
+  "Runs as the session's evaluation does (nREPL's exec: one at a time with its evals, on its
+  thread), so that nREPL's interrupt with this message's id reaches it: evalOn then cancels
+  what still runs on the members and reports it, and nREPL answers interrupted and done in
+  place of the done sent here."
+  [{:keys [code member ns id session] :as msg}]
   (if-not code
     (respond msg :status #{:error :no-code :done})
-    (future
-      (try
-        (doseq [[address result] (.evalOn ^entangle.Member (entangle/member) (or member "all") code
-                                          (or ns (some-> (:session msg) deref (get #'*ns*) str))
-                                          *eval-on-timeout-ms*)]
-          (respond msg (assoc (into {} result) "member" address)))
-        (respond msg :status :done)
-        (catch Exception e
-          (respond msg :err (ex-message e) :status #{:error :done}))))))
+    (let [{:keys [exec]} (meta session)]
+      (exec id
+            #(try
+               (.evalOn ^entangle.Member (entangle/member) (or member "all") code
+                        (or ns (some-> session deref (get #'*ns*) str))
+                        *eval-on-timeout-ms*
+                        (reify java.util.function.BiConsumer
+                          (accept [_ address result]
+                            (respond msg (assoc (into {} result) "member" address)))))
+               (catch Exception e
+                 (respond msg :err (ex-message e) :status #{:error}))
+               (finally
+                 ;; The interrupt evalOn kept: nREPL's interrupt is over with this thread.
+                 (Thread/interrupted)))
+            #(respond msg :status :done)))))
 
 (defn- provenance-op [{:keys [sym ns] :as msg}]
   (if-not sym
@@ -126,7 +137,7 @@
               :requires {}
               :returns {"members" "A list of maps with \"address\" (host:port), \"id\", \"self\", \"kind\" (\"member\", or \"client\" for a member connected as a Hazelcast client) and, for a member that serves nREPL, \"nrepl\" (its nrepl:// URI)."}}
              "entangle/eval-on"
-             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, then done; a member that has not answered in 60 s is reported as such, and its evaluation there is cancelled (its thread interrupted)."
+             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, as each answers, then done; a member that has not answered in 60 s is reported as such, and its evaluation there is cancelled (its thread interrupted). An interrupt with this message's id as interrupt-id cancels the evaluations still running, which are then reported as interrupted, and the status is interrupted and done."
               :requires {"code" "The code to evaluate."}
               :optional {"member" "The member's address (host:port), or \"all\" (the default)."
                          "ns" "The namespace to evaluate in (default: the session's)."}

@@ -241,11 +241,21 @@ public final class Member implements AutoCloseable {
     /**
      * Evaluates {@code code} in namespace {@code ns} (null: user) on the member at
      * {@code address} (host:port), or on every member if it is "all", as that member's REPL
-     * would. Returns each member's result by address: "value" and "out" and "err", or "ex".
+     * would. Returns each member's result by address, in the order they came: "value" and
+     * "out" and "err", or "ex". A member with no result after {@code timeoutMs}, or when this
+     * thread is interrupted, has its evaluation cancelled (its thread interrupted there), and
+     * its result says so; after an interrupt, the thread's interrupt flag is set again.
      */
     public java.util.Map<String, java.util.Map<String, String>> evalOn(String address, String code, String ns,
                                                                       long timeoutMs) {
-        return cluster.evalOn(address, code, ns, timeoutMs);
+        return evalOn(address, code, ns, timeoutMs, (a, r) -> { });
+    }
+
+    /** As {@link #evalOn(String, String, String, long)}, giving each result to {@code each} as it comes, on this thread. */
+    public java.util.Map<String, java.util.Map<String, String>> evalOn(
+            String address, String code, String ns, long timeoutMs,
+            java.util.function.BiConsumer<String, java.util.Map<String, String>> each) {
+        return cluster.evalOn(address, code, ns, timeoutMs, each);
     }
 
     /** The file Hazelcast logs to. */

@@ -135,6 +135,44 @@
       (is (= [":after"] (:value (send! s {:op "eval" :code ":after"}))))
       (finally (close)))))
 
+(deftest eval-on-answers-as-each-member-does-and-an-interrupt-cancels-the-rest
+  ;; An editor's interrupt of an entangle/eval-on, by its message id as for an eval: nREPL's
+  ;; session answered session-idle (the op did not run as the session's evaluation), and the
+  ;; members went on evaluating until the op's 60 s ran out. The members' results came all at
+  ;; the end, a quick member's behind a slow one's.
+  (let [[s close] (session :a)
+        address-of #(str/replace (value % "(first (entangle.core/members))") "\"" "")
+        addr-a (address-of a) addr-b (address-of b)
+        id "eval-on-to-interrupt"]
+    (try
+      ;; A counter of its own on each member.
+      (send! s {:op "entangle/eval-on" :member "all" :code "(def ^:entangle/local eval-on-interrupted (atom 0))"})
+      (let [started (System/nanoTime)
+            responses (nrepl/message s {:op "entangle/eval-on" :id id :member "all"
+                                        :code (str "(if (= \"" addr-a "\" (first (entangle.core/members))) :quick"
+                                                   " (try (Thread/sleep 60000) :slept"
+                                                   " (catch InterruptedException _ (swap! eval-on-interrupted inc) :interrupted)))")})
+            first-response (deref (future (first responses)) 20000 nil)]
+        (is (= [addr-a ":quick"] ((juxt :member :value) first-response)) "A's result, while the others sleep")
+        (.awaitValue ^ReplProcess b "(some #(= \"entangle.cluster.RemoteEval\" (.getClassName ^StackTraceElement %)) (mapcat identity (vals (Thread/getAllStackTraces))))" "true")
+        (let [r (send! s {:op "interrupt" :interrupt-id id})]
+          (is (= #{"done"} (set (:status r))) (pr-str r)))
+        (let [rs (deref (future (doall responses)) 20000 nil)
+              by-member (into {} (keep (fn [r] (when (:member r) [(:member r) r]))) rs)]
+          (is (some? rs) "the eval-on ended")
+          (is (< (- (System/nanoTime) started) 30e9) "well before the op's 60 s")
+          (is (= #{"interrupted" "done"} (set (:status (last rs)))) (pr-str rs))
+          (is (= "java.lang.InterruptedException" (get-in by-member [addr-b :ex])) (pr-str (by-member addr-b)))
+          (is (= (str "interrupted before member " addr-b " answered; the evaluation was cancelled there")
+                 (get-in by-member [addr-b :err])))))
+      (.awaitValue ^ReplProcess b "@eval-on-interrupted" "1")
+      (is (= "1" (value b "@eval-on-interrupted")) "B's evaluation was interrupted")
+      (is (= "0" (value a "@eval-on-interrupted")))
+      (testing "the session goes on"
+        (is (contains? (set (:status (send! s {:op "interrupt" :interrupt-id id}))) "session-idle"))
+        (is (= [":after"] (:value (send! s {:op "eval" :code ":after"})))))
+      (finally (close)))))
+
 (deftest an-eval-waiting-for-a-stopped-member-says-so-in-its-session-while-it-waits
   ;; A third member, stopped (Ctrl-Z): the eval returns once the cluster has left it out, and
   ;; the session hears why it waits before it gets the value, not A's terminal.

@@ -997,42 +997,25 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /**
      * Evaluates {@code code} in namespace {@code ns} on the member at {@code address}, or on
-     * every entangle member if it is "all"; returns each member's result by address. An
-     * evaluation with no result after {@code timeoutMs} is cancelled on its member (its thread
-     * interrupted), as are those still running if the calling thread is interrupted.
+     * every entangle member if it is "all"; returns each member's result by address, in the
+     * order they came. An evaluation with no result after {@code timeoutMs} is cancelled on its member (its thread
+     * interrupted), as are those still running if the calling thread is interrupted: their
+     * results then say so, and the thread's interrupt flag stays set. Each result is given to
+     * {@code each} as it comes, on this thread.
      */
-    public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs) {
-        return reaching(() -> evalOnMembers(address, code, ns, timeoutMs));
-    }
-
-    private Map<String, Map<String, String>> evalOnMembers(String address, String code, String ns, long timeoutMs) {
-        List<Member> targets = "all".equals(address) ? runners() : List.of(runner(address));
-        if (targets.isEmpty()) throw new IllegalArgumentException(noRunners());
-        // Not on the hand-off executor: code that runs long would hold the threads every
-        // definition's hand-off needs there.
-        Map<Member, Future<HashMap<String, String>>> results = hazelcast.getExecutorService(REMOTE_EXECUTOR)
-            .submitToMembers(new RemoteEval(code, ns), targets);
-        Map<String, Map<String, String>> out = new LinkedHashMap<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        try {
-            for (Member m : targets) {
-                String a = address(m);
-                try {
-                    out.put(a, results.get(m).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-                } catch (TimeoutException e) {
-                    results.get(m).cancel(true);
-                    out.put(a, Map.of("ex", "java.util.concurrent.TimeoutException", "err", "no result from member " + a
-                        + " within " + timeoutMs + " ms; the evaluation was cancelled there"));
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    out.put(a, Map.of("ex", c.getClass().getName(), "err", "member " + a + " failed: " + c.getMessage()));
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            for (Future<HashMap<String, String>> f : results.values()) f.cancel(true);
-        }
-        return out;
+    public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs,
+                                                   java.util.function.BiConsumer<String, Map<String, String>> each) {
+        return reaching(() -> {
+            List<Member> targets = "all".equals(address) ? runners() : List.of(runner(address));
+            if (targets.isEmpty()) throw new IllegalArgumentException(noRunners());
+            // Not on the hand-off executor: code that runs long would hold the threads every
+            // definition's hand-off needs there.
+            Map<Member, Future<HashMap<String, String>>> sent = hazelcast.getExecutorService(REMOTE_EXECUTOR)
+                .submitToMembers(new RemoteEval(code, ns), targets);
+            Map<String, Future<HashMap<String, String>>> byAddress = new LinkedHashMap<>();
+            for (Member m : targets) byAddress.put(address(m), sent.get(m));
+            return EvalOn.collect(byAddress, timeoutMs, each);
+        });
     }
 
     /** The members of the cluster that run entangle (client members included), as host:port, this one first. */
