@@ -198,6 +198,33 @@ class RemoteExecutionTest {
         assertEquals(":still-fine", a.value(":still-fine"));
     }
 
+    /**
+     * A call to a member stopped with Ctrl-Z (or at a breakpoint) is cancelled at once: the
+     * cancel waited for the member's answer, until the cluster left it out (6 s by hand),
+     * saying nothing. The member, back within the heartbeat timeout, gets the cancel.
+     */
+    @Test
+    @Order(6)
+    void cancellingACallToAStoppedMemberDoesNotWaitForIt() throws Exception {
+        for (ReplProcess p : new ReplProcess[] {a, b}) p.value("(def ^:entangle/local call-state (atom nil))");
+        a.value("(def ^:entangle/local to-cancel (remote/submit-to-member \"" + addrB + "\" #(do (reset! call-state :running)"
+            + " (try (Thread/sleep 120000) :slept (catch InterruptedException _ (reset! call-state :interrupted))))))");
+        b.awaitValue("@call-state", ":running");
+        signal("STOP", b);
+        try {
+            assertEquals("[true true]", a.value("[(future-cancel to-cancel) (contains? (set (entangle.core/members)) \"" + addrB + "\")]"));
+        } finally {
+            signal("CONT", b);
+        }
+        b.awaitValue("@call-state", ":interrupted");
+        assertEquals("true", a.value("(future-cancelled? to-cancel)"));
+    }
+
+    private static void signal(String name, ReplProcess member) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(member.pid())).start();
+        assertEquals(0, kill.waitFor(), "kill -" + name);
+    }
+
     @Test
     @Order(7)
     void aMemberThatDiesDuringTheCallFailsItsFutureNamingIt() throws Exception {

@@ -4,12 +4,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,17 +19,6 @@ import java.util.function.BiConsumer;
  * interrupted, has its evaluation cancelled, and is reported as such.
  */
 final class EvalOn {
-    /**
-     * Where evaluations are cancelled: Hazelcast's cancel waits for the member's answer, which
-     * a stopped member gives only once the cluster has left it out (seconds), and the caller
-     * reports at once.
-     */
-    private static final ExecutorService CANCELS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "entangle-cancels");
-        t.setDaemon(true);
-        return t;
-    });
-
     private EvalOn() {}
 
     /**
@@ -67,7 +53,7 @@ final class EvalOn {
         for (Map.Entry<String, Future<HashMap<String, String>>> e : results.entrySet()) {
             String a = e.getKey();
             if (out.containsKey(a)) continue;
-            cancel(e.getValue());
+            Cancels.send(e.getValue());
             Map<String, String> r = interrupted
                 ? Map.of("ex", "java.lang.InterruptedException",
                          "err", "interrupted before member " + a + " answered; the evaluation was cancelled there")
@@ -81,39 +67,20 @@ final class EvalOn {
     }
 
     /**
-     * The future as a stage to wait on, so that waiting never calls Hazelcast's own get: at a
-     * client, an interrupt completes the future it waits on, and Hazelcast's cancel of an
-     * executor's task then does nothing (it sends the member the cancel only for a future not
-     * done yet), so the evaluation would run on there. Hazelcast 5's executor futures are
-     * stages; any other is waited for on a thread of its own.
+     * The future as a stage to wait on (Hazelcast 5's executor futures are CompletableFutures),
+     * so that waiting never calls Hazelcast's own get: at a client, an interrupt completes the
+     * future it waits on, and Hazelcast's cancel of an executor's task then does nothing (it
+     * sends the member the cancel only for a future not done yet), so the evaluation would run
+     * on there.
      */
     @SuppressWarnings("unchecked")
     private static <T> CompletionStage<T> stage(Future<T> f) {
-        if (f instanceof CompletionStage<?> s) return (CompletionStage<T>) s;
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return f.get();
-            } catch (ExecutionException e) {
-                throw new CompletionException(e.getCause());
-            } catch (InterruptedException e) {
-                throw new CompletionException(e);
-            }
-        }, CANCELS);
+        return (CompletionStage<T>) f;
     }
 
     private static Map<String, String> failed(Throwable t, String address) {
         Throwable c = t;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) c = c.getCause();
         return Map.of("ex", c.getClass().getName(), "err", "member " + address + " failed: " + c.getMessage());
-    }
-
-    private static void cancel(Future<?> f) {
-        CANCELS.execute(() -> {
-            try {
-                f.cancel(true);
-            } catch (RuntimeException e) {
-                // the member is gone: nothing runs there any more
-            }
-        });
     }
 }

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeoutException;
 
 import clojure.lang.IPending;
 
+import entangle.cluster.Cancels;
+
 /**
  * The result of a fn sent to one member: a {@link CompletableFuture}, and for Clojure a future
  * as {@code future} makes one (deref, deref with a timeout, realized?, future-cancel,
@@ -28,7 +30,7 @@ public final class RemoteFuture extends CompletableFuture<Object> implements IPe
 
     void runningAs(Future<?> call) {
         this.call = call;
-        if (isCancelled()) call.cancel(true);
+        if (isCancelled()) Cancels.send(call);
     }
 
     /** The address (host:port) of the member the fn was sent to. */
@@ -39,13 +41,7 @@ public final class RemoteFuture extends CompletableFuture<Object> implements IPe
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         Future<?> c = call;
-        if (cancelled && c != null) {
-            try {
-                c.cancel(true);
-            } catch (RuntimeException e) {
-                // the member is gone: nothing runs there any more
-            }
-        }
+        if (cancelled && c != null) Cancels.send(c);
         return cancelled;
     }
 
@@ -61,13 +57,7 @@ public final class RemoteFuture extends CompletableFuture<Object> implements IPe
             if (completeExceptionally(new TimeoutException("no result from member " + member + " within "
                 + unit.toMillis(timeout) + " ms; the call was cancelled there"))) {
                 Future<?> c = call;
-                if (c != null) {
-                    try {
-                        c.cancel(true);
-                    } catch (RuntimeException e) {
-                        // the member is gone
-                    }
-                }
+                if (c != null) Cancels.send(c);
             }
         }, timeout, unit);
         whenComplete((v, t) -> timer.cancel(false));
