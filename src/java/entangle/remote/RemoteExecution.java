@@ -109,7 +109,7 @@ public final class RemoteExecution {
             return w.bytes();
         } catch (UnshareableValueException e) {
             // No cause: the REPL reports an exception's root cause, and this message says it all.
-            throw new IllegalArgumentException("the value cannot travel to other members: it holds a " + e.getMessage());
+            throw new IllegalArgumentException("the value cannot travel to other members: it holds " + UnshareableValueException.withArticle(e.getMessage()));
         }
     }
 
@@ -135,7 +135,7 @@ public final class RemoteExecution {
             });
             return w.bytes();
         } catch (UnshareableValueException e) {
-            throw new IllegalArgumentException("the fn cannot be sent to other members: it holds a " + e.getMessage()
+            throw new IllegalArgumentException("the fn cannot be sent to other members: it holds " + UnshareableValueException.withArticle(e.getMessage())
                 + (fn.getClass().isSynthetic() || fn.getClass().getName().contains("$$Lambda")
                    ? "; send a Clojure fn (from eval, or a shared var), not a Java lambda" : ""));
         }
@@ -232,8 +232,8 @@ public final class RemoteExecution {
             units.store().storeAll(w.units());
             return Outcome.value(w.bytes());
         } catch (UnshareableValueException e) {
-            return Outcome.thrown(self, new IllegalStateException("the fn's result cannot travel back: it holds a "
-                + e.getMessage()), null);
+            return Outcome.thrown(self, new IllegalStateException("the fn's result cannot travel back: it holds "
+                + UnshareableValueException.withArticle(e.getMessage())), null);
         } catch (RuntimeException e) {
             return Outcome.thrown(self, e, null);
         }

@@ -163,7 +163,7 @@ public final class ClusterAtoms {
                 validator = vf == null ? null : write(vf, "validator");
             } catch (UnshareableValueException e) {
                 IllegalArgumentException refused = new IllegalArgumentException(
-                    "the validator of " + a.name() + " holds a " + e.type() + ", which cannot be shared with other"
+                    "the validator of " + a.name() + " holds " + UnshareableValueException.withArticle(e.type()) + ", which cannot be shared with other"
                     + " members; the validator is unchanged");
                 refused.addSuppressed(e);
                 throw refused;
@@ -184,7 +184,7 @@ public final class ClusterAtoms {
             // Suppressed, not the cause: the REPL reports an error's root cause, and this sentence
             // is the one the user needs.
             IllegalArgumentException refused = new IllegalArgumentException("the new value of " + a.name()
-                + " holds a " + e.type() + ", which cannot be shared with other members; the atom is unchanged");
+                + " holds " + UnshareableValueException.withArticle(e.type()) + ", which cannot be shared with other members; the atom is unchanged");
             refused.addSuppressed(e);
             throw refused;
         }

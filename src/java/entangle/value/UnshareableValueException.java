@@ -27,6 +27,14 @@ public final class UnshareableValueException extends NotSerializableException {
         return n;
     }
 
+    /**
+     * {@code type} after its article, as a sentence says it: "a java.net.Socket", "an
+     * entangle.remote.RemoteFuture", "an org.h2.jdbc.JdbcConnection".
+     */
+    public static String withArticle(String type) {
+        return (!type.isEmpty() && "aeioAEIO".indexOf(type.charAt(0)) >= 0 ? "an " : "a ") + type;
+    }
+
     /** The name of the class that cannot travel. */
     public String type() { return type; }
 

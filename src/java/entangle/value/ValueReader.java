@@ -129,7 +129,7 @@ public final class ValueReader extends ObjectInputStream {
         } catch (IOException | RuntimeException e) {
             if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
             if (in != null && in.rejected != null) {
-                throw new RefusedException("it holds a " + in.rejected + ", which a shared value may not contain", e);
+                throw new RefusedException("it holds " + UnshareableValueException.withArticle(in.rejected) + ", which a shared value may not contain", e);
             }
             throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
         } finally {

@@ -394,4 +394,15 @@ class ValuesTest {
         byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 1);
         assertThrows(RefusedException.class, () -> ValueReader.read(cut, UNITS));
     }
+
+    /** A value that cannot travel is named with its article: "holds a entangle.remote.RemoteFuture" read wrong. */
+    @Test
+    void aTypeThatCannotTravelIsNamedWithItsArticle() {
+        assertEquals("a java.net.Socket", UnshareableValueException.withArticle("java.net.Socket"));
+        assertEquals("an entangle.remote.RemoteFuture", UnshareableValueException.withArticle("entangle.remote.RemoteFuture"));
+        assertEquals("an org.h2.jdbc.JdbcConnection", UnshareableValueException.withArticle("org.h2.jdbc.JdbcConnection"));
+        assertEquals("a user.Conn", UnshareableValueException.withArticle("user.Conn"));
+        assertTrue(entangle.sharing.Unshared.warning("#'user/f", "entangle.remote.RemoteFuture")
+                       .startsWith("#'user/f holds an entangle.remote.RemoteFuture, which cannot be shared"));
+    }
 }
