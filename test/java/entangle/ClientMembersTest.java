@@ -44,7 +44,7 @@ class ClientMembersTest {
     void start() throws Exception {
         cluster = new TestCluster();
         server = PlainHazelcast.start(cluster, "server");
-        a = cluster.start("a", List.of(), List.of("--client"));
+        a = cluster.start("a", List.of(), List.of("--client", "--nrepl-port", "0"));
         b = cluster.start("b", List.of(), List.of("--client"));
     }
 
@@ -224,6 +224,9 @@ class ClientMembersTest {
         assertEquals(":away", host.value("call user/while-away"));
         ReplProcess joiner = cluster.start("joiner", List.of(), List.of("--client"));
         assertEquals("[:away :after nil]", joiner.value("[(user/while-away) (user/after-restart) (resolve 'user/before-restart)]"));
+        // A's nREPL server is listed again (entangle/members): the restarted server had lost it.
+        joiner.awaitValue("(some #(some-> (get % \"nrepl\") (.startsWith \"nrepl://127.0.0.1:\")) (.memberInfo (entangle.core/member)))",
+                          "true");
         ReplProcess.Result gone = a.eval("(swap! hits inc)");
         assertTrue(gone.err().contains("#'user/hits holds a cluster atom that the cluster no longer has"), gone.err());
         a.value("(def hits (atom 5))");

@@ -227,7 +227,7 @@ class MembershipTest {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");
             ReplProcess b = cluster.start("b");
-            cluster.start("c");
+            cluster.start("c", List.of(), List.of("--nrepl-port", "0"));
             // A client member, which sends what it does on an entry to the entry's owner.
             ReplProcess d = cluster.start("d", List.of(), List.of("--client"));
             String bAddress = b.value("(symbol (.address (entangle.core/member)))");
@@ -248,6 +248,12 @@ class MembershipTest {
                 // endpoints from a member, B as often as not, and returned once the client gave up
                 // on B: A's read below then found B left out, and said nothing.)
                 assertTrue(d.value("(entangle.core/members)").contains("\"" + bAddress + "\""));
+                // And the listing with the members' nREPL endpoints (the nREPL op entangle/members),
+                // from the client's own copy: before, it read each from the member that owns its
+                // entry, and waited for B until the client gave up on it (B then left out).
+                assertEquals("[true true]", d.value("(let [info (.memberInfo (entangle.core/member))]"
+                    + " [(boolean (some #(some-> (get % \"nrepl\") (.startsWith \"nrepl://127.0.0.1:\")) info))"
+                    + " (contains? (set (entangle.core/members)) \"" + bAddress + "\")])"));
                 // The client's first read of an atom, beside A's: it hears no heartbeats, and
                 // names the member it sent the read to. (Before, it failed with B's connection,
                 // or, the map's proxy made, waited for its own heartbeat timeout: a minute.)

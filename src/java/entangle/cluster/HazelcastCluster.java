@@ -96,6 +96,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private final String address;
     private volatile String endpoint; // what advertise last advertised, again under a new member id
     private final ClientMembers clients;
+    private final Endpoints endpoints;
     /** Of a client: the cluster's incarnation when it last connected (see {@link #incarnation}). */
     private volatile String knownIncarnation;
     private final UnconfirmedRecords unconfirmed;
@@ -135,6 +136,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         this.unconfirmed = new UnconfirmedRecords(this::repair, shownGraceMs(hazelcast, client));
         this.waitLimits = waitLimits(hazelcast, client);
         this.clients = new ClientMembers(hazelcast, memberId, unconfirmed);
+        this.endpoints = new Endpoints(hazelcast, client);
     }
 
     /**
@@ -539,9 +541,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             // A client makes a map's proxy, the first time it uses the map, with a request bound
             // to one connection, which Hazelcast does not retry: made later, while a member is
             // stopped, it failed with that member's connection (the first deref of a cluster
-            // atom: TargetDisconnectedException). Made now, while the client joins.
+            // atom: TargetDisconnectedException). Made now, while the client joins (the
+            // endpoints' map is made with this cluster).
             map(AtomStore.MAP);
-            hazelcast.getReplicatedMap(ENDPOINTS);
             hazelcast.getExecutorService(REMOTE_EXECUTOR);
         }
         CONNECTED.put(hazelcast, this);
@@ -569,7 +571,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 disconnected = false;
                 // Events sent while the connection was down are lost: read the cluster again,
                 // once hand-offs reach this client again.
-                resync("a reconnect", () -> clients.connectionBack(address), () -> checkIncarnation(warn));
+                resync("a reconnect", () -> {
+                    clients.connectionBack(address);
+                    // A cluster whose servers all restarted no longer has this client's endpoint.
+                    String advertised = endpoint;
+                    if (advertised != null) advertise(advertised);
+                    endpoints.reread();
+                }, () -> checkIncarnation(warn));
             } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                 // Back in one cluster after a split, under a new member id: the maps now hold
                 // the newer record of each key from either side (NewestRecordMergePolicy), and
@@ -943,18 +951,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return out;
     }
 
-    /**
-     * The map in which members advertise their endpoints (an nREPL server), by member id: a
-     * replicated map, which every member reads from its own copy, so that listing the members
-     * never waits for one of them (stopped with Ctrl-Z, the one a partitioned map would ask).
-     */
-    private static final String ENDPOINTS = "entangle.endpoints";
-
     /** Advertises an endpoint of this member (such as "nrepl://127.0.0.1:7888"), or withdraws it (null). */
     public void advertise(String endpoint) {
         this.endpoint = endpoint;
-        if (endpoint == null) hazelcast.<String, String>getReplicatedMap(ENDPOINTS).remove(memberId);
-        else hazelcast.<String, String>getReplicatedMap(ENDPOINTS).put(memberId, endpoint);
+        endpoints.advertise(memberId, endpoint);
     }
 
     /**
@@ -965,14 +965,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return reaching(() -> listMembers(true));
     }
 
-    /**
-     * {@code withEndpoints}: with each member's "nrepl" endpoint, which a client reads from a
-     * member (a stopped one holds the read until the client gives up on it, 8 s); without them,
-     * the listing is this JVM's own view.
-     */
+    /** This JVM's own view of the members; {@code withEndpoints}: with each one's "nrepl" endpoint. */
     private List<Map<String, String>> listMembers(boolean withEndpoints) {
         Map<String, String> listedClients = clients.listed();
-        Map<String, String> endpoints = withEndpoints ? hazelcast.<String, String>getReplicatedMap(ENDPOINTS) : Map.of();
+        Map<String, String> endpoints = withEndpoints ? this.endpoints.known() : Map.of();
         List<Map<String, String>> out = new ArrayList<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (m.getAttribute(ENTANGLE_ATTRIBUTE) == null) continue;
