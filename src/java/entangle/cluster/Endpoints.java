@@ -12,10 +12,11 @@ import com.hazelcast.replicatedmap.ReplicatedMap;
 
 /**
  * The endpoints members advertise (an nREPL server), by member id, in a replicated map. An
- * embedded member reads its own copy of that map. A client has none: it would read each entry
- * from the member that owns its partition, and wait for one stopped with Ctrl-Z until it gave
- * up on it (8 s), so it keeps a copy of its own, filled as it connects and reconnects and
- * kept by the map's events, and listing the members never waits for one of them.
+ * embedded member reads its own copy of that map. A client has none: it would read the map
+ * from one member (the owner of a partition it picks at random), and wait for it, stopped
+ * with Ctrl-Z, until it gave up on it (8 s); so it keeps a copy of its own, filled as it
+ * connects and reconnects and kept by the map's events, and listing the members never waits
+ * for one of them.
  */
 final class Endpoints {
     static final String MAP = "entangle.endpoints";
