@@ -994,10 +994,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /**
      * Evaluates {@code code} in namespace {@code ns} on the member at {@code address}, or on
      * every entangle member if it is "all"; returns each member's result by address, in the
-     * order they came. An evaluation with no result after {@code timeoutMs} is cancelled on its member (its thread
-     * interrupted), as are those still running if the calling thread is interrupted: their
-     * results then say so, and the thread's interrupt flag stays set. Each result is given to
-     * {@code each} as it comes, on this thread.
+     * order they came. An evaluation with no result after {@code timeoutMs} is cancelled on
+     * its member (its thread interrupted), as are those still running if the calling thread is
+     * interrupted: their results then say so, and the thread's interrupt flag stays set. Each
+     * result is given to {@code each} as it comes, on this thread.
      */
     public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs,
                                                    java.util.function.BiConsumer<String, Map<String, String>> each) {

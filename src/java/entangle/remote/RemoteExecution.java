@@ -1,5 +1,7 @@
 package entangle.remote;
 
+import static entangle.value.UnshareableValueException.withArticle;
+
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,7 +111,8 @@ public final class RemoteExecution {
             return w.bytes();
         } catch (UnshareableValueException e) {
             // No cause: the REPL reports an exception's root cause, and this message says it all.
-            throw new IllegalArgumentException("the value cannot travel to other members: it holds " + UnshareableValueException.withArticle(e.getMessage()));
+            throw new IllegalArgumentException("the value cannot travel to other members: it holds "
+                + withArticle(e.getMessage()));
         }
     }
 
@@ -135,7 +138,8 @@ public final class RemoteExecution {
             });
             return w.bytes();
         } catch (UnshareableValueException e) {
-            throw new IllegalArgumentException("the fn cannot be sent to other members: it holds " + UnshareableValueException.withArticle(e.getMessage())
+            throw new IllegalArgumentException("the fn cannot be sent to other members: it holds "
+                + withArticle(e.getMessage())
                 + (fn.getClass().isSynthetic() || fn.getClass().getName().contains("$$Lambda")
                    ? "; send a Clojure fn (from eval, or a shared var), not a Java lambda" : ""));
         }
@@ -233,7 +237,7 @@ public final class RemoteExecution {
             return Outcome.value(w.bytes());
         } catch (UnshareableValueException e) {
             return Outcome.thrown(self, new IllegalStateException("the fn's result cannot travel back: it holds "
-                + UnshareableValueException.withArticle(e.getMessage())), null);
+                + withArticle(e.getMessage())), null);
         } catch (RuntimeException e) {
             return Outcome.thrown(self, e, null);
         }

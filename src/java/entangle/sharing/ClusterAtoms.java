@@ -1,5 +1,7 @@
 package entangle.sharing;
 
+import static entangle.value.UnshareableValueException.withArticle;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -163,8 +165,8 @@ public final class ClusterAtoms {
                 validator = vf == null ? null : write(vf, "validator");
             } catch (UnshareableValueException e) {
                 IllegalArgumentException refused = new IllegalArgumentException(
-                    "the validator of " + a.name() + " holds " + UnshareableValueException.withArticle(e.type()) + ", which cannot be shared with other"
-                    + " members; the validator is unchanged");
+                    "the validator of " + a.name() + " holds " + withArticle(e.type())
+                    + ", which cannot be shared with other members; the validator is unchanged");
                 refused.addSuppressed(e);
                 throw refused;
             }
@@ -184,7 +186,8 @@ public final class ClusterAtoms {
             // Suppressed, not the cause: the REPL reports an error's root cause, and this sentence
             // is the one the user needs.
             IllegalArgumentException refused = new IllegalArgumentException("the new value of " + a.name()
-                + " holds " + UnshareableValueException.withArticle(e.type()) + ", which cannot be shared with other members; the atom is unchanged");
+                + " holds " + withArticle(e.type())
+                + ", which cannot be shared with other members; the atom is unchanged");
             refused.addSuppressed(e);
             throw refused;
         }

@@ -1,5 +1,7 @@
 package entangle.sharing;
 
+import static entangle.value.UnshareableValueException.withArticle;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -916,7 +918,8 @@ public final class SharedVars {
                 UnshareableValueException e = atomFailures.get(c.key());
                 kind = VarRecord.Kind.UNSHAREABLE;
                 unshareable = "clojure.lang.Atom";
-                warnings.add(Unshared.warning(varName, "clojure.lang.Atom whose " + e.why() + " holds " + UnshareableValueException.withArticle(e.type())));
+                warnings.add(Unshared.warning(varName,
+                                              "clojure.lang.Atom whose " + e.why() + " holds " + withArticle(e.type())));
             } else if (kind == VarRecord.Kind.VALUE) {
                 try {
                     ValueWriter.Written w;
@@ -1056,7 +1059,7 @@ public final class SharedVars {
             } catch (UnshareableValueException e) {
                 kept = kept.without(entry.getKey());
                 unshared = unshared.assoc(entry.getKey(), entry.getValue());
-                warnings.add(entryName(key, entry.getKey()) + " holds " + UnshareableValueException.withArticle(e.type())
+                warnings.add(entryName(key, entry.getKey()) + " holds " + withArticle(e.type())
                     + (e.why() == null ? "" : " (" + e.why() + ")") + ", which cannot be shared with other"
                     + " members, so it stays on this member only; define it with values that can travel, or on"
                     + " each member (entangle/eval-on).");

@@ -1,5 +1,7 @@
 package entangle.sharing;
 
+import static entangle.value.UnshareableValueException.withArticle;
+
 import java.util.Iterator;
 import java.util.function.Predicate;
 
@@ -13,8 +15,6 @@ import clojure.lang.Indexed;
 import clojure.lang.Seqable;
 import clojure.lang.Keyword;
 import clojure.lang.PersistentArrayMap;
-
-import entangle.value.UnshareableValueException;
 
 /**
  * The root a var gets on every member but the one holding its value, when that value cannot
@@ -50,7 +50,7 @@ public final class Unshared extends AFn
 
     /** The warning given on the member that keeps the value. */
     public static String warning(String var, String type) {
-        return var + " holds " + UnshareableValueException.withArticle(type) + ", which cannot be shared with other members, so it stays on this"
+        return var + " holds " + withArticle(type) + ", which cannot be shared with other members, so it stays on this"
             + " member only; " + wayOut(var);
     }
 
@@ -66,10 +66,12 @@ public final class Unshared extends AFn
 
     private String message(boolean left) {
         if (left) {
-            return var + " held " + UnshareableValueException.withArticle(type) + " on member " + holder + ", which has left the cluster: the value is"
+            return var + " held " + withArticle(type) + " on member " + holder
+                + ", which has left the cluster: the value is"
                 + " gone, as it could not be shared with other members; " + wayOut(var);
         }
-        return var + " holds " + UnshareableValueException.withArticle(type) + " on member " + holder + ", which cannot be shared with other members; "
+        return var + " holds " + withArticle(type) + " on member " + holder
+            + ", which cannot be shared with other members; "
             + wayOut(var);
     }
 

@@ -1,5 +1,7 @@
 package entangle.value;
 
+import static entangle.value.UnshareableValueException.withArticle;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InvalidClassException;
@@ -129,7 +131,8 @@ public final class ValueReader extends ObjectInputStream {
         } catch (IOException | RuntimeException e) {
             if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
             if (in != null && in.rejected != null) {
-                throw new RefusedException("it holds " + UnshareableValueException.withArticle(in.rejected) + ", which a shared value may not contain", e);
+                throw new RefusedException("it holds " + withArticle(in.rejected) + ", which a shared value may not contain",
+                                           e);
             }
             throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
         } finally {
