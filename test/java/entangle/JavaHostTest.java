@@ -182,6 +182,32 @@ class JavaHostTest {
         assertEquals("true", host.value("eval (= 1 watched)"));
     }
 
+    /**
+     * A cluster atom's operation at an embedded member ends on an interrupt. A member's
+     * synchronous map calls wait through one: here for a lock another member holds on the
+     * atom's entry, by hand for a member stopped with Ctrl-Z that holds it (until the cluster
+     * left it out); the host's eval waited as long, and nREPL stopped such a thread.
+     */
+    @Test
+    @Order(7)
+    void interruptingAClusterAtomsOperationEndsItsWait() throws Exception {
+        repl.value("(def counted (atom 0))");
+        String entry = "(.getMap (entangle.core/hazelcast) \"entangle.atoms\") (.id ^entangle.sharing.ClusterAtom counted)";
+        assertEquals("0", host.value("eval @counted"));
+        repl.value("(.lock " + entry + ")");
+        try {
+            String outcome = host.value("eval-interrupted 1500 (swap! counted inc)");
+            // The eval threw the sentence, the thread's interrupt kept for its caller.
+            assertTrue(outcome.matches("\\[\".*interrupted while changing #'user/counted \\(a cluster atom\\) in the cluster:"
+                + " the change may still be made; deref it to see\" true \\d+\\]"), outcome);
+        } finally {
+            repl.value("(.unlock " + entry + ")");
+        }
+        // As the sentence says: the change was on its way to the entry's partition, where it waited for the lock.
+        repl.awaitValue("@counted", "1");
+        assertEquals("2", host.value("eval (swap! counted inc)"));
+    }
+
     @Test
     @Order(8)
     void closeLeavesTheClusterAndTheHostsDefinitionsStay() throws Exception {

@@ -12,6 +12,7 @@ public final class EntangleSerialization implements DataSerializableFactory {
     static final int REMOTE_EVAL = 3;
     /** The class id of {@link entangle.remote.RemoteCall}. */
     public static final int REMOTE_CALL = 4;
+    static final int ATOM_REPLACE = 5;
 
     @Override
     public IdentifiedDataSerializable create(int typeId) {
@@ -20,6 +21,7 @@ public final class EntangleSerialization implements DataSerializableFactory {
             case HAND_OFF -> new HandOff();
             case REMOTE_EVAL -> new RemoteEval();
             case REMOTE_CALL -> new entangle.remote.RemoteCall();
+            case ATOM_REPLACE -> new AtomReplace();
             default -> null;
         };
     }

@@ -837,28 +837,34 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     @Override
     public byte[] get(String id, String atom, Consumer<String> notices) {
-        return onAtom(id, atom, notices, () -> map(AtomStore.MAP).get(id));
+        return onAtom(id, atom, notices, "reading",
+                      () -> client ? map(AtomStore.MAP).get(id) : awaited(map(AtomStore.MAP).getAsync(id)));
     }
 
     @Override
     public void put(String id, byte[] state, String atom, Consumer<String> notices) {
-        onAtom(id, atom, notices, () -> {
-            map(AtomStore.MAP).set(id, state);
+        onAtom(id, atom, notices, "changing", () -> {
+            if (client) map(AtomStore.MAP).set(id, state);
+            else awaited(map(AtomStore.MAP).setAsync(id, state));
             return null;
         });
     }
 
     @Override
     public boolean replace(String id, byte[] expected, byte[] next, String atom, Consumer<String> notices) {
-        return onAtom(id, atom, notices, () -> map(AtomStore.MAP).replace(id, expected, next));
+        return onAtom(id, atom, notices, "changing",
+                      () -> client ? map(AtomStore.MAP).replace(id, expected, next)
+                          : awaited(map(AtomStore.MAP).submitToKey(id, new AtomReplace(expected, next))));
     }
 
     /**
      * Runs an operation on a cluster atom's entry, which waits for the members that hold its
      * copies: one stopped with Ctrl-Z holds it until the cluster leaves it out, and is named
-     * meanwhile, as a sharing names it.
+     * meanwhile, as a sharing names it. An interrupt ends the wait ({@code doing}: what the
+     * sentence says was interrupted): a client's calls end on one, and a member's are made
+     * asynchronous for it (its synchronous ones wait through an interrupt).
      */
-    private <T> T onAtom(String id, String atom, Consumer<String> notices, java.util.function.Supplier<T> op) {
+    private <T> T onAtom(String id, String atom, Consumer<String> notices, String doing, java.util.function.Supplier<T> op) {
         try (AwaitedMembers awaited = AwaitedMembers.ofAtom(atom, notices, waitLimits)) {
             if (notices != null) {
                 if (client) {
@@ -870,6 +876,27 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 }
             }
             return reaching(op);
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while " + doing + " " + atom + " (a cluster atom) in the"
+                        + " cluster" + ("reading".equals(doing) ? "" : ": the change may still be made; deref it to see"), e);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** A member's asynchronous map call, waited for as an interrupt can end the wait. */
+    private static <T> T awaited(java.util.concurrent.CompletionStage<T> call) {
+        try {
+            return InterruptibleWait.get(call.toCompletableFuture());
+        } catch (InterruptedException e) {
+            throw new com.hazelcast.core.HazelcastException(e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new com.hazelcast.core.HazelcastException(e.getCause());
         }
     }
 
