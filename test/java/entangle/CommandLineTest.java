@@ -264,6 +264,9 @@ class CommandLineTest {
         assertEquals("\"" + cluster + "\"", p.value("(.cluster (entangle.core/member))"));
         assertEquals("[\"127.0.0.1:" + base + "\"]", p.value("(entangle.core/members)"));
         p.value("(defn quiet [] :shh)");
+        // An exception no Hazelcast thread catches (once: "Connecting to self!" from a
+        // reconnection task, on a REPL's standard error) goes to the log too.
+        p.value("(doto (Thread. #(throw (RuntimeException. \"Connecting to self! (a test's)\")) \"hz.env.cached.thread-9\") .start .join)");
         assertEquals(0, p.endInput());
         // Nothing from Hazelcast reached the terminal; it is all in the log file.
         String terminal = p.allOut() + p.allErr();
@@ -274,6 +277,8 @@ class CommandLineTest {
         String logged = Files.readString(log);
         assertTrue(logged.contains("Members {size:1"), logged);
         assertTrue(logged.contains("is SHUTDOWN"), logged);
+        assertTrue(logged.contains("uncaught in thread hz.env.cached.thread-9"), logged);
+        assertTrue(logged.contains("java.lang.RuntimeException: Connecting to self! (a test's)"), logged);
     }
 
     @Test

@@ -71,6 +71,23 @@ public final class HazelcastLogging {
             l.addHandler(handler);
             l.setLevel(Level.INFO);
         }
+        // An exception no Hazelcast thread catches went to standard error, as the JVM prints
+        // one, the only Hazelcast output the log did not take (seen: "Exception in thread
+        // \"hz.entangle-....cached.thread-1\" java.lang.RuntimeException: Connecting to self!"
+        // at a REPL, from a reconnection task). An application's own handler is left alone.
+        if (Thread.getDefaultUncaughtExceptionHandler() == null) {
+            Thread.setDefaultUncaughtExceptionHandler(HazelcastLogging::uncaught);
+        }
+    }
+
+    private static void uncaught(Thread t, Throwable e) {
+        if (t.getName().startsWith("hz.")) {
+            HAZELCAST.log(Level.WARNING, "uncaught in thread " + t.getName(), e);
+        } else if (!(e instanceof ThreadDeath)) {
+            // As the JVM prints it without a handler.
+            System.err.print("Exception in thread \"" + t.getName() + "\" ");
+            e.printStackTrace(System.err);
+        }
     }
 
     private static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
