@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import entangle.testing.Projects;
 import entangle.testing.ReplProcess;
 import entangle.testing.TestCluster;
 
@@ -30,7 +31,7 @@ class ClasspathNamespacesTest {
     }
 
     private static List<String> withPath(Path dir) {
-        return List.of("-Sdeps", "{:paths [\"src/clj\" \"target/classes\" \"" + dir + "\"]}");
+        return Projects.replWith(dir);
     }
 
     @Test

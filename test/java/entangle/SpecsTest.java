@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import entangle.testing.JavaHost;
+import entangle.testing.Projects;
 import entangle.testing.ReplProcess;
 import entangle.testing.TestCluster;
 
@@ -48,7 +49,7 @@ class SpecsTest {
     }
 
     private List<String> withLibrary() {
-        return List.of("-Sdeps", "{:paths [\"src/clj\" \"target/classes\" \"" + library + "\"]}");
+        return Projects.replWith(library);
     }
 
     @AfterAll
