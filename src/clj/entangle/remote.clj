@@ -18,7 +18,8 @@
   (wrapped in an ExecutionException, as for any future) an entangle.remote.RemoteException,
   whose message names the member and the exception, whose ex-data is {:member :class :data},
   and which carries the remote stack trace."
-  (:require [entangle.core :as entangle])
+  (:require [clojure.string :as str]
+            [entangle.core :as entangle])
   (:import (entangle Member)
            (entangle.remote RemoteExecution RemoteFuture)
            (java.util.concurrent TimeUnit)))
@@ -27,6 +28,27 @@
   (if-let [^Member m (entangle/member)]
     (.remote m)
     (throw (IllegalStateException. "this JVM is not a member of an entangle cluster; join with (entangle.core/start!)"))))
+
+(def ^:private option-keys
+  "The options every fn here takes after `f`."
+  #{:timeout-ms})
+
+(defn- checked
+  "`opts` (nil or a map of the options), or an IllegalArgumentException naming what it refuses,
+  thrown before the fn is sent: a misspelt option would otherwise be a call without it."
+  [opts]
+  (when-not (or (nil? opts) (map? opts))
+    (throw (IllegalArgumentException.
+            (str "entangle.remote: the options must be a map, such as {:timeout-ms 500}, not " (pr-str opts)))))
+  (when-let [unknown (seq (remove option-keys (keys opts)))]
+    (throw (IllegalArgumentException.
+            (str "entangle.remote: unknown option" (when (next unknown) "s") " " (str/join ", " (map pr-str unknown))
+                 "; the options are " (str/join ", " (sort option-keys))))))
+  (let [t (:timeout-ms opts)]
+    (when-not (or (nil? t) (and (integer? t) (<= 1 t Long/MAX_VALUE)))
+      (throw (IllegalArgumentException.
+              (str "entangle.remote: :timeout-ms must be a positive whole number of milliseconds, not " (pr-str t))))))
+  opts)
 
 (defn- with-options
   "Applies the options to a future: :timeout-ms cancels the call after that many milliseconds."
@@ -37,9 +59,11 @@
 (defn submit
   "Runs `f`, a fn of no arguments, on one member chosen at random, and returns a future of its
   value. Options: :timeout-ms, after which the call is cancelled on its member and the future
-  fails with a TimeoutException that names the member."
+  fails with a TimeoutException that names the member. A fn that needs arguments, and options
+  that are not these, are refused before anything is sent."
   ([f] (submit f {}))
   ([f opts]
+   (checked opts)
    (entangle/publish-so-far!)
    (with-options (.submit (remote) f) opts)))
 
@@ -48,6 +72,7 @@
   returns a future of its value. Options as `submit`."
   ([member f] (submit-to-member member f {}))
   ([member f opts]
+   (checked opts)
    (entangle/publish-so-far!)
    (with-options (.submitToMember (remote) member f) opts)))
 
@@ -56,6 +81,7 @@
   address to the future of its value there. Options as `submit`."
   ([f] (submit-to-members f {}))
   ([f opts]
+   (checked opts)
    (entangle/publish-so-far!)
    (into {} (map (fn [[member fut]] [member (with-options fut opts)])) (.submitToMembers (remote) f))))
 
@@ -65,6 +91,7 @@
   future of its value. Options as `submit`."
   ([key f] (submit-to-key-owner key f {}))
   ([key f opts]
+   (checked opts)
    (entangle/publish-so-far!)
    (with-options (.submitToKeyOwner (remote) key f) opts)))
 

@@ -3,6 +3,8 @@ package entangle.remote;
 import static entangle.value.UnshareableValueException.withArticle;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 import com.hazelcast.cluster.Member;
@@ -21,7 +24,14 @@ import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.partition.Partition;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 
+import clojure.lang.AFunction;
+import clojure.lang.Compiler;
 import clojure.lang.IExceptionInfo;
+import clojure.lang.IPersistentCollection;
+import clojure.lang.Keyword;
+import clojure.lang.RestFn;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
 import entangle.RefusedException;
 import entangle.cluster.HazelcastCluster;
 import entangle.cluster.HazelcastLogging;
@@ -126,9 +136,17 @@ public final class RemoteExecution {
     }
 
     private byte[] prepare(Object fn) {
-        if (!(fn instanceof Callable)) {
+        if (!(fn instanceof Callable) || fn instanceof Keyword || fn instanceof Symbol
+                || fn instanceof IPersistentCollection) {
             throw new IllegalArgumentException("only a fn of no arguments can run on other members, not "
                 + (fn == null ? "nil" : fn.getClass().getName()));
+        }
+        Object root = fn instanceof Var v ? v.getRawRoot() : fn;
+        String arities = aritiesWithoutNone(root);
+        if (arities != null) {
+            // Refused before it leaves: sent, it would fail only as its future is deref'd.
+            throw new IllegalArgumentException("only a fn of no arguments can run on other members; "
+                + (fn instanceof Var ? fn : Compiler.demunge(root.getClass().getName())) + " takes " + arities);
         }
         try {
             ValueWriter.Written w = ValueWriter.write(fn, units);
@@ -143,6 +161,27 @@ public final class RemoteExecution {
                 + (fn.getClass().isSynthetic() || fn.getClass().getName().contains("$$Lambda")
                    ? "; send a Clojure fn (from eval, or a shared var), not a Java lambda" : ""));
         }
+    }
+
+    /**
+     * The arities of a compiled Clojure fn that cannot be called with no arguments ("1 argument",
+     * "1 or 2 arguments", "2 or more arguments"), or null: it can, or it is not a compiled fn,
+     * whose arities its class would show.
+     */
+    static String aritiesWithoutNone(Object fn) {
+        if (!(fn instanceof AFunction)) return null;
+        TreeSet<Integer> fixed = new TreeSet<>();
+        for (Method m : fn.getClass().getDeclaredMethods()) {
+            if (m.getName().equals("invoke") && !m.isBridge()) fixed.add(m.getParameterCount());
+        }
+        int rest = fn instanceof RestFn r ? r.getRequiredArity() : -1;
+        if (fixed.contains(0) || rest == 0 || (fixed.isEmpty() && rest < 0)) return null;
+        List<String> counts = new ArrayList<>();
+        for (int n : fixed) if (rest < 0 || n < rest) counts.add(String.valueOf(n));
+        if (rest > 0) counts.add(rest + " or more");
+        String last = counts.remove(counts.size() - 1);
+        String all = counts.isEmpty() ? last : String.join(", ", counts) + " or " + last;
+        return all + (all.equals("1") ? " argument" : " arguments");
     }
 
     private RemoteFuture send(byte[] fn, Member target) {
