@@ -76,23 +76,29 @@
   what still runs on the members and reports it, and nREPL answers interrupted and done in
   place of the done sent here."
   [{:keys [code member ns id session] :as msg}]
-  (if-not code
-    (respond msg :status #{:error :no-code :done})
-    (let [{:keys [exec]} (meta session)]
-      (exec id
-            #(try
-               (.evalOn ^entangle.Member (entangle/member) (or member "all") code
-                        (or ns (some-> session deref (get #'*ns*) str))
-                        *eval-on-timeout-ms*
-                        (reify java.util.function.BiConsumer
-                          (accept [_ address result]
-                            (respond msg (assoc (into {} result) "member" address)))))
-               (catch Exception e
-                 (respond msg :err (ex-message e) :status #{:error}))
-               (finally
-                 ;; The interrupt evalOn kept: nREPL's interrupt is over with this thread.
-                 (Thread/interrupted)))
-            #(respond msg :status :done)))))
+  (let [[k v] (first (remove (comp #(or (nil? %) (string? %)) val) (select-keys msg [:code :member :ns])))]
+    (cond
+      k (respond msg :err (str "entangle/eval-on: " (name k) " must be a string"
+                               (when (= k :member) " (a member's address, host:port, or \"all\")")
+                               ", not " (pr-str v))
+                 :status #{:error :done})
+      (not code) (respond msg :status #{:error :no-code :done})
+      :else
+      (let [{:keys [exec]} (meta session)]
+        (exec id
+              #(try
+                 (.evalOn ^entangle.Member (entangle/member) (or member "all") code
+                          (or ns (some-> session deref (get #'*ns*) str))
+                          *eval-on-timeout-ms*
+                          (reify java.util.function.BiConsumer
+                            (accept [_ address result]
+                              (respond msg (assoc (into {} result) "member" address)))))
+                 (catch Exception e
+                   (respond msg :err (ex-message e) :status #{:error}))
+                 (finally
+                   ;; The interrupt evalOn kept: nREPL's interrupt is over with this thread.
+                   (Thread/interrupted)))
+              #(respond msg :status :done))))))
 
 (defn- provenance-op [{:keys [sym ns] :as msg}]
   (if-not sym

@@ -278,10 +278,17 @@
           (is (re-matches #"\d{4}-\d\d-\d\dT.*Z" (:time r)))))
       (finally (close)))))
 
-(deftest a-cluster-op-without-its-required-parameter-is-an-error-naming-it
+(deftest a-cluster-op-without-its-required-parameter-or-with-one-not-a-string-is-an-error-naming-it
   (let [[s close] (session :a)]
     (try
       (is (= #{"error" "no-code" "done"} (set (:status (send! s {:op "entangle/eval-on"})))))
+      ;; A parameter of another type than a string is named, not a ClassCastException's dump.
+      (let [r (send! s {:op "entangle/eval-on" :code "(+ 1 2)" :member 5})]
+        (is (= #{"error" "done"} (set (:status r))))
+        (is (= "entangle/eval-on: member must be a string (a member's address, host:port, or \"all\"), not 5"
+               (:err r))))
+      (is (= "entangle/eval-on: code must be a string, not 5"
+             (:err (send! s {:op "entangle/eval-on" :code 5}))))
       ;; Not no-info, the answer for a var no member defined.
       (is (= #{"error" "no-sym" "done"} (set (:status (send! s {:op "entangle/provenance"})))))
       (is (= #{"no-info" "done"} (set (:status (send! s {:op "entangle/provenance" :sym "never-defined-anywhere"})))))
