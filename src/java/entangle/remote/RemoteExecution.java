@@ -8,13 +8,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 
 import com.hazelcast.cluster.Member;
@@ -25,9 +25,11 @@ import com.hazelcast.partition.Partition;
 import com.hazelcast.spi.exception.TargetNotMemberException;
 
 import clojure.lang.AFunction;
+import clojure.lang.APersistentMap;
+import clojure.lang.APersistentSet;
+import clojure.lang.APersistentVector;
 import clojure.lang.Compiler;
 import clojure.lang.IExceptionInfo;
-import clojure.lang.IPersistentCollection;
 import clojure.lang.Keyword;
 import clojure.lang.RestFn;
 import clojure.lang.Symbol;
@@ -136,8 +138,10 @@ public final class RemoteExecution {
     }
 
     private byte[] prepare(Object fn) {
+        // Clojure's keywords, symbols and collections are fns of one or two arguments (a record
+        // is not one of these: it may implement IFn with no arguments).
         if (!(fn instanceof Callable) || fn instanceof Keyword || fn instanceof Symbol
-                || fn instanceof IPersistentCollection) {
+                || fn instanceof APersistentMap || fn instanceof APersistentSet || fn instanceof APersistentVector) {
             throw new IllegalArgumentException("only a fn of no arguments can run on other members, not "
                 + (fn == null ? "nil" : fn.getClass().getName()));
         }
