@@ -29,13 +29,51 @@
   []
   (Member/current))
 
-(defn- member-options ^MemberOptions [{:keys [cluster port members bind log-file client hazelcast-config secret-file]
-                                      :as opts}]
-  (let [o (MemberOptions.)
+(def ^:private option-kinds
+  "What each option of `start!` must be: a predicate and how a message names it. The
+  command line's nREPL options, which the REPL passes along and serves itself, are let by."
+  {:cluster          [string? "a string"]
+   :bind             [string? "a string (a host name or address)"]
+   :port             [int? "a whole number"]
+   :members          [string? "a string (\"host:port-port,...\")"]
+   :log-file         [string? "a string (a file's path, or \"-\")"]
+   :client           [boolean? "true or false"]
+   :hazelcast-config [string? "a string (a file's path)"]
+   :secret-file      [string? "a string (a file's path)"]
+   :nrepl-port       [any? nil]
+   :nrepl-bind       [any? nil]})
+
+(defn- option-name
+  "What a message calls option `k`: as the user set it, its flag or variable when `opts` came
+  from the command line (entangle.options/parse), else its key."
+  [opts k]
+  (if (contains? opts ::options/variables) (options/label opts k) (str k)))
+
+(defn- checked-options
+  "`opts`, or an IllegalArgumentException naming the first thing in it `start!` refuses:
+  a misspelt option would otherwise be a member started without it (in another cluster)."
+  [opts]
+  (when-not (or (nil? opts) (map? opts))
+    (throw (IllegalArgumentException.
+            (str "the options must be a map, such as {:cluster \"shop\"}, or an entangle.MemberOptions, not "
+                 (pr-str opts)))))
+  (when-let [unknown (seq (remove #(or (contains? option-kinds %) (qualified-keyword? %)) (keys opts)))]
+    (throw (IllegalArgumentException.
+            (str "unknown option" (when (next unknown) "s") " " (str/join ", " (map pr-str unknown))
+                 "; the options are " (str/join ", " (sort (keep (fn [[k [_ what]]] (when what k)) option-kinds)))))))
+  (doseq [[k v] opts
+          :let [[ok? what] (option-kinds k)]
+          :when (and ok? (some? v) (not (ok? v)))]
+    (throw (IllegalArgumentException. (str (option-name opts k) ": must be " what ", not " (pr-str v)))))
+  opts)
+
+(defn- member-options ^MemberOptions [opts]
+  (let [{:keys [cluster port members bind log-file client hazelcast-config secret-file]} (checked-options opts)
+        o (MemberOptions.)
         set (fn [k v f] (when (some? v)
                           (try (f v)
                                (catch IllegalArgumentException e
-                                 (throw (IllegalArgumentException. (str (options/label opts k) ": " (.getMessage e)) e))))))]
+                                 (throw (IllegalArgumentException. (str (option-name opts k) ": " (.getMessage e)) e))))))]
     (set :cluster cluster #(.cluster o %))
     (set :port port #(.port o (int %)))
     (set :members members #(.members o %))
@@ -44,9 +82,9 @@
     (set :hazelcast-config hazelcast-config #(.hazelcastConfig o (Path/of ^String % (make-array String 0))))
     (set :secret-file secret-file #(.secretFile o (Path/of ^String % (make-array String 0))))
     (.client o (boolean client))
-    ;; Hints name an option as the user set it: its flag, or its variable.
-    (.labels o (assoc (into {} (for [k [:port :members :bind :client]] [(name k) (options/label opts k)]))
-                      "secretFile" (options/label opts :secret-file)))
+    ;; Hints name an option as the user set it: its flag, its variable, or its key.
+    (.labels o (assoc (into {} (for [k [:port :members :bind :client]] [(name k) (option-name opts k)]))
+                      "secretFile" (option-name opts :secret-file)))
     o))
 
 (declare provenance)
@@ -80,7 +118,8 @@
   entangle.MemberOptions. Definitions refused from the cluster are reported on System/err,
   whichever thread receives them. Throws entangle.MemberStartException, with a one-line
   message, if the member cannot start (a cluster that refused it included), and
-  IllegalArgumentException for a bad option.
+  IllegalArgumentException, before anything starts, for a bad option: one it does not know
+  (a misspelt :clustr), or a value of another kind (:port \"5701\").
 
   With `alongside`, a fn of no arguments, start! calls it while the cluster moves partitions
   to the new member, time it would otherwise spend waiting (entangle's REPL loads its tools

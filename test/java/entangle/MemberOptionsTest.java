@@ -75,6 +75,31 @@ class MemberOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> new MemberOptions().bind("host:1"));
     }
 
+    /**
+     * entangle.core/start! refuses a misspelt option or a value of another kind before anything
+     * starts: {:clustr "shop"} joined the cluster "entangle", {:client "no"} connected as a
+     * client, and {:port 5.5} bound port 5.
+     */
+    @Test
+    void startRefusesAnOptionItDoesNotKnowOrAValueOfAnotherKindBeforeJoining() {
+        clojure.lang.IFn require = clojure.java.api.Clojure.var("clojure.core", "require");
+        require.invoke(clojure.java.api.Clojure.read("entangle.core"));
+        clojure.lang.IFn start = clojure.java.api.Clojure.var("entangle.core", "start!");
+        java.util.function.Function<String, String> refusal = options -> assertThrows(IllegalArgumentException.class,
+            () -> start.invoke(clojure.java.api.Clojure.read(options))).getMessage();
+        assertEquals("unknown option :clustr; the options are :bind, :client, :cluster, :hazelcast-config, :log-file,"
+            + " :members, :port, :secret-file", refusal.apply("{:clustr \"shop\"}"));
+        assertEquals(":port: must be a whole number, not 5.5", refusal.apply("{:cluster \"shop\" :port 5.5}"));
+        assertEquals(":port: must be a whole number, not \"5701\"", refusal.apply("{:port \"5701\"}"));
+        assertEquals(":client: must be true or false, not \"no\"", refusal.apply("{:client \"no\"}"));
+        assertEquals(":members: must be a string (\"host:port-port,...\"), not 5", refusal.apply("{:members 5}"));
+        assertEquals("the options must be a map, such as {:cluster \"shop\"}, or an entangle.MemberOptions, not 5701",
+            refusal.apply("5701"));
+        // What MemberOptions refuses is named by the key too, for a map given to start!.
+        assertEquals(":port: port 70000 is not between 1 and 65526", refusal.apply("{:port 70000}"));
+        assertEquals(null, clojure.java.api.Clojure.var("entangle.core", "member").invoke());
+    }
+
     @Test
     void joinFromTheEnvironmentNamesTheVariableOfABadValue() {
         // Checked by MemberOptions, past the parsing of the variables: the name must travel there.
