@@ -233,9 +233,10 @@ class MembershipTest {
             String bAddress = b.value("(symbol (.address (entangle.core/member)))");
             // Cluster atoms each in one partition: one of forty whose copy B holds (the owner).
             a.value("(doseq [i (range 40)] (intern *ns* (symbol (str \"held-\" i)) (atom i)))");
-            String onB = a.value("(let [owner #(let [m (.getOwner (.getPartition (.getPartitionService"
-                + " (entangle.core/hazelcast)) (.id ^entangle.sharing.ClusterAtom %)))]"
-                + " (str (.getHost (.getAddress m)) \":\" (.getPort (.getAddress m))))]"
+            String owner = "(fn [a] (let [m (.getOwner (.getPartition (.getPartitionService"
+                + " (entangle.core/hazelcast)) (.id ^entangle.sharing.ClusterAtom a)))]"
+                + " (some-> m .getAddress (#(str (.getHost %) \":\" (.getPort %))))))";
+            String onB = a.value("(let [owner " + owner + "]"
                 + " (some #(when (= \"" + bAddress + "\" (owner @(resolve %))) %)"
                 + " (map #(symbol (str \"held-\" %)) (range 40))))");
             assertTrue(onB.startsWith("held-"), onB);
@@ -277,6 +278,9 @@ class MembershipTest {
                                + " it out once its members stop hearing from it, and the atom's backup copy takes its"
                                + " place"),
                            r.err());
+                // Once the backup copy has taken B's place (A's partition table says so: on a
+                // busy machine, a moment after the read), a change waits for no one.
+                a.awaitValue("(= \"" + bAddress + "\" (" + owner + " @#'" + onB + "))", "false");
                 r = a.eval("(swap! " + onB + " inc)");
                 assertEquals("", r.err());
             } finally {
