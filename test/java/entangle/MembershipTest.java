@@ -278,9 +278,10 @@ class MembershipTest {
                                + " it out once its members stop hearing from it, and the atom's backup copy takes its"
                                + " place"),
                            r.err());
-                // Once the backup copy has taken B's place (A's partition table says so: on a
-                // busy machine, a moment after the read), a change waits for no one.
-                a.awaitValue("(= \"" + bAddress + "\" (" + owner + " @#'" + onB + "))", "false");
+                // Once the backup copy has taken B's place and the cluster has made its copies
+                // anew (on a busy machine, seconds after the read), a change waits for no one.
+                a.awaitValue("[(= \"" + bAddress + "\" (" + owner + " @#'" + onB + "))"
+                    + " (.isClusterSafe (.getPartitionService (entangle.core/hazelcast)))]", "[false true]");
                 r = a.eval("(swap! " + onB + " inc)");
                 assertEquals("", r.err());
             } finally {
