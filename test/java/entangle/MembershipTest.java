@@ -517,6 +517,34 @@ class MembershipTest {
     }
 
     /**
+     * A member applies a large file's hand-off once, its fns sharing loaders as a joiner's sync
+     * does, though the entry events' backstop comes due meanwhile (made 20 ms here, so that it
+     * does for a file of a thousand defns): the backstop used to apply the records the hand-off
+     * had not reached yet a second time, one at a time, each in a loader of its own (by hand, a
+     * file of 10,000 defns at B with the backstop's 2 s: 208 and 1355 loaders, against 20).
+     */
+    @Test
+    void aLargeFileHandedOffIsAppliedOnceThoughTheBackstopComesDue() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile(tmp, "entangle-large", ".clj");
+        StringBuilder text = new StringBuilder("(ns large.file)\n");
+        for (int i = 0; i < 1500; i++) text.append("(defn f").append(i).append(" [x] (+ x ").append(i).append("))\n");
+        java.nio.file.Files.writeString(file, text);
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b", List.of("-J-Dentangle.backstop.delay.ms=20"));
+            a.value("(load-file \"" + file + "\")");
+            String loaders = "(count (distinct (map #(.getClassLoader (class (deref %))) (vals (ns-publics 'large.file)))))";
+            assertEquals("[1500 1500]", b.value("[(count (ns-publics 'large.file)) (large.file/f1499 1)]"));
+            // Three chunks of at most 512, a loader each; a few records the backstop may reach
+            // before the hand-off starts here.
+            long n = Long.parseLong(b.value(loaders));
+            assertTrue(n <= 10, n + " loaders");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    /**
      * A late joiner defines a loaded file's fns in one loader (its sync's cost is a loader a
      * form otherwise), and every form still finds what it named: the file's type, a closure's
      * value, a macro, nested fns; a redefinition made afterwards replaces one of them.

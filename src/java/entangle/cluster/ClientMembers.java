@@ -68,11 +68,13 @@ final class ClientMembers implements AutoCloseable {
     private ScheduledExecutorService renewer;
     private ExecutorService applier;
     private volatile UUID subscription;
+    private final HandOffsInHand inHand;
 
-    ClientMembers(HazelcastInstance hazelcast, String selfId, UnconfirmedRecords unconfirmed) {
+    ClientMembers(HazelcastInstance hazelcast, String selfId, UnconfirmedRecords unconfirmed, HandOffsInHand inHand) {
         this.hazelcast = hazelcast;
         this.selfId = selfId;
         this.unconfirmed = unconfirmed;
+        this.inHand = inHand;
         this.registry = hazelcast.getMap(REGISTRY);
         this.topic = hazelcast.getTopic(TOPIC);
     }
@@ -132,7 +134,7 @@ final class ClientMembers implements AutoCloseable {
             Batch records = Batch.readFrom(in);
             if (writer.equals(selfId)) return;
             unconfirmed.handedOff(writer, records);
-            shared.apply(records, false);
+            inHand.apply(records, () -> shared.apply(records, false));
             hazelcast.<String>getQueue(ACKS + writer).offer(seq + "|" + selfId);
         } catch (IOException | RuntimeException e) {
             HazelcastLogging.entangle().log(Level.WARNING, "a hand-off could not be applied; the entry events bring it", e);

@@ -42,7 +42,7 @@ public final class HandOff implements Callable<Boolean>, IdentifiedDataSerializa
         SharedVars shared = cluster == null ? null : cluster.sharedVars();
         if (shared == null) return false;
         cluster.unconfirmed().handedOff(writer, records);
-        shared.apply(records, false);
+        cluster.inHand().apply(records, () -> shared.apply(records, false));
         return true;
     }
 

@@ -100,6 +100,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     /** Of a client: the cluster's incarnation when it last connected (see {@link #incarnation}). */
     private volatile String knownIncarnation;
     private final UnconfirmedRecords unconfirmed;
+    private final HandOffsInHand inHand = new HandOffsInHand();
     private final AwaitedMembers.Limits waitLimits;
     private volatile SharedVars shared;
     private final java.util.concurrent.ScheduledExecutorService backstop =
@@ -135,7 +136,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         }
         this.unconfirmed = new UnconfirmedRecords(this::repair, shownGraceMs(hazelcast, client));
         this.waitLimits = waitLimits(hazelcast, client);
-        this.clients = new ClientMembers(hazelcast, memberId, unconfirmed);
+        this.clients = new ClientMembers(hazelcast, memberId, unconfirmed, inHand);
         this.endpoints = new Endpoints(hazelcast, client);
     }
 
@@ -639,6 +640,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return unconfirmed;
     }
 
+    HandOffsInHand inHand() {
+        return inHand;
+    }
+
     /**
      * Applies what entry events bring, after a grace period: a live writer hands its records
      * to every member before its evaluation returns, so the event is the backstop for a writer
@@ -674,8 +679,16 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
         private void later(String key, byte[] value) {
             unconfirmed.seen(map, key, value);
+            backstop(key, value);
+        }
+
+        /** Applies the record after the grace period, or, if a hand-off being applied here holds its key, after that. */
+        private void backstop(String key, byte[] value) {
             try {
-                backstop.schedule(() -> apply(key, value), BACKSTOP_DELAY_MS, TimeUnit.MILLISECONDS);
+                backstop.schedule(() -> {
+                    if (inHand.holds(map, key)) backstop(key, value);
+                    else apply(key, value);
+                }, BACKSTOP_DELAY_MS, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // leaving the cluster
             }
