@@ -46,7 +46,9 @@ class ConvergenceTest extends TwoMembers {
 
     @Test
     void manyVarsRedefinedInOneEvaluationConcurrentlyFromTwoMembersConvergeVarByVar() throws Exception {
-        // A hundred records an evaluation: written one operation per partition, not one each.
+        // A hundred records an evaluation, the other member writing the same keys meanwhile:
+        // what a write of an evaluation's records in fewer operations (tried, a partition at a
+        // time) must keep.
         int vars = 100, rounds = 15;
         StringBuilder onA = new StringBuilder();
         StringBuilder onB = new StringBuilder();
