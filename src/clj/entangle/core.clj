@@ -30,8 +30,7 @@
   (Member/current))
 
 (def ^:private option-kinds
-  "What each option of `start!` must be: a predicate and how a message names it. The
-  command line's nREPL options, which the REPL passes along and serves itself, are let by."
+  "What each option of `start!` must be: a predicate, and what a message says it must be."
   {:cluster          [string? "a string"]
    :bind             [string? "a string (a host name or address)"]
    :port             [int? "a whole number"]
@@ -39,9 +38,7 @@
    :log-file         [string? "a string (a file's path, or \"-\")"]
    :client           [boolean? "true or false"]
    :hazelcast-config [string? "a string (a file's path)"]
-   :secret-file      [string? "a string (a file's path)"]
-   :nrepl-port       [any? nil]
-   :nrepl-bind       [any? nil]})
+   :secret-file      [string? "a string (a file's path)"]})
 
 (defn- option-name
   "What a message calls option `k`: as the user set it, its flag or variable when `opts` came
@@ -50,22 +47,14 @@
   (if (contains? opts ::options/variables) (options/label opts k) (str k)))
 
 (defn- checked-options
-  "`opts`, or an IllegalArgumentException naming the first thing in it `start!` refuses:
-  a misspelt option would otherwise be a member started without it (in another cluster)."
+  "`opts`, or an IllegalArgumentException naming the first thing in it `start!` refuses. The
+  command line's other options (nREPL's, which the REPL serves itself) and its namespaced
+  keys are let by."
   [opts]
-  (when-not (or (nil? opts) (map? opts))
-    (throw (IllegalArgumentException.
-            (str "the options must be a map, such as {:cluster \"shop\"}, or an entangle.MemberOptions, not "
-                 (pr-str opts)))))
-  (when-let [unknown (seq (remove #(or (contains? option-kinds %) (qualified-keyword? %)) (keys opts)))]
-    (throw (IllegalArgumentException.
-            (str "unknown option" (when (next unknown) "s") " " (str/join ", " (map pr-str unknown))
-                 "; the options are " (str/join ", " (sort (keep (fn [[k [_ what]]] (when what k)) option-kinds)))))))
-  (doseq [[k v] opts
-          :let [[ok? what] (option-kinds k)]
-          :when (and ok? (some? v) (not (ok? v)))]
-    (throw (IllegalArgumentException. (str (option-name opts k) ": must be " what ", not " (pr-str v)))))
-  opts)
+  (options/checked-map opts option-kinds
+                       {:example "a map, such as {:cluster \"shop\"}, or an entangle.MemberOptions"
+                        :let-by? #(or (contains? options/env-vars %) (qualified-keyword? %))
+                        :name-of #(option-name opts %)}))
 
 (defn- member-options ^MemberOptions [opts]
   (let [{:keys [cluster port members bind log-file client hazelcast-config secret-file]} (checked-options opts)

@@ -79,6 +79,25 @@
     (str "Each option can also be set by an environment variable: "
          (str/join ", " (map (fn [[k v]] (str v " (--" (name k) ")")) env-vars)) ".")]))
 
+(defn checked-map
+  "`opts` (nil or a map of options), or an IllegalArgumentException naming the first thing in
+  it that is refused, each message beginning with `prefix`: anything but a map (`example`
+  says what one looks like), a key neither in `kinds` nor let by `let-by?`, or a value the
+  predicate of its key refuses (`kinds`: key -> [pred, what it must be]; `name-of` names the
+  key). A misspelt option would otherwise be one left out, with nothing said."
+  [opts kinds {:keys [prefix example let-by? name-of] :or {prefix "" let-by? (constantly false) name-of str}}]
+  (when-not (or (nil? opts) (map? opts))
+    (throw (IllegalArgumentException. (str prefix "the options must be " example ", not " (pr-str opts)))))
+  (when-let [unknown (seq (remove #(or (contains? kinds %) (let-by? %)) (keys opts)))]
+    (throw (IllegalArgumentException.
+            (str prefix "unknown option" (when (next unknown) "s") " " (str/join ", " (map pr-str unknown))
+                 "; the options are " (str/join ", " (sort (keys kinds)))))))
+  (doseq [[k v] opts
+          :let [[ok? what] (kinds k)]
+          :when (and ok? (some? v) (not (ok? v)))]
+    (throw (IllegalArgumentException. (str prefix (name-of k) ": must be " what ", not " (pr-str v)))))
+  opts)
+
 (defn label
   "What a message about option `k` of `options` (a map `parse` returned) calls it: the
   environment variable its value came from, or else its flag. A user who set a variable

@@ -18,8 +18,8 @@
   (wrapped in an ExecutionException, as for any future) an entangle.remote.RemoteException,
   whose message names the member and the exception, whose ex-data is {:member :class :data},
   and which carries the remote stack trace."
-  (:require [clojure.string :as str]
-            [entangle.core :as entangle])
+  (:require [entangle.core :as entangle]
+            [entangle.options :as options])
   (:import (entangle Member)
            (entangle.remote RemoteExecution RemoteFuture)
            (java.util.concurrent TimeUnit)))
@@ -29,26 +29,14 @@
     (.remote m)
     (throw (IllegalStateException. "this JVM is not a member of an entangle cluster; join with (entangle.core/start!)"))))
 
-(def ^:private option-keys
-  "The options every fn here takes after `f`."
-  #{:timeout-ms})
+(def ^:private option-kinds
+  "The options every fn here takes after `f`, as entangle.options/checked-map reads them."
+  {:timeout-ms [#(and (integer? %) (<= 1 % Long/MAX_VALUE)) "a positive whole number of milliseconds"]})
 
 (defn- checked
-  "`opts` (nil or a map of the options), or an IllegalArgumentException naming what it refuses,
-  thrown before the fn is sent: a misspelt option would otherwise be a call without it."
+  "`opts`, or an IllegalArgumentException naming what it refuses, thrown before the fn is sent."
   [opts]
-  (when-not (or (nil? opts) (map? opts))
-    (throw (IllegalArgumentException.
-            (str "entangle.remote: the options must be a map, such as {:timeout-ms 500}, not " (pr-str opts)))))
-  (when-let [unknown (seq (remove option-keys (keys opts)))]
-    (throw (IllegalArgumentException.
-            (str "entangle.remote: unknown option" (when (next unknown) "s") " " (str/join ", " (map pr-str unknown))
-                 "; the options are " (str/join ", " (sort option-keys))))))
-  (let [t (:timeout-ms opts)]
-    (when-not (or (nil? t) (and (integer? t) (<= 1 t Long/MAX_VALUE)))
-      (throw (IllegalArgumentException.
-              (str "entangle.remote: :timeout-ms must be a positive whole number of milliseconds, not " (pr-str t))))))
-  opts)
+  (options/checked-map opts option-kinds {:prefix "entangle.remote: " :example "a map, such as {:timeout-ms 500}"}))
 
 (defn- with-options
   "Applies the options to a future: :timeout-ms cancels the call after that many milliseconds."

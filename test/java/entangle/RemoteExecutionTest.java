@@ -207,18 +207,19 @@ class RemoteExecutionTest {
     void malformedOptionsAndAFnThatNeedsArgumentsAreRefusedBeforeTheFnIsSent() {
         a.value("(def sent-and-run (atom 0))");
         String toB = "(remote/submit-to-member \"" + addrB + "\" ";
-        assertTrue(a.eval(toB + "(fn [] (swap! sent-and-run inc)) {:timout-ms 500})").err()
-            .contains("entangle.remote: unknown option :timout-ms; the options are :timeout-ms"));
-        assertTrue(a.eval(toB + "(fn [] (swap! sent-and-run inc)) {:timeout-ms -5})").err()
-            .contains("entangle.remote: :timeout-ms must be a positive whole number of milliseconds, not -5"));
-        assertTrue(a.eval("(remote/submit-to-members (fn [] (swap! sent-and-run inc)) 500)").err()
-            .contains("entangle.remote: the options must be a map, such as {:timeout-ms 500}, not 500"));
+        java.util.function.BiConsumer<String, String> refused = (call, sentence) -> {
+            String err = a.eval(call).err();
+            assertTrue(err.contains(sentence), err);
+        };
+        refused.accept(toB + "(fn [] (swap! sent-and-run inc)) {:timout-ms 500})",
+            "entangle.remote: unknown option :timout-ms; the options are :timeout-ms");
+        refused.accept(toB + "(fn [] (swap! sent-and-run inc)) {:timeout-ms -5})",
+            "entangle.remote: :timeout-ms: must be a positive whole number of milliseconds, not -5");
+        refused.accept("(remote/submit-to-members (fn [] (swap! sent-and-run inc)) 500)",
+            "entangle.remote: the options must be a map, such as {:timeout-ms 500}, not 500");
         a.value("(defn needs-two [x y] (swap! sent-and-run inc))");
-        String needsTwo = a.eval(toB + "needs-two)").err();
-        assertTrue(needsTwo.contains("only a fn of no arguments can run on other members; user/needs-two takes 2 arguments"),
-            needsTwo);
-        assertTrue(a.eval(toB + "(fn ([x] x) ([x y & more] (swap! sent-and-run inc))))").err()
-            .contains("takes 1 or 2 or more arguments"));
+        refused.accept(toB + "needs-two)", "only a fn of no arguments can run on other members; user/needs-two takes 2 arguments");
+        refused.accept(toB + "(fn ([x] x) ([x y & more] (swap! sent-and-run inc))))", "takes 1 or 2 or more arguments");
         // A call that runs counts; none of those above did.
         assertEquals("1", a.value("@" + toB + "(fn [] (swap! sent-and-run inc)) {:timeout-ms 5000})"));
         assertEquals("[1 :done]", a.value("[(do (Thread/sleep 500) @sent-and-run) @" + toB + "(fn [& xs] :done))]"));
