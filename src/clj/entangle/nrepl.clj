@@ -7,7 +7,8 @@
   editor's jack-in middleware list). In a JVM that has not joined a cluster yet, the first
   message that needs the cluster (an eval, a load-file, a cluster op) joins it, with the
   options of the ENTANGLE_* environment variables; if it cannot, that message is answered with
-  the reason, and the next one tries again."
+  the reason, and the next one tries again. After this JVM's member has left the cluster
+  (entangle.core/stop!), no message joins it again."
   (:refer-clojure :exclude [eval])
   (:require [clojure.string :as str]
             [entangle.core :as entangle]
@@ -46,22 +47,27 @@
 
 (defn- join-problem
   "Joins the cluster, with the options of the ENTANGLE_* variables, unless this JVM is a
-  member. Returns nil once it is one, or the one-line reason it could not join. A failed
-  join is not remembered: the next message that needs the member tries again, so that a
-  transient failure (its ports in use, no member reachable yet) does not last as long as the
-  server."
-  []
+  member or has left the cluster. Returns nil once it is one, or the one-line reason it could
+  not join. A failed join is not remembered: the next message that needs the member tries
+  again, so that a transient failure (its ports in use, no member reachable yet) does not
+  last as long as the server. A member that left (entangle.core/stop!, a client whose
+  configuration says not to reconnect) is not replaced: an eval then runs in this JVM alone,
+  and a cluster op gets the reason."
+  [op]
   (when-not (entangle/member)
-    (locking #'join-problem
-      (when-not (entangle/member)
-        (try
-          (entangle/start-from-environment!)
-          nil
-          (catch Exception e
-            ;; A bad variable's message already starts "entangle: "; the others are a
-            ;; MemberStartException's or a bad option's one line.
-            (let [m (str (or (ex-message e) e))]
-              (if (str/starts-with? m "entangle: ") m (str "entangle: " m)))))))))
+    (if-let [left (entangle.Member/left)]
+      (when-not (#{"eval" "load-file"} op)
+        (str "entangle: " left "; (entangle.core/start!) joins again"))
+      (locking #'join-problem
+        (when-not (or (entangle/member) (entangle.Member/left))
+          (try
+            (entangle/start-from-environment!)
+            nil
+            (catch Exception e
+              ;; A bad variable's message already starts "entangle: "; the others are a
+              ;; MemberStartException's or a bad option's one line.
+              (let [m (str (or (ex-message e) e))]
+                (if (str/starts-with? m "entangle: ") m (str "entangle: " m))))))))))
 
 (defn- respond [msg & kvs]
   (t/send (:transport msg) (apply response-for msg kvs)))
@@ -121,7 +127,7 @@
   and the status error and done."
   [handler]
   (fn [{:keys [op] :as msg}]
-    (if-let [problem (and (member-ops op) (join-problem))]
+    (if-let [problem (and (member-ops op) (join-problem op))]
       ;; As nREPL answers a message it cannot act on (no code, an unknown namespace): one
       ;; reply that is both the error and the end. Otherwise the exception would go to the
       ;; server's log, and the editor would wait for an answer that never comes.

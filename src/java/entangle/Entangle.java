@@ -89,9 +89,11 @@ public final class Entangle implements AutoCloseable {
      * entangle) at {@link MemberOptions#members()}, or as the Hazelcast client configuration
      * file {@link MemberOptions#hazelcastConfig(Path)} says. Sets {@code options.client(true)}.
      * Without a file, a client whose cluster goes away tries to reconnect for as long as it
-     * runs; meanwhile what needs the cluster throws a
-     * {@link ClusterUnreachableException}, and calls of shared fns run what
-     * this JVM has.
+     * runs (with one, as the file says); meanwhile what needs the cluster throws a
+     * {@link ClusterUnreachableException} at once, whatever the reconnect mode, and calls of
+     * shared fns run what this JVM has. A client whose file says not to reconnect is no longer
+     * in the cluster once its connection is lost: the methods that need the cluster then throw
+     * an {@link IllegalStateException} that says so.
      */
     public static Entangle connect(MemberOptions options) {
         return join(options.client(true));
@@ -203,7 +205,7 @@ public final class Entangle implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        member.close();
+        member.close("this JVM left the cluster (Entangle.close)");
     }
 
     /** Nothing this member evaluates after it left would be shared: refused instead of kept here unsaid. */
@@ -211,6 +213,12 @@ public final class Entangle implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("this entangle member (" + member.address() + ") has left the cluster"
                 + " (closed); join again with Entangle.join");
+        }
+        String left = member.leftBecause();
+        if (left != null) {
+            // Left without close: the Clojure side's stop!, or a client Hazelcast stopped.
+            throw new IllegalStateException("this entangle member (" + member.address() + ") is no longer in the"
+                + " cluster: " + left + "; join again with Entangle.join");
         }
     }
 

@@ -34,6 +34,8 @@ import entangle.unit.Units;
 public final class Member implements AutoCloseable {
     // Read on every shared var's publish and every remote call; written under the class lock.
     private static volatile Member current;
+    /** Why this JVM's last member left the cluster, while no member has joined since; else null. */
+    private static volatile String left;
 
     private final MemberOptions options;
     private final HazelcastCluster cluster;
@@ -41,6 +43,7 @@ public final class Member implements AutoCloseable {
     private final ClusterAtoms atoms;
     private final RemoteExecution remote;
     private java.util.Map<String, Long> joinMillis = java.util.Map.of();
+    private volatile String leftBecause;
 
     private Member(MemberOptions options, HazelcastCluster cluster, SharedVars shared, ClusterAtoms atoms,
                    RemoteExecution remote) {
@@ -132,6 +135,9 @@ public final class Member implements AutoCloseable {
             Member member = new Member(options, cluster, shared, atoms, new RemoteExecution(cluster, units));
             member.joinMillis = java.util.Collections.unmodifiableMap(took);
             current = member;
+            left = null;
+            // A client's Hazelcast stops by itself when its file says not to reconnect.
+            cluster.whenGone(why -> member.gone(why, warn));
             HazelcastLogging.entangle().info((cluster.client() ? "client member " : "member ") + cluster.address()
                 + " joined cluster " + member.cluster() + " in " + took + " ms");
             return member;
@@ -168,6 +174,21 @@ public final class Member implements AutoCloseable {
     /** This JVM's member, or null if it has not joined a cluster. */
     public static Member current() {
         return current;
+    }
+
+    /**
+     * Why this JVM's member left the cluster ({@code "this JVM left the cluster (stop!)"}, or
+     * a client's connection lost for good), if no member has joined since; else null. Code that
+     * joins on demand (nREPL's middleware) does not join again after a member left: the user
+     * left, or the configuration said not to come back.
+     */
+    public static String left() {
+        return left;
+    }
+
+    /** Why this member left the cluster, in a sentence, once it has; else null. */
+    public String leftBecause() {
+        return leftBecause;
     }
 
     /**
@@ -270,15 +291,37 @@ public final class Member implements AutoCloseable {
     /** Leaves the cluster cleanly; the definitions stay with the other members. */
     @Override
     public void close() {
-        synchronized (Member.class) {
-            if (current == this) current = null;
-        }
-        atoms.close();
+        close("this JVM left the cluster (entangle.core/stop!)");
+    }
+
+    /** As {@link #close()}; {@code why} is what operations on its cluster atoms say from now on. */
+    void close(String why) {
+        if (!leave(why)) return;
         try {
             cluster.advertise(null);
         } catch (RuntimeException e) {
             // leaving anyway; the entry goes when the cluster sees this member gone
         }
         cluster.shutdown();
+    }
+
+    /** Hazelcast stopped by itself: this JVM goes on alone, as after {@link #close}, and says so once. */
+    private void gone(String why, Consumer<String> warn) {
+        if (!leave(why)) return;
+        cluster.shutdown();
+        warn.accept(why + ": this JVM goes on alone, as after (entangle.core/stop!); what it defines from now on"
+            + " stays here, and (entangle.core/start!) joins again");
+    }
+
+    /** This member is no longer the JVM's; false if it had left already. */
+    private boolean leave(String why) {
+        synchronized (Member.class) {
+            if (current != this) return false;
+            current = null;
+            left = why;
+            leftBecause = why;
+        }
+        atoms.close(why);
+        return true;
     }
 }

@@ -249,16 +249,19 @@
         address-of #(str/replace (value % "(first (entangle.core/members))") "\"" "")
         addr-a (address-of a) addr-b (address-of b)]
     (try
+      ;; Other tests may have added members (a headless one, a user's own stack) before this one.
       (testing "members, with their nREPL ports"
-        (let [members (:members (send! s {:op "entangle/members"}))]
-          (is (= [addr-a addr-b] (map :address members)))
-          (is (= (str "nrepl://127.0.0.1:" (ports :b)) (:nrepl (second members))))
-          (is (= "true" (:self (first members))))))
+        (let [members (:members (send! s {:op "entangle/members"}))
+              member-b (first (filter #(= addr-b (:address %)) members))]
+          (is (= addr-a (:address (first members))) (pr-str members))
+          (is (= (str "nrepl://127.0.0.1:" (ports :b)) (:nrepl member-b)) (pr-str members))
+          (is (= "true" (:self (first members))))
+          (is (not= "true" (:self member-b)))))
       (testing "eval on every member: each member's value and output"
         (let [rs (nrepl/message s {:op "entangle/eval-on" :member "all"
                                    :code "(println \"hello from\" (first (entangle.core/members))) (first (entangle.core/members))"})
               by-member (into {} (keep (fn [r] (when (:member r) [(:member r) r]))) rs)]
-          (is (= #{addr-a addr-b} (set (keys by-member))))
+          (is (every? (set (keys by-member)) [addr-a addr-b]) (pr-str (keys by-member)))
           (is (= (pr-str addr-b) (get-in by-member [addr-b :value])))
           (is (= (str "hello from " addr-b "\n") (get-in by-member [addr-b :out])))))
       (testing "eval on one member; what it defines is shared"
@@ -387,3 +390,31 @@
             (is (= ["#'user/from-a-busy-stack"] (:value (send! s {:op "eval" :code "(defn from-a-busy-stack [] :joined)"}))))
             (is (= ":joined" (value a "(from-a-busy-stack)")))))
         (finally (run! #(.close ^java.io.Closeable %) held))))))
+
+(deftest after-stop!-the-middleware-does-not-join-again
+  ;; The middleware joins on the first message only: after the user left, an eval that joined
+  ;; again (with the ENTANGLE_* variables, which need not be the options the member had) would
+  ;; share what the user meant to keep.
+  (let [[_ port] (own-stack "own-stack-leaving" (.environment ^TestCluster cluster "own-stack-leaving"))]
+    (with-open [conn (nrepl/connect :port port)]
+      (let [s (nrepl/client-session (nrepl/client conn 120000))
+            ev #(send! s {:op "eval" :code %})]
+        (is (= ["#'user/counter-before-leaving" "1"]
+               (:value (ev "(def counter-before-leaving (atom 0)) (swap! counter-before-leaving inc)"))))
+        (is (= ["nil"] (:value (ev "(entangle.core/stop!)"))))
+        (let [r (ev "(defn defined-after-leaving [] :alone) (defined-after-leaving)")]
+          (is (= ["#'user/defined-after-leaving" ":alone"] (:value r)) (pr-str r))
+          (is (nil? (:err r)) (pr-str r)))
+        (is (= ["nil"] (:value (ev "(entangle.core/member)"))))
+        (is (= "nil" (value a "(resolve 'user/defined-after-leaving)")))
+        (let [r (ev "@counter-before-leaving")]
+          (is (= (str "#'user/counter-before-leaving holds a cluster atom, whose value is the cluster's, and this JVM"
+                      " left the cluster (entangle.core/stop!): join again (entangle.core/start!) to reach it, or"
+                      " define #'user/counter-before-leaving again to make an atom of this JVM's own")
+                 (some-> (:err r) str/split-lines last))
+              (pr-str r)))
+        (is (= "1" (value a "@counter-before-leaving")))
+        (let [r (send! s {:op "entangle/members"})]
+          (is (= "entangle: this JVM left the cluster (entangle.core/stop!); (entangle.core/start!) joins again\n"
+                 (:err r)))
+          (is (= #{"error" "done"} (set (:status r)))))))))

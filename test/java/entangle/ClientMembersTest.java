@@ -39,6 +39,8 @@ class ClientMembersTest {
     private ReplProcess b;
     private JavaHost host;
     private ReplProcess server;
+    /** A client that found the cluster through a configuration file, reconnecting as Hazelcast's default says. */
+    private ReplProcess c;
 
     @BeforeAll
     void start() throws Exception {
@@ -104,12 +106,34 @@ class ClientMembersTest {
     @Order(4)
     void aClientThatJoinsLaterHasEverythingBeforeItsPrompt() throws Exception {
         // This one finds the cluster through a Hazelcast client configuration file.
-        java.nio.file.Path yaml = java.nio.file.Files.createTempFile(tmp, "hazelcast-client", ".yaml");
-        java.nio.file.Files.writeString(yaml, "hazelcast-client:\n  cluster-name: " + cluster.name() + "\n  network:\n"
-            + "    cluster-members:\n      - 127.0.0.1:" + cluster.port() + "\n");
-        ReplProcess c = cluster.startNoWait("c", List.of("--client", "--hazelcast-config", yaml.toString()));
+        c = cluster.startNoWait("c", List.of("--client", "--hazelcast-config", clientFile("").toString()));
         c.send("(def first-look [(orders.core/total [{:price 1}]) (doubled 2) @counter (from.java/hello)])\n");
         assertEquals("[100 6 100 :from-java]", c.value("first-look"));
+    }
+
+    /** Until {@code client}'s evaluations say that it lost its connection ({@code lost}). */
+    private static void awaitLost(ReplProcess client, String lost) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        ReplProcess.Result probe;
+        do {
+            probe = client.eval("(entangle.core/members)");
+        } while (!probe.err().contains(lost) && System.nanoTime() < deadline);
+        assertTrue(probe.err().contains(lost), client.transcript());
+    }
+
+    /** Until {@code p} has printed {@code text} on its standard error, by itself. */
+    private static void awaitPrinted(ReplProcess p, String text, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!p.allErr().contains(text) && System.nanoTime() < deadline) Thread.sleep(100);
+        assertTrue(p.allErr().contains(text), p.transcript());
+    }
+
+    /** A Hazelcast client configuration file that finds the test cluster, with {@code more} (YAML under hazelcast-client:). */
+    private java.nio.file.Path clientFile(String more) throws java.io.IOException {
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile(tmp, "hazelcast-client", ".yaml");
+        java.nio.file.Files.writeString(yaml, "hazelcast-client:\n  cluster-name: " + cluster.name() + "\n  network:\n"
+            + "    cluster-members:\n      - 127.0.0.1:" + cluster.port() + "\n" + more);
+        return yaml;
     }
 
     @Test
@@ -183,21 +207,21 @@ class ClientMembersTest {
      * The cluster's only server dies and another starts in its place, empty: a client goes on
      * with what it has, each evaluation meanwhile saying that it cannot share, and reconnects
      * by itself; what it defined while away is shared then, and it says that the cluster lost
-     * what was defined before.
+     * what was defined before. A client configured by a file does the same, whatever its
+     * reconnect mode (Hazelcast's ON would hold each evaluation two minutes), or, if its file
+     * says not to reconnect, goes on alone.
      */
     @Test
     @Order(10)
     void aClientWhoseClusterWentAwayGoesOnAndReconnectsWhenAServerIsBack() throws Exception {
+        ReplProcess d = cluster.start("d", List.of(), List.of("--client", "--hazelcast-config",
+            clientFile("  connection-strategy:\n    reconnect-mode: OFF\n").toString()));
         a.value("(defn before-restart [] :before) (def hits (atom 0))");
         assertEquals(":before", host.value("call user/before-restart"));
+        assertEquals("1", d.value("(swap! hits inc)"));
         server.kill9();
         String lost = "this client has lost its connection to the cluster " + cluster.name() + " and is trying to reconnect";
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        ReplProcess.Result probe;
-        do {
-            probe = a.eval("(entangle.core/members)");
-        } while (!probe.err().contains(lost) && System.nanoTime() < deadline);
-        assertTrue(probe.err().contains(lost), probe.err());
+        awaitLost(a, lost);
 
         ReplProcess.Result away = a.eval("(defn while-away [] :away)");
         assertEquals("#'user/while-away", away.value());
@@ -208,22 +232,47 @@ class ClientMembersTest {
         assertTrue(atom.err().contains("#'user/hits holds a cluster atom, whose value is the cluster's, and " + lost),
                    atom.err());
 
+        // C's file leaves the reconnect mode to Hazelcast's default, ON.
+        awaitLost(c, lost);
+        ReplProcess.Result cAway = c.eval("(defn c-while-away [] :c-away)");
+        assertEquals("#'user/c-while-away", cAway.value());
+        assertTrue(cAway.err().contains("could not be shared with the cluster (" + lost + ")"), cAway.err());
+        assertTrue(c.eval("@hits").err().contains("#'user/hits holds a cluster atom, whose value is the cluster's, and " + lost),
+                   c.transcript());
+
+        // D's says not to reconnect: Hazelcast stops it, and it goes on alone.
+        String offWay = "this client lost its connection to the cluster " + cluster.name() + " and does not reconnect"
+            + " (its configuration's reconnect-mode is OFF)";
+        awaitPrinted(d, offWay, 30);
+        assertTrue(d.allErr().contains("entangle: " + offWay + ": this JVM goes on alone, as after (entangle.core/stop!);"
+            + " what it defines from now on stays here, and (entangle.core/start!) joins again"), d.transcript());
+        d.discardPrinted();
+        ReplProcess.Result alone = d.eval("(defn d-alone [] :d) [(d-alone) (entangle.core/member)]");
+        assertEquals("[:d nil]", alone.value());
+        assertEquals("", alone.err().strip());
+        assertTrue(d.eval("@hits").err().contains("#'user/hits holds a cluster atom, whose value is the cluster's, and "
+            + offWay + ": join again (entangle.core/start!) to reach it"), d.transcript());
+
         server = PlainHazelcast.start(cluster, "server-again");
         String restarted = "entangle: this client reconnected to the cluster " + cluster.name() + ", which no longer holds"
             + " what was defined before";
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!a.allErr().contains(restarted) && System.nanoTime() < deadline) Thread.sleep(100);
-        assertTrue(a.allErr().contains(restarted), a.transcript());
+        awaitPrinted(a, restarted, 60);
         a.discardPrinted();
         ReplProcess.Result back = a.eval("(defn after-restart [] :after)");
         assertEquals("", back.err().strip());
         // The Java client reconnects on its own schedule: once it has, it reads the cluster.
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!host.ask("call user/after-restart").equals("=> :after") && System.nanoTime() < deadline) Thread.sleep(100);
         assertEquals(":after", host.value("call user/after-restart"));
         assertEquals(":away", host.value("call user/while-away"));
+        awaitPrinted(c, restarted, 60);
+        c.discardPrinted();
+        ReplProcess.Result cBack = c.eval("(defn c-after-restart [] :c-after)");
+        assertEquals("", cBack.err().strip(), c.transcript());
         ReplProcess joiner = cluster.start("joiner", List.of(), List.of("--client"));
         assertEquals("[:away :after nil]", joiner.value("[(user/while-away) (user/after-restart) (resolve 'user/before-restart)]"));
+        assertEquals("[:c-away :c-after nil]",
+                     joiner.value("[(user/c-while-away) (user/c-after-restart) (resolve 'user/d-alone)]"));
         // A's nREPL server is listed again (entangle/members): the restarted server had lost it.
         joiner.awaitValue("(some #(some-> (get % \"nrepl\") (.startsWith \"nrepl://127.0.0.1:\")) (.memberInfo (entangle.core/member)))",
                           "true");

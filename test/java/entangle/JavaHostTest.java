@@ -242,6 +242,13 @@ class JavaHostTest {
             configured.value("join");
             assertEquals("40", configured.value("call shop.prices/price [10]"));
             assertEquals("2", repl.value("(count (entangle.core/members))"));
+            // Left from Clojure's side (stop!), not by close: what it evaluates now is refused too.
+            assertEquals("nil", configured.value("eval (entangle.core/stop!)"));
+            String refused = configured.ask("eval (defn after-stop [] 1)");
+            assertTrue(refused.startsWith("!! java.lang.IllegalStateException: this entangle member (")
+                && refused.endsWith(") is no longer in the cluster: this JVM left the cluster (entangle.core/stop!);"
+                                    + " join again with Entangle.join"), refused);
+            assertEquals("nil", repl.value("(resolve 'user/after-stop)"));
         }
     }
 

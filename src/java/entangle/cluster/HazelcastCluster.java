@@ -18,6 +18,7 @@ import java.util.logging.Level;
 
 import com.hazelcast.client.Client;
 import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConnectionStrategyConfig;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -112,6 +113,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /** A client whose connection to its cluster is lost, while it tries to reconnect. */
     private volatile boolean disconnected;
+    /** Set by {@link #shutdown}: a shutdown from then on is this member's leaving, not Hazelcast's doing. */
+    private volatile boolean leaving;
+    /** Of a client: why Hazelcast would stop it, once its connection is lost (see connect). */
+    private volatile String lostForGood;
+    /** Told why, once, if a client's Hazelcast stops by itself. */
+    private volatile Consumer<String> whenGone = why -> {};
 
     /** What the user should know of how this member started (an address it left out). */
     private final List<String> startNotes = new ArrayList<>();
@@ -500,8 +507,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return "this client has lost its connection to the cluster " + clusterName + " and is trying to reconnect";
     }
 
-    /** True if {@code e} is Hazelcast's answer to a client that is not connected to its cluster now. */
-    private static boolean offline(Throwable e) {
+    /**
+     * True if {@code e} is Hazelcast's answer to a client that is not connected to its cluster
+     * now, or came while this client is not (a file's reconnect mode ON retries until
+     * Hazelcast's invocation timeout, then says no more than that no connection was found).
+     */
+    private boolean offline(Throwable e) {
+        if (disconnected) return true;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof com.hazelcast.client.HazelcastClientOfflineException) return true;
         }
@@ -513,12 +525,23 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * ClusterUnreachableException that says so.
      */
     public <T> T reaching(java.util.function.Supplier<T> op) {
+        connected();
         try {
             return op.get();
         } catch (RuntimeException e) {
             ClusterUnreachableException u = unreachable(e);
             throw u != null ? u : e;
         }
+    }
+
+    /**
+     * Refuses at once what needs the cluster while this client has lost its connection,
+     * whatever its reconnect mode: with a file's ON, Hazelcast's default, each call would wait
+     * for Hazelcast's invocation timeout (two minutes), and every evaluation at a REPL with it,
+     * retrying to share what was defined meanwhile.
+     */
+    private void connected() {
+        if (disconnected) throw new ClusterUnreachableException(offlineMessage(), null);
     }
 
     /** What {@code e} means if it is Hazelcast's answer to a client that is not connected now; else null. */
@@ -538,6 +561,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public void connect(SharedVars shared, java.util.function.Consumer<String> warn) {
         this.shared = shared;
         if (client) {
+            lostForGood = lostForGood();
             knownIncarnation = incarnation();
             // A client makes a map's proxy, the first time it uses the map, with a request bound
             // to one connection, which Hazelcast does not retry: made later, while a member is
@@ -579,6 +603,16 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                     if (advertised != null) advertise(advertised);
                     endpoints.reread();
                 }, () -> checkIncarnation(warn));
+            } else if (e.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN && client && !leaving) {
+                // A client stops by itself when its connection is lost and its file says not to
+                // reconnect (reconnect-mode OFF), or to give up (cluster-connect-timeout-millis);
+                // or when the user's code stops it (entangle.core/hazelcast). Off Hazelcast's
+                // lifecycle thread, which its shutdown waits for.
+                String why = disconnected ? lostForGood
+                    : "this client's Hazelcast instance was shut down, not by entangle.core/stop!";
+                Thread t = new Thread(() -> whenGone.accept(why), "entangle-client-gone");
+                t.setDaemon(true);
+                t.start();
             } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                 // Back in one cluster after a split, under a new member id: the maps now hold
                 // the newer record of each key from either side (NewestRecordMergePolicy), and
@@ -589,6 +623,21 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 resync("the merge of a split cluster", () -> {}, () -> {});
             }
         });
+    }
+
+    /**
+     * Why Hazelcast stops this client if its connection is lost, as its configuration says;
+     * read while the client runs (a stopped client's configuration cannot be read).
+     */
+    private String lostForGood() {
+        String lost = "this client lost its connection to the cluster " + clusterName;
+        if (!(hazelcast instanceof com.hazelcast.client.impl.clientside.HazelcastClientProxy proxy)) return lost;
+        ClientConnectionStrategyConfig strategy = proxy.getClientConfig().getConnectionStrategyConfig();
+        if (strategy.getReconnectMode() == ClientConnectionStrategyConfig.ReconnectMode.OFF) {
+            return lost + " and does not reconnect (its configuration's reconnect-mode is OFF)";
+        }
+        return lost + " and gave up reconnecting after its configuration's cluster-connect-timeout-millis ("
+            + strategy.getConnectionRetryConfig().getClusterConnectTimeoutMillis() + ")";
     }
 
     /**
@@ -718,6 +767,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      */
     @Override
     public Batch share(Batch proposed, Runnable first, Consumer<String> notices) {
+        connected();
         try (AwaitedMembers awaited = new AwaitedMembers(notices, proposed.size(), waitLimits)) {
             List<Member> others = otherMembers();
             // Storing units waits for the members that own their partitions, or their backups.
@@ -926,6 +976,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     @Override
     public byte[] read(String map, String key) {
+        // A named class the compiler looks for: a client that has lost its cluster compiles
+        // with what it has, as it calls what it has.
+        if (disconnected) return null;
         return map(map).get(key);
     }
 
@@ -1058,7 +1111,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public List<String> members() {
         List<String> out = new ArrayList<>();
         // Read from this JVM's own view, which a client that lost its cluster still holds.
-        if (disconnected) throw new ClusterUnreachableException(offlineMessage(), null);
+        connected();
         for (Map<String, String> m : listMembers(false)) out.add(m.get("address"));
         return out;
     }
@@ -1103,9 +1156,15 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /** Leaves the cluster, handing this member's partitions to the others first. */
     public void shutdown() {
+        leaving = true;
         CONNECTED.remove(hazelcast);
         backstop.shutdownNow();
         clients.close();
         hazelcast.shutdown();
+    }
+
+    /** {@code c} is told why, once, if this client's Hazelcast stops by itself rather than by {@link #shutdown}. */
+    public void whenGone(Consumer<String> c) {
+        whenGone = c;
     }
 }

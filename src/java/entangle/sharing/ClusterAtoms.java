@@ -33,6 +33,8 @@ import entangle.value.ValueWriter;
  */
 public final class ClusterAtoms {
     private static volatile ClusterAtoms current;
+    /** Why this member left the cluster, once it has; else null. */
+    private volatile String left;
 
     private final AtomStore store;
     private final Units units;
@@ -56,8 +58,9 @@ public final class ClusterAtoms {
         return current;
     }
 
-    /** Forgets this member's atoms when it leaves the cluster. */
-    public void close() {
+    /** Forgets this member's atoms when it leaves the cluster; {@code why} is the sentence that says why. */
+    public void close(String why) {
+        left = why;
         if (current == this) current = null;
     }
 
@@ -113,6 +116,7 @@ public final class ClusterAtoms {
     }
 
     Read read(ClusterAtom a) {
+        stillMember(a);
         byte[] bytes;
         try {
             bytes = store.get(a.id(), a.name(), callersWarn());
@@ -191,6 +195,7 @@ public final class ClusterAtoms {
             refused.addSuppressed(e);
             throw refused;
         }
+        stillMember(a);
         boolean replaced;
         try {
             replaced = store.replace(a.id(), cur.bytes(), next, a.name(), callersWarn());
@@ -229,6 +234,19 @@ public final class ClusterAtoms {
 
     private static final Symbol WARN = Symbol.intern("entangle.core", "*warn*");
     private static volatile Var warnVar;
+
+    /**
+     * Refuses an operation on an atom of a member that has left: its Hazelcast is gone (its
+     * own exception names no atom), and its value is the cluster's.
+     */
+    private void stillMember(ClusterAtom a) {
+        String why = left;
+        if (why != null) {
+            throw new IllegalStateException(a.name() + " holds a cluster atom, whose value is the cluster's, and " + why
+                + ": join again (entangle.core/start!) to reach it, or define " + a.name() + " again to make an atom of"
+                + " this JVM's own");
+        }
+    }
 
     private static ClusterUnreachableException unreachable(ClusterAtom a, ClusterUnreachableException e) {
         return new ClusterUnreachableException(a.name() + " holds a cluster atom, whose value is the cluster's, and "
