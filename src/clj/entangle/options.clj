@@ -58,6 +58,18 @@
    [nil "--secret-file FILE" "File holding the cluster's secret (readable by its owner only): only members and clients that hold it join"]
    ["-h" "--help" "Show this help and exit"]])
 
+(defn- wrap
+  "`text` in lines of at most 94 characters, broken at spaces, as the rest of the help is."
+  [text]
+  (->> (str/split text #" ")
+       (reduce (fn [lines word]
+                 (let [line (peek lines)]
+                   (if (and line (<= (+ (count line) 1 (count word)) 94))
+                     (conj (pop lines) (str line " " word))
+                     (conj lines word))))
+               [])
+       (str/join \newline)))
+
 (defn usage
   "The text --help prints."
   [summary]
@@ -76,8 +88,12 @@
     "--port at --bind's address (127.0.0.1:5701-5710; loopback if --bind is 0.0.0.0), so the same"
     "command in another terminal joins the first. The log goes to"
     "<java.io.tmpdir>/entangle-<user>/<cluster>-<pid>.log, readable by you alone."
-    (str "Each option can also be set by an environment variable: "
-         (str/join ", " (map (fn [[k v]] (str v " (--" (name k) ")")) env-vars)) ".")]))
+    (wrap (str "Each option can also be set by an environment variable: "
+               (str/join ", " (for [[_ long-opt] spec
+                                    :let [k (keyword (re-find #"[^- ]+(?:-[^- ]+)*" long-opt))]
+                                    :when (env-vars k)]
+                                (str (env-vars k) " (--" (name k) ")")))
+               "."))]))
 
 (defn checked-map
   "`opts` (nil or a map of options), or an IllegalArgumentException naming the first thing in

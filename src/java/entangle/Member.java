@@ -223,7 +223,7 @@ public final class Member implements AutoCloseable {
 
     /** The name of the Hazelcast cluster this member is in. */
     public String cluster() {
-        return cluster.hazelcast().getConfig().getClusterName();
+        return cluster.clusterName();
     }
 
     /** True if this member is a Hazelcast client of the cluster rather than an embedded member. */
@@ -286,6 +286,14 @@ public final class Member implements AutoCloseable {
 
     public HazelcastInstance hazelcast() {
         return cluster.hazelcast();
+    }
+
+    /** What a REPL prints for the value of start!: "entangle member 127.0.0.1:5701 of cluster shop". */
+    @Override
+    public String toString() {
+        String left = leftBecause;
+        return "entangle " + (isClient() ? "client member " : "member ") + address() + " of cluster " + cluster()
+            + (left == null ? "" : " (left: " + left + ")");
     }
 
     /** Leaves the cluster cleanly; the definitions stay with the other members. */

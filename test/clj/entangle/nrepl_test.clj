@@ -401,6 +401,9 @@
             ev #(send! s {:op "eval" :code %})]
         (is (= ["#'user/counter-before-leaving" "1"]
                (:value (ev "(def counter-before-leaving (atom 0)) (swap! counter-before-leaving inc)"))))
+        (is (re-matches (re-pattern (str "\"entangle member 127\\.0\\.0\\.1:\\d+ of cluster "
+                                         (.name ^TestCluster cluster) "\""))
+                        (first (:value (ev "(str (entangle.core/member))")))))
         (is (= ["nil"] (:value (ev "(entangle.core/stop!)"))))
         (let [r (ev "(defn defined-after-leaving [] :alone) (defined-after-leaving)")]
           (is (= ["#'user/defined-after-leaving" ":alone"] (:value r)) (pr-str r))

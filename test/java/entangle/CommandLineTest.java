@@ -55,6 +55,11 @@ class CommandLineTest {
                                      "--help", "ENTANGLE_CLUSTER", "ENTANGLE_CLIENT")) {
             assertTrue(out.contains(option), option + " missing from:\n" + out);
         }
+        // The variables in the options' order, each beside its option.
+        String variables = out.substring(out.indexOf("Each option can also")).replace('\n', ' ');
+        assertTrue(variables.matches("Each option can also be set by an environment variable: ENTANGLE_CLUSTER"
+            + " \\(--cluster\\), ENTANGLE_PORT \\(--port\\), ENTANGLE_MEMBERS \\(--members\\), ENTANGLE_BIND \\(--bind\\),"
+            + " ENTANGLE_NREPL_PORT .* ENTANGLE_SECRET_FILE \\(--secret-file\\)\\.\\s*"), variables);
     }
 
     @Test

@@ -465,6 +465,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     public HazelcastInstance hazelcast() { return hazelcast; }
 
+    /** The Hazelcast cluster's name, as the options or the configuration file gave it. */
+    public String clusterName() { return clusterName; }
+
     @Override
     public String memberId() { return memberId; }
 
