@@ -136,8 +136,10 @@ public final class Member implements AutoCloseable {
             member.joinMillis = java.util.Collections.unmodifiableMap(took);
             current = member;
             left = null;
-            // A client's Hazelcast stops by itself when its file says not to reconnect.
-            cluster.whenGone(why -> member.gone(why, warn));
+            // Hazelcast may stop under the member: a client's when its file says not to
+            // reconnect, any when the user's code stops it.
+            java.nio.file.Path log = options.effectiveLogFile();
+            cluster.whenGone(log.toString().equals("-") ? null : log, why -> member.gone(why, warn));
             HazelcastLogging.entangle().info((cluster.client() ? "client member " : "member ") + cluster.address()
                 + " joined cluster " + member.cluster() + " in " + took + " ms");
             return member;

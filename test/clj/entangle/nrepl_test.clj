@@ -421,3 +421,21 @@
           (is (= "entangle: this JVM left the cluster (entangle.core/stop!); (entangle.core/start!) joins again\n"
                  (:err r)))
           (is (= #{"error" "done"} (set (:status r)))))))))
+
+(deftest a-member-whose-hazelcast-shut-down-goes-on-alone-and-says-so
+  ;; Hazelcast stopped under the member (the user's own (.shutdown (entangle.core/hazelcast))):
+  ;; not a member whose every evaluation fails to share.
+  (let [[^ReplProcess p port] (own-stack "own-stack-shut" (.environment ^TestCluster cluster "own-stack-shut"))
+        said "entangle: this member's Hazelcast instance shut down, not by entangle.core/stop! (its log, "]
+    (with-open [conn (nrepl/connect :port port)]
+      (let [s (nrepl/client-session (nrepl/client conn 120000))
+            ev #(send! s {:op "eval" :code %})]
+        (is (= ["nil"] (:value (ev "(.shutdown (entangle.core/hazelcast))"))))
+        (loop [i 0] (when (and (not (str/includes? (.allErr p) said)) (< i 300)) (Thread/sleep 100) (recur (inc i))))
+        (is (str/includes? (.allErr p) (str said)) (.transcript p))
+        (is (str/includes? (.allErr p) "says why): this JVM goes on alone, as after (entangle.core/stop!)")
+            (.transcript p))
+        (let [r (ev "(defn defined-after-the-shutdown [] :alone) (entangle.core/member)")]
+          (is (= ["#'user/defined-after-the-shutdown" "nil"] (:value r)) (pr-str r))
+          (is (nil? (:err r)) (pr-str r)))
+        (is (= "nil" (value a "(resolve 'user/defined-after-the-shutdown)")))))))

@@ -117,8 +117,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private volatile boolean leaving;
     /** Of a client: why Hazelcast would stop it, once its connection is lost (see connect). */
     private volatile String lostForGood;
-    /** Told why, once, if a client's Hazelcast stops by itself. */
+    /** Told why, once, if Hazelcast stops by itself (see whenGone). */
     private volatile Consumer<String> whenGone = why -> {};
+    private volatile java.nio.file.Path logFile;
 
     /** What the user should know of how this member started (an address it left out). */
     private final List<String> startNotes = new ArrayList<>();
@@ -606,14 +607,16 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                     if (advertised != null) advertise(advertised);
                     endpoints.reread();
                 }, () -> checkIncarnation(warn));
-            } else if (e.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN && client && !leaving) {
+            } else if (e.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN && !leaving && !jvmExiting()) {
                 // A client stops by itself when its connection is lost and its file says not to
                 // reconnect (reconnect-mode OFF), or to give up (cluster-connect-timeout-millis);
-                // or when the user's code stops it (entangle.core/hazelcast). Off Hazelcast's
-                // lifecycle thread, which its shutdown waits for.
-                String why = disconnected ? lostForGood
-                    : "this client's Hazelcast instance was shut down, not by entangle.core/stop!";
-                Thread t = new Thread(() -> whenGone.accept(why), "entangle-client-gone");
+                // a member or client when the user's code stops it (entangle.core/hazelcast). Off
+                // Hazelcast's thread, which its shutdown may wait for.
+                String why = client && disconnected ? lostForGood
+                    : "this " + (client ? "client's" : "member's") + " Hazelcast instance shut down, not by"
+                        + " entangle.core/stop! (" + (logFile == null ? "Hazelcast's log" : "its log, " + logFile + ",")
+                        + " says why)";
+                Thread t = new Thread(() -> whenGone.accept(why), "entangle-gone");
                 t.setDaemon(true);
                 t.start();
             } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
@@ -1166,8 +1169,25 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         hazelcast.shutdown();
     }
 
-    /** {@code c} is told why, once, if this client's Hazelcast stops by itself rather than by {@link #shutdown}. */
-    public void whenGone(Consumer<String> c) {
+    /**
+     * {@code c} is told why, once, if Hazelcast stops by itself rather than by {@link #shutdown}
+     * or the JVM's exit; {@code log} is Hazelcast's log file (null: standard error), which the
+     * sentence names.
+     */
+    public void whenGone(java.nio.file.Path log, Consumer<String> c) {
+        logFile = log;
         whenGone = c;
+    }
+
+    /** True once the JVM runs its shutdown hooks: Hazelcast's stops the member then, as the JVM exits. */
+    private static boolean jvmExiting() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shutdownInProgress) {
+            return true;
+        }
     }
 }
