@@ -179,10 +179,10 @@ public final class Member implements AutoCloseable {
     }
 
     /**
-     * Why this JVM's member left the cluster ({@code "this JVM left the cluster (stop!)"}, or
-     * a client's connection lost for good), if no member has joined since; else null. Code that
-     * joins on demand (nREPL's middleware) does not join again after a member left: the user
-     * left, or the configuration said not to come back.
+     * Why this JVM's member left the cluster ({@code "this JVM left the cluster
+     * (entangle.core/stop!)"}, or why its Hazelcast stopped), if no member has joined since;
+     * else null. Code that joins on demand (nREPL's middleware) does not join again after a
+     * member left: the user left, or the configuration said not to come back.
      */
     public static String left() {
         return left;
@@ -293,9 +293,9 @@ public final class Member implements AutoCloseable {
     /** What a REPL prints for the value of start!: "entangle member 127.0.0.1:5701 of cluster shop". */
     @Override
     public String toString() {
-        String left = leftBecause;
+        String why = leftBecause;
         return "entangle " + (isClient() ? "client member " : "member ") + address() + " of cluster " + cluster()
-            + (left == null ? "" : " (left: " + left + ")");
+            + (why == null ? "" : " (left: " + why + ")");
     }
 
     /** Leaves the cluster cleanly; the definitions stay with the other members. */
