@@ -328,6 +328,10 @@
          :source (.source p)}))))
 
 (defn hazelcast
-  "The member's com.hazelcast.core.HazelcastInstance, for what entangle does not cover."
+  "The member's com.hazelcast.core.HazelcastInstance, for what entangle does not cover. Its
+  structures take the JDK's values as they are; put Clojure's (maps, records, fns) there as
+  the bytes of entangle.remote/serialize, and read them with entangle.remote/deserialize:
+  an embedded member's Hazelcast reads back no class of Clojure's, which can run code as it
+  is read (\"Resolving class clojure.lang.PersistentArrayMap is not allowed\")."
   []
   (some-> ^Member (member) .hazelcast))
