@@ -228,7 +228,7 @@ class JavaHostTest {
 
     @Test
     @Order(9)
-    void aHostConfiguredByAHazelcastFileJoinsToo() throws Exception {
+    void aHostConfiguredByAHazelcastFileJoinsAndAfterAStopRefusesToEvaluate() throws Exception {
         StringBuilder members = new StringBuilder();
         for (int p = cluster.port(); p < cluster.port() + 10; p++) members.append("          - 127.0.0.1:").append(p).append('\n');
         Path yaml = Files.createTempFile(tmp, "hazelcast-member", ".yaml");
