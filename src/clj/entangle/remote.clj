@@ -27,7 +27,10 @@
 (defn- remote ^RemoteExecution []
   (if-let [^Member m (entangle/member)]
     (.remote m)
-    (throw (IllegalStateException. "this JVM is not a member of an entangle cluster; join with (entangle.core/start!)"))))
+    (throw (IllegalStateException.
+            (if-let [left (Member/left)]
+              (str "this JVM is not a member of an entangle cluster: " left "; (entangle.core/start!) joins again")
+              "this JVM is not a member of an entangle cluster; join with (entangle.core/start!)")))))
 
 (def ^:private option-kinds
   "The options every fn here takes after `f`, as entangle.options/checked-map reads them."
