@@ -138,8 +138,7 @@ public final class Member implements AutoCloseable {
             left = null;
             // Hazelcast may stop under the member: a client's when its file says not to
             // reconnect, any when the user's code stops it.
-            java.nio.file.Path log = options.effectiveLogFile();
-            cluster.whenGone(log.toString().equals("-") ? null : log, why -> member.gone(why, warn));
+            cluster.whenGone(why -> member.gone(why, warn));
             HazelcastLogging.entangle().info((cluster.client() ? "client member " : "member ") + cluster.address()
                 + " joined cluster " + member.cluster() + " in " + took + " ms");
             return member;
@@ -281,9 +280,12 @@ public final class Member implements AutoCloseable {
         return cluster.evalOn(address, code, ns, timeoutMs, each);
     }
 
-    /** The file Hazelcast logs to. */
+    /**
+     * The file Hazelcast logs to ("-": standard error): the one of the JVM's first member, since
+     * Hazelcast's logging is set once a JVM.
+     */
     public Path logFile() {
-        return options.effectiveLogFile();
+        return HazelcastLogging.file();
     }
 
     public HazelcastInstance hazelcast() {

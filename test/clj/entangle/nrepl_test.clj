@@ -425,7 +425,15 @@
         (let [r (send! s {:op "entangle/members"})]
           (is (= "entangle: this JVM left the cluster (entangle.core/stop!); (entangle.core/start!) joins again\n"
                  (:err r)))
-          (is (= #{"error" "done"} (set (:status r)))))))))
+          (is (= #{"error" "done"} (set (:status r)))))
+        ;; As the sentence says: joined again, the cluster's atom is reached, and what was
+        ;; defined while alone stays this JVM's.
+        (is (= ["true"] (:value (ev "(some? (entangle.core/start-from-environment!))"))))
+        (is (= ["2"] (:value (ev "(swap! counter-before-leaving inc)"))))
+        (is (= "2" (value a "@counter-before-leaving")))
+        (is (= ["#'user/defined-after-rejoining"] (:value (ev "(defn defined-after-rejoining [] :shared)")))))
+      (is (= ":shared" (value a "(user/defined-after-rejoining)")))
+      (is (= "nil" (value a "(resolve 'user/defined-after-leaving)"))))))
 
 (deftest a-member-whose-hazelcast-shut-down-goes-on-alone-and-says-so
   ;; Hazelcast stopped under the member (the user's own (.shutdown (entangle.core/hazelcast))):

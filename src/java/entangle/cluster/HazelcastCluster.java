@@ -119,7 +119,6 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private volatile String lostForGood;
     /** Told why, once, if Hazelcast stops by itself (see whenGone). */
     private volatile Consumer<String> whenGone = why -> {};
-    private volatile java.nio.file.Path logFile;
 
     /** What the user should know of how this member started (an address it left out). */
     private final List<String> startNotes = new ArrayList<>();
@@ -612,10 +611,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 // reconnect (reconnect-mode OFF), or to give up (cluster-connect-timeout-millis);
                 // a member or client when the user's code stops it (entangle.core/hazelcast). Off
                 // Hazelcast's thread, which its shutdown may wait for.
+                java.nio.file.Path log = HazelcastLogging.file();
                 String why = client && disconnected ? lostForGood
                     : "this " + (client ? "client's" : "member's") + " Hazelcast instance shut down, not by"
-                        + " entangle.core/stop! (" + (logFile == null ? "Hazelcast's log" : "its log, " + logFile + ",")
-                        + " says why)";
+                        + " entangle.core/stop! (" + (log == null || log.toString().equals("-") ? "Hazelcast's log"
+                                                      : "its log, " + log + ",") + " says why)";
                 Thread t = new Thread(() -> whenGone.accept(why), "entangle-gone");
                 t.setDaemon(true);
                 t.start();
@@ -1171,11 +1171,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     /**
      * {@code c} is told why, once, if Hazelcast stops by itself rather than by {@link #shutdown}
-     * or the JVM's exit; {@code log} is Hazelcast's log file (null: standard error), which the
-     * sentence names.
+     * or the JVM's exit.
      */
-    public void whenGone(java.nio.file.Path log, Consumer<String> c) {
-        logFile = log;
+    public void whenGone(Consumer<String> c) {
         whenGone = c;
     }
 

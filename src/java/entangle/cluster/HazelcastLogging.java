@@ -24,6 +24,8 @@ public final class HazelcastLogging {
     private static final Logger HAZELCAST = Logger.getLogger("com.hazelcast");
     private static final Logger ENTANGLE = Logger.getLogger("entangle");
     private static Handler handler;
+    /** Where the handler writes: a file, or "-" for standard error. */
+    private static Path file;
 
     private HazelcastLogging() {}
 
@@ -34,6 +36,14 @@ public final class HazelcastLogging {
      * temporary directory every user shares) the directory is too, and one another user made
      * is refused.
      */
+    /**
+     * The file this JVM's Hazelcast logs to ("-": standard error), or null before any member
+     * started: the first member's, for every member the JVM starts after it.
+     */
+    public static synchronized Path file() {
+        return file;
+    }
+
     public static synchronized void to(Path file, boolean directoryOfItsOwn) {
         System.setProperty("hazelcast.logging.type", "jdk");
         if (handler != null) return;
@@ -63,6 +73,7 @@ public final class HazelcastLogging {
                 handler = new FileHandler(absolute.toString().replace("%", "%%"), true);
                 handler.setFormatter(new SimpleFormatter());
             }
+            HazelcastLogging.file = file.toString().equals("-") ? file : file.toAbsolutePath();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write the log file " + file + ": " + e.getMessage(), e);
         }
