@@ -59,16 +59,32 @@
    ["-h" "--help" "Show this help and exit"]])
 
 (defn- wrap
-  "`text` in lines of at most 94 characters, broken at spaces, as the rest of the help is."
-  [text]
-  (->> (str/split text #" ")
-       (reduce (fn [lines word]
-                 (let [line (peek lines)]
-                   (if (and line (<= (+ (count line) 1 (count word)) 94))
-                     (conj (pop lines) (str line " " word))
-                     (conj lines word))))
-               [])
-       (str/join \newline)))
+  "`text` in lines of at most `width` characters (94, as the rest of the help), broken at
+  spaces, each line after the first beginning with `indent`."
+  ([text] (wrap text 94 ""))
+  ([text width indent]
+   (->> (str/split text #" ")
+        (reduce (fn [lines word]
+                  (let [line (peek lines)]
+                    (if (and line (<= (+ (count line) 1 (count word)) width))
+                      (conj (pop lines) (str line " " word))
+                      (conj lines (str (when line indent) word)))))
+                [])
+        (str/join \newline))))
+
+(defn- summarize
+  "The options' part of the help, as clojure.tools.cli lays it out (switches, then what each
+  does), with each description wrapped beside its switches rather than running on for a
+  hundred and fifty columns."
+  [specs]
+  (let [switches (for [{:keys [short-opt long-opt required]} specs]
+                   (str "  " (if short-opt (str short-opt ", ") "    ") long-opt (when required (str " " required))))
+        column (+ 2 (apply max (map count switches)))
+        indent (apply str (repeat column \space))]
+    (str/join \newline
+              (map (fn [switch {:keys [desc]}]
+                     (wrap (str switch (subs indent (count switch)) desc) 94 indent))
+                   switches specs))))
 
 (defn usage
   "The text --help prints."
@@ -188,7 +204,7 @@
                                  (reduced {:error (str var ": " (or (second (refusal (first errors))) (first errors)))})
                                  (merge acc options)))))
                          {} (env-args env))
-        {:keys [options arguments errors summary]} (cli/parse-opts args spec :no-defaults true)]
+        {:keys [options arguments errors summary]} (cli/parse-opts args spec :no-defaults true :summary-fn summarize)]
     (cond
       (:help options) {:exit 0 :message (usage summary)}
       (seq errors) {:exit 2 :message (str "entangle: " (if-let [[option why] (refusal (first errors))] (str option ": " why) (first errors))

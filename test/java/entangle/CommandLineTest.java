@@ -60,6 +60,12 @@ class CommandLineTest {
         assertTrue(variables.matches("Each option can also be set by an environment variable: ENTANGLE_CLUSTER"
             + " \\(--cluster\\), ENTANGLE_PORT \\(--port\\), ENTANGLE_MEMBERS \\(--members\\), ENTANGLE_BIND \\(--bind\\),"
             + " ENTANGLE_NREPL_PORT .* ENTANGLE_SECRET_FILE \\(--secret-file\\)\\.\\s*"), variables);
+        // Readable in a terminal: no line runs past the help's 94 columns, and a description
+        // that wraps goes on under itself, not under the switches.
+        for (String line : out.split("\n")) assertTrue(line.length() <= 94, "longer than 94 columns: " + line);
+        List<String> lines = List.of(out.split("\n"));
+        int members = lines.indexOf(lines.stream().filter(l -> l.contains("--members LIST")).findFirst().orElseThrow());
+        assertEquals(lines.get(members).indexOf("Where to find"), lines.get(members + 1).indexOf("comma-separated"), out);
     }
 
     @Test
