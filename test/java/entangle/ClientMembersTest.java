@@ -273,6 +273,8 @@ class ClientMembersTest {
         assertEquals("[:away :after nil]", joiner.value("[(user/while-away) (user/after-restart) (resolve 'user/before-restart)]"));
         assertEquals("[:c-away :c-after nil]",
                      joiner.value("[(user/c-while-away) (user/c-after-restart) (resolve 'user/d-alone)]"));
+        // Shared by a later evaluation, a var defined while away keeps its own form as its source.
+        assertEquals("\"(defn while-away [] :away)\\n\"", joiner.value("(with-out-str (clojure.repl/source user/while-away))"));
         // A's nREPL server is listed again (entangle/members): the restarted server had lost it.
         joiner.awaitValue("(some #(some-> (get % \"nrepl\") (.startsWith \"nrepl://127.0.0.1:\")) (.memberInfo (entangle.core/member)))",
                           "true");

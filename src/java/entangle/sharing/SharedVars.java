@@ -127,6 +127,14 @@ public final class SharedVars {
      */
     private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
+    /**
+     * The source of each var whose publication failed, with the meta it was found by (guarded
+     * by {@code publishing}): the next evaluation publishes it again, with a text of its own
+     * that is not this var's form.
+     */
+    private final Map<String, UnsharedSource> unsharedSources = new HashMap<>();
+
+    private record UnsharedSource(IPersistentMap meta, String source) {}
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
     /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
@@ -953,7 +961,10 @@ public final class SharedVars {
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                     byHash.put(u.hash(), u);
                 }
-                source = sourceText.of(c.meta());
+                UnsharedSource earlier = unsharedSources.get(c.key());
+                // A var not defined again since (its meta is the same map) keeps its form's text.
+                source = earlier != null && c.meta() != null && earlier.meta() == c.meta() ? earlier.source()
+                    : sourceText.of(c.meta());
                 if (source == null && evalText == null && read == null && provenance.get(c.key()) != null) {
                     source = provenance.get(c.key()).source(); // published again after a merge
                 }
@@ -988,12 +999,17 @@ public final class SharedVars {
             } finally {
                 state.unlock();
             }
+            for (VarRecord r : varRecords) unsharedSources.remove(r.key());
         } catch (RuntimeException e) {
             state.lock();
             try {
                 rescanRemovals = true;
             } finally {
                 state.unlock();
+            }
+            for (int i = 0; i < varRecords.size(); i++) {
+                String key = varRecords.get(i).key();
+                unsharedSources.put(key, new UnsharedSource(varChanges.get(i).meta(), sources.get(key)));
             }
             warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
                 + cluster.why(e) + "); the next evaluation tries again: "
