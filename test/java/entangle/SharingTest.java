@@ -207,6 +207,27 @@ class SharingTest extends TwoMembers {
         assertEquals(where, b.value("(:member (entangle.core/provenance 'user/documented))"));
     }
 
+    /**
+     * What changes a var without defining it again (alter-var-root, a defmethod, extend-type)
+     * leaves its source as the form that defined it, at both members, and a def again replaces it.
+     */
+    @Test
+    void aVarChangedWithoutADefKeepsTheFormThatDefinedItAsItsSource() {
+        a.value("(def tally 1)");
+        a.value("(defmulti kind-of :kind)");
+        a.value("(defprotocol Sized (size-of [x]))");
+        b.value("(alter-var-root #'tally inc)");
+        b.value("(defmethod kind-of :sq [_] :square)");
+        b.value("(extend-type String Sized (size-of [s] (count s)))");
+        String defining = "[\"(def tally 1)\" \"(defmulti kind-of :kind)\" \"(defprotocol Sized (size-of [x]))\"]";
+        String read = "(mapv #(clojure.repl/source-fn %) ['tally 'kind-of 'Sized])";
+        assertEquals("[2 :square 3]", a.value("[tally (kind-of {:kind :sq}) (size-of \"abc\")]"));
+        assertEquals(defining, a.value(read));
+        assertEquals(defining, b.value(read));
+        a.value("(def tally 10)");
+        assertEquals("[\"(def tally 10)\" 10]", b.value("[(clojure.repl/source-fn 'tally) tally]"));
+    }
+
     @Test
     void aValidatorOnOneMemberRefusesADefinitionThereAndAWatchThatThrowsStopsNothing() {
         a.value("(def guarded 1)");

@@ -961,10 +961,8 @@ public final class SharedVars {
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                     byHash.put(u.hash(), u);
                 }
-                UnsharedSource earlier = unsharedSources.get(c.key());
-                // A var not defined again since (its meta is the same map) keeps its form's text.
-                source = earlier != null && c.meta() != null && earlier.meta() == c.meta() ? earlier.source()
-                    : sourceText.of(c.meta());
+                source = sourceOfUndefined(c);
+                if (source == null) source = sourceText.of(c.meta());
                 if (source == null && evalText == null && read == null && provenance.get(c.key()) != null) {
                     source = provenance.get(c.key()).source(); // published again after a merge
                 }
@@ -1017,6 +1015,28 @@ public final class SharedVars {
             return new PublishResult(0, 0, 0, warnings);
         }
         return new PublishResult(nsRecords.size(), classRecords.size(), varRecords.size(), warnings);
+    }
+
+    /**
+     * The source of a var that this evaluation changed but did not define again (its meta is
+     * the map it had, which every def replaces): the form that defined it, and not the text
+     * being evaluated ({@code alter-var-root}, {@code extend-type}, a {@code defmethod}, or an
+     * evaluation that shares, once it can, what earlier ones could not). Null if it was defined
+     * again, or its form is not known here.
+     */
+    private String sourceOfUndefined(VarChange c) {
+        if (c.meta() == null) return null;
+        UnsharedSource unshared = unsharedSources.get(c.key());
+        if (unshared != null) return unshared.meta() == c.meta() ? unshared.source() : null;
+        Provenance published = provenance.get(c.key());
+        if (published == null) return null;
+        state.lock();
+        try {
+            Known k = vars.get(c.key());
+            return k != null && k.meta == c.meta() ? published.source() : null;
+        } finally {
+            state.unlock();
+        }
     }
 
     /**
