@@ -309,8 +309,9 @@
   (some-> ^Member (member) .members vec))
 
 (defn provenance
-  "Where the current definition of `v` came from, as a map of :member (host:port),
-  :time (a java.util.Date), :version and :source (the defining form's text); nil if it was
+  "Where the current definition of `v` came from, as a map of :member (host:port) and
+  :time (a java.util.Date) of the change that made it (a def, or an alter-var-root, a
+  defmethod...), :version, and :source (the text of the form that defined it); nil if it was
   never shared. `v` is a var, or a symbol naming one as `resolve` does in *ns* (a qualified
   one may name a var this member does not have)."
   [v]
