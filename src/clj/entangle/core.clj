@@ -210,7 +210,8 @@
   ([form] (eval form nil))
   ([form form-text] (eval form form-text nil clojure.core/eval))
   ([form form-text read eval-fn]
-   (let [v (try (binding [*evaluating* {:text form-text :read read}]
+   (let [^Runnable done (some-> ^Member (member) .evaluating)
+         v (try (binding [*evaluating* {:text form-text :read read}]
                   (eval-fn form))
                 (catch Throwable t
                   ;; Interop on the placeholder fails in the reflector, naming its class:
@@ -218,7 +219,8 @@
                   (if-let [^Unshared u (and (touched-unshared? t) (unshared-var-in form))]
                     (throw (.error u t))
                     (throw t)))
-                (finally (publish! form-text read)))]
+                (finally (try (publish! form-text read)
+                              (finally (some-> done .run)))))]
      (if (instance? Unshared v)
        (throw (.error ^Unshared v))
        v))))

@@ -124,7 +124,9 @@ public final class Entangle implements AutoCloseable {
     /**
      * Evaluates every form in {@code code} in namespace {@code user}, as the clustered REPL
      * does: what it defines is shared, and every member has it when this returns. Returns the
-     * value of the last form; throws what evaluation threw.
+     * value of the last form; throws what evaluation threw. A client that has lost its
+     * connection keeps what it defines, says on standard error that it could not share it, and
+     * shares it once it reconnects.
      */
     public Object eval(String code) {
         return eval("user", code);

@@ -193,6 +193,15 @@ public final class Member implements AutoCloseable {
     }
 
     /**
+     * Marks an evaluation running on this thread, until the returned action runs (after the
+     * evaluation's {@link #share}): a client that reconnects meanwhile leaves the sharing of
+     * what it could not share to that evaluation rather than share it half done.
+     */
+    public Runnable evaluating() {
+        return shared.evaluating();
+    }
+
+    /**
      * Publishes what evaluation changed in shared namespaces since the last call, and returns
      * once every member has applied it. {@code formText} is the text of the form evaluated (its
      * vars' source); it may be null.

@@ -506,6 +506,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return e.getMessage();
     }
 
+    @Override
+    public String retried(RuntimeException e) {
+        return offline(e) ? "this client shares them once it reconnects" : SharedVars.Cluster.super.retried(e);
+    }
+
     private String offlineMessage() {
         return "this client has lost its connection to the cluster " + clusterName + " and is trying to reconnect";
     }
@@ -605,7 +610,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                     String advertised = endpoint;
                     if (advertised != null) advertise(advertised);
                     endpoints.reread();
-                }, () -> checkIncarnation(warn));
+                }, () -> {
+                    checkIncarnation(warn);
+                    shared.shareUnshared(vars -> warn.accept("this client reconnected to the cluster " + clusterName
+                        + " and shared what was defined here while it could not: " + String.join(", ", vars)));
+                });
             } else if (e.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN && !leaving && !jvmExiting()) {
                 // A client stops by itself when its connection is lost and its file says not to
                 // reconnect (reconnect-mode OFF), or to give up (cluster-connect-timeout-millis);

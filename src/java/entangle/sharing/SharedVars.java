@@ -17,7 +17,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 import clojure.java.api.Clojure;
@@ -98,6 +100,11 @@ public final class SharedVars {
         default String why(RuntimeException e) {
             return e.getMessage();
         }
+
+        /** When what failed to be shared with {@code e} is tried again, in the user's terms. */
+        default String retried(RuntimeException e) {
+            return "the next evaluation tries again";
+        }
     }
 
     /** The stamp of what this member had before anything was shared: the floor of a first write. */
@@ -117,6 +124,15 @@ public final class SharedVars {
     private final ReentrantLock state = new ReentrantLock();
     /** One publication at a time, so that two evaluations never publish one change twice. */
     private final ReentrantLock publishing = new ReentrantLock();
+    /**
+     * Held, shared, by each evaluation from its start to its publication's end ({@link
+     * #evaluating}); taken alone, without waiting, by a publication outside evaluations ({@link
+     * #shareUnshared}) while it scans, which would otherwise find an evaluation half done and
+     * publish its vars without the text of their forms.
+     */
+    private final ReentrantReadWriteLock evaluations = new ReentrantReadWriteLock();
+    /** Set when a publication failed, until one succeeds: what it held is still to share. */
+    private volatile boolean unshared;
     private final Map<String, Known> vars = new HashMap<>();
     private final Map<String, KnownNs> namespaces = new HashMap<>();
     /** The stamp of each named class's record applied or published here. */
@@ -854,6 +870,52 @@ public final class SharedVars {
         }
     }
 
+    /**
+     * Marks an evaluation running on this thread until the returned action runs, after its
+     * publication: meanwhile {@link #shareUnshared} leaves the sharing to it.
+     */
+    public Runnable evaluating() {
+        Lock shared = evaluations.readLock();
+        shared.lock();
+        return shared::unlock;
+    }
+
+    /**
+     * Shares, on its own thread, what publications that failed held (a client that had lost its
+     * connection, now back), unless an evaluation is running, whose publication shares it.
+     * {@code done} is told the vars shared, if there were any and the sharing succeeded; if it
+     * failed again, the next evaluation tries, as before.
+     */
+    public void shareUnshared(Consumer<List<String>> done) {
+        if (!unshared) return;
+        republisher.execute(() -> {
+            publishing.lock();
+            try {
+                Changes changes;
+                // Evaluations wait to start while this scans, not while it writes (which can wait
+                // for a member that does not answer).
+                Lock alone = evaluations.writeLock();
+                if (!alone.tryLock()) return;
+                try {
+                    state.lock();
+                    try {
+                        changes = scan();
+                    } finally {
+                        state.unlock();
+                    }
+                } finally {
+                    alone.unlock();
+                }
+                List<String> vars = unsharedSources.keySet().stream().map(VarRecord::varName).sorted().toList();
+                PublishResult r = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, null, null, null);
+                publishMerged(r, null);
+                if (!unshared && !vars.isEmpty()) done.accept(vars);
+            } finally {
+                publishing.unlock();
+            }
+        });
+    }
+
     /** After records applied outside an evaluation: publishes what merging them left, on its own thread. */
     private void republishMerged() {
         state.lock();
@@ -998,6 +1060,7 @@ public final class SharedVars {
                 state.unlock();
             }
             for (VarRecord r : varRecords) unsharedSources.remove(r.key());
+            unshared = false;
         } catch (RuntimeException e) {
             state.lock();
             try {
@@ -1009,8 +1072,9 @@ public final class SharedVars {
                 String key = varRecords.get(i).key();
                 unsharedSources.put(key, new UnsharedSource(varChanges.get(i).meta(), sources.get(key)));
             }
+            unshared = true;
             warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
-                + cluster.why(e) + "); the next evaluation tries again: "
+                + cluster.why(e) + "); " + cluster.retried(e) + ": "
                 + String.join(", ", changes.vars().stream().map(c -> VarRecord.varName(c.key())).toList()));
             return new PublishResult(0, 0, 0, warnings);
         }
