@@ -145,8 +145,8 @@ public final class SharedVars {
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
      * The source of each var whose publication failed, with the meta it was found by (guarded
-     * by {@code publishing}): the next evaluation publishes it again, with a text of its own
-     * that is not this var's form.
+     * by {@code publishing}): the publication that shares it later has a text of its own, or
+     * none, which is not this var's form.
      */
     private final Map<String, UnsharedSource> unsharedSources = new HashMap<>();
 
@@ -906,8 +906,12 @@ public final class SharedVars {
                 } finally {
                     alone.unlock();
                 }
+                if (changes.isEmpty()) {
+                    unshared = false; // what failed was made the same as the cluster's since
+                    return;
+                }
                 List<String> vars = unsharedSources.keySet().stream().map(VarRecord::varName).sorted().toList();
-                PublishResult r = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, null, null, null);
+                PublishResult r = publish(changes, null, null, null);
                 publishMerged(r, null);
                 if (!unshared && !vars.isEmpty()) done.accept(vars);
             } finally {
@@ -1090,8 +1094,8 @@ public final class SharedVars {
      */
     private String sourceOfUndefined(VarChange c) {
         if (c.meta() == null) return null;
-        UnsharedSource unshared = unsharedSources.get(c.key());
-        if (unshared != null) return unshared.meta() == c.meta() ? unshared.source() : null;
+        UnsharedSource earlier = unsharedSources.get(c.key());
+        if (earlier != null) return earlier.meta() == c.meta() ? earlier.source() : null;
         Provenance published = provenance.get(c.key());
         if (published == null) return null;
         state.lock();
