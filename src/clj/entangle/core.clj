@@ -185,6 +185,15 @@
   (some #(some-> (ex-message %) (.contains "entangle.sharing.Unshared"))
         (take-while some? (iterate ex-cause t))))
 
+(defn- not-found-here?
+  "True if `t` says that a var, namespace or class the code names is not on this member."
+  [^Throwable t]
+  (some #(or (instance? ClassNotFoundException %)
+             (some-> (ex-message %) (.startsWith "Unable to resolve symbol:"))
+             (some-> (ex-message %) (.startsWith "No such var:"))
+             (some-> (ex-message %) (.startsWith "No such namespace:")))
+        (take-while some? (iterate ex-cause t))))
+
 (def ^:dynamic *evaluating*
   "While `eval` runs, {:text form-text :read read} of the form it evaluates, so that
   what shares definitions before the evaluation ends (sending a fn to other members) keeps
@@ -214,6 +223,9 @@
          v (try (binding [*evaluating* {:text form-text :read read}]
                   (eval-fn form))
                 (catch Throwable t
+                  ;; Offline, what the error names may be defined elsewhere since: say so.
+                  (when-let [why (and (not-found-here? t) (some-> ^Member (member) .unreachableNow))]
+                    (*warn* (str why ": what other members defined since is not here yet")))
                   ;; Interop on the placeholder fails in the reflector, naming its class:
                   ;; say what the user needs to know instead.
                   (if-let [^Unshared u (and (touched-unshared? t) (unshared-var-in form))]

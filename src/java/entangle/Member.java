@@ -187,6 +187,14 @@ public final class Member implements AutoCloseable {
         return left;
     }
 
+    /**
+     * Why this member cannot reach the cluster now (a client that has lost its connection and
+     * is trying to reconnect), in a sentence; else null.
+     */
+    public String unreachableNow() {
+        return cluster.unreachableNow();
+    }
+
     /** Why this member left the cluster, in a sentence, once it has; else null. */
     public String leftBecause() {
         return leftBecause;

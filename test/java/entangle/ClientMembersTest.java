@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -228,6 +229,11 @@ class ClientMembersTest {
         assertTrue(away.err().contains("these definitions are in place on this member but could not be shared with the"
             + " cluster (" + lost + "); this client shares them once it reconnects: #'user/while-away"), away.err());
         assertEquals(":away", a.eval("(while-away)").value());
+        // What the code names and this client lacks may have been defined elsewhere since.
+        ReplProcess.Result unknown = a.eval("(defined-elsewhere-meanwhile)");
+        assertTrue(unknown.err().contains("entangle: " + lost + ": what other members defined since is not here yet"),
+                   unknown.err());
+        assertTrue(unknown.err().contains("Unable to resolve symbol: defined-elsewhere-meanwhile"), unknown.err());
         ReplProcess.Result atom = a.eval("@hits");
         assertTrue(atom.err().contains("#'user/hits holds a cluster atom, whose value is the cluster's, and " + lost),
                    atom.err());
@@ -267,6 +273,9 @@ class ClientMembersTest {
         a.discardPrinted();
         ReplProcess.Result back = a.eval("(defn after-restart [] :after)");
         assertEquals("", back.err().strip());
+        ReplProcess.Result unknownOnceBack = a.eval("(defined-nowhere)");
+        assertTrue(unknownOnceBack.err().contains("Unable to resolve symbol: defined-nowhere"), unknownOnceBack.err());
+        assertFalse(unknownOnceBack.err().contains("entangle:"), unknownOnceBack.err());
         assertEquals(":after", host.value("call user/after-restart"));
         awaitPrinted(c, restarted, 60);
         awaitPrinted(c, "and shared what was defined here while it could not: #'user/c-while-away", 30);

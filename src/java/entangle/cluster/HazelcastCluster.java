@@ -506,6 +506,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return e.getMessage();
     }
 
+    /** Why this client cannot reach its cluster now, in a sentence, while it has lost its connection; else null. */
+    public String unreachableNow() {
+        return disconnected ? offlineMessage() : null;
+    }
+
     @Override
     public String retried(RuntimeException e) {
         return offline(e) ? "this client shares them once it reconnects" : SharedVars.Cluster.super.retried(e);
