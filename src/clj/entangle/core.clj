@@ -182,16 +182,17 @@
        first))
 
 (defn- touched-unshared? [^Throwable t]
-  (some #(some-> (ex-message %) (.contains "entangle.sharing.Unshared"))
+  (some #(.contains (str (ex-message %)) "entangle.sharing.Unshared")
         (take-while some? (iterate ex-cause t))))
 
 (defn- not-found-here?
   "True if `t` says that a var, namespace or class the code names is not on this member."
   [^Throwable t]
   (some #(or (instance? ClassNotFoundException %)
-             (some-> (ex-message %) (.startsWith "Unable to resolve symbol:"))
-             (some-> (ex-message %) (.startsWith "No such var:"))
-             (some-> (ex-message %) (.startsWith "No such namespace:")))
+             (let [m (str (ex-message %))]
+               (or (.startsWith m "Unable to resolve symbol:")
+                   (.startsWith m "No such var:")
+                   (.startsWith m "No such namespace:"))))
         (take-while some? (iterate ex-cause t))))
 
 (def ^:dynamic *evaluating*
@@ -313,7 +314,7 @@
   [x]
   (let [ns (the-ns-or-var x)]
     (alter-meta! ns #(-> % (dissoc :entangle/local) (assoc :entangle/shared true)))
-    (some-> (member) .policy (.markShared (str (ns-name ns)) true))
+    (some-> ^Member (member) .policy (.markShared (str (ns-name ns)) true))
     (publish!)
     ns))
 
