@@ -234,6 +234,9 @@ class ClientMembersTest {
         assertTrue(unknown.err().contains("entangle: " + lost + ": what other members defined since is not here yet"),
                    unknown.err());
         assertTrue(unknown.err().contains("Unable to resolve symbol: defined-elsewhere-meanwhile"), unknown.err());
+        // A named class and a load from the classpath made while away, each found once.
+        assertEquals("user.Away", a.eval("(defrecord Away [x])").value());
+        assertEquals("nil", a.eval("(require 'clojure.data)").value());
         ReplProcess.Result atom = a.eval("@hits");
         assertTrue(atom.err().contains("#'user/hits holds a cluster atom, whose value is the cluster's, and " + lost),
                    atom.err());
@@ -265,7 +268,7 @@ class ClientMembersTest {
         awaitPrinted(a, restarted, 60);
         // What A defined while away is shared once it reconnects, with no evaluation to carry it.
         awaitPrinted(a, "entangle: this client reconnected to the cluster " + cluster.name() + " and shared what was"
-            + " defined here while it could not: #'user/while-away", 30);
+            + " defined here while it could not: #'user/->Away, #'user/map->Away, #'user/while-away", 30);
         // The Java client reconnects on its own schedule: once it has, it reads the cluster.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!host.ask("call user/while-away").equals("=> :away") && System.nanoTime() < deadline) Thread.sleep(100);
@@ -286,6 +289,8 @@ class ClientMembersTest {
         assertEquals("[:away :after nil]", joiner.value("[(user/while-away) (user/after-restart) (resolve 'user/before-restart)]"));
         assertEquals("[:c-away :c-after nil]",
                      joiner.value("[(user/c-while-away) (user/c-after-restart) (resolve 'user/d-alone)]"));
+        assertEquals("true", joiner.value("(some? (find-ns 'clojure.data))"));
+        assertEquals("#user.Away{:x 1}", joiner.value("(user.Away. 1)"));
         // Shared by a later evaluation, a var defined while away keeps its own form as its source.
         assertEquals("\"(defn while-away [] :away)\\n\"", joiner.value("(with-out-str (clojure.repl/source user/while-away))"));
         // A's nREPL server is listed again (entangle/members): the restarted server had lost it.

@@ -30,13 +30,6 @@ public final class HazelcastLogging {
     private HazelcastLogging() {}
 
     /**
-     * Logs to {@code file}, or to standard error if {@code file} is "-". A log names the members
-     * and clients that connected, with their labels (a secret's proof among them), so a file
-     * it creates is its owner's alone; in a {@code directoryOfItsOwn} (the default one, in the
-     * temporary directory every user shares) the directory is too, and one another user made
-     * is refused.
-     */
-    /**
      * The file this JVM's Hazelcast logs to ("-": standard error), or null before any member
      * started: the first member's, for every member the JVM starts after it.
      */
@@ -44,6 +37,13 @@ public final class HazelcastLogging {
         return file;
     }
 
+    /**
+     * Logs to {@code file}, or to standard error if {@code file} is "-". A log names the members
+     * and clients that connected, with their labels (a secret's proof among them), so a file
+     * it creates is its owner's alone; in a {@code directoryOfItsOwn} (the default one, in the
+     * temporary directory every user shares) the directory is too, and one another user made
+     * is refused.
+     */
     public static synchronized void to(Path file, boolean directoryOfItsOwn) {
         System.setProperty("hazelcast.logging.type", "jdk");
         if (handler != null) return;

@@ -161,6 +161,14 @@ public final class SharedVars {
      */
     private final List<NsChange> loadedNamespaces = new ArrayList<>();
     private final List<VarChange> loadedVars = new ArrayList<>();
+    /** Named classes the last scan took (drained, so found once), and the vars it took from loads. */
+    private List<ClassChange> scannedClasses = List.of();
+    private List<VarChange> scannedFromLoads = List.of();
+    /**
+     * What a publication that failed took from loads and compiled named classes, which no
+     * scan finds again by comparing: the next scan takes them first.
+     */
+    private final List<ClassChange> unsharedClasses = new ArrayList<>();
     /** Set when a publication failed: the next scan looks for removed vars everywhere. */
     private boolean rescanRemovals;
     /**
@@ -632,7 +640,8 @@ public final class SharedVars {
         List<VarChange> varChanges = new ArrayList<>();
         // Named classes (deftype, defrecord, definterface...) evaluation compiled since: code
         // compiled later on any member that names them must get these.
-        List<ClassChange> classChanges = new ArrayList<>();
+        List<ClassChange> classChanges = new ArrayList<>(unsharedClasses);
+        unsharedClasses.clear();
         for (ClassLoader loader : CapturedClasses.drainNew()) {
             CapturedClasses.LoaderClasses group = CapturedClasses.of(loader);
             if (group == null || group.classpath()) continue;
@@ -763,6 +772,8 @@ public final class SharedVars {
         Set<String> changedSince = new HashSet<>();
         for (VarChange c : varChanges) changedSince.add(c.key());
         for (VarChange c : fromLoads) if (!changedSince.contains(c.key())) varChanges.add(c);
+        scannedClasses = classChanges;
+        scannedFromLoads = fromLoads;
         return new Changes(nsChanges, classChanges, varChanges);
     }
 
@@ -856,17 +867,20 @@ public final class SharedVars {
     public PublishResult publish(String evalText, ReadText read, Consumer<String> notices) {
         publishing.lock();
         try {
-            Changes changes;
-            state.lock();
-            try {
-                changes = scan();
-            } finally {
-                state.unlock();
-            }
+            Changes changes = scanned();
             PublishResult result = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, evalText, read, notices);
             return publishMerged(result, notices);
         } finally {
             publishing.unlock();
+        }
+    }
+
+    private Changes scanned() {
+        state.lock();
+        try {
+            return scan();
+        } finally {
+            state.unlock();
         }
     }
 
@@ -897,12 +911,7 @@ public final class SharedVars {
                 Lock alone = evaluations.writeLock();
                 if (!alone.tryLock()) return;
                 try {
-                    state.lock();
-                    try {
-                        changes = scan();
-                    } finally {
-                        state.unlock();
-                    }
+                    changes = scanned();
                 } finally {
                     alone.unlock();
                 }
@@ -1069,6 +1078,7 @@ public final class SharedVars {
             state.lock();
             try {
                 rescanRemovals = true;
+                requeue(changes);
             } finally {
                 state.unlock();
             }
@@ -1079,10 +1089,33 @@ public final class SharedVars {
             unshared = true;
             warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
                 + cluster.why(e) + "); " + cluster.retried(e) + ": "
-                + String.join(", ", changes.vars().stream().map(c -> VarRecord.varName(c.key())).toList()));
+                + String.join(", ", unsharedNames(changes)));
             return new PublishResult(0, 0, 0, warnings);
         }
         return new PublishResult(nsRecords.size(), classRecords.size(), varRecords.size(), warnings);
+    }
+
+    /**
+     * After a failed publication of {@code changes}: what it took from loads and the named
+     * classes it took go back before what came since, for the next scan; a loaded var a record
+     * from another member has replaced since is left out.
+     */
+    private void requeue(Changes changes) {
+        loadedNamespaces.addAll(0, changes.namespaces().stream().filter(c -> c.kind() == NamespaceRecord.Kind.CLASSPATH).toList());
+        loadedVars.addAll(0, scannedFromLoads.stream().filter(c -> {
+            Known k = vars.get(c.key());
+            return k == null || k.version() <= c.floor();
+        }).toList());
+        unsharedClasses.addAll(0, scannedClasses);
+    }
+
+    /** What {@code changes} holds, as a warning names it: its vars, or else its namespaces and named classes. */
+    private static List<String> unsharedNames(Changes changes) {
+        if (!changes.vars().isEmpty()) return changes.vars().stream().map(c -> VarRecord.varName(c.key())).toList();
+        List<String> names = new ArrayList<>();
+        for (NsChange c : changes.namespaces()) names.add("namespace " + c.name());
+        for (ClassChange c : changes.classes()) names.add("class " + c.name());
+        return names;
     }
 
     /**
