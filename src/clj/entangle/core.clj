@@ -191,6 +191,7 @@
   (some #(or (instance? ClassNotFoundException %)
              (let [m (str (ex-message %))]
                (or (.startsWith m "Unable to resolve symbol:")
+                   (.startsWith m "Unable to resolve var:")
                    (.startsWith m "No such var:")
                    (.startsWith m "No such namespace:"))))
         (take-while some? (iterate ex-cause t))))

@@ -1113,7 +1113,9 @@ public final class SharedVars {
     private static List<String> unsharedNames(Changes changes) {
         if (!changes.vars().isEmpty()) return changes.vars().stream().map(c -> VarRecord.varName(c.key())).toList();
         List<String> names = new ArrayList<>();
-        for (NsChange c : changes.namespaces()) names.add("namespace " + c.name());
+        for (NsChange c : changes.namespaces()) {
+            names.add((c.kind() == NamespaceRecord.Kind.CLASSPATH ? "the load of namespace " : "namespace ") + c.name());
+        }
         for (ClassChange c : changes.classes()) names.add("class " + c.name());
         return names;
     }
