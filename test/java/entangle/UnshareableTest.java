@@ -27,6 +27,11 @@ class UnshareableTest extends TwoMembers {
         for (String use : new String[] {"server", "(.isBound server)", "(str server)", "(server)", "@server"}) {
             Result r = b.eval(use);
             assertTrue(r.err().contains(expected), use + " on b printed:\n" + r.err());
+            // The error is the sentence's, with its data; where code used the value, the REPL
+            // places the error there (a bare var is refused by entangle's eval, once it returned).
+            String at = use.equals("server") ? "Execution error (ExceptionInfo) at " : "Execution error (ExceptionInfo) at user/eval";
+            assertTrue(r.err().startsWith(at), use + " on b printed:\n" + r.err());
+            assertEquals("\"#'user/server\"", b.value("(:entangle/var (ex-data *e))"), use);
         }
         assertEquals("3", a.value("(+ 1 2)"));
         assertEquals("3", b.value("(+ 1 2)"));
@@ -116,7 +121,7 @@ class UnshareableTest extends TwoMembers {
                 + " cluster: the value is gone, as it could not be shared with other members; mark it local with"
                 + " (def ^:entangle/local gone-socket ...) or compute it on each member.";
             for (String use : new String[] {"gone-socket", "@gone-socket", "(.isBound gone-socket)"}) {
-                Result r = b.eval(use);
+                Result r = b.eval(use); System.out.println("DEBUG[" + r.err() + "]");
                 assertTrue(r.err().contains(gone), use + " on b printed:\n" + r.err());
             }
             assertEquals("[#<unshared #'user/gone-socket: java.net.ServerSocket, gone with member " + address + ">]\nnil",

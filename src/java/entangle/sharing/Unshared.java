@@ -117,13 +117,17 @@ public final class Unshared extends AFn
     }
 
     /**
-     * The same error, caused by {@code cause}: a use that failed before reaching this object
-     * (a method called on it by reflection), its stack starting where the user's code is.
+     * The same error, for a use that failed before reaching this object (a method called on it
+     * by reflection, a cast): its stack is {@code cause}'s, from where the user's code is, and
+     * {@code cause} is kept as suppressed, not as its cause, since the REPL prints the message
+     * of the last cause ("Unshared cannot be cast to class clojure.lang.Agent"). (An
+     * ExceptionInfo made without a cause cannot be given one: initCause threw, and the user got
+     * an IllegalStateException.)
      */
     public ExceptionInfo error(Throwable cause) {
         ExceptionInfo e = error();
-        e.initCause(cause);
         e.setStackTrace(withoutOwnFrames(cause.getStackTrace()));
+        e.addSuppressed(cause);
         return e;
     }
 
