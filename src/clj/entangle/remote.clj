@@ -63,6 +63,8 @@
   returns a future of its value. Options as `submit`."
   ([member f] (submit-to-member member f {}))
   ([member f opts]
+   (when-not (string? member)
+     (throw (IllegalArgumentException. (RemoteExecution/notAnAddress (pr-str member)))))
    (checked opts)
    (entangle/publish-so-far!)
    (with-options (.submitToMember (remote) member f) opts)))

@@ -195,6 +195,11 @@ class RemoteExecutionTest {
         assertTrue(notAFn.err().contains("only a fn of no arguments can run on other members, not java.lang.Long"), notAFn.err());
         ReplProcess.Result nobody = a.eval("(remote/submit-to-member \"127.0.0.1:1\" (fn [] 1))");
         assertTrue(nobody.err().contains("no member at 127.0.0.1:1; members that can run code: ["), nobody.err());
+        for (String notAnAddress : new String[] {"nil", ":b"}) {
+            ReplProcess.Result r = a.eval("(remote/submit-to-member " + notAnAddress + " (fn [] 1))");
+            assertTrue(r.err().contains("the member is " + notAnAddress + ", not an address (host:port) as"
+                + " entangle.core/members lists them"), r.err());
+        }
         assertEquals(":still-fine", a.value(":still-fine"));
     }
 
@@ -202,6 +207,20 @@ class RemoteExecutionTest {
      * A fn that needs arguments, and options that are not the options, are refused before the
      * fn leaves: a call sent with them would run without the option, or fail only at deref.
      */
+    /**
+     * What remote/serialize wrote at one member, a closure with its captured values, runs at
+     * another once remote/deserialize has read it; bytes that are not such a value are refused.
+     */
+    @Test
+    @Order(6)
+    void aSerializedClosureIsReadAtAnotherMemberAndBytesThatAreNotAValueAreRefused() {
+        String bytes = a.value("(let [n 6] (vec (remote/serialize {:job (fn [] [whoami (* n 7)])})))");
+        assertEquals("[:b 42]", b.value("((:job (remote/deserialize (byte-array " + bytes + "))))"));
+        ReplProcess.Result cut = b.eval("(remote/deserialize (byte-array (take 20 " + bytes + ")))");
+        assertTrue(cut.err().contains("the value was refused: its bytes are not a value this member can read"), cut.err());
+        assertEquals("[:b 42]", b.value("((:job (remote/deserialize (byte-array " + bytes + "))))"));
+    }
+
     @Test
     @Order(6)
     void malformedOptionsAndAFnThatNeedsArgumentsAreRefusedBeforeTheFnIsSent() {

@@ -81,8 +81,14 @@ public final class RemoteExecution {
 
     /** Runs {@code fn} on the member at {@code address} (host:port). */
     public RemoteFuture submitToMember(String address, Object fn) {
+        if (address == null) throw new IllegalArgumentException(notAnAddress("nil"));
         Member target = cluster.runner(address);
         return send(prepare(fn), target);
+    }
+
+    /** Why {@code printed}, given where a member's address belongs, names no member. */
+    public static String notAnAddress(String printed) {
+        return "the member is " + printed + ", not an address (host:port) as entangle.core/members lists them";
     }
 
     /** Runs {@code fn} on every member that can run it; the futures by member address. */
@@ -133,7 +139,7 @@ public final class RemoteExecution {
         try {
             return ValueReader.read(bytes, units);
         } catch (RefusedException e) {
-            throw new IllegalArgumentException("the bytes were refused: " + e.getMessage());
+            throw new IllegalArgumentException("the value was refused: " + e.getMessage());
         }
     }
 
