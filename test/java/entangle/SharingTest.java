@@ -228,6 +228,28 @@ class SharingTest extends TwoMembers {
         assertEquals("[\"(def tally 10)\" 10]", b.value("[(clojure.repl/source-fn 'tally) tally]"));
     }
 
+    /**
+     * A def that other code runs later (a fn called by a later evaluation, a future) has its
+     * own form as its source, not the text of the evaluation that ran it; so has each def of a
+     * form typed at the terminal that holds several.
+     */
+    @Test
+    void aDefRunLaterByOtherCodeHasItsOwnFormAsItsSource() {
+        a.value("(defn install! []\n  (defn installed [] :one))");
+        a.value("(def ^:entangle/local deferring (future (Thread/sleep 300) (defn from-future [] :later)))");
+        a.value("(do (defn first-of-two [] 1)\n    (defn second-of-two [] 2))");
+        a.value("(install!)");
+        a.value("@deferring");
+        String expected = "[\"(defn installed [] :one)\" \"(defn from-future [] :later)\" \"(defn second-of-two [] 2)\"]";
+        String read = "(mapv #(clojure.repl/source-fn %) ['installed 'from-future 'second-of-two])";
+        assertEquals(expected, a.value(read));
+        assertEquals(expected, b.value(read));
+        // Redefining the fn that holds the def gives the def its new form.
+        a.value("(defn install! [] (defn installed [] :two))");
+        a.value("(install!)");
+        assertEquals("[:two \"(defn installed [] :two)\"]", b.value("[(installed) (clojure.repl/source-fn 'installed)]"));
+    }
+
     @Test
     void aValidatorOnOneMemberRefusesADefinitionThereAndAWatchThatThrowsStopsNothing() {
         a.value("(def guarded 1)");

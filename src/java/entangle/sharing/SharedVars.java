@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -151,6 +152,17 @@ public final class SharedVars {
     private final Map<String, UnsharedSource> unsharedSources = new HashMap<>();
 
     private record UnsharedSource(IPersistentMap meta, String source) {}
+    /**
+     * The text each evaluation read, by the class loader its code was compiled in, while the
+     * loader lives (guarded by {@code publishing}): a fn that a def inside other code made (a
+     * def run by a future, or by a fn called in a later evaluation) finds its form in the
+     * text that compiled it, not in the text of the evaluation that ran the def.
+     */
+    private final Map<ClassLoader, Evaluated> evaluatedIn = new WeakHashMap<>();
+
+    private record Evaluated(String evalText, ReadText read) {}
+    /** The loaders that defined their first class since the scan before the last. */
+    private List<ClassLoader> scannedLoaders = List.of();
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
     /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
@@ -638,6 +650,7 @@ public final class SharedVars {
         loadedNamespaces.clear();
         loadedVars.clear();
         List<VarChange> varChanges = new ArrayList<>();
+        List<ClassLoader> loaders = new ArrayList<>();
         // Named classes (deftype, defrecord, definterface...) evaluation compiled since: code
         // compiled later on any member that names them must get these.
         List<ClassChange> classChanges = new ArrayList<>(unsharedClasses);
@@ -645,6 +658,7 @@ public final class SharedVars {
         for (ClassLoader loader : CapturedClasses.drainNew()) {
             CapturedClasses.LoaderClasses group = CapturedClasses.of(loader);
             if (group == null || group.classpath()) continue;
+            loaders.add(loader);
             for (CapturedClasses.Defined d : group.classes()) {
                 String ns = namespaceOfNamedClass(d.name());
                 if (ns != null && policy.sharedName(ns)) {
@@ -774,6 +788,7 @@ public final class SharedVars {
         for (VarChange c : fromLoads) if (!changedSince.contains(c.key())) varChanges.add(c);
         scannedClasses = classChanges;
         scannedFromLoads = fromLoads;
+        scannedLoaders = loaders;
         return new Changes(nsChanges, classChanges, varChanges);
     }
 
@@ -868,6 +883,10 @@ public final class SharedVars {
         publishing.lock();
         try {
             Changes changes = scanned();
+            if (evalText != null || read != null) {
+                Evaluated evaluated = new Evaluated(evalText, read);
+                for (ClassLoader l : scannedLoaders) evaluatedIn.put(l, evaluated);
+            }
             PublishResult result = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, evalText, read, notices);
             return publishMerged(result, notices);
         } finally {
@@ -1037,7 +1056,10 @@ public final class SharedVars {
                     byHash.put(u.hash(), u);
                 }
                 source = sourceOfUndefined(c);
-                if (source == null) source = sourceText.of(c.meta());
+                if (source == null) source = sourceText.at(c.meta());
+                Evaluated compiledIn = source == null && c.root() != null ? evaluatedIn.get(c.root().getClass().getClassLoader()) : null;
+                if (compiledIn != null) source = new SourceText(compiledIn.evalText(), compiledIn.read()).at(c.meta());
+                if (source == null) source = sourceText.evalText();
                 if (source == null && evalText == null && read == null && provenance.get(c.key()) != null) {
                     source = provenance.get(c.key()).source(); // published again after a merge
                 }

@@ -67,6 +67,12 @@ final class SourceText {
      * file loaded while evaluating); otherwise the text of the form being evaluated.
      */
     String of(IPersistentMap meta) {
+        String text = at(meta);
+        return text != null ? text : evalText;
+    }
+
+    /** The form at the var's {@code :line}, in the text read or in its file (see {@link #of}); null if neither holds it. */
+    String at(IPersistentMap meta) {
         if (meta != null) {
             Object file = meta.valAt(FILE);
             Object line = meta.valAt(LINE);
@@ -86,6 +92,11 @@ final class SourceText {
                 }
             }
         }
+        return null;
+    }
+
+    /** The text of the form being evaluated, or null. */
+    String evalText() {
         return evalText;
     }
 
