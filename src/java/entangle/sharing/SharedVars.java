@@ -145,13 +145,20 @@ public final class SharedVars {
     private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
-     * The source of each var whose publication failed, with the meta it was found by (guarded
-     * by {@code publishing}): the publication that shares it later has a text of its own, or
-     * none, which is not this var's form.
+     * The source of each var whose publication failed, with the change that was not shared
+     * (guarded by {@code publishing}): the publication that shares it later has a text of its
+     * own, or none, which is not this var's form; a publication that fails again does not
+     * warn again of a change it warned of.
      */
     private final Map<String, UnsharedSource> unsharedSources = new HashMap<>();
 
-    private record UnsharedSource(IPersistentMap meta, String source) {}
+    private record UnsharedSource(VarChange change, String source) {}
+    /**
+     * What the warnings of failed publications named besides vars (loads, namespaces, named
+     * classes) and why they failed, until one succeeds (guarded by {@code publishing}).
+     */
+    private final Set<String> warnedUnshared = new HashSet<>();
+    private String warnedWhy;
     /**
      * The text each evaluation read, by the class loader its code was compiled in, while the
      * loader lives (guarded by {@code publishing}): a fn that a def inside other code made (a
@@ -595,6 +602,11 @@ public final class SharedVars {
 
         VarChange unshareable() {
             return new VarChange(var, key, VarRecord.Kind.UNSHAREABLE, root, meta, dynamic, floor, methods, prefers);
+        }
+
+        /** True if {@code o} is this change, found again: the same root, meta and tables. */
+        boolean sameAs(VarChange o) {
+            return root == o.root && meta == o.meta && methods == o.methods && prefers == o.prefers;
         }
     }
 
@@ -1095,6 +1107,8 @@ public final class SharedVars {
                 state.unlock();
             }
             for (VarRecord r : varRecords) unsharedSources.remove(r.key());
+            warnedUnshared.clear();
+            warnedWhy = null;
             unshared = false;
         } catch (RuntimeException e) {
             state.lock();
@@ -1104,14 +1118,19 @@ public final class SharedVars {
             } finally {
                 state.unlock();
             }
+            String why = cluster.why(e);
+            List<String> names = newlyUnshared(changes, varChanges, why);
             for (int i = 0; i < varRecords.size(); i++) {
                 String key = varRecords.get(i).key();
-                unsharedSources.put(key, new UnsharedSource(varChanges.get(i).meta(), sources.get(key)));
+                unsharedSources.put(key, new UnsharedSource(varChanges.get(i), sources.get(key)));
             }
+            warnedUnshared.addAll(namesBesideVars(changes));
+            warnedWhy = why;
             unshared = true;
-            warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
-                + cluster.why(e) + "); " + cluster.retried(e) + ": "
-                + String.join(", ", unsharedNames(changes)));
+            if (!names.isEmpty()) {
+                warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
+                    + why + "); " + cluster.retried(e) + ": " + String.join(", ", names));
+            }
             return new PublishResult(0, 0, 0, warnings);
         }
         return new PublishResult(nsRecords.size(), classRecords.size(), varRecords.size(), warnings);
@@ -1131,9 +1150,25 @@ public final class SharedVars {
         unsharedClasses.addAll(0, scannedClasses);
     }
 
-    /** What {@code changes} holds, as a warning names it: its vars, or else its namespaces and named classes. */
-    private static List<String> unsharedNames(Changes changes) {
-        if (!changes.vars().isEmpty()) return changes.vars().stream().map(c -> VarRecord.varName(c.key())).toList();
+    /**
+     * What a failed publication's warning names: the vars it changed that no warning named for
+     * the same reason (a client away for a while evaluates many times: each evaluation names
+     * what it defined, not again what the ones before did), or else the loads, namespaces and
+     * named classes no warning named.
+     */
+    private List<String> newlyUnshared(Changes changes, List<VarChange> varChanges, String why) {
+        boolean again = why.equals(warnedWhy);
+        List<String> vars = new ArrayList<>();
+        for (VarChange c : varChanges) {
+            UnsharedSource warned = again ? unsharedSources.get(c.key()) : null;
+            if (warned == null || !warned.change().sameAs(c)) vars.add(VarRecord.varName(c.key()));
+        }
+        if (!vars.isEmpty()) return vars;
+        return namesBesideVars(changes).stream().filter(n -> !again || !warnedUnshared.contains(n)).toList();
+    }
+
+    /** The namespaces and named classes {@code changes} holds, as a warning names them. */
+    private static List<String> namesBesideVars(Changes changes) {
         List<String> names = new ArrayList<>();
         for (NsChange c : changes.namespaces()) {
             names.add((c.kind() == NamespaceRecord.Kind.CLASSPATH ? "the load of namespace " : "namespace ") + c.name());
@@ -1152,7 +1187,7 @@ public final class SharedVars {
     private String sourceOfUndefined(VarChange c) {
         if (c.meta() == null) return null;
         UnsharedSource earlier = unsharedSources.get(c.key());
-        if (earlier != null) return earlier.meta() == c.meta() ? earlier.source() : null;
+        if (earlier != null) return earlier.change().meta() == c.meta() ? earlier.source() : null;
         Provenance published = provenance.get(c.key());
         if (published == null) return null;
         state.lock();
