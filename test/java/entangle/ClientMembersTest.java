@@ -232,6 +232,12 @@ class ClientMembersTest {
         ReplProcess.Result awayAgain = a.eval("(while-away)");
         assertEquals(":away", awayAgain.value());
         assertFalse(awayAgain.err().contains("could not be shared"), awayAgain.err());
+        // An atom, which becomes a cluster atom once shared, is a local one meanwhile.
+        ReplProcess.Result atomAway = a.eval("(def away-count (atom 0))");
+        assertTrue(atomAway.err().contains("this client shares them once it reconnects: #'user/away-count"), atomAway.err());
+        ReplProcess.Result counted = a.eval("(swap! away-count inc)");
+        assertEquals("1", counted.value(), counted.err());
+        assertEquals("", counted.err());
         // What the code names and this client lacks may have been defined elsewhere since.
         ReplProcess.Result unknown = a.eval("(defined-elsewhere-meanwhile)");
         assertTrue(unknown.err().contains("entangle: " + lost + ": what other members defined since is not here yet"),
@@ -277,7 +283,7 @@ class ClientMembersTest {
         awaitPrinted(a, restarted, 60);
         // What A defined while away is shared once it reconnects, with no evaluation to carry it.
         awaitPrinted(a, "entangle: this client reconnected to the cluster " + cluster.name() + " and shared what was"
-            + " defined here while it could not: #'user/->Away, #'user/map->Away, #'user/while-away", 30);
+            + " defined here while it could not: #'user/->Away, #'user/away-count, #'user/map->Away, #'user/while-away", 30);
         // The Java client reconnects on its own schedule: once it has, it reads the cluster.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!host.ask("call user/while-away").equals("=> :away") && System.nanoTime() < deadline) Thread.sleep(100);
@@ -300,6 +306,7 @@ class ClientMembersTest {
                      joiner.value("[(user/c-while-away) (user/c-after-restart) (resolve 'user/d-alone)]"));
         assertEquals("true", joiner.value("(some? (find-ns 'clojure.data))"));
         assertEquals("#user.Away{:x 1}", joiner.value("(user.Away. 1)"));
+        assertEquals("[1 true]", joiner.value("[@user/away-count (instance? entangle.sharing.ClusterAtom user/away-count)]"));
         // Shared by a later evaluation, a var defined while away keeps its own form as its source.
         assertEquals("\"(defn while-away [] :away)\\n\"", joiner.value("(with-out-str (clojure.repl/source user/while-away))"));
         // A's nREPL server is listed again (entangle/members): the restarted server had lost it.

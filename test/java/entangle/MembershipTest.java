@@ -263,7 +263,7 @@ class MembershipTest {
                     java.util.concurrent.CompletableFuture.supplyAsync(() -> d.eval("@" + onB));
                 // It waits until the cluster leaves B out, as a sharing does, and says so.
                 ReplProcess.Result r = a.eval("@" + onB);
-                assertEquals(onB.substring("held-".length()), r.value());
+                assertEquals(onB.substring("held-".length()), r.value(), r.err());
                 // B is named. (So may be another member that A in fact did not hear from for three
                 // heartbeats, on a loaded machine: C once, in a CI run, "silent for 3 s".)
                 String bLine = "entangle: #'user/" + onB + " \\(a cluster atom\\) waits for member "
@@ -273,7 +273,7 @@ class MembershipTest {
                 assertTrue(r.err().lines().anyMatch(l -> l.matches(bLine)), r.err());
                 // B is out after 8 s; the client's read is done well within 30.
                 r = byClient.get(30, java.util.concurrent.TimeUnit.SECONDS);
-                assertEquals(onB.substring("held-".length()), r.value());
+                assertEquals(onB.substring("held-".length()), r.value(), r.err());
                 assertTrue(r.err().matches("entangle: #'user/" + onB + " \\(a cluster atom\\) waits for member "
                                + java.util.regex.Pattern.quote(bAddress) + ", which holds its entry and has not answered"
                                + " in \\d+ s \\(stopped with Ctrl-Z, paused, or cut off\\): if so, the cluster leaves"

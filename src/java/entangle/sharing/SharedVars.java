@@ -982,7 +982,19 @@ public final class SharedVars {
         List<String> warnings = new ArrayList<>();
         Map<String, UnshareableValueException> atomFailures = new HashMap<>();
         List<VarChange> withClusterAtoms = new ArrayList<>();
-        for (VarChange c : scanned.vars()) withClusterAtoms.add(shareAtom(c, atomFailures));
+        SourceText sourceText = new SourceText(evalText, read);
+        try {
+            for (VarChange c : scanned.vars()) withClusterAtoms.add(shareAtom(c, atomFailures));
+        } catch (RuntimeException e) {
+            // An atom's state could not reach the cluster (a client that lost its connection):
+            // nothing is shared, as when the records cannot be written.
+            Map<String, String> sources = new HashMap<>();
+            for (VarChange c : scanned.vars()) {
+                String source = c.kind() == VarRecord.Kind.REMOVED ? null : sourceOf(c, sourceText, evalText, read);
+                if (source != null) sources.put(c.key(), source);
+            }
+            return failed(e, scanned, scanned.vars(), sources, warnings);
+        }
         Changes changes = new Changes(scanned.namespaces(), scanned.classes(), withClusterAtoms);
         // Units that namespace and class records name: in the units map before those records.
         Set<Unit> stored = new LinkedHashSet<>();
@@ -1017,7 +1029,6 @@ public final class SharedVars {
         // As published: an extension table without the entries that cannot travel.
         List<VarChange> varChanges = new ArrayList<>(changes.vars());
         Map<String, String> sources = new HashMap<>();
-        SourceText sourceText = new SourceText(evalText, read);
         for (int i = 0; i < varChanges.size(); i++) {
             VarChange c = varChanges.get(i);
             String ns = c.var().ns.getName().getName();
@@ -1067,14 +1078,7 @@ public final class SharedVars {
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                     byHash.put(u.hash(), u);
                 }
-                source = sourceOfUndefined(c);
-                if (source == null) source = sourceText.at(c.meta());
-                Evaluated compiledIn = source == null && c.root() != null ? evaluatedIn.get(c.root().getClass().getClassLoader()) : null;
-                if (compiledIn != null) source = new SourceText(compiledIn.evalText(), compiledIn.read()).at(c.meta());
-                if (source == null) source = sourceText.evalText();
-                if (source == null && evalText == null && read == null && provenance.get(c.key()) != null) {
-                    source = provenance.get(c.key()).source(); // published again after a merge
-                }
+                source = sourceOf(c, sourceText, evalText, read);
                 if (source != null) sources.put(c.key(), source);
             }
             List<byte[]> unitBytes = new ArrayList<>();
@@ -1111,29 +1115,51 @@ public final class SharedVars {
             warnedWhy = null;
             unshared = false;
         } catch (RuntimeException e) {
-            state.lock();
-            try {
-                rescanRemovals = true;
-                requeue(changes);
-            } finally {
-                state.unlock();
-            }
-            String why = cluster.why(e);
-            List<String> names = newlyUnshared(changes, varChanges, why);
-            for (int i = 0; i < varRecords.size(); i++) {
-                String key = varRecords.get(i).key();
-                unsharedSources.put(key, new UnsharedSource(varChanges.get(i), sources.get(key)));
-            }
-            warnedUnshared.addAll(namesBesideVars(changes));
-            warnedWhy = why;
-            unshared = true;
-            if (!names.isEmpty()) {
-                warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
-                    + why + "); " + cluster.retried(e) + ": " + String.join(", ", names));
-            }
-            return new PublishResult(0, 0, 0, warnings);
+            return failed(e, changes, varChanges, sources, warnings);
         }
         return new PublishResult(nsRecords.size(), classRecords.size(), varRecords.size(), warnings);
+    }
+
+    /**
+     * The source of {@code c}'s var: the form that defined it, found in the text evaluated (by
+     * its :line), in the text that compiled its fn, or the text evaluated.
+     */
+    private String sourceOf(VarChange c, SourceText sourceText, String evalText, ReadText read) {
+        String source = sourceOfUndefined(c);
+        if (source == null) source = sourceText.at(c.meta());
+        Evaluated compiledIn = source == null && c.root() != null ? evaluatedIn.get(c.root().getClass().getClassLoader()) : null;
+        if (compiledIn != null) source = new SourceText(compiledIn.evalText(), compiledIn.read()).at(c.meta());
+        if (source == null) source = sourceText.evalText();
+        if (source == null && evalText == null && read == null && provenance.get(c.key()) != null) {
+            source = provenance.get(c.key()).source(); // published again after a merge
+        }
+        return source;
+    }
+
+    /**
+     * A publication of {@code changes} that failed ({@code e}): what it held is kept for the next
+     * one, with each var's source, and the warning names what no warning named yet.
+     */
+    private PublishResult failed(RuntimeException e, Changes changes, List<VarChange> varChanges,
+                                 Map<String, String> sources, List<String> warnings) {
+        state.lock();
+        try {
+            rescanRemovals = true;
+            requeue(changes);
+        } finally {
+            state.unlock();
+        }
+        String why = cluster.why(e);
+        List<String> names = newlyUnshared(changes, varChanges, why);
+        for (VarChange c : varChanges) unsharedSources.put(c.key(), new UnsharedSource(c, sources.get(c.key())));
+        warnedUnshared.addAll(namesBesideVars(changes));
+        warnedWhy = why;
+        unshared = true;
+        if (!names.isEmpty()) {
+            warnings.add("these definitions are in place on this member but could not be shared with the cluster ("
+                + why + "); " + cluster.retried(e) + ": " + String.join(", ", names));
+        }
+        return new PublishResult(0, 0, 0, warnings);
     }
 
     /**
