@@ -238,6 +238,12 @@ class ClientMembersTest {
         ReplProcess.Result counted = a.eval("(swap! away-count inc)");
         assertEquals("1", counted.value(), counted.err());
         assertEquals("", counted.err());
+        // A value that cannot travel is said so once, as what could not be shared is.
+        ReplProcess.Result socketAway = a.eval("(def away-socket (java.net.ServerSocket. 0))");
+        assertTrue(socketAway.err().contains("entangle: #'user/away-socket holds a java.net.ServerSocket"), socketAway.err());
+        ReplProcess.Result bound = a.eval("(.isBound away-socket)");
+        assertEquals("true", bound.value(), bound.err());
+        assertEquals("", bound.err());
         // What the code names and this client lacks may have been defined elsewhere since.
         ReplProcess.Result unknown = a.eval("(defined-elsewhere-meanwhile)");
         assertTrue(unknown.err().contains("entangle: " + lost + ": what other members defined since is not here yet"),
@@ -283,7 +289,8 @@ class ClientMembersTest {
         awaitPrinted(a, restarted, 60);
         // What A defined while away is shared once it reconnects, with no evaluation to carry it.
         awaitPrinted(a, "entangle: this client reconnected to the cluster " + cluster.name() + " and shared what was"
-            + " defined here while it could not: #'user/->Away, #'user/away-count, #'user/map->Away, #'user/while-away", 30);
+            + " defined here while it could not: #'user/->Away, #'user/away-count, #'user/away-socket, #'user/map->Away,"
+            + " #'user/while-away", 30);
         // The Java client reconnects on its own schedule: once it has, it reads the cluster.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!host.ask("call user/while-away").equals("=> :away") && System.nanoTime() < deadline) Thread.sleep(100);

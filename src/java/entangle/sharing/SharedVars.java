@@ -983,17 +983,18 @@ public final class SharedVars {
         Map<String, UnshareableValueException> atomFailures = new HashMap<>();
         List<VarChange> withClusterAtoms = new ArrayList<>();
         SourceText sourceText = new SourceText(evalText, read);
-        try {
-            for (VarChange c : scanned.vars()) withClusterAtoms.add(shareAtom(c, atomFailures));
-        } catch (RuntimeException e) {
-            // An atom's state could not reach the cluster (a client that lost its connection):
-            // nothing is shared, as when the records cannot be written.
-            Map<String, String> sources = new HashMap<>();
-            for (VarChange c : scanned.vars()) {
-                String source = c.kind() == VarRecord.Kind.REMOVED ? null : sourceOf(c, sourceText, evalText, read);
-                if (source != null) sources.put(c.key(), source);
+        // An atom whose state could not reach the cluster (a client that lost its connection):
+        // nothing is written, as when the records cannot be, but every var is looked at as usual.
+        RuntimeException atomUnwritten = null;
+        Set<String> localAtoms = new HashSet<>();
+        for (VarChange c : scanned.vars()) {
+            try {
+                withClusterAtoms.add(shareAtom(c, atomFailures));
+            } catch (RuntimeException e) {
+                atomUnwritten = e;
+                localAtoms.add(c.key());
+                withClusterAtoms.add(c);
             }
-            return failed(e, scanned, scanned.vars(), sources, warnings);
         }
         Changes changes = new Changes(scanned.namespaces(), scanned.classes(), withClusterAtoms);
         // Units that namespace and class records name: in the units map before those records.
@@ -1039,13 +1040,18 @@ public final class SharedVars {
             String unshareable = null;
             List<String> unitHashes = new ArrayList<>();
             Map<String, Unit> byHash = new HashMap<>();
+            // A change a failed publication held, published again: its warning was given then.
+            UnsharedSource held = unsharedSources.get(c.key());
+            boolean warned = held != null && held.change().sameAs(c);
             if (kind == VarRecord.Kind.VALUE && atomFailures.containsKey(c.key())) {
                 UnshareableValueException e = atomFailures.get(c.key());
                 kind = VarRecord.Kind.UNSHAREABLE;
                 unshareable = "clojure.lang.Atom";
-                warnings.add(Unshared.warning(varName,
-                                              "clojure.lang.Atom whose " + e.why() + " holds " + withArticle(e.type())));
-            } else if (kind == VarRecord.Kind.VALUE) {
+                if (!warned) {
+                    warnings.add(Unshared.warning(varName,
+                                                  "clojure.lang.Atom whose " + e.why() + " holds " + withArticle(e.type())));
+                }
+            } else if (kind == VarRecord.Kind.VALUE && !localAtoms.contains(c.key())) {
                 try {
                     ValueWriter.Written w;
                     try {
@@ -1065,8 +1071,7 @@ public final class SharedVars {
                 } catch (UnshareableValueException e) {
                     kind = VarRecord.Kind.UNSHAREABLE;
                     unshareable = e.type();
-                    warnings.add(Unshared.warning(varName, e.type()
-                        + (e.why() == null ? "" : " (" + e.why() + ")")));
+                    if (!warned) warnings.add(Unshared.warning(varName, e.type() + (e.why() == null ? "" : " (" + e.why() + ")")));
                 }
             }
             byte[] meta = null;
@@ -1087,6 +1092,7 @@ public final class SharedVars {
                                          unitBytes, unshareable, source));
         }
 
+        if (atomUnwritten != null) return failed(atomUnwritten, changes, varChanges, sources, warnings);
         Batch proposed = Batch.empty();
         for (NamespaceRecord r : nsRecords) proposed.addNamespace(r.name(), r.encode());
         for (ClassRecord r : classRecords) proposed.addClass(r.name(), r.encode());
