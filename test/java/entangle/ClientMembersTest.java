@@ -241,6 +241,9 @@ class ClientMembersTest {
         // A value that cannot travel is said so once, as what could not be shared is.
         ReplProcess.Result socketAway = a.eval("(def away-socket (java.net.ServerSocket. 0))");
         assertTrue(socketAway.err().contains("entangle: #'user/away-socket holds a java.net.ServerSocket"), socketAway.err());
+        ReplProcess.Result unmapped = a.eval("(ns-unmap 'user 'before-restart)");
+        assertTrue(unmapped.err().contains("this client shares them once it reconnects: the removal of #'user/before-restart"),
+                   unmapped.err());
         ReplProcess.Result bound = a.eval("(.isBound away-socket)");
         assertEquals("true", bound.value(), bound.err());
         assertEquals("", bound.err());
@@ -289,8 +292,8 @@ class ClientMembersTest {
         awaitPrinted(a, restarted, 60);
         // What A defined while away is shared once it reconnects, with no evaluation to carry it.
         awaitPrinted(a, "entangle: this client reconnected to the cluster " + cluster.name() + " and shared what was"
-            + " defined here while it could not: #'user/->Away, #'user/away-count, #'user/away-socket, #'user/map->Away,"
-            + " #'user/while-away", 30);
+            + " defined here while it could not: #'user/->Away, #'user/away-count, #'user/away-socket,"
+            + " the removal of #'user/before-restart, #'user/map->Away, #'user/while-away", 30);
         // The Java client reconnects on its own schedule: once it has, it reads the cluster.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!host.ask("call user/while-away").equals("=> :away") && System.nanoTime() < deadline) Thread.sleep(100);

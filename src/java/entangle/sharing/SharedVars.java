@@ -950,7 +950,8 @@ public final class SharedVars {
                     unshared = false; // what failed was made the same as the cluster's since
                     return;
                 }
-                List<String> vars = unsharedSources.keySet().stream().map(VarRecord::varName).sorted().toList();
+                List<String> vars = unsharedSources.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .map(e -> unsharedName(e.getValue().change())).toList();
                 PublishResult r = publish(changes, null, null, null);
                 publishMerged(r, null);
                 if (!unshared && !vars.isEmpty()) done.accept(vars);
@@ -1193,10 +1194,15 @@ public final class SharedVars {
         List<String> vars = new ArrayList<>();
         for (VarChange c : varChanges) {
             UnsharedSource warned = again ? unsharedSources.get(c.key()) : null;
-            if (warned == null || !warned.change().sameAs(c)) vars.add(VarRecord.varName(c.key()));
+            if (warned == null || !warned.change().sameAs(c)) vars.add(unsharedName(c));
         }
         if (!vars.isEmpty()) return vars;
         return namesBesideVars(changes).stream().filter(n -> !again || !warnedUnshared.contains(n)).toList();
+    }
+
+    /** A var's change as a warning names it: the var, or its removal ({@code ns-unmap}, {@code remove-ns}). */
+    private static String unsharedName(VarChange c) {
+        return (c.kind() == VarRecord.Kind.REMOVED ? "the removal of " : "") + VarRecord.varName(c.key());
     }
 
     /** The namespaces and named classes {@code changes} holds, as a warning names them. */
