@@ -12,7 +12,7 @@
   "clojure.main/repl-read that also keeps, in `read`, the text of each form and where it
   starts ({:text :file :line :column}, as entangle.core/eval takes it): each var the form
   defines takes its own form as its source, found by its :line and :column."
-  [read]
+  [last-read]
   (fn [request-prompt request-exit]
     (or ({:line-start request-prompt :stream-end request-exit}
          (main/skip-whitespace *in*))
@@ -21,7 +21,7 @@
               column (.getColumnNumber in)
               [form s] (read+string {:read-cond :allow} in)]
           (main/skip-if-eol in)
-          (vreset! read {:text s :file *file* :line line :column column})
+          (vreset! last-read {:text s :file *file* :line line :column column})
           form))))
 
 (defn -main
@@ -41,7 +41,7 @@
           ;; compiled runtime, which this namespace loads before launch/start! checks it.
           stop! (requiring-resolve 'entangle.core/stop!)
           eval (requiring-resolve 'entangle.core/eval)
-          read (volatile! nil)
+          last-read (volatile! nil)
           others (dec (count (.members member)))]
       (println (str "Clojure " (clojure-version) ", entangle "
                     (when (.isClient member) "client ") "member " (.address member)
@@ -55,8 +55,8 @@
                           (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
           (println (started-message server))))
       (main/repl :init #(in-ns 'user)
-                 :read (reader read)
-                 :eval #(eval % (:text @read) @read clojure.core/eval))
+                 :read (reader last-read)
+                 :eval #(eval % (:text @last-read) @last-read clojure.core/eval))
       (stop!)
       (shutdown-agents)
       (System/exit 0))))

@@ -145,14 +145,14 @@ public final class SharedVars {
     private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
-     * The source of each var whose publication failed, with the change that was not shared
+     * Each var change a publication failed to share, with the source it was found with
      * (guarded by {@code publishing}): the publication that shares it later has a text of its
      * own, or none, which is not this var's form; a publication that fails again does not
      * warn again of a change it warned of.
      */
-    private final Map<String, UnsharedSource> unsharedSources = new HashMap<>();
+    private final Map<String, UnsharedChange> unsharedChanges = new HashMap<>();
 
-    private record UnsharedSource(VarChange change, String source) {}
+    private record UnsharedChange(VarChange change, String source) {}
     /**
      * What the warnings of failed publications named besides vars (loads, namespaces, named
      * classes) and why they failed, until one succeeds (guarded by {@code publishing}).
@@ -168,7 +168,7 @@ public final class SharedVars {
     private final Map<ClassLoader, Evaluated> evaluatedIn = new WeakHashMap<>();
 
     private record Evaluated(String evalText, ReadText read) {}
-    /** The loaders that defined their first class since the scan before the last. */
+    /** The loaders the last scan found new: they defined their first class since the scan before it. */
     private List<ClassLoader> scannedLoaders = List.of();
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
@@ -950,7 +950,7 @@ public final class SharedVars {
                     unshared = false; // what failed was made the same as the cluster's since
                     return;
                 }
-                List<String> vars = unsharedSources.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                List<String> vars = unsharedChanges.entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .map(e -> unsharedName(e.getValue().change())).toList();
                 PublishResult r = publish(changes, null, null, null);
                 publishMerged(r, null);
@@ -1042,7 +1042,7 @@ public final class SharedVars {
             List<String> unitHashes = new ArrayList<>();
             Map<String, Unit> byHash = new HashMap<>();
             // A change a failed publication held, published again: its warning was given then.
-            UnsharedSource held = unsharedSources.get(c.key());
+            UnsharedChange held = unsharedChanges.get(c.key());
             boolean warned = held != null && held.change().sameAs(c);
             if (kind == VarRecord.Kind.VALUE && atomFailures.containsKey(c.key())) {
                 UnshareableValueException e = atomFailures.get(c.key());
@@ -1084,7 +1084,7 @@ public final class SharedVars {
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                     byHash.put(u.hash(), u);
                 }
-                source = sourceOf(c, sourceText, evalText, read);
+                source = sourceOf(c, sourceText);
                 if (source != null) sources.put(c.key(), source);
             }
             List<byte[]> unitBytes = new ArrayList<>();
@@ -1117,7 +1117,7 @@ public final class SharedVars {
             } finally {
                 state.unlock();
             }
-            for (VarRecord r : varRecords) unsharedSources.remove(r.key());
+            for (VarRecord r : varRecords) unsharedChanges.remove(r.key());
             warnedUnshared.clear();
             warnedWhy = null;
             unshared = false;
@@ -1131,13 +1131,13 @@ public final class SharedVars {
      * The source of {@code c}'s var: the form that defined it, found in the text evaluated (by
      * its :line), in the text that compiled its fn, or the text evaluated.
      */
-    private String sourceOf(VarChange c, SourceText sourceText, String evalText, ReadText read) {
+    private String sourceOf(VarChange c, SourceText sourceText) {
         String source = sourceOfUndefined(c);
         if (source == null) source = sourceText.at(c.meta());
         Evaluated compiledIn = source == null && c.root() != null ? evaluatedIn.get(c.root().getClass().getClassLoader()) : null;
         if (compiledIn != null) source = new SourceText(compiledIn.evalText(), compiledIn.read()).at(c.meta());
         if (source == null) source = sourceText.evalText();
-        if (source == null && evalText == null && read == null && provenance.get(c.key()) != null) {
+        if (source == null && sourceText.none() && provenance.get(c.key()) != null) {
             source = provenance.get(c.key()).source(); // published again after a merge
         }
         return source;
@@ -1158,7 +1158,7 @@ public final class SharedVars {
         }
         String why = cluster.why(e);
         List<String> names = newlyUnshared(changes, varChanges, why);
-        for (VarChange c : varChanges) unsharedSources.put(c.key(), new UnsharedSource(c, sources.get(c.key())));
+        for (VarChange c : varChanges) unsharedChanges.put(c.key(), new UnsharedChange(c, sources.get(c.key())));
         warnedUnshared.addAll(namesBesideVars(changes));
         warnedWhy = why;
         unshared = true;
@@ -1193,7 +1193,7 @@ public final class SharedVars {
         boolean again = why.equals(warnedWhy);
         List<String> vars = new ArrayList<>();
         for (VarChange c : varChanges) {
-            UnsharedSource warned = again ? unsharedSources.get(c.key()) : null;
+            UnsharedChange warned = again ? unsharedChanges.get(c.key()) : null;
             if (warned == null || !warned.change().sameAs(c)) vars.add(unsharedName(c));
         }
         if (!vars.isEmpty()) return vars;
@@ -1224,7 +1224,7 @@ public final class SharedVars {
      */
     private String sourceOfUndefined(VarChange c) {
         if (c.meta() == null) return null;
-        UnsharedSource earlier = unsharedSources.get(c.key());
+        UnsharedChange earlier = unsharedChanges.get(c.key());
         if (earlier != null) return earlier.change().meta() == c.meta() ? earlier.source() : null;
         Provenance published = provenance.get(c.key());
         if (published == null) return null;

@@ -100,6 +100,11 @@ final class SourceText {
         return evalText;
     }
 
+    /** True if there is no text to look in: a publication outside any evaluation. */
+    boolean none() {
+        return evalText == null && read == null;
+    }
+
     private static boolean cljc(Object file) {
         return file instanceof String f && f.endsWith(".cljc");
     }
