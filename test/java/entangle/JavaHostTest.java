@@ -147,8 +147,13 @@ class JavaHostTest {
         // to it: referred in its user namespace, as at any REPL, and not shared. Had they been
         // taken for definitions, the joiner's next eval would have referred them in the host's
         // user namespace, which never loaded them.
+        // The host's user namespace, without them, is shared first: the joiner applies it as it
+        // joins, and keeps its tools beside it. (Before, the namespace took the record's refers
+        // alone: doc, source and pprint were gone from a REPL that joined a host's cluster.)
+        assertEquals("nil", host.value("eval (require '[clojure.set :as host-set])"));
         ReplProcess joiner = cluster.start("joiner");
         try {
+            assertEquals("#{1 2}", joiner.value("(host-set/union #{1} #{2})"));
             String doc = joiner.value("(with-out-str (doc inc))");
             assertTrue(doc.contains("clojure.core/inc") && doc.contains("Returns a number one greater than num."), doc);
             assertEquals("\"{:a 1}\\n\"", joiner.value("(with-out-str (pprint {:a 1}))"));

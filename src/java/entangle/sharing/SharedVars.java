@@ -372,6 +372,11 @@ public final class SharedVars {
         Merge.Own own;
         /** Set when the namespace has changes the record last applied lacks: the next scan looks. */
         boolean unpublished;
+        /**
+         * What the namespace held before this member joined (a REPL's doc and pprint, what a
+         * user.clj required): this JVM's own, as in any REPL, kept when a record lacks it.
+         */
+        NamespaceContent beforeJoining;
 
         KnownNs(NamespaceRecord.Kind kind, Stamp stamp) {
             this.kind = kind;
@@ -637,14 +642,14 @@ public final class SharedVars {
             CapturedClasses.drainNew();
             for (Object o : (Iterable<?>) Namespace.all()) {
                 Namespace n = (Namespace) o;
-                baselineNamespace(n, NamespaceRecord.Kind.SHARED);
+                baselineNamespace(n, NamespaceRecord.Kind.SHARED).beforeJoining = NamespaceContent.of(n);
             }
         } finally {
             state.unlock();
         }
     }
 
-    private void baselineNamespace(Namespace n, NamespaceRecord.Kind kind) {
+    private KnownNs baselineNamespace(Namespace n, NamespaceRecord.Kind kind) {
         String name = n.getName().getName();
         KnownNs kn = namespaces.computeIfAbsent(name, k -> new KnownNs(kind, NEVER));
         kn.kind = kind;
@@ -653,6 +658,7 @@ public final class SharedVars {
             Known k = vars.computeIfAbsent(key(v), x -> new Known(NEVER));
             k.capture(v);
         }
+        return kn;
     }
 
     private Changes scan() {
@@ -1760,7 +1766,7 @@ public final class SharedVars {
                             IPersistentMap m = clojure.lang.Util.equiv(n.meta(), known.meta()) ? meta : n.meta();
                             held = content(tables, m);
                         }
-                        reconcile(n, r.name(), held, held.meta());
+                        reconcile(n, r.name(), held, held.meta(), kn.beforeJoining);
                         markLoaded(sym);
                         NamespaceContent now = NamespaceContent.of(n);
                         if (held.sameAs(theirs)) {
@@ -1816,17 +1822,24 @@ public final class SharedVars {
         NamespaceContent now = NamespaceContent.of(n);
         List<IPersistentMap> held = Merge.redo(tables(NamespaceContent.of(r, meta)),
                                                own.base(), tables(now));
-        reconcile(n, r.name(), content(held, n.meta()), null);
+        reconcile(n, r.name(), content(held, n.meta()), null, kn.beforeJoining);
         unpublished(r.name(), kn);
     }
 
-    /** Makes {@code n}'s aliases, refers, imports and meta those of {@code r}, namespace {@code name}'s. */
-    private void reconcile(Namespace n, String name, NamespaceContent r, IPersistentMap meta) {
+    /**
+     * Makes {@code n}'s aliases, refers, imports and meta those of {@code r}, namespace {@code
+     * name}'s, but for those {@code r} lacks that {@code own} (what the namespace held before
+     * this member joined; may be null) holds as they are.
+     */
+    private void reconcile(Namespace n, String name, NamespaceContent r, IPersistentMap meta, NamespaceContent own) {
         if (meta != null) n.resetMeta(meta);
         for (Object o : (Iterable<?>) n.getAliases()) {
             Symbol alias = (Symbol) ((Map.Entry<?, ?>) o).getKey();
-            Namespace target = (Namespace) ((Map.Entry<?, ?>) o).getValue();
-            if (!target.getName().getName().equals(r.aliases().get(alias.getName()))) n.removeAlias(alias);
+            String target = ((Namespace) ((Map.Entry<?, ?>) o).getValue()).getName().getName();
+            String theirs = r.aliases().get(alias.getName());
+            if (!target.equals(theirs) && !(theirs == null && own != null && heldAs(own.aliases(), alias, target))) {
+                n.removeAlias(alias);
+            }
         }
         for (Map.Entry<String, String> a : r.aliases().entrySet()) {
             Namespace target = Namespace.find(Symbol.intern(a.getValue()));
@@ -1841,9 +1854,14 @@ public final class SharedVars {
             Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
             Symbol sym = (Symbol) e.getKey();
             Object target = e.getValue();
-            if (target instanceof Var v && v.ns != n && !r.refers().containsKey(sym.getName())) n.unmap(sym);
+            if (target instanceof Var v && v.ns != n && !r.refers().containsKey(sym.getName())
+                && !(own != null && heldAs(own.refers(), sym, v.ns.getName().getName() + "/" + v.sym.getName()))) {
+                n.unmap(sym);
+            }
             if (target instanceof Class<?> c && clojure.lang.RT.DEFAULT_IMPORTS.valAt(sym) != c
-                && !r.imports().containsKey(sym.getName())) n.unmap(sym);
+                && !r.imports().containsKey(sym.getName()) && !(own != null && heldAs(own.imports(), sym, c.getName()))) {
+                n.unmap(sym);
+            }
         }
         for (Map.Entry<String, String> ref : r.refers().entrySet()) {
             Symbol sym = Symbol.intern(ref.getKey());
@@ -1877,6 +1895,11 @@ public final class SharedVars {
                     + ", which this member cannot load (" + e + ").");
             }
         }
+    }
+
+    /** True if {@code table} (a namespace's aliases, refers or imports) maps {@code sym} to {@code target}. */
+    private static boolean heldAs(Map<String, String> table, Symbol sym, String target) {
+        return target.equals(table.get(sym.getName()));
     }
 
     private void requireFromClasspath(String ns, String why) {
