@@ -221,7 +221,7 @@
   ([form] (eval form nil))
   ([form form-text] (eval form form-text nil clojure.core/eval))
   ([form form-text read eval-fn]
-   (let [^Runnable done (some-> ^Member (member) .evaluating)
+   (let [^Runnable done (some-> ^Member (member) (.evaluating form-text (read-text read)))
          v (try (binding [*evaluating* {:text form-text :read read}]
                   (eval-fn form))
                 (catch Throwable t

@@ -201,12 +201,14 @@ public final class Member implements AutoCloseable {
     }
 
     /**
-     * Marks an evaluation running on this thread, until the returned action runs (after the
-     * evaluation's {@link #share}): a client that reconnects meanwhile leaves the sharing of
-     * what it could not share to that evaluation rather than share it half done.
+     * Marks an evaluation of {@code formText} (read from {@code read}; either may be null)
+     * running on this thread, until the returned action runs (after the evaluation's {@link
+     * #share}): a client that reconnects meanwhile leaves the sharing of what it could not share
+     * to that evaluation rather than share it half done, and what another evaluation shares of
+     * it meanwhile (another nREPL session's) takes its source from its text.
      */
-    public Runnable evaluating() {
-        return shared.evaluating();
+    public Runnable evaluating(String formText, ReadText read) {
+        return shared.evaluating(formText, read);
     }
 
     /**

@@ -108,6 +108,29 @@
       (is (not (str/includes? (.allOut ^ReplProcess a) "one!")) "nothing on A's terminal")
       (finally (close-1) (close-2)))))
 
+(deftest what-another-session-shares-of-an-eval-still-running-keeps-that-eval's-forms
+  ;; An editor's two sessions on one member: an eval in the second shares what the first, still
+  ;; running, has defined so far. (Before, those vars took the second's text as their source:
+  ;; `e?`, the symbol at the first's column there, and the whole of it.)
+  (let [[s1 close-1] (session :a) [s2 close-2] (session :a)
+        source #(str "(with-out-str (clojure.repl/source " % "))")]
+    (try
+      (send! s2 {:op "eval" :code "(def ^:entangle/local release-first (promise))"})
+      (let [first-eval (future (send! s1 {:op "eval" :code (str "(do (defn held-open [] 1) (def held-data {:n 1})"
+                                                                " @release-first :released)")}))]
+        (loop [tries 200]
+          (when (and (pos? tries) (not= ["true"] (:value (send! s2 {:op "eval" :code "(some? (resolve 'held-data))"}))))
+            (Thread/sleep 50)
+            (recur (dec tries))))
+        (is (= ["#'user/later-session"] (:value (send! s2 {:op "eval" :code "(defn later-session [] 2)"}))))
+        (doseq [p [a b]]
+          (is (= "\"(defn held-open [] 1)\\n\"" (value p (source "held-open"))))
+          (is (= "\"(def held-data {:n 1})\\n\"" (value p (source "held-data"))))
+          (is (= "\"(defn later-session [] 2)\\n\"" (value p (source "later-session")))))
+        (send! s2 {:op "eval" :code "(deliver release-first :go)"})
+        (is (= [":released"] (:value (deref first-eval 30000 nil)))))
+      (finally (close-1) (close-2)))))
+
 (deftest an-error-then-more-evals-in-the-same-session
   (let [[s close] (session :a)]
     (try

@@ -168,6 +168,11 @@ public final class SharedVars {
     private final Map<ClassLoader, Evaluated> evaluatedIn = new WeakHashMap<>();
 
     private record Evaluated(String evalText, ReadText read) {}
+    /**
+     * The evaluations running now (see {@link #evaluating}): a publication shares what they
+     * defined so far (another nREPL session's, say), whose forms are in their texts, not in its.
+     */
+    private final java.util.Queue<Evaluated> running = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** The loaders the last scan found new: they defined their first class since the scan before it. */
     private List<ClassLoader> scannedLoaders = List.of();
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
@@ -922,13 +927,20 @@ public final class SharedVars {
     }
 
     /**
-     * Marks an evaluation running on this thread until the returned action runs, after its
-     * publication: meanwhile {@link #shareUnshared} leaves the sharing to it.
+     * Marks an evaluation of {@code evalText} (read from {@code read}; either may be null)
+     * running on this thread until the returned action runs, after its publication: meanwhile
+     * {@link #shareUnshared} leaves the sharing to it, and what other publications share of it
+     * finds its forms in its text.
      */
-    public Runnable evaluating() {
+    public Runnable evaluating(String evalText, ReadText read) {
         Lock shared = evaluations.readLock();
         shared.lock();
-        return shared::unlock;
+        Evaluated e = evalText == null && read == null ? null : new Evaluated(evalText, read);
+        if (e != null) running.add(e);
+        return () -> {
+            if (e != null) running.remove(e);
+            shared.unlock();
+        };
     }
 
     /**
@@ -1134,15 +1146,33 @@ public final class SharedVars {
     }
 
     /**
-     * The source of {@code c}'s var: the form that defined it, found in the text evaluated (by
-     * its :line), in the text that compiled its fn, or the text evaluated.
+     * The source of {@code c}'s var: the form that defined it, found by its :line and :column in
+     * the text evaluated, in the text that compiled its fn (a def inside code run later), or in
+     * the text of an evaluation still running (another session's, whose definitions this
+     * publication shares); the first of those forms that names the var, else the first that is
+     * a call (a defrecord's {@code ->R} is named by none); else the text evaluated.
      */
     private String sourceOf(VarChange c, SourceText sourceText) {
         String source = sourceOfUndefined(c);
-        if (source == null) source = sourceText.at(c.meta());
-        Evaluated compiledIn = source == null && c.root() != null ? evaluatedIn.get(c.root().getClass().getClassLoader()) : null;
-        if (compiledIn != null) source = new SourceText(compiledIn.evalText(), compiledIn.read()).at(c.meta());
-        if (source == null) source = sourceText.evalText();
+        if (source != null) return source;
+        if (c.meta() != null && c.var() != null) {
+            String name = c.var().sym.getName();
+            SourceText.Form call = null;
+            Evaluated compiledIn = c.root() == null ? null : evaluatedIn.get(c.root().getClass().getClassLoader());
+            Evaluated evaluated = new Evaluated(sourceText.evalText(), sourceText.read());
+            List<Evaluated> others = new ArrayList<>();
+            if (compiledIn != null && !compiledIn.equals(evaluated)) others.add(compiledIn);
+            for (Evaluated e : running) if (!e.equals(evaluated) && !others.contains(e)) others.add(e);
+            for (int i = -1; i < others.size(); i++) {
+                SourceText text = i < 0 ? sourceText : new SourceText(others.get(i).evalText(), others.get(i).read());
+                SourceText.Form form = text.formAt(c.meta());
+                if (form == null) continue;
+                if (form.names(name)) return form.text();
+                if (call == null && form.isCall()) call = form;
+            }
+            if (call != null) return call.text();
+        }
+        source = sourceText.evalText();
         if (source == null && sourceText.none() && provenance.get(c.key()) != null) {
             source = provenance.get(c.key()).source(); // published again after a merge
         }

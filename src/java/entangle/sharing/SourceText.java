@@ -5,13 +5,17 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
 import clojure.lang.IPersistentMap;
+import clojure.lang.ISeq;
 import clojure.lang.LineNumberingPushbackReader;
 import clojure.lang.LispReader;
 import clojure.lang.RT;
+import clojure.lang.Symbol;
 
 /**
  * The source text of the form that defined a var, as {@code clojure.repl/source} would find it.
@@ -73,6 +77,43 @@ final class SourceText {
 
     /** The form at the var's {@code :line}, in the text read or in its file (see {@link #of}); null if neither holds it. */
     String at(IPersistentMap meta) {
+        Form f = formAt(meta);
+        return f == null ? null : f.text();
+    }
+
+    /** A form found at a var's {@code :line} and {@code :column}: its text, and the form read from it. */
+    record Form(String text, Object form) {
+        /** How many parts of a form {@link #names} looks at, at most: a var's form is small. */
+        private static final int LOOKED_AT = 100_000;
+
+        /** True if the form holds the symbol {@code name} (unqualified), as a var's def does. */
+        boolean names(String name) {
+            ArrayDeque<Object> parts = new ArrayDeque<>();
+            if (form != null) parts.push(form);
+            for (int looked = 0; !parts.isEmpty() && looked < LOOKED_AT; looked++) {
+                Object o = parts.pop();
+                if (o instanceof Symbol s) {
+                    if (s.getNamespace() == null && s.getName().equals(name)) return true;
+                } else if (o instanceof Map<?, ?> m) {
+                    for (Map.Entry<?, ?> e : m.entrySet()) {
+                        if (e.getValue() != null) parts.push(e.getValue());
+                        if (e.getKey() != null) parts.push(e.getKey());
+                    }
+                } else if (o instanceof Collection<?> c) {
+                    for (Object x : c) if (x != null) parts.push(x);
+                }
+            }
+            return false;
+        }
+
+        /** True if the form is a call, {@code (name ...)}: what a def or a macro that defines is. */
+        boolean isCall() {
+            return form instanceof ISeq seq && seq.first() instanceof Symbol;
+        }
+    }
+
+    /** As {@link #at}, with the form read. */
+    Form formAt(IPersistentMap meta) {
         if (meta != null) {
             Object file = meta.valAt(FILE);
             Object line = meta.valAt(LINE);
@@ -82,13 +123,13 @@ final class SourceText {
                 int at = n.intValue();
                 if (read != null && java.util.Objects.equals(file, read.file()) && at >= read.line()) {
                     int offset = column < 1 ? 0 : column - (at == read.line() ? read.column() : 1);
-                    String text = readLines.formAt(at - read.line() + 1, offset, cljc(file));
-                    if (text != null) return text;
+                    Form form = readLines.formAt(at - read.line() + 1, offset, cljc(file));
+                    if (form != null) return form;
                 }
                 if (file instanceof String f && !"NO_SOURCE_PATH".equals(f) && !"NO_SOURCE_FILE".equals(f)) {
                     Lines lines = files.computeIfAbsent(f, this::readFile);
-                    String text = lines.formAt(at, column < 1 ? 0 : column - 1, cljc(f));
-                    if (text != null) return text;
+                    Form form = lines.formAt(at, column < 1 ? 0 : column - 1, cljc(f));
+                    if (form != null) return form;
                 }
             }
         }
@@ -98,6 +139,11 @@ final class SourceText {
     /** The text of the form being evaluated, or null. */
     String evalText() {
         return evalText;
+    }
+
+    /** The text the evaluation read its forms from, or null. */
+    ReadText read() {
+        return read;
     }
 
     /** True if there is no text to look in: a publication outside any evaluation. */
@@ -146,7 +192,7 @@ final class SourceText {
          * The form that starts on {@code line} (1-based), {@code offset} characters into it
          * (its :column less one; 0 when not known: the line's first form), or null.
          */
-        String formAt(int line, int offset, boolean cljc) {
+        Form formAt(int line, int offset, boolean cljc) {
             if (line < 1 || line > starts.length || offset < 0) return null;
             int at = starts[line - 1] + offset;
             if (at >= (line < starts.length ? starts[line] : text.length())) return null;
@@ -167,7 +213,7 @@ final class SourceText {
                 Object opts = cljc ? RT.map(READ_COND, ALLOW, EOF, eof) : RT.map(EOF, eof);
                 Object form = LispReader.read(in, opts);
                 String read = in.getString();
-                return form == eof || read == null || read.length() > MAX ? null : read.strip();
+                return form == eof || read == null || read.length() > MAX ? null : new Form(read.strip(), form);
             } catch (IOException | RuntimeException e) {
                 return null;
             }

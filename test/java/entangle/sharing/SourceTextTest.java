@@ -1,7 +1,9 @@
 package entangle.sharing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +50,27 @@ class SourceTextTest {
         SourceText placed = new SourceText(sent, new ReadText("/src/f.clj", 7, 5, sent));
         assertEquals("(def d 4)", placed.of(at("/src/f.clj", 7, 15)));
         assertEquals("(def e 5)", placed.of(at("/src/f.clj", 8, 1)));
+    }
+
+    @Test
+    void aFormFoundAtAPlaceSaysWhetherItNamesTheVar() {
+        // Another evaluation's text, where a var's :line and :column fall mid-symbol or on another def.
+        String other = "(defn later-session [] 2) (def config {:n nil, :tags #{a b}})";
+        SourceText sources = new SourceText(other, new ReadText("NO_SOURCE_PATH", 1, 1, other));
+        SourceText.Form midSymbol = sources.formAt(at("NO_SOURCE_PATH", 1, 5));
+        assertEquals("n", midSymbol.text());
+        assertFalse(midSymbol.names("held-open"));
+        assertFalse(midSymbol.isCall());
+        SourceText.Form def = sources.formAt(at("NO_SOURCE_PATH", 1, 27));
+        assertTrue(def.names("config") && def.isCall());
+        assertTrue(def.names("b"), "a symbol anywhere in the form, nils beside it");
+        assertFalse(def.names("held-data"));
+        // A defrecord's constructors are named by no symbol of its form; it is a call.
+        String code = "(defrecord Point [x y])";
+        SourceText.Form recordForm = new SourceText(code, new ReadText("NO_SOURCE_PATH", 1, 1, code))
+            .formAt(at("NO_SOURCE_PATH", 1, 1));
+        assertFalse(recordForm.names("->Point"));
+        assertTrue(recordForm.isCall());
     }
 
     @Test
