@@ -248,6 +248,14 @@ class SharingTest extends TwoMembers {
         a.value("(defn install! [] (defn installed [] :two))");
         a.value("(install!)");
         assertEquals("[:two \"(defn installed [] :two)\"]", b.value("[(installed) (clojure.repl/source-fn 'installed)]"));
+        // A def of data, whose value does not say which evaluation compiled the def: the newest
+        // earlier evaluation's form that defines it. (Before, the text that ran it: (configure!).)
+        a.value("(defn configure! [] (def settings {:level 3}))");
+        a.value("(configure!)");
+        assertEquals("[3 \"(def settings {:level 3})\"]", b.value("[(:level settings) (clojure.repl/source-fn 'settings)]"));
+        a.value("(defn configure! [] (def settings {:level 4}))");
+        a.value("(configure!)");
+        assertEquals("[4 \"(def settings {:level 4})\"]", b.value("[(:level settings) (clojure.repl/source-fn 'settings)]"));
     }
 
     @Test

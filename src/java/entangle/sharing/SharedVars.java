@@ -167,7 +167,28 @@ public final class SharedVars {
      */
     private final Map<ClassLoader, Evaluated> evaluatedIn = new WeakHashMap<>();
 
-    private record Evaluated(String evalText, ReadText read) {}
+
+    /**
+     * An evaluation's text: the code evaluated and what it was read from (either may be null),
+     * and which publication recorded it by its loaders, in order (0: one running).
+     */
+    private record Evaluated(String evalText, ReadText read, long order) {
+        SourceText text() {
+            return new SourceText(evalText, read);
+        }
+
+        boolean sameText(SourceText t) {
+            return java.util.Objects.equals(evalText, t.evalText()) && java.util.Objects.equals(read, t.read());
+        }
+
+        /** True if the text holds {@code name} anywhere: a quick look before reading a form of it. */
+        boolean mentions(String name) {
+            return evalText != null && evalText.contains(name) || read != null && read.text().contains(name);
+        }
+    }
+
+    /** How many publications recorded their evaluation in {@code evaluatedIn} (guarded by {@code publishing}). */
+    private long evaluatedOrder;
     /**
      * The evaluations running now (see {@link #evaluating}): a publication shares what they
      * defined so far (another nREPL session's, say), whose forms are in their texts, not in its.
@@ -907,7 +928,7 @@ public final class SharedVars {
         try {
             Changes changes = scanned();
             if (evalText != null || read != null) {
-                Evaluated evaluated = new Evaluated(evalText, read);
+                Evaluated evaluated = new Evaluated(evalText, read, ++evaluatedOrder);
                 for (ClassLoader l : scannedLoaders) evaluatedIn.put(l, evaluated);
             }
             PublishResult result = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, evalText, read, notices);
@@ -935,7 +956,7 @@ public final class SharedVars {
     public Runnable evaluating(String evalText, ReadText read) {
         Lock shared = evaluations.readLock();
         shared.lock();
-        Evaluated e = evalText == null && read == null ? null : new Evaluated(evalText, read);
+        Evaluated e = evalText == null && read == null ? null : new Evaluated(evalText, read, 0);
         if (e != null) running.add(e);
         return () -> {
             if (e != null) running.remove(e);
@@ -1150,33 +1171,55 @@ public final class SharedVars {
      * the text evaluated, in the text that compiled its fn (a def inside code run later), or in
      * the text of an evaluation still running (another session's, whose definitions this
      * publication shares); the first of those forms that names the var, else the first that is
-     * a call (a defrecord's {@code ->R} is named by none); else the text evaluated.
+     * a call (a defrecord's {@code ->R} is named by none); else the form in the newest earlier
+     * evaluation that names it (see {@link #newestNaming}); else the text evaluated.
      */
     private String sourceOf(VarChange c, SourceText sourceText) {
         String source = sourceOfUndefined(c);
         if (source != null) return source;
         if (c.meta() != null && c.var() != null) {
             String name = c.var().sym.getName();
-            SourceText.Form call = null;
-            Evaluated compiledIn = c.root() == null ? null : evaluatedIn.get(c.root().getClass().getClassLoader());
-            Evaluated evaluated = new Evaluated(sourceText.evalText(), sourceText.read());
             List<Evaluated> others = new ArrayList<>();
-            if (compiledIn != null && !compiledIn.equals(evaluated)) others.add(compiledIn);
-            for (Evaluated e : running) if (!e.equals(evaluated) && !others.contains(e)) others.add(e);
+            Evaluated compiledIn = c.root() == null ? null : evaluatedIn.get(c.root().getClass().getClassLoader());
+            if (compiledIn != null) others.add(compiledIn);
+            others.addAll(running);
+            SourceText.Form call = null;
             for (int i = -1; i < others.size(); i++) {
-                SourceText text = i < 0 ? sourceText : new SourceText(others.get(i).evalText(), others.get(i).read());
-                SourceText.Form form = text.formAt(c.meta());
+                if (i >= 0 && others.get(i).sameText(sourceText)) continue;
+                SourceText.Form form = (i < 0 ? sourceText : others.get(i).text()).formAt(c.meta());
                 if (form == null) continue;
                 if (form.names(name)) return form.text();
                 if (call == null && form.isCall()) call = form;
             }
             if (call != null) return call.text();
+            SourceText.Form earlier = newestNaming(c.meta(), name);
+            if (earlier != null) return earlier.text();
         }
         source = sourceText.evalText();
         if (source == null && sourceText.none() && provenance.get(c.key()) != null) {
             source = provenance.get(c.key()).source(); // published again after a merge
         }
         return source;
+    }
+
+    /**
+     * The form at {@code meta}'s place that names {@code name}, in the newest earlier evaluation
+     * whose code is still loaded: the source of a var that a def in code compiled then made
+     * later ({@code (defn init! [] (def config {...}))}, then {@code (init!)}), whose value, not
+     * a fn, does not say which evaluation compiled it. Null if none.
+     */
+    private SourceText.Form newestNaming(IPersistentMap meta, String name) {
+        Evaluated newest = null;
+        SourceText.Form found = null;
+        for (Evaluated e : evaluatedIn.values()) {
+            if (newest != null && e.order() <= newest.order() || !e.mentions(name)) continue;
+            SourceText.Form form = e.text().formAt(meta);
+            if (form != null && form.names(name)) {
+                newest = e;
+                found = form;
+            }
+        }
+        return found;
     }
 
     /**
