@@ -233,7 +233,8 @@
                   (if-let [^Unshared u (and (touched-unshared? t) (unshared-var-in form))]
                     (throw (.error u t))
                     (throw t)))
-                (finally (try (publish! form-text read)
+                (finally (try (some->> (some-> ^Member (member) .policy (.notSharedNotice *ns*)) *warn*)
+                              (publish! form-text read)
                               (finally (some-> done .run)))))]
      (if (instance? Unshared v)
        (throw (.error ^Unshared v))

@@ -42,6 +42,8 @@ public final class SharingPolicy {
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
 
     private final Set<String> localNamespaces = ConcurrentHashMap.newKeySet();
+    /** Namespaces whose notice (see {@link #notSharedNotice}) was given. */
+    private final Set<String> noticed = ConcurrentHashMap.newKeySet();
     private final Set<String> sharedNamespaces = ConcurrentHashMap.newKeySet();
 
     /** True if {@code name} is one no member ever shares: entangle's own. */
@@ -62,6 +64,22 @@ public final class SharingPolicy {
             }
         }
         return false;
+    }
+
+    /**
+     * Once per namespace, what to tell a user who evaluates in {@code ns}, which is not shared
+     * because its name starts as a tool's does (a name of their own may: {@code reply.api},
+     * {@code complete.orders}) and no mark says otherwise; else null. Not for Clojure's own
+     * namespaces, whose names are no surprise.
+     */
+    public String notSharedNotice(Namespace ns) {
+        String name = ns.getName().getName();
+        if (shared(ns) || never(name) || markedLocal(name) || matches(name, List.of("clojure."))) return null;
+        String prefix = NOT_BY_DEFAULT.stream().filter(p -> matches(name, List.of(p))).findFirst().orElse(null);
+        if (prefix == null || !noticed.add(name)) return null;
+        return "namespace " + name + " is not shared with the other members: a name that starts with " + prefix
+            + " is taken for a tool's (nREPL, an editor's middleware, a build tool), whose namespaces stay on each"
+            + " member; (entangle.core/shared! '" + name + ") shares it";
     }
 
     /** Marks a namespace local to each member (or, with false, lifts the mark). */
