@@ -112,6 +112,7 @@ public final class SharedVars {
     private static final Stamp NEVER = new Stamp(0, 0);
     private static final Keyword DECLARED = Keyword.intern("declared");
     private static final Keyword FILE = Keyword.intern("file");
+    private static final Keyword LINE = Keyword.intern("line");
     private static final Keyword NS = Keyword.intern("ns");
     private static final Keyword NAME = Keyword.intern("name");
 
@@ -1192,7 +1193,9 @@ public final class SharedVars {
                 if (call == null && form.isCall()) call = form;
             }
             if (call != null) return call.text();
-            SourceText.Form earlier = newestNaming(c.meta(), name);
+            // Only for a var that has a place to look at: not one interned by code (intern, a
+            // loop making thousands of vars), which would look through every text for each.
+            SourceText.Form earlier = c.meta().valAt(LINE) instanceof Number ? newestNaming(c.meta(), name) : null;
             if (earlier != null) return earlier.text();
         }
         source = sourceText.evalText();
