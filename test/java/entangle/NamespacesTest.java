@@ -106,6 +106,8 @@ class NamespacesTest extends TwoMembers {
             + " starts with cider. is taken for a tool's (nREPL, an editor's middleware, a build tool), whose"
             + " namespaces stay on each member; (entangle.core/shared! 'cider.custom-tool) shares it",
             a.eval("(ns cider.custom-tool)").err());
+        // Not for a tool's own namespace, which its file on the classpath makes.
+        assertEquals("", a.eval("(in-ns 'nrepl.core)\n(in-ns 'cider.custom-tool)").err());
         a.value("(defn helper [] :tool)");
         a.value("(in-ns 'user)");
         assertEquals("nil", b.value("(resolve 'cider.custom-tool/helper)"));

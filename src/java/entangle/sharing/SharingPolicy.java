@@ -70,16 +70,27 @@ public final class SharingPolicy {
      * Once per namespace, what to tell a user who evaluates in {@code ns}, which is not shared
      * because its name starts as a tool's does (a name of their own may: {@code reply.api},
      * {@code complete.orders}) and no mark says otherwise; else null. Not for Clojure's own
-     * namespaces, whose names are no surprise.
+     * namespaces, whose names are no surprise, nor for a tool's that its file on the classpath
+     * made (a user looking into nREPL's).
      */
     public String notSharedNotice(Namespace ns) {
         String name = ns.getName().getName();
         if (shared(ns) || never(name) || markedLocal(name) || matches(name, List.of("clojure."))) return null;
         String prefix = NOT_BY_DEFAULT.stream().filter(p -> matches(name, List.of(p))).findFirst().orElse(null);
-        if (prefix == null || !noticed.add(name)) return null;
+        if (prefix == null || !noticed.add(name) || onClasspath(name)) return null;
         return "namespace " + name + " is not shared with the other members: a name that starts with " + prefix
             + " is taken for a tool's (nREPL, an editor's middleware, a build tool), whose namespaces stay on each"
             + " member; (entangle.core/shared! '" + name + ") shares it";
+    }
+
+    /** True if namespace {@code name} has a source or compiled file on the classpath, as require finds them. */
+    private static boolean onClasspath(String name) {
+        String root = name.replace('-', '_').replace('.', '/');
+        ClassLoader loader = RT.baseLoader();
+        for (String suffix : List.of(".clj", ".cljc", "__init.class")) {
+            if (loader.getResource(root + suffix) != null) return true;
+        }
+        return false;
     }
 
     /** Marks a namespace local to each member (or, with false, lifts the mark). */
