@@ -161,6 +161,13 @@ class JavaHostTest {
             assertEquals(":shared", host.value("eval user/after-the-tools"));
             assertEquals("nil", host.value("eval (ns-resolve 'user 'pprint)"));
             assertEquals("nil", host.value("eval (ns-resolve 'user 'doc)"));
+            // Nor when the joiner changes its user namespace's tables: the change is shared, the
+            // tools are not. (Before, the namespace's record held all it held: the host then
+            // referred doc and pprint, loading their namespaces for them.)
+            joiner.value("(require '[clojure.walk :as joiner-walk])");
+            assertEquals("[{\"a\" 1} nil nil]", host.value("eval [(joiner-walk/stringify-keys {:a 1})"
+                + " (ns-resolve 'user 'pprint) (ns-resolve 'user 'doc)]"));
+            assertEquals("[#{1 2} true]", joiner.value("[(host-set/union #{1} #{2}) (some? (resolve 'doc))]"));
         } finally {
             joiner.endInput();
         }

@@ -44,6 +44,22 @@ record NamespaceContent(Map<String, String> aliases, Map<String, String> refers,
         return new NamespaceContent(r.aliases(), r.refers(), r.imports(), meta);
     }
 
+    /**
+     * This content without the aliases, refers and imports that {@code own} (may be null) holds
+     * as they are here.
+     */
+    NamespaceContent without(NamespaceContent own) {
+        if (own == null) return this;
+        return new NamespaceContent(minus(aliases, own.aliases), minus(refers, own.refers), minus(imports, own.imports),
+                                    meta);
+    }
+
+    private static Map<String, String> minus(Map<String, String> table, Map<String, String> own) {
+        Map<String, String> out = new TreeMap<>(table);
+        out.entrySet().removeIf(e -> e.getValue().equals(own.get(e.getKey())));
+        return out;
+    }
+
     boolean sameAs(NamespaceContent o) {
         return o != null && aliases.equals(o.aliases) && refers.equals(o.refers) && imports.equals(o.imports)
             && Util.equiv(meta, o.meta);

@@ -401,7 +401,8 @@ public final class SharedVars {
         boolean unpublished;
         /**
          * What the namespace held before this member joined (a REPL's doc and pprint, what a
-         * user.clj required): this JVM's own, as in any REPL, kept when a record lacks it.
+         * user.clj required): this JVM's own, as in any REPL, kept when a record lacks it and
+         * left out of the records this member writes.
          */
         NamespaceContent beforeJoining;
 
@@ -939,6 +940,20 @@ public final class SharedVars {
         }
     }
 
+    /**
+     * What namespace {@code name} held before this member joined, or null: its own, which its
+     * records leave out (a REPL's doc and pprint are not the cluster's).
+     */
+    private NamespaceContent beforeJoining(String name) {
+        state.lock();
+        try {
+            KnownNs kn = namespaces.get(name);
+            return kn == null ? null : kn.beforeJoining;
+        } finally {
+            state.unlock();
+        }
+    }
+
     private Changes scanned() {
         state.lock();
         try {
@@ -1049,9 +1064,10 @@ public final class SharedVars {
             Map<String, String> aliases = Map.of(), refers = Map.of(), imports = Map.of();
             if (c.content() != null) {
                 meta = writeMeta(c.content().meta(), stored, "namespace " + c.name(), warnings);
-                aliases = c.content().aliases();
-                refers = c.content().refers();
-                imports = c.content().imports();
+                NamespaceContent shared = c.content().without(beforeJoining(c.name()));
+                aliases = shared.aliases();
+                refers = shared.refers();
+                imports = shared.imports();
             }
             nsRecords.add(new NamespaceRecord(c.kind(), c.name(), c.floor() + 1, c.floor(), origin, meta, aliases,
                                               refers, imports, c.reloaded()));
