@@ -1039,6 +1039,8 @@ public final class SharedVars {
         Map<String, UnshareableValueException> atomFailures = new HashMap<>();
         List<VarChange> withClusterAtoms = new ArrayList<>();
         SourceText sourceText = new SourceText(evalText, read);
+        // Other evaluations' texts that vars' forms are looked for in, each indexed once.
+        Map<Evaluated, SourceText> otherTexts = new HashMap<>();
         // An atom whose state could not reach the cluster (a client that lost its connection):
         // nothing is written, as when the records cannot be, but every var is looked at as usual.
         RuntimeException atomUnwritten = null;
@@ -1140,7 +1142,7 @@ public final class SharedVars {
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                     byHash.put(u.hash(), u);
                 }
-                source = sourceOf(c, sourceText);
+                source = sourceOf(c, sourceText, otherTexts);
                 if (source != null) sources.put(c.key(), source);
             }
             List<byte[]> unitBytes = new ArrayList<>();
@@ -1191,7 +1193,7 @@ public final class SharedVars {
      * a call (a defrecord's {@code ->R} is named by none); else the form in the newest earlier
      * evaluation that names it (see {@link #newestNaming}); else the text evaluated.
      */
-    private String sourceOf(VarChange c, SourceText sourceText) {
+    private String sourceOf(VarChange c, SourceText sourceText, Map<Evaluated, SourceText> otherTexts) {
         String source = sourceOfUndefined(c);
         if (source != null) return source;
         if (c.meta() != null && c.var() != null) {
@@ -1203,7 +1205,8 @@ public final class SharedVars {
             SourceText.Form call = null;
             for (int i = -1; i < others.size(); i++) {
                 if (i >= 0 && others.get(i).sameText(sourceText)) continue;
-                SourceText.Form form = (i < 0 ? sourceText : others.get(i).text()).formAt(c.meta());
+                SourceText text = i < 0 ? sourceText : otherTexts.computeIfAbsent(others.get(i), Evaluated::text);
+                SourceText.Form form = text.formAt(c.meta());
                 if (form == null) continue;
                 if (form.names(name)) return form.text();
                 if (call == null && form.isCall()) call = form;
@@ -1211,7 +1214,7 @@ public final class SharedVars {
             if (call != null) return call.text();
             // Only for a var that has a place to look at: not one interned by code (intern, a
             // loop making thousands of vars), which would look through every text for each.
-            SourceText.Form earlier = c.meta().valAt(LINE) instanceof Number ? newestNaming(c.meta(), name) : null;
+            SourceText.Form earlier = c.meta().valAt(LINE) instanceof Number ? newestNaming(c.meta(), name, otherTexts) : null;
             if (earlier != null) return earlier.text();
         }
         source = sourceText.evalText();
@@ -1227,12 +1230,12 @@ public final class SharedVars {
      * later ({@code (defn init! [] (def config {...}))}, then {@code (init!)}), whose value, not
      * a fn, does not say which evaluation compiled it. Null if none.
      */
-    private SourceText.Form newestNaming(IPersistentMap meta, String name) {
+    private SourceText.Form newestNaming(IPersistentMap meta, String name, Map<Evaluated, SourceText> otherTexts) {
         Evaluated newest = null;
         SourceText.Form found = null;
         for (Evaluated e : evaluatedIn.values()) {
             if (newest != null && e.order() <= newest.order() || !e.mentions(name)) continue;
-            SourceText.Form form = e.text().formAt(meta);
+            SourceText.Form form = otherTexts.computeIfAbsent(e, Evaluated::text).formAt(meta);
             if (form != null && form.names(name)) {
                 newest = e;
                 found = form;
