@@ -168,7 +168,6 @@ public final class SharedVars {
      */
     private final Map<ClassLoader, Evaluated> evaluatedIn = new WeakHashMap<>();
 
-
     /**
      * An evaluation's text: the code evaluated and what it was read from (either may be null),
      * and which publication recorded it by its loaders, in order (0: one running).
