@@ -229,10 +229,11 @@ class MembershipTest {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");
             ReplProcess b = cluster.start("b");
-            cluster.start("c", List.of(), List.of("--nrepl-port", "0"));
+            ReplProcess c = cluster.start("c", List.of(), List.of("--nrepl-port", "0"));
             // A client member, which sends what it does on an entry to the entry's owner.
             ReplProcess d = cluster.start("d", List.of(), List.of("--client"));
             String bAddress = b.value("(symbol (.address (entangle.core/member)))");
+            String cAddress = c.value("(symbol (.address (entangle.core/member)))");
             // Cluster atoms each in one partition: one of forty whose copy B holds (the owner).
             a.value("(doseq [i (range 40)] (intern *ns* (symbol (str \"held-\" i)) (atom i)))");
             String owner = "(fn [a] (let [m (.getOwner (.getPartition (.getPartitionService"
@@ -275,13 +276,22 @@ class MembershipTest {
                 assertTrue(r.err().lines().anyMatch(l -> l.matches(bLine)), r.err());
                 // B is out after 8 s; the client's read is done well within 30.
                 r = byClient.get(30, java.util.concurrent.TimeUnit.SECONDS);
-                assertEquals(onB.substring("held-".length()), r.value(), r.err());
-                assertTrue(r.err().matches("entangle: #'user/" + onB + " \\(a cluster atom\\) waits for member "
-                               + java.util.regex.Pattern.quote(bAddress) + ", which holds its entry and has not answered"
-                               + " in \\d+ s \\(stopped with Ctrl-Z, paused, or cut off\\): if so, the cluster leaves"
-                               + " it out once its members stop hearing from it, and the atom's backup copy takes its"
-                               + " place"),
-                           r.err());
+                String waited = "entangle: #'user/" + onB + " \\(a cluster atom\\) waits for member "
+                    + java.util.regex.Pattern.quote(bAddress) + ", which holds its entry and has not answered"
+                    + " in \\d+ s \\(stopped with Ctrl-Z, paused, or cut off\\): if so, the cluster leaves"
+                    + " it out once its members stop hearing from it, and the atom's backup copy takes its place";
+                if (r.value().isEmpty() && partedFrom(cluster, "a", cAddress)) {
+                    // On a loaded machine C once fell silent too, for A's whole heartbeat timeout
+                    // (a CI run: 9 s, its log silent), and A and C parted while the client waited;
+                    // the client read from C's side, which held no copy of the entry, and said so.
+                    // A split is not what this test looks at: once the two sides are one again,
+                    // the client reads the value.
+                    assertTrue(r.err().lines().findFirst().orElse("").matches(waited), r.err());
+                    d.awaitValue("@" + onB, onB.substring("held-".length()), java.time.Duration.ofSeconds(60));
+                } else {
+                    assertEquals(onB.substring("held-".length()), r.value(), r.err());
+                    assertTrue(r.err().matches(waited), r.err());
+                }
                 // Once the backup copy has taken B's place and the cluster has made its copies
                 // anew (on a busy machine, seconds after the read), a change waits for no one.
                 a.awaitValue("[(= \"" + bAddress + "\" (" + owner + " @#'" + onB + "))"
@@ -292,6 +302,13 @@ class MembershipTest {
                 signal("CONT", b);
             }
         }
+    }
+
+    /** True if member {@code member}'s Hazelcast log says it removed the member at {@code address} from its cluster. */
+    private static boolean partedFrom(TestCluster cluster, String member, String address) throws java.io.IOException {
+        int colon = address.lastIndexOf(':');
+        String removed = "Removing Member [" + address.substring(0, colon) + "]:" + address.substring(colon + 1);
+        return java.nio.file.Files.readString(ReplProcess.logFile(cluster.name(), member)).contains(removed);
     }
 
     /**
