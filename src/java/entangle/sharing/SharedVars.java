@@ -669,7 +669,8 @@ public final class SharedVars {
             CapturedClasses.drainNew();
             for (Object o : (Iterable<?>) Namespace.all()) {
                 Namespace n = (Namespace) o;
-                baselineNamespace(n, NamespaceRecord.Kind.SHARED).beforeJoining = NamespaceContent.of(n);
+                KnownNs kn = baselineNamespace(n, NamespaceRecord.Kind.SHARED);
+                kn.beforeJoining = kn.content;
             }
         } finally {
             state.unlock();

@@ -65,22 +65,6 @@ final class SourceText {
         return lastLines;
     }
 
-    /**
-     * The form at the var's {@code :line}: in the text the evaluation read, if the var names
-     * its file and a line inside it; else in its {@code :file} when that file can be read (a
-     * file loaded while evaluating); otherwise the text of the form being evaluated.
-     */
-    String of(IPersistentMap meta) {
-        String text = at(meta);
-        return text != null ? text : evalText;
-    }
-
-    /** The form at the var's {@code :line}, in the text read or in its file (see {@link #of}); null if neither holds it. */
-    String at(IPersistentMap meta) {
-        Form f = formAt(meta);
-        return f == null ? null : f.text();
-    }
-
     /** A form found at a var's {@code :line} and {@code :column}: its text, and the form read from it. */
     record Form(String text, Object form) {
         /** How many parts of a form {@link #names} looks at, at most: a var's form is small. */
@@ -112,7 +96,11 @@ final class SourceText {
         }
     }
 
-    /** As {@link #at}, with the form read. */
+    /**
+     * The form at the var's {@code :line} and {@code :column}: in the text the evaluation read,
+     * if the var names its file and a line inside it; else in its {@code :file} when that file
+     * can be read (a file loaded while evaluating). Null if neither holds one there.
+     */
     Form formAt(IPersistentMap meta) {
         if (meta != null) {
             Object file = meta.valAt(FILE);
