@@ -278,23 +278,31 @@
 (defn eval-string
   "Evaluates every form in the string `code` in namespace `ns` (a name; nil for user) as the
   clustered REPL does, with *out* and *err* captured. Returns {:value (the last value, printed),
-  :out, :err, :ns}, or {:ex (the exception's class), :err (its message and the output), :out};
-  a namespace this JVM does not have is such an error (\"No namespace: x found\"), as at
-  nREPL, rather than an evaluation somewhere else."
+  :out, :err, :ns}, or {:ex (the exception's class), :err (the output, then the error as the
+  REPL prints it: its phase and place, then its cause's message), :out}; a namespace this JVM
+  does not have is such an error (\"No namespace: x found\"), as at nREPL, rather than an
+  evaluation somewhere else."
   [code ns]
   (let [out (java.io.StringWriter.)
-        err (java.io.StringWriter.)]
+        err (java.io.StringWriter.)
+        evaluating (volatile! false)]
     (binding [*ns* *ns*
               *out* out
               *err* err]
       (try
         (set! *ns* (the-ns (symbol (or ns "user"))))
+        (vreset! evaluating true)
         (let [value (eval-forms code)]
           (flush)
           {:value (pr-str value) :out (str out) :err (str err) :ns (str (ns-name *ns*))})
         (catch Throwable t
           (flush)
-          {:ex (.getName (class t)) :err (str err (ex-message t)) :out (str out)})))))
+          ;; A compiler exception's own message says only where: what went wrong is its
+          ;; cause's, which the REPL prints after it. (clojure.main, loaded only here: a Java
+          ;; host does not load it otherwise.)
+          {:ex (.getName (class t))
+           :err (str err (if @evaluating ((requiring-resolve 'clojure.main/err->msg) t) (ex-message t)))
+           :out (str out)})))))
 
 (defn- the-ns-or-var [x]
   (cond (var? x) x

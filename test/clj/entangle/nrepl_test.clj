@@ -294,7 +294,13 @@
       (testing "an error on a member comes back"
         (let [r (send! s {:op "entangle/eval-on" :member addr-b :code "(throw (ex-info \"bad on b\" {}))"})]
           (is (= "clojure.lang.ExceptionInfo" (:ex r)))
-          (is (str/includes? (:err r) "bad on b"))))
+          (is (str/includes? (:err r) "bad on b")))
+        ;; As the REPL prints it: a compiler exception's own message is only where it failed.
+        (let [r (send! s {:op "entangle/eval-on" :member addr-b :code "(do (println :ran) (no-such-fn 1))"})]
+          (is (= "clojure.lang.Compiler$CompilerException" (:ex r)))
+          (is (= ":ran\n" (:out r)))
+          (is (= "Syntax error compiling at (REPL:1:20).\nUnable to resolve symbol: no-such-fn in this context\n"
+                 (:err r)))))
       (testing "where a var was defined"
         (value b "(defn defined-on-b \"Here.\" [] 1)")
         (let [r (send! s {:op "entangle/provenance" :sym "defined-on-b"})]
