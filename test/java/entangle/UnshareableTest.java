@@ -3,6 +3,8 @@ package entangle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import entangle.testing.ReplProcess;
@@ -35,6 +37,35 @@ class UnshareableTest extends TwoMembers {
         }
         assertEquals("3", a.value("(+ 1 2)"));
         assertEquals("3", b.value("(+ 1 2)"));
+    }
+
+    @Test
+    void aClassOfTheClasspathTravelsBetweenMembersThatNameIt() {
+        // java.awt.Point stands for a Java host's own Serializable class, on every classpath.
+        Result r = a.eval("(def corner (java.awt.Point. 1 2))");
+        assertEquals("entangle: #'user/corner holds a java.awt.Point (a class from the classpath that"
+            + " -Dentangle.shareable.classes does not name), which cannot be shared with other members, so it stays"
+            + " on this member only; mark it local with (def ^:entangle/local corner ...) or compute it on each"
+            + " member.", r.err());
+        List<String> naming = List.of("-J-Dentangle.shareable.classes=java.awt.Point");
+        ReplProcess c = cluster.start("c", naming);
+        ReplProcess d = cluster.start("d", naming);
+        try {
+            Result defined = c.eval("(def origin {:at (java.awt.Point. 3 4)})");
+            assertEquals("#'user/origin", defined.value());
+            assertEquals("", defined.err());
+            assertEquals("[java.awt.Point 4.0]", d.value("[(class (:at origin)) (.getY (:at origin))]"));
+            // A member that does not name it refuses the definition, saying why.
+            Result onB = b.eval("(resolve 'origin)");
+            assertEquals("nil", onB.value());
+            assertTrue(onB.err().contains("entangle: #'user/origin from member "
+                + c.value("(first (entangle.core/members))").replace("\"", "") + " was refused: it holds a"
+                + " java.awt.Point, which a shared value may not contain (a class from the classpath that this"
+                + " member's -Dentangle.shareable.classes does not name); nothing was defined from it."), onB.err());
+        } finally {
+            c.close();
+            d.close();
+        }
     }
 
     @Test
@@ -121,7 +152,7 @@ class UnshareableTest extends TwoMembers {
                 + " cluster: the value is gone, as it could not be shared with other members; mark it local with"
                 + " (def ^:entangle/local gone-socket ...) or compute it on each member.";
             for (String use : new String[] {"gone-socket", "@gone-socket", "(.isBound gone-socket)"}) {
-                Result r = b.eval(use); System.out.println("DEBUG[" + r.err() + "]");
+                Result r = b.eval(use);
                 assertTrue(r.err().contains(gone), use + " on b printed:\n" + r.err());
             }
             assertEquals("[#<unshared #'user/gone-socket: java.net.ServerSocket, gone with member " + address + ">]\nnil",

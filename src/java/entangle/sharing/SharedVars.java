@@ -1130,7 +1130,7 @@ public final class SharedVars {
                 } catch (UnshareableValueException e) {
                     kind = VarRecord.Kind.UNSHAREABLE;
                     unshareable = e.type();
-                    if (!warned) warnings.add(Unshared.warning(varName, e.type() + (e.why() == null ? "" : " (" + e.why() + ")")));
+                    if (!warned) warnings.add(Unshared.warning(varName, e.typeAndWhy()));
                 }
             }
             byte[] meta = null;
@@ -1394,8 +1394,8 @@ public final class SharedVars {
             } catch (UnshareableValueException e) {
                 kept = kept.without(entry.getKey());
                 unshared = unshared.assoc(entry.getKey(), entry.getValue());
-                warnings.add(entryName(key, entry.getKey()) + " holds " + withArticle(e.type())
-                    + (e.why() == null ? "" : " (" + e.why() + ")") + ", which cannot be shared with other"
+                warnings.add(entryName(key, entry.getKey()) + " holds " + withArticle(e.typeAndWhy())
+                    + ", which cannot be shared with other"
                     + " members, so it stays on this member only; define it with values that can travel, or on"
                     + " each member (entangle/eval-on).");
             }

@@ -14,6 +14,9 @@ import java.util.Set;
  * prefixes ending in '.', separated by commas.
  */
 public final class ShareableClasses {
+    /** The system property that names more classes of the classpath whose instances may travel. */
+    public static final String PROPERTY = "entangle.shareable.classes";
+
     private static final Set<String> CLASSES = Set.of(
         "entangle.value.Portable", "entangle.value.Instance", "entangle.value.FnValue",
         // A cluster atom travels as its id (AtomRef); the filter also checks what readResolve makes of it.
@@ -56,10 +59,18 @@ public final class ShareableClasses {
     private static final List<String> PREFIXES = List.of(
         "clojure.lang.", "java.time.", "java.util.Collections$", "java.util.ImmutableCollections$");
     private static final List<String> EXTRA = Arrays.stream(
-            System.getProperty("entangle.shareable.classes", "").split(","))
+            System.getProperty(PROPERTY, "").split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
 
     private ShareableClasses() {}
+
+    /**
+     * Why an instance of a class from the classpath, Serializable but not allowed, stays: the
+     * way to let it travel is the user's to take, knowing the class.
+     */
+    static String notNamed(String member) {
+        return "a class from the classpath that " + member + "-D" + PROPERTY + " does not name";
+    }
 
     /** True if a class from the classpath may be part of a shared value. */
     public static boolean allowed(Class<?> c) {

@@ -40,4 +40,9 @@ public final class UnshareableValueException extends NotSerializableException {
 
     /** Why, when it is not simply that the type cannot be serialized; may be null. */
     public String why() { return why; }
+
+    /** The type, then why in brackets if there is more to say: what a message says the value holds. */
+    public String typeAndWhy() {
+        return type + (why == null ? "" : " (" + why + ")");
+    }
 }

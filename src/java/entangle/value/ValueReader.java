@@ -27,6 +27,7 @@ public final class ValueReader extends ObjectInputStream {
     /** The key of the var whose value this is, or null: a multimethod reads as its own var's anew (see MultiFns). */
     private final String varKey;
     private String rejected;
+    private String rejectedWhy;
     private RefusedException refusedUnit;
 
     private ValueReader(byte[] bytes, Units units, String varKey) throws IOException {
@@ -131,8 +132,8 @@ public final class ValueReader extends ObjectInputStream {
         } catch (IOException | RuntimeException e) {
             if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
             if (in != null && in.rejected != null) {
-                throw new RefusedException("it holds " + withArticle(in.rejected) + ", which a shared value may not contain",
-                                           e);
+                throw new RefusedException("it holds " + withArticle(in.rejected) + ", which a shared value may not contain"
+                                           + (in.rejectedWhy == null ? "" : " (" + in.rejectedWhy + ")"), e);
             }
             throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
         } finally {
@@ -188,6 +189,7 @@ public final class ValueReader extends ObjectInputStream {
         while (e.isArray()) e = e.getComponentType();
         if (Units.fromUnit(e) || ShareableClasses.allowed(e)) return ObjectInputFilter.Status.ALLOWED;
         rejected = c.getName();
+        rejectedWhy = ShareableClasses.notNamed("this member's ");
         return ObjectInputFilter.Status.REJECTED;
     }
 }

@@ -158,7 +158,7 @@ public final class ValueWriter extends ObjectOutputStream {
             return;
         }
         if (instancesTravel && !ShareableClasses.allowed(c)) {
-            throw refuse(new UnshareableValueException(c.getName(), null));
+            throw refuse(new UnshareableValueException(c.getName(), ShareableClasses.notNamed("")));
         }
         writeByte(BY_NAME);
     }

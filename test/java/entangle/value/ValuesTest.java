@@ -298,6 +298,7 @@ class ValuesTest {
         java.net.URL url = java.net.URI.create("http://example.com/").toURL();
         UnshareableValueException e = assertThrows(UnshareableValueException.class, () -> ValueWriter.write(url, UNITS));
         assertEquals("java.net.URL", e.type());
+        assertEquals("a class from the classpath that -Dentangle.shareable.classes does not name", e.why());
     }
 
     @Test
@@ -313,7 +314,8 @@ class ValuesTest {
             out.writeObject(new java.util.HashMap<>(java.util.Map.of(java.net.URI.create("http://example.com/").toURL(), 1)));
         }
         RefusedException e = assertThrows(RefusedException.class, () -> ValueReader.read(bytes.toByteArray(), UNITS));
-        assertEquals("it holds a java.net.URL, which a shared value may not contain", e.getMessage());
+        assertEquals("it holds a java.net.URL, which a shared value may not contain (a class from the classpath that"
+            + " this member's -Dentangle.shareable.classes does not name)", e.getMessage());
     }
 
     @Test
