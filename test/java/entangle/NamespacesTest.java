@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import entangle.testing.ReplProcess;
 import entangle.testing.ReplProcess.Result;
 import entangle.testing.TwoMembers;
 
@@ -114,6 +116,22 @@ class NamespacesTest extends TwoMembers {
         a.value("(entangle.core/shared! 'cider.custom-tool)");
         assertEquals(":tool", b.value("(cider.custom-tool/helper)"));
         alsoOnALateJoiner("[(resolve 'scratch/tmp) (cider.custom-tool/helper)]", "[nil :tool]");
+    }
+
+    @Test
+    void namespacesTheMemberNamesAsLocalStayThere() {
+        // A tool the built-in prefixes miss: "devtool." is devtool and the namespaces below it,
+        // "scratchpad" any name that starts so.
+        ReplProcess c = cluster.start("c", List.of("-J-Dentangle.local.namespaces=devtool.,scratchpad"));
+        try {
+            Result r = c.eval("(ns devtool.ui) (def panel :c) (ns devtool) (def root :c) (ns scratchpad-2) (def n :c)"
+                + " (ns devtools.shared) (def shared-one :c) (in-ns 'user)");
+            assertEquals("", r.err(), "named by the user: no notice");
+            assertEquals("[nil nil nil :c]", a.value("(mapv #(some-> (find-ns %) ns-interns vals first deref)"
+                + " '[devtool.ui devtool scratchpad-2 devtools.shared])"));
+        } finally {
+            c.close();
+        }
     }
 
     @Test
