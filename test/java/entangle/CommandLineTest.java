@@ -292,6 +292,43 @@ class CommandLineTest {
         assertTrue(logged.contains("java.lang.RuntimeException: Connecting to self! (a test's)"), logged);
     }
 
+    /**
+     * The JDKs installed beside the default one (Debian's /usr/lib/jvm; a fresh machine here has
+     * OpenJDK 17 and Temurin's), each once.
+     */
+    private static List<Path> installedJdks() throws IOException {
+        Path root = Path.of("/usr/lib/jvm");
+        List<Path> jdks = new ArrayList<>();
+        if (!Files.isDirectory(root)) return jdks;
+        try (var dirs = Files.list(root)) {
+            for (Path d : dirs.sorted().toList()) {
+                Path java = d.resolve("bin/java");
+                if (Files.isExecutable(java) && !jdks.contains(java.toRealPath())) jdks.add(java.toRealPath());
+            }
+        }
+        return jdks;
+    }
+
+    @Test
+    void theReplIsQuietOnEveryJdkOfTheMachine() throws Exception {
+        // JDK 24+ warns on standard error when a library calls sun.misc.Unsafe's memory methods
+        // (Hazelcast does) unless the JVM is told to allow it.
+        List<Path> jdks = installedJdks();
+        org.junit.jupiter.api.Assumptions.assumeFalse(jdks.isEmpty(), "no JDK under /usr/lib/jvm");
+        for (Path java : jdks) {
+            int base = TestCluster.freePortBlock();
+            ReplProcess p = run(List.of("--cluster", "jdk-" + base, "--port", String.valueOf(base),
+                                        "--members", "127.0.0.1:" + base), Map.of("JAVA_CMD", java.toString()));
+            try {
+                assertEquals(":shh", p.value("(do (defn quiet [] :shh) (quiet))"), java.toString());
+                assertEquals(0, p.endInput(), java.toString());
+                assertEquals(List.of(), errLines(p), java + " wrote on the terminal");
+            } finally {
+                p.close();
+            }
+        }
+    }
+
     @Test
     void endOfInputAndSystemExitLeaveTheClusterCleanly() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
