@@ -19,7 +19,7 @@ import entangle.UndefinedVarException;
  * answers with the new code, with no restart.
  *
  * <pre>
- * java -Djdk.attach.allowAttachSelf=true -cp "$(clojure -Spath)" examples/http-service/HttpService.java 8080
+ * java -Djdk.attach.allowAttachSelf=true -XX:+EnableDynamicAgentLoading -cp "$(clojure -Spath)" examples/http-service/HttpService.java 8080
  * </pre>
  *
  * The service joins the cluster as the ENTANGLE_* environment variables say (the defaults:

@@ -16,7 +16,7 @@ import entangle.Entangle;
  * cluster, its captured values with it, and the vars it calls are the cluster's.
  *
  * <pre>
- * java -Djdk.attach.allowAttachSelf=true -cp "$(clojure -Spath)" examples/master-worker/Worker.java
+ * java -Djdk.attach.allowAttachSelf=true -XX:+EnableDynamicAgentLoading -cp "$(clojure -Spath)" examples/master-worker/Worker.java
  * </pre>
  *
  * The worker joins the cluster as the ENTANGLE_* environment variables say.

@@ -45,7 +45,8 @@ import entangle.remote.RemoteFuture;
  * <p>A JVM is one member at most: {@link #join} fails if this JVM is already one. The methods
  * may be called from any thread. {@link #close} leaves the cluster; the definitions stay with
  * the other members. The compiler hook needs a JDK (not a JRE); start the JVM with
- * {@code -Djdk.attach.allowAttachSelf=true} so that it attaches without a helper process.
+ * {@code -Djdk.attach.allowAttachSelf=true} so that it attaches without a helper process, and
+ * {@code -XX:+EnableDynamicAgentLoading} so that JDK 21+ does not warn as it does.
  */
 public final class Entangle implements AutoCloseable {
     private final Member member;
