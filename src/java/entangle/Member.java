@@ -91,7 +91,7 @@ public final class Member implements AutoCloseable {
             t.setDaemon(true);
             t.start();
         });
-        HazelcastCluster cluster = HazelcastCluster.start(options);
+        HazelcastCluster cluster = HazelcastCluster.start(options, warnings);
         long mark = lap(took, "hazelcast", begin);
         try {
             took.put("hook", hook.join());

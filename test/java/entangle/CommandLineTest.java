@@ -103,6 +103,39 @@ class CommandLineTest {
     }
 
     @Test
+    void aHazelcastConfigurationOfTheOtherKindIsNamedAsSuch() throws Exception {
+        // Hazelcast's YAML loaders read nothing from a file of the other kind, and say nothing:
+        // a member with Hazelcast's defaults, a client that looks for cluster dev for ever.
+        Path client = Files.writeString(tmp.resolve("client.yaml"), "hazelcast-client:\n  cluster-name: shop\n");
+        ReplProcess p = run(List.of("--hazelcast-config", client.toString()), Map.of());
+        assertEquals(1, p.waitFor());
+        assertEquals(List.of("entangle: Hazelcast configuration " + client + " is a client's (hazelcast-client), not a"
+            + " member's (hazelcast): connect as a client with it (--client)"), errLines(p));
+        Path member = Files.writeString(tmp.resolve("member.yaml"), "# the shop's\nhazelcast:\n  cluster-name: shop\n");
+        ReplProcess q = run(List.of("--client", "--hazelcast-config", member.toString()), Map.of());
+        assertEquals(1, q.waitFor());
+        assertEquals(List.of("entangle: Hazelcast configuration " + member + " is a member's (hazelcast), not a"
+            + " client's (hazelcast-client): without --client it configures this member"), errLines(q));
+    }
+
+    @Test
+    void aClientWhoseFileHasItWaitForItsClusterSaysSo() throws Exception {
+        int free = TestCluster.freePortBlock();
+        Path file = Files.writeString(tmp.resolve("waiting-client.yaml"),
+            "hazelcast-client:\n  cluster-name: nowhere\n  network:\n    cluster-members:\n      - 127.0.0.1:" + free + "\n");
+        ReplProcess p = ReplProcess.start("cli", List.of("-J-Dentangle.client.connect.timeout.ms=1000"),
+                                          List.of("--client", "--hazelcast-config", file.toString()), Map.of());
+        try {
+            p.awaitErr("entangle: no member of the Hazelcast cluster nowhere has answered at 127.0.0.1:" + free
+                + " in 1 s; this client goes on trying for as long as " + java.util.regex.Pattern.quote(file.toString())
+                + " says \\(its cluster-connect-timeout-millis; by Hazelcast's default, without end\\)");
+            assertTrue(p.alive(), "as the file says, it goes on trying");
+        } finally {
+            p.close();
+        }
+    }
+
+    @Test
     void aBadEnvironmentVariableIsNamed() throws Exception {
         ReplProcess p = run(List.of(), Map.of("ENTANGLE_PORT", "seventy"));
         assertEquals(2, p.waitFor());

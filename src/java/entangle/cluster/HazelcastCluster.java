@@ -175,10 +175,18 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * failure is one line for the user.
      */
     public static HazelcastCluster start(MemberOptions options) {
+        return start(options, notice -> { });
+    }
+
+    /**
+     * As {@link #start(MemberOptions)}, giving {@code notices} what the user should know while
+     * it waits (a client whose file makes it wait for its cluster without end).
+     */
+    public static HazelcastCluster start(MemberOptions options, Consumer<String> notices) {
         HazelcastLogging.to(options.effectiveLogFile(), options.logFile() == null);
         reuseCallbackThreads();
         Envelope.sealWith(options.secret() == null ? null : options.secret().recordKey());
-        if (options.client()) return connectClient(options);
+        if (options.client()) return connectClient(options, notices);
         com.hazelcast.config.Config config;
         try {
             config = HazelcastConfigs.member(options);
@@ -241,7 +249,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * configuration does, see HazelcastConfigs) is waited for here, and given up on after
      * {@link HazelcastConfigs#CLIENT_CONNECT_TIMEOUT_MS}.
      */
-    private static HazelcastCluster connectClient(MemberOptions options) {
+    private static HazelcastCluster connectClient(MemberOptions options, Consumer<String> notices) {
         com.hazelcast.client.config.ClientConfig config;
         try {
             config = HazelcastConfigs.client(options);
@@ -262,6 +270,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             }
         }));
         String cluster = config.getClusterName();
+        java.util.concurrent.CountDownLatch returned = new java.util.concurrent.CountDownLatch(1);
+        if (!config.getConnectionStrategyConfig().isAsyncStart()) stillTrying(options, config, returned, notices);
         HazelcastInstance h;
         try (Admission.Refusals refusals = new Admission.Refusals()) {
             try {
@@ -271,6 +281,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             } catch (RuntimeException e) {
                 if (refusals.reason() != null) throw refused(options, cluster, refusals.reason(), e);
                 throw noClusterAnswered(options, e.getMessage(), e);
+            } finally {
+                returned.countDown();
             }
             if (config.getConnectionStrategyConfig().isAsyncStart()) {
                 try {
@@ -331,6 +343,31 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             default -> given == null ? noneGiven : another + ", or the cluster has none";
         };
         return new MemberStartException("the cluster " + cluster + " refused this " + party + ": " + sentence, cause);
+    }
+
+    /**
+     * A client whose file makes it start synchronously waits for its cluster as long as the file
+     * says, by Hazelcast's default without end: once entangle's own clients would have given up,
+     * say that it still waits, and why, rather than leave the terminal silent.
+     */
+    private static void stillTrying(MemberOptions options, com.hazelcast.client.config.ClientConfig config,
+                                    java.util.concurrent.CountDownLatch returned, Consumer<String> notices) {
+        Thread t = new Thread(() -> {
+            try {
+                long ms = HazelcastConfigs.CLIENT_CONNECT_TIMEOUT_MS;
+                if (returned.await(ms, TimeUnit.MILLISECONDS)) return;
+                List<String> at = config.getNetworkConfig().getAddresses();
+                notices.accept("no member of the Hazelcast cluster " + config.getClusterName() + " has answered"
+                    + (at.isEmpty() ? "" : " at " + String.join(",", at)) + " in "
+                    + (ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms") + "; this client goes on trying for as long as "
+                    + options.hazelcastConfig() + " says (its cluster-connect-timeout-millis; by Hazelcast's default,"
+                    + " without end)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "entangle-client-connect-notice");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static MemberStartException noClusterAnswered(MemberOptions options, String why, Throwable cause) {

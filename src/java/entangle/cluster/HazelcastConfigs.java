@@ -36,10 +36,48 @@ final class HazelcastConfigs {
 
     private HazelcastConfigs() {}
 
+    /**
+     * The root of a Hazelcast configuration file ("hazelcast", "hazelcast-client"...), or null
+     * if it cannot be told: Hazelcast's loaders then say what is wrong with it. Hazelcast's YAML
+     * loaders take a file of the other kind without a word and configure nothing from it (a
+     * member with Hazelcast's defaults: cluster dev, every interface; a client that looks for
+     * that cluster without end).
+     */
+    static String rootOf(Path file) {
+        try {
+            if (file.toString().endsWith(".xml")) {
+                javax.xml.stream.XMLInputFactory f = javax.xml.stream.XMLInputFactory.newInstance();
+                f.setProperty(javax.xml.stream.XMLInputFactory.SUPPORT_DTD, false);
+                f.setProperty(javax.xml.stream.XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+                try (InputStream in = Files.newInputStream(file)) {
+                    javax.xml.stream.XMLStreamReader r = f.createXMLStreamReader(in);
+                    while (r.hasNext()) {
+                        if (r.next() == javax.xml.stream.XMLStreamConstants.START_ELEMENT) return r.getLocalName();
+                    }
+                }
+                return null;
+            }
+            for (String line : Files.readAllLines(file)) {
+                java.util.regex.Matcher key = TOP_LEVEL_KEY.matcher(line);
+                if (key.matches() && key.group(1).startsWith("hazelcast")) return key.group(1);
+            }
+            return null;
+        } catch (IOException | javax.xml.stream.XMLStreamException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static final java.util.regex.Pattern TOP_LEVEL_KEY = java.util.regex.Pattern.compile("([A-Za-z][\\w-]*)\\s*:.*");
+
     /** An embedded member's configuration. */
     static Config member(MemberOptions o) {
         Config c;
         if (o.hazelcastConfig() != null) {
+            String root = rootOf(o.hazelcastConfig());
+            if (root != null && root.startsWith("hazelcast-client")) {
+                throw new IllegalArgumentException("Hazelcast configuration " + o.hazelcastConfig() + " is a client's ("
+                    + root + "), not a member's (hazelcast): connect as a client with it (" + o.label("client") + ")");
+            }
             try {
                 c = Config.loadFromFile(o.hazelcastConfig().toFile());
             } catch (FileNotFoundException | RuntimeException e) {
@@ -150,6 +188,10 @@ final class HazelcastConfigs {
         ClientConfig c;
         if (o.hazelcastConfig() != null) {
             Path file = o.hazelcastConfig();
+            if ("hazelcast".equals(rootOf(file))) {
+                throw new IllegalArgumentException("Hazelcast configuration " + file + " is a member's (hazelcast), not a"
+                    + " client's (hazelcast-client): without " + o.label("client") + " it configures this member");
+            }
             try (InputStream in = Files.newInputStream(file)) {
                 c = file.toString().endsWith(".xml") ? new XmlClientConfigBuilder(in).build()
                                                      : new YamlClientConfigBuilder(in).build();

@@ -40,4 +40,16 @@ class HazelcastConfigsTest {
         assertEquals("23", c.getProperty("hazelcast.partition.count"));
         assertEquals("from-file", c.getClusterName());
     }
+
+    @Test
+    void theKindOfAFileIsItsRoot(@TempDir Path dir) throws Exception {
+        Path yaml = Files.writeString(dir.resolve("a.yaml"), "---\n# shop\nhazelcast-client:\n  cluster-name: shop\n");
+        assertEquals("hazelcast-client", HazelcastConfigs.rootOf(yaml));
+        Path xml = Files.writeString(dir.resolve("a.xml"), "<?xml version=\"1.0\"?>\n<!-- shop -->\n"
+            + "<hazelcast xmlns=\"http://www.hazelcast.com/schema/config\"><cluster-name>x</cluster-name></hazelcast>\n");
+        assertEquals("hazelcast", HazelcastConfigs.rootOf(xml));
+        // What cannot be told is left to Hazelcast's loaders, which say what is wrong.
+        assertNull(HazelcastConfigs.rootOf(Files.writeString(dir.resolve("b.yaml"), "foo: bar\n")));
+        assertNull(HazelcastConfigs.rootOf(Files.writeString(dir.resolve("b.xml"), "<hazelcast")));
+    }
 }

@@ -328,10 +328,19 @@ public final class ReplProcess implements AutoCloseable {
 
     /** The first line of standard output that matches {@code regex}, waiting for it. */
     public Matcher awaitOut(String regex) throws InterruptedException {
+        return await(this::allOut, regex);
+    }
+
+    /** The first line of standard error that matches {@code regex}, waiting for it. */
+    public Matcher awaitErr(String regex) throws InterruptedException {
+        return await(this::allErr, regex);
+    }
+
+    private Matcher await(java.util.function.Supplier<String> printed, String regex) throws InterruptedException {
         Pattern p = Pattern.compile(regex);
         long deadline = System.nanoTime() + EVAL_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            Matcher m = p.matcher(allOut());
+            Matcher m = p.matcher(printed.get());
             if (m.find()) return m;
             if (!process.isAlive()) break;
             Thread.sleep(50);
