@@ -8,6 +8,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
 
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.client.config.ClientConnectionStrategyConfig;
@@ -46,28 +53,28 @@ final class HazelcastConfigs {
     static String rootOf(Path file) {
         try {
             if (file.toString().endsWith(".xml")) {
-                javax.xml.stream.XMLInputFactory f = javax.xml.stream.XMLInputFactory.newInstance();
-                f.setProperty(javax.xml.stream.XMLInputFactory.SUPPORT_DTD, false);
-                f.setProperty(javax.xml.stream.XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+                XMLInputFactory f = XMLInputFactory.newInstance();
+                f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+                f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
                 try (InputStream in = Files.newInputStream(file)) {
-                    javax.xml.stream.XMLStreamReader r = f.createXMLStreamReader(in);
+                    XMLStreamReader r = f.createXMLStreamReader(in);
                     while (r.hasNext()) {
-                        if (r.next() == javax.xml.stream.XMLStreamConstants.START_ELEMENT) return r.getLocalName();
+                        if (r.next() == XMLStreamConstants.START_ELEMENT) return r.getLocalName();
                     }
                 }
                 return null;
             }
             for (String line : Files.readAllLines(file)) {
-                java.util.regex.Matcher key = TOP_LEVEL_KEY.matcher(line);
+                Matcher key = TOP_LEVEL_KEY.matcher(line);
                 if (key.matches() && key.group(1).startsWith("hazelcast")) return key.group(1);
             }
             return null;
-        } catch (IOException | javax.xml.stream.XMLStreamException | RuntimeException e) {
+        } catch (IOException | XMLStreamException | RuntimeException e) {
             return null;
         }
     }
 
-    private static final java.util.regex.Pattern TOP_LEVEL_KEY = java.util.regex.Pattern.compile("([A-Za-z][\\w-]*)\\s*:.*");
+    private static final Pattern TOP_LEVEL_KEY = Pattern.compile("([A-Za-z][\\w-]*)\\s*:.*");
 
     /** An embedded member's configuration. */
     static Config member(MemberOptions o) {
