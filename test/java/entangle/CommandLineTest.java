@@ -326,8 +326,8 @@ class CommandLineTest {
     }
 
     /**
-     * The JDKs installed beside the default one (Debian's /usr/lib/jvm; a fresh machine here has
-     * OpenJDK 17 and Temurin's), each once.
+     * The java of each JDK installed under Debian's /usr/lib/jvm (a fresh machine here has
+     * OpenJDK 17, the default, and Temurin's), each once however many names it has there.
      */
     private static List<Path> installedJdks() throws IOException {
         Path root = Path.of("/usr/lib/jvm");
@@ -336,7 +336,9 @@ class CommandLineTest {
         try (var dirs = Files.list(root)) {
             for (Path d : dirs.sorted().toList()) {
                 Path java = d.resolve("bin/java");
-                if (Files.isExecutable(java) && !jdks.contains(java.toRealPath())) jdks.add(java.toRealPath());
+                if (!Files.isExecutable(java)) continue;
+                Path real = java.toRealPath();
+                if (!jdks.contains(real)) jdks.add(real);
             }
         }
         return jdks;

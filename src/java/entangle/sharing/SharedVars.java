@@ -1233,8 +1233,11 @@ public final class SharedVars {
     private SourceText.Form newestNaming(IPersistentMap meta, String name, Map<Evaluated, SourceText> otherTexts) {
         Evaluated newest = null;
         SourceText.Form found = null;
+        // Every loader of an evaluation maps to its one Evaluated (a loaded file's thousands):
+        // each text is looked through once.
+        Set<Evaluated> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Evaluated e : evaluatedIn.values()) {
-            if (newest != null && e.order() <= newest.order() || !e.mentions(name)) continue;
+            if (!seen.add(e) || newest != null && e.order() <= newest.order() || !e.mentions(name)) continue;
             SourceText.Form form = otherTexts.computeIfAbsent(e, Evaluated::text).formAt(meta);
             if (form != null && form.names(name)) {
                 newest = e;

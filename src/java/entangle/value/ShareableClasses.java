@@ -68,8 +68,8 @@ public final class ShareableClasses {
      * Why an instance of a class from the classpath, Serializable but not allowed, stays: the
      * way to let it travel is the user's to take, knowing the class.
      */
-    static String notNamed(String member) {
-        return "a class from the classpath that " + member + "-D" + PROPERTY + " does not name";
+    static String notNamed(String whose) {
+        return "a class from the classpath that " + whose + "-D" + PROPERTY + " does not name";
     }
 
     /** True if a class from the classpath may be part of a shared value. */
