@@ -72,7 +72,8 @@
     (set :secret-file secret-file #(.secretFile o (Path/of ^String % (make-array String 0))))
     (.client o (boolean client))
     ;; Hints name an option as the user set it: its flag, its variable, or its key.
-    (.labels o (assoc (into {} (for [k [:port :members :bind :client]] [(name k) (option-name opts k)]))
+    (.labels o (assoc (into {} (for [k [:cluster :port :members :bind :client]] [(name k) (option-name opts k)]))
+                      "hazelcastConfig" (option-name opts :hazelcast-config)
                       "secretFile" (option-name opts :secret-file)))
     o))
 
@@ -102,7 +103,7 @@
   \"-\" for standard error), :client (true: connect as a Hazelcast client of the existing
   cluster at :members, instead of embedding a member), :hazelcast-config (a Hazelcast member,
   or with :client a client, configuration file that decides the cluster name and network in
-  place of those options), :secret-file (a file, readable by its owner only, holding the
+  place of :cluster, :port, :members and :bind, which are refused beside it), :secret-file (a file, readable by its owner only, holding the
   cluster's secret: only members and clients that hold it are let in). `opts` may also be an
   entangle.MemberOptions. Definitions refused from the cluster are reported on System/err,
   whichever thread receives them. Throws entangle.MemberStartException, with a one-line

@@ -26,6 +26,10 @@
    :bind    "127.0.0.1"
    :nrepl-bind "127.0.0.1"})
 
+(def ^:private replaced-by-a-file
+  "The options a --hazelcast-config file decides in their place (MemberOptions.REPLACED_BY_A_FILE)."
+  [:cluster :port :members :bind])
+
 (defn- parse-port [s]
   ;; A member binds the first free port of the ten from N (MemberOptions/PORT_COUNT; this
   ;; namespace loads before entangle's classes are checked, so it names none of them).
@@ -213,5 +217,12 @@
       (:error from-env) {:exit 2 :message (str "entangle: " (:error from-env))}
       ;; Some values are checked only later, where the member starts (MemberOptions): the
       ;; variables say there which name to report them under (see `label`).
-      :else {:options (assoc (merge defaults from-env options)
-                             ::variables (select-keys env-vars (remove (set (keys options)) (keys from-env))))})))
+      :else (let [;; A file decides these in their place: their defaults and variables are
+                  ;; left out (a deployment may set both), one typed is kept for the member to
+                  ;; refuse (MemberOptions.check), since the user meant it.
+                  unset (if (:hazelcast-config (merge from-env options))
+                          #(apply dissoc % replaced-by-a-file)
+                          identity)
+                  from-env (unset from-env)]
+              {:options (assoc (merge (unset defaults) from-env options)
+                               ::variables (select-keys env-vars (remove (set (keys options)) (keys from-env))))}))))

@@ -75,6 +75,8 @@ public final class Entangle implements AutoCloseable {
      * shared namespace.
      *
      * @throws MemberStartException with a one-line message if it cannot join
+     * @throws IllegalArgumentException before anything starts, for options that contradict
+     *     each other (a cluster name or network option beside a Hazelcast configuration file)
      */
     public static Entangle join(MemberOptions options) {
         return new Entangle((Member) core("start!").invoke(options));

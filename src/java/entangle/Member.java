@@ -73,8 +73,11 @@ public final class Member implements AutoCloseable {
      * is.
      *
      * @throws MemberStartException if the member cannot start, or {@code alongside} threw
+     * @throws IllegalArgumentException before anything starts, for options that contradict
+     *     each other ({@link MemberOptions#check})
      */
     public static synchronized Member start(MemberOptions options, Consumer<String> warnings, Runnable alongside) {
+        options.check();
         if (current != null) {
             throw new MemberStartException("this JVM is already member " + current.address() + " of cluster "
                 + current.options.cluster());

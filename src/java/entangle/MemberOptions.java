@@ -50,6 +50,11 @@ public final class MemberOptions {
     private Path hazelcastConfig;
     private ClusterSecret secret;
     private Map<String, String> labels = Map.of();
+    /** The options of {@link #REPLACED_BY_A_FILE} set here, in the order they were. */
+    private final java.util.Set<String> networkSet = new java.util.LinkedHashSet<>();
+
+    /** The options a {@linkplain #hazelcastConfig(Path) Hazelcast configuration file} decides in their place. */
+    public static final List<String> REPLACED_BY_A_FILE = List.of("cluster", "port", "members", "bind");
 
     public MemberOptions cluster(String name) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
@@ -57,6 +62,7 @@ public final class MemberOptions {
                 + "' must be letters, digits, '.', '_' or '-'");
         }
         this.cluster = name;
+        networkSet.add("cluster");
         return this;
     }
 
@@ -75,6 +81,7 @@ public final class MemberOptions {
         }
         this.bind = host;
         this.bindsEveryInterface = address.isAnyLocalAddress();
+        networkSet.add("bind");
         return this;
     }
 
@@ -84,6 +91,7 @@ public final class MemberOptions {
             throw new IllegalArgumentException("port " + port + " is not between 1 and " + (65536 - PORT_COUNT));
         }
         this.port = port;
+        networkSet.add("port");
         return this;
     }
 
@@ -94,6 +102,7 @@ public final class MemberOptions {
     public MemberOptions members(String spec) {
         parseMembers(spec, port);
         this.membersSpec = spec;
+        networkSet.add("members");
         return this;
     }
 
@@ -110,8 +119,9 @@ public final class MemberOptions {
 
     /**
      * A Hazelcast configuration file (XML or YAML; a client configuration if {@link #client()})
-     * that decides the cluster name and network settings in place of these options. entangle
-     * adds its own settings (its maps, executors and serialization) to what the file says.
+     * that decides the cluster name and network settings in place of these options: a member
+     * started with one of them set too is refused ({@link #check}). entangle adds its own
+     * settings (its maps, executors and serialization) to what the file says.
      */
     public MemberOptions hazelcastConfig(Path file) {
         if (file != null) {
@@ -139,14 +149,33 @@ public final class MemberOptions {
     }
 
     /**
-     * Names the options in the hints of messages as the user set them, by option ("port",
-     * "members", "bind", "client"): "--port" for a command line, "ENTANGLE_PORT" for an
-     * environment. Not part of what the options are ({@link #equals}). Unnamed options are
-     * named by their method here ("MemberOptions.port"; "client" by {@code Entangle.connect}).
+     * Names the options in the hints of messages as the user set them, by option ("cluster",
+     * "port", "members", "bind", "client", "hazelcastConfig", "secretFile"): "--port" for a
+     * command line, "ENTANGLE_PORT" for an environment. Not part of what the options are
+     * ({@link #equals}). Unnamed options are named by their method here
+     * ("MemberOptions.port"; "client" by {@code Entangle.connect}).
      */
     public MemberOptions labels(Map<String, String> labels) {
         this.labels = Map.copyOf(labels);
         return this;
+    }
+
+    /**
+     * Throws IllegalArgumentException, naming them, for options that contradict each other: a
+     * cluster name or network option set together with a Hazelcast configuration file, which
+     * decides them in its place. Taking one and leaving the other without a word would join
+     * another cluster than the one the user named.
+     */
+    public void check() {
+        if (hazelcastConfig == null || networkSet.isEmpty()) return;
+        List<String> given = networkSet.stream().map(this::label).toList();
+        int last = given.size() - 1;
+        String named = last == 0 ? given.get(0)
+            : String.join(", ", given.subList(0, last)) + " and " + given.get(last);
+        throw new IllegalArgumentException(named + " cannot be given with " + label("hazelcastConfig")
+            + ": its file " + hazelcastConfig + " decides the cluster name and network in "
+            + (last == 0 ? "its" : "their") + " place; set " + (last == 0 ? "it" : "them")
+            + " there, or leave out the file");
     }
 
     /** What messages call {@code option} (see {@link #labels}). */

@@ -119,6 +119,37 @@ class CommandLineTest {
     }
 
     @Test
+    void aClusterOrNetworkOptionTypedWithAHazelcastConfigurationIsRefused() throws Exception {
+        // The file decides the cluster name and network: a --cluster taken silently beside it
+        // would put the user in another cluster than the one they typed.
+        int free = TestCluster.freePortBlock();
+        String name = "file-" + free;
+        Path file = Files.writeString(tmp.resolve("member-" + free + ".yaml"), "hazelcast:\n  cluster-name: " + name
+            + "\n  network:\n    port:\n      port: " + free + "\n    join:\n      multicast:\n        enabled: false\n"
+            + "      tcp-ip:\n        enabled: true\n        member-list:\n          - 127.0.0.1:" + free + "\n");
+        ReplProcess typed = run(List.of("--cluster", "shop", "--members", "127.0.0.1", "--port", "5900",
+                                        "--hazelcast-config", file.toString()), Map.of());
+        assertEquals(2, typed.waitFor());
+        assertEquals(List.of("entangle: --cluster, --port and --members cannot be given with --hazelcast-config: its file "
+            + file + " decides the cluster name and network in their place; set them there, or leave out the file"),
+                     errLines(typed));
+        ReplProcess fromEnv = run(List.of("--bind", "127.0.0.1"), Map.of("ENTANGLE_HAZELCAST_CONFIG", file.toString()));
+        assertEquals(2, fromEnv.waitFor());
+        assertEquals(List.of("entangle: --bind cannot be given with ENTANGLE_HAZELCAST_CONFIG: its file " + file
+            + " decides the cluster name and network in its place; set it there, or leave out the file"), errLines(fromEnv));
+        // Variables are the environment's, which may set both for other processes: the file wins.
+        ReplProcess p = run(List.of("--hazelcast-config", file.toString()),
+                            Map.of("ENTANGLE_CLUSTER", "elsewhere", "ENTANGLE_PORT", "5900"));
+        try {
+            assertEquals("[\"" + name + "\" \"127.0.0.1:" + free + "\"]",
+                         p.value("[(.cluster (entangle.core/member)) (first (entangle.core/members))]"));
+            assertEquals(List.of(), errLines(p));
+        } finally {
+            p.close();
+        }
+    }
+
+    @Test
     void aClientWhoseFileHasItWaitForItsClusterSaysSo() throws Exception {
         int free = TestCluster.freePortBlock();
         Path file = Files.writeString(tmp.resolve("waiting-client.yaml"),

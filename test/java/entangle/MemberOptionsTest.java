@@ -127,6 +127,25 @@ class MemberOptionsTest {
     }
 
     @Test
+    void aClusterOrNetworkOptionSetWithAHazelcastConfigurationIsRefusedBeforeJoining() throws Exception {
+        java.nio.file.Path yaml = java.nio.file.Files.writeString(tmp.resolve("refusing.yaml"), "hazelcast:\n");
+        new MemberOptions().hazelcastConfig(yaml).logFile(tmp.resolve("x.log")).client(false).check();
+        assertEquals("MemberOptions.cluster and MemberOptions.bind cannot be given with MemberOptions.hazelcastConfig: its"
+            + " file " + yaml + " decides the cluster name and network in their place; set them there, or leave out the file",
+            assertThrows(IllegalArgumentException.class,
+                         () -> Member.start(new MemberOptions().hazelcastConfig(yaml).cluster("shop").bind("127.0.0.1"),
+                                            m -> { })).getMessage());
+        clojure.lang.IFn require = clojure.java.api.Clojure.var("clojure.core", "require");
+        require.invoke(clojure.java.api.Clojure.read("entangle.core"));
+        clojure.lang.IFn start = clojure.java.api.Clojure.var("entangle.core", "start!");
+        assertEquals(":port cannot be given with :hazelcast-config: its file " + yaml + " decides the cluster name and"
+            + " network in its place; set it there, or leave out the file",
+            assertThrows(IllegalArgumentException.class, () -> start.invoke(clojure.java.api.Clojure.read(
+                "{:port 5900 :hazelcast-config \"" + yaml + "\"}"))).getMessage());
+        assertEquals(null, Member.current());
+    }
+
+    @Test
     void aSecretFileMustBeReadableByItsOwnerAloneAndHoldALine() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(tmp, "secrets");
         java.nio.file.Path file = dir.resolve("secret");

@@ -42,11 +42,22 @@ public final class TestCluster implements AutoCloseable {
         return start(member, cliOptions, List.of());
     }
 
+    /**
+     * The options that put a REPL in this cluster followed by {@code moreArgs}; with a
+     * {@code --hazelcast-config} among them, only the log file's, since the file names the
+     * cluster and its network in their place (and the REPL refuses both).
+     */
+    private List<String> args(String member, List<String> moreArgs) {
+        List<String> args = new ArrayList<>(moreArgs.contains("--hazelcast-config")
+            ? List.of("--log-file", ReplProcess.logFile(name, member).toString())
+            : args(member));
+        args.addAll(moreArgs);
+        return args;
+    }
+
     /** Starts a member with Clojure CLI options and more REPL options, and waits for its prompt. */
     public ReplProcess start(String member, List<String> cliOptions, List<String> moreArgs) {
-        List<String> args = new ArrayList<>(args(member));
-        args.addAll(moreArgs);
-        ReplProcess p = ReplProcess.start(member, cliOptions, args, Map.of());
+        ReplProcess p = ReplProcess.start(member, cliOptions, args(member, moreArgs), Map.of());
         synchronized (members) {
             members.add(p);
         }
@@ -76,9 +87,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts a member with more REPL options, without waiting for its prompt. */
     public ReplProcess startNoWait(String member, List<String> moreArgs) {
-        List<String> args = new ArrayList<>(args(member));
-        args.addAll(moreArgs);
-        ReplProcess p = ReplProcess.start(member, args, Map.of());
+        ReplProcess p = ReplProcess.start(member, args(member, moreArgs), Map.of());
         synchronized (members) {
             members.add(p);
         }
