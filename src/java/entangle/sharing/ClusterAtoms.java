@@ -124,8 +124,12 @@ public final class ClusterAtoms {
             throw unreachable(a, e);
         }
         if (bytes == null) {
-            throw new IllegalStateException(a.name() + " holds a cluster atom that the cluster no longer has (the"
-                + " members that held it left the cluster); define " + a.name() + " again to make a new one");
+            // A split is the other way to get here, on the side that holds neither the atom's
+            // entry nor its backup: the advice must not send the user to replace it then.
+            throw new IllegalStateException(a.name() + " holds a cluster atom that the cluster no longer has: the"
+                + " members that held it stopped, or have lost sight of this one (a split, which ends by itself"
+                + " once the two sides find each other, and brings the atom back); if they are gone for good,"
+                + " define " + a.name() + " again to make a new one");
         }
         Read last = lastRead.get(a.id());
         if (last != null && Arrays.equals(last.bytes(), bytes)) return last;
