@@ -16,6 +16,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import entangle.testing.Jdks;
 import entangle.testing.ReplProcess;
 import entangle.testing.TestCluster;
 
@@ -356,30 +357,11 @@ class CommandLineTest {
         assertTrue(logged.contains("java.lang.RuntimeException: Connecting to self! (a test's)"), logged);
     }
 
-    /**
-     * The java of each JDK installed under Debian's /usr/lib/jvm (a fresh machine here has
-     * OpenJDK 17, the default, and Temurin's), each once however many names it has there.
-     */
-    private static List<Path> installedJdks() throws IOException {
-        Path root = Path.of("/usr/lib/jvm");
-        List<Path> jdks = new ArrayList<>();
-        if (!Files.isDirectory(root)) return jdks;
-        try (var dirs = Files.list(root)) {
-            for (Path d : dirs.sorted().toList()) {
-                Path java = d.resolve("bin/java");
-                if (!Files.isExecutable(java)) continue;
-                Path real = java.toRealPath();
-                if (!jdks.contains(real)) jdks.add(real);
-            }
-        }
-        return jdks;
-    }
-
     @Test
     void theReplIsQuietOnEveryJdkOfTheMachine() throws Exception {
         // JDK 24+ warns on standard error when a library calls sun.misc.Unsafe's memory methods
         // (Hazelcast does) unless the JVM is told to allow it.
-        List<Path> jdks = installedJdks();
+        List<Path> jdks = Jdks.installed();
         org.junit.jupiter.api.Assumptions.assumeFalse(jdks.isEmpty(), "no JDK under /usr/lib/jvm");
         for (Path java : jdks) {
             int base = TestCluster.freePortBlock();

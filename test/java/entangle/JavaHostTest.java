@@ -314,6 +314,39 @@ class JavaHostTest {
         }
     }
 
+    @Test
+    @Order(12)
+    void aHostStartedAsTheReadmeSaysIsQuietOnEveryJdkOfTheMachine() throws Exception {
+        // JDK 21+ warns as the compiler hook's agent attaches, JDK 24+ as Hazelcast first calls
+        // sun.misc.Unsafe: the README's java command, and its option for 24+, keep both off the
+        // application's standard error.
+        List<String> readme = readmeHostOptions();
+        List<Path> jdks = entangle.testing.Jdks.installed();
+        org.junit.jupiter.api.Assumptions.assumeFalse(jdks.isEmpty(), "no JDK under /usr/lib/jvm");
+        for (Path java : jdks) {
+            List<String> options = new ArrayList<>(readme);
+            if (entangle.testing.Jdks.featureVersion(java) >= 24) options.add("--sun-misc-unsafe-memory-access=allow");
+            String name = "jdk" + entangle.testing.Jdks.featureVersion(java);
+            try (JavaHost h = JavaHost.start(cluster, name, Map.of(), java, options)) {
+                h.value("join");
+                h.value("eval (defn " + name + "-says [] :shh)");
+                assertEquals(":shh", repl.value("(user/" + name + "-says)"));
+                assertEquals("\"" + java.getParent().getParent() + "\"", h.value("eval (System/getProperty \"java.home\")"));
+                h.value("close");
+                h.process().endInput();
+                assertEquals("", h.process().allErr().strip(), java + " wrote on the application's standard error");
+            }
+        }
+    }
+
+    /** The JVM options of the README's java command for a Java application, between java and -cp. */
+    private static List<String> readmeHostOptions() throws java.io.IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^    java (.*) -cp \"\\$CP:app\\.jar\" com\\.example\\.Main$")
+            .matcher(Files.readString(entangle.testing.Projects.dir().resolve("README.md")));
+        assertTrue(m.find(), "the README's java command for a Java application");
+        return List.of(m.group(1).split(" "));
+    }
+
     /** A printed two-entry map in a fixed order, the host's entry first. */
     private static String sortedPrint(String map, String first, String second) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"([^\"]+)\" (\\[[^\\]]*\\])").matcher(map);

@@ -18,11 +18,20 @@ public final class JavaHost implements AutoCloseable {
 
     /** Starts a host whose ENTANGLE_* environment puts it in {@code cluster}, plus {@code env}; it has not joined yet. */
     public static JavaHost start(TestCluster cluster, String name, Map<String, String> env) {
+        return start(cluster, name, env, ReplProcess.javaCommand(FacadeHost.class.getName(), testClasses().toString(), List.of()));
+    }
+
+    /** As {@link #start(TestCluster, String, Map)}, run by the JDK of {@code java} with {@code jvmOptions} alone. */
+    public static JavaHost start(TestCluster cluster, String name, Map<String, String> env, Path java,
+                                 List<String> jvmOptions) {
+        return start(cluster, name, env, ReplProcess.javaCommand(java, jvmOptions, FacadeHost.class.getName(),
+                                                                 testClasses().toString(), List.of()));
+    }
+
+    private static JavaHost start(TestCluster cluster, String name, Map<String, String> env, List<String> command) {
         Map<String, String> all = new HashMap<>(cluster.environment(name));
         all.putAll(env);
-        String testClasses = Projects.dir().resolve("target/test-classes").toString();
-        return new JavaHost(cluster.adopt(ReplProcess.run(name,
-            ReplProcess.javaCommand(FacadeHost.class.getName(), testClasses, List.of()), Projects.dir(), all)));
+        return new JavaHost(cluster.adopt(ReplProcess.run(name, command, Projects.dir(), all)));
     }
 
     /** Sends a command and returns its answer line: "=> value" or "!! exception". */

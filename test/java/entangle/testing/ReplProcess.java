@@ -1,5 +1,6 @@
 package entangle.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -90,9 +91,15 @@ public final class ReplProcess implements AutoCloseable {
      * (from {@code extraClasspath}).
      */
     public static List<String> javaCommand(String main, String extraClasspath, List<String> args) {
-        String cp = Projects.classpath() + (extraClasspath == null ? "" : java.io.File.pathSeparator + extraClasspath);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(JVM_OPTIONS);
+        return javaCommand(Path.of(System.getProperty("java.home"), "bin", "java"), JVM_OPTIONS, main, extraClasspath, args);
+    }
+
+    /** As {@link #javaCommand(String, String, List)}, with another JDK's {@code java} and other JVM options. */
+    public static List<String> javaCommand(Path java, List<String> jvmOptions, String main, String extraClasspath,
+                                           List<String> args) {
+        String cp = Projects.classpath() + (extraClasspath == null ? "" : File.pathSeparator + extraClasspath);
+        List<String> command = new ArrayList<>(List.of(java.toString()));
+        command.addAll(jvmOptions);
         command.addAll(List.of("-cp", cp, main));
         command.addAll(args);
         return command;
