@@ -149,7 +149,7 @@
               :requires {}
               :returns {"members" "A list of maps with \"address\" (host:port), \"id\", \"self\", \"kind\" (\"member\", or \"client\" for a member connected as a Hazelcast client) and, for a member that serves nREPL, \"nrepl\" (its nrepl:// URI)."}}
              "entangle/eval-on"
-             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, as each answers, then done; a member that has not answered in 60 s is reported as such, and its evaluation there is cancelled (its thread interrupted). An interrupt with this message's id as interrupt-id cancels the evaluations still running, which are then reported as interrupted, and the status is interrupted and done."
+             {:doc "Evaluates code on one member, or on every member, as that member's REPL would; definitions it makes are shared. Sends one message per member, as each answers, then done; a member that has not answered in 60 s is reported as such, and its evaluation there is cancelled (its thread interrupted); a member connected as a client, which runs no code sent to it, answers so at once (ex java.lang.UnsupportedOperationException). An interrupt with this message's id as interrupt-id cancels the evaluations still running, which are then reported as interrupted, and the status is interrupted and done."
               :requires {"code" "The code to evaluate."}
               :optional {"member" "The member's address (host:port), or \"all\" (the default)."
                          "ns" "The namespace to evaluate in (default: the session's)."}

@@ -288,7 +288,9 @@ public final class Member implements AutoCloseable {
      * would. Returns each member's result by address, in the order they came: "value" and
      * "out" and "err", or "ex". A member with no result after {@code timeoutMs}, or when this
      * thread is interrupted, has its evaluation cancelled (its thread interrupted there), and
-     * its result says so; after an interrupt, the thread's interrupt flag is set again.
+     * its result says so; after an interrupt, the thread's interrupt flag is set again. With
+     * "all", each member connected as a client, which runs no code sent to it, has a result
+     * that says so ("ex" java.lang.UnsupportedOperationException), first.
      */
     public java.util.Map<String, java.util.Map<String, String>> evalOn(String address, String code, String ns,
                                                                       long timeoutMs) {

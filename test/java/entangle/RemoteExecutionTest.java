@@ -272,6 +272,31 @@ class RemoteExecutionTest {
     }
 
     @Test
+    @Order(6)
+    void evalOnEveryMemberAnswersForAClientMemberThatItRanNothing() throws Exception {
+        // entangle/members lists a client member; "every member" must not leave it out unsaid.
+        ReplProcess d = cluster.start("d", java.util.List.of(), java.util.List.of("--client"));
+        String addrD = address(d);
+        a.awaitValue("(count (entangle.core/members))", "4");
+        String answers = "(into (sorted-map) (for [[m r] (.evalOn (entangle.core/member) \"all\" \"whoami\" \"user\" 30000)]"
+            + " [m (or (get r \"value\") [(get r \"ex\") (get r \"err\")])]))";
+        java.util.Map<String, String> expected = new java.util.TreeMap<>(java.util.Map.of(
+            addrA, "\":a\"", addrB, "\":b\"", addrC, "\":c\"",
+            addrD, "[\"java.lang.UnsupportedOperationException\" \"member " + addrD + "%s is connected as a client, which"
+                + " runs no code sent to it: nothing was evaluated there\"]"));
+        String printed = expected.entrySet().stream().map(e -> "\"" + e.getKey() + "\" " + e.getValue())
+            .collect(java.util.stream.Collectors.joining(", ", "{", "}"));
+        assertEquals(String.format(printed, ""), a.value(answers));
+        assertEquals(String.format(printed, " (this one)"), d.value(answers));
+        // Sent to it alone, it is refused, naming those that can.
+        a.discardPrinted();
+        ReplProcess.Result alone = a.eval(evalOn(addrD, "whoami", 1000, "value"));
+        assertTrue(alone.err().contains("member " + addrD + " is connected as a client and cannot run code sent to it;"
+            + " members that can: "), alone.err());
+        assertEquals(0, d.endInput());
+    }
+
+    @Test
     @Order(7)
     void aMemberThatDiesDuringTheCallFailsItsFutureNamingIt() throws Exception {
         a.value("(def ^:entangle/local doomed (remote/submit-to-member \"" + addrC + "\" #(do (Thread/sleep 120000) :never)))");

@@ -1152,7 +1152,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs,
                                                    java.util.function.BiConsumer<String, Map<String, String>> each) {
         return reaching(() -> {
-            List<Member> targets = "all".equals(address) ? runners() : List.of(runner(address));
+            boolean all = "all".equals(address);
+            List<Member> targets = all ? runners() : List.of(runner(address));
             if (targets.isEmpty()) throw new IllegalArgumentException(noRunners());
             // Not on the hand-off executor: code that runs long would hold the threads every
             // definition's hand-off needs there.
@@ -1160,7 +1161,20 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 .submitToMembers(new RemoteEval(code, ns), targets);
             Map<String, Future<HashMap<String, String>>> byAddress = new LinkedHashMap<>();
             for (Member m : targets) byAddress.put(address(m), sent.get(m));
-            return EvalOn.collect(byAddress, timeoutMs, each);
+            // Every member is every member entangle/members lists: a client member, which no
+            // task reaches, answers that it ran nothing rather than being left out unsaid.
+            Map<String, Map<String, String>> out = new LinkedHashMap<>();
+            if (all) {
+                for (String c : new java.util.TreeSet<>(clients.listed().values())) {
+                    Map<String, String> r = Map.of("ex", UnsupportedOperationException.class.getName(), "err",
+                        "member " + c + (c.equals(address()) ? " (this one)" : "")
+                            + " is connected as a client, which runs no code sent to it: nothing was evaluated there");
+                    out.put(c, r);
+                    each.accept(c, r);
+                }
+            }
+            out.putAll(EvalOn.collect(byAddress, timeoutMs, each));
+            return out;
         });
     }
 
