@@ -58,7 +58,7 @@
    [nil "--nrepl-bind HOST" "Interface the nREPL server binds; loopback unless told otherwise"]
    [nil "--log-file PATH" "Where Hazelcast's log goes; - for standard error"]
    [nil "--client" "Connect as a Hazelcast client to the existing cluster at --members, instead of embedding a member"]
-   [nil "--hazelcast-config FILE" "Hazelcast configuration (XML or YAML; a client one with --client) in place of --cluster, --port, --members and --bind"]
+   [nil "--hazelcast-config FILE" "Hazelcast configuration (XML or YAML; a client one with --client) in place of --cluster, --port, --members and --bind, which are refused beside it"]
    [nil "--secret-file FILE" "File holding the cluster's secret (readable by its owner only): only members and clients that hold it join"]
    ["-h" "--help" "Show this help and exit"]])
 
