@@ -79,6 +79,8 @@ public final class Entangle implements AutoCloseable {
      *     each other (a cluster name or network option beside a Hazelcast configuration file)
      */
     public static Entangle join(MemberOptions options) {
+        // start! takes nil as no options: a null here would join the default cluster unsaid.
+        Objects.requireNonNull(options, "options is null (new MemberOptions() for the defaults)");
         return new Entangle((Member) core("start!").invoke(options));
     }
 
@@ -99,6 +101,7 @@ public final class Entangle implements AutoCloseable {
      * an {@link IllegalStateException} that says so.
      */
     public static Entangle connect(MemberOptions options) {
+        Objects.requireNonNull(options, "options is null (new MemberOptions().members(...) for a cluster's address)");
         return join(options.client(true));
     }
 

@@ -146,6 +146,15 @@ class MemberOptionsTest {
     }
 
     @Test
+    void nullOptionsAreRefusedRatherThanTakenAsTheDefaults() {
+        assertEquals("options is null (new MemberOptions() for the defaults)",
+                     assertThrows(NullPointerException.class, () -> Entangle.join(null)).getMessage());
+        assertEquals("options is null (new MemberOptions().members(...) for a cluster's address)",
+                     assertThrows(NullPointerException.class, () -> Entangle.connect(null)).getMessage());
+        assertEquals(null, Member.current());
+    }
+
+    @Test
     void aSecretFileMustBeReadableByItsOwnerAloneAndHoldALine() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(tmp, "secrets");
         java.nio.file.Path file = dir.resolve("secret");
