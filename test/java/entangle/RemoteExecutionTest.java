@@ -300,11 +300,14 @@ class RemoteExecutionTest {
     @Order(7)
     void aMemberThatDiesDuringTheCallFailsItsFutureNamingIt() throws Exception {
         a.value("(def ^:entangle/local doomed (remote/submit-to-member \"" + addrC + "\" #(do (Thread/sleep 120000) :never)))");
+        a.value("(def ^:entangle/local doomed-eval (future " + evalOn(addrC, "(Thread/sleep 120000)", 60000, "err") + "))");
         a.value("(Thread/sleep 300)");
         c.kill9();
         a.discardPrinted();
         ReplProcess.Result r = a.eval("@doomed");
         assertTrue(r.err().contains("member " + addrC + " left the cluster before the fn finished"), r.err());
+        assertEquals("\"member " + addrC + " left the cluster before it answered (the code may have run there in part)\"",
+                     a.value("@doomed-eval"));
         assertEquals("{\"" + addrA + "\" :a, \"" + addrB + "\" :b}",
             a.value("(into (sorted-map) (map (fn [[m f]] [m @f])) (remote/submit-to-members (fn [] whoami)))"));
     }
