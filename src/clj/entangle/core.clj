@@ -305,17 +305,31 @@
            :err (str err (if @evaluating ((requiring-resolve 'clojure.main/err->msg) t) (ex-message t)))
            :out (str out)})))))
 
-(defn- the-ns-or-var [x]
-  (cond (var? x) x
-        (instance? clojure.lang.Namespace x) x
-        (symbol? x) (the-ns x)
-        :else (throw (IllegalArgumentException. (str "not a var, namespace or namespace name: " (pr-str x))))))
+(defn- the-ns-or-var
+  "The namespace, or if `vars?` the var, that `x` names for `op`: a namespace or its name, a
+  var or a qualified symbol naming one; an IllegalArgumentException naming what is wrong or
+  missing, before anything is marked."
+  [op vars? x]
+  (let [refuse #(throw (IllegalArgumentException. (str op ": " %)))]
+    (cond (instance? clojure.lang.Namespace x) x
+          (not vars?) (cond (or (var? x) (qualified-symbol? x))
+                            (refuse (str "takes a namespace or its name, not the var " x
+                                         " (a var is shared unless it or its namespace is marked local)"))
+                            (symbol? x) (or (find-ns x) (refuse (str "no namespace " x)))
+                            :else (refuse (str "not a namespace or namespace name: " (pr-str x))))
+          (var? x) x
+          (qualified-symbol? x) (or (when (find-ns (symbol (namespace x))) (find-var x))
+                                    (refuse (str "no var " x " (define it first, or define it with ^:entangle/local)")))
+          (symbol? x) (or (find-ns x)
+                          (refuse (str "no namespace " x " (to keep one local from its start: (ns ^:entangle/local "
+                                       x "))")))
+          :else (refuse (str "not a var, namespace or namespace name: " (pr-str x))))))
 
 (defn local!
-  "Marks a var (#'ns/name) or a namespace (or its name) local to each member, on every
-  member: it keeps a value of its own on each and is never shipped."
+  "Marks a var (#'ns/name, or its qualified name) or a namespace (or its name) local to each
+  member, on every member: it keeps a value of its own on each and is never shipped."
   [x]
-  (alter-meta! (the-ns-or-var x) assoc :entangle/local true)
+  (alter-meta! (the-ns-or-var "local!" true x) assoc :entangle/local true)
   (publish!)
   x)
 
@@ -323,7 +337,7 @@
   "Opts a namespace (or its name) in that is not shared by default, such as a tooling one;
   lifts a local mark."
   [x]
-  (let [ns (the-ns-or-var x)]
+  (let [ns (the-ns-or-var "shared!" false x)]
     (alter-meta! ns #(-> % (dissoc :entangle/local) (assoc :entangle/shared true)))
     (some-> ^Member (member) .policy (.markShared (str (ns-name ns)) true))
     (publish!)

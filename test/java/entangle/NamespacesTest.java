@@ -119,6 +119,36 @@ class NamespacesTest extends TwoMembers {
     }
 
     @Test
+    void localBangMarksAVarLocalOnEveryMemberAndBadArgumentsMarkNothing() {
+        a.value("(def conn-id 1)");
+        a.value("(def pool-size 4)");
+        assertEquals("[1 4]", b.value("[conn-id pool-size]"));
+        a.value("(entangle.core/local! #'conn-id)");
+        a.value("(entangle.core/local! 'user/pool-size)");
+        a.value("(def conn-id 2)");
+        b.value("(def pool-size 8)");
+        assertEquals("[1 8]", b.value("[conn-id pool-size]"));
+        assertEquals("[2 4]", a.value("[conn-id pool-size]"));
+        // Refused before anything is marked, naming what is missing or of the wrong kind.
+        assertEquals("local!: no var user/no-such-var (define it first, or define it with ^:entangle/local)",
+                     errorLine(a.eval("(entangle.core/local! 'user/no-such-var)")));
+        assertEquals("local!: no namespace not.yet (to keep one local from its start: (ns ^:entangle/local not.yet))",
+                     errorLine(a.eval("(entangle.core/local! 'not.yet)")));
+        a.value("(def widely 1)");
+        assertEquals("shared!: takes a namespace or its name, not the var #'user/widely (a var is shared unless it or"
+            + " its namespace is marked local)", errorLine(a.eval("(entangle.core/shared! #'widely)")));
+        assertEquals("nil", a.value("(:entangle/shared (meta #'widely))"));
+        a.value("(def widely 2)");
+        assertEquals("2", b.value("widely"));
+    }
+
+    /** The message of the error an evaluation printed: its second line, after the REPL's phase and place. */
+    private static String errorLine(Result r) {
+        String[] lines = r.err().strip().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    @Test
     void namespacesTheMemberNamesAsLocalStayThere() {
         // A tool the built-in prefixes miss: "devtool." is devtool and the namespaces below it,
         // "scratchpad" any name that starts so.
