@@ -20,14 +20,20 @@ import entangle.unit.Units;
  */
 public final class ValueReader extends ObjectInputStream {
     private static final long MAX_DEPTH = 20_000;
-    private static final long MAX_REFERENCES = 10_000_000;
-    private static final long MAX_BYTES = 512L << 20;
+    /**
+     * The largest value a member writes ({@link ValueWriter} refuses a larger one, so that no
+     * member shares what the others refuse). The number of objects is bounded by it too: each
+     * costs a byte of the stream at least, a null one included.
+     */
+    static final long MAX_BYTES = 512L << 20;
 
     private final Units units;
     /** The key of the var whose value this is, or null: a multimethod reads as its own var's anew (see MultiFns). */
     private final String varKey;
     private String rejected;
     private String rejectedWhy;
+    /** Why the value as a whole was refused (too deep, too large), or null. */
+    private String tooLarge;
     private RefusedException refusedUnit;
 
     private ValueReader(byte[] bytes, Units units, String varKey) throws IOException {
@@ -35,6 +41,11 @@ public final class ValueReader extends ObjectInputStream {
         this.units = units;
         this.varKey = varKey;
         setObjectInputFilter(this::check);
+    }
+
+    /** {@code bytes} as a message says it: in MiB from one MiB up. */
+    static String size(long bytes) {
+        return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : bytes + " bytes";
     }
 
     private static final ThreadLocal<ValueReader> READING = new ThreadLocal<>();
@@ -131,6 +142,7 @@ public final class ValueReader extends ObjectInputStream {
             throw new RefusedException("it needs class " + e.getMessage() + ", which this member cannot load", e);
         } catch (IOException | RuntimeException e) {
             if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
+            if (in != null && in.tooLarge != null) throw new RefusedException(in.tooLarge, e);
             if (in != null && in.rejected != null) {
                 throw new RefusedException("it holds " + withArticle(in.rejected) + ", which a shared value may not contain"
                                            + (in.rejectedWhy == null ? "" : " (" + in.rejectedWhy + ")"), e);
@@ -179,8 +191,12 @@ public final class ValueReader extends ObjectInputStream {
     }
 
     private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
-        if (info.depth() > MAX_DEPTH || info.references() > MAX_REFERENCES || info.streamBytes() > MAX_BYTES) {
-            rejected = "structure larger than a shared value may be";
+        if (info.depth() > MAX_DEPTH) {
+            tooLarge = "it is nested more than " + MAX_DEPTH + " deep, deeper than a shared value may be";
+            return ObjectInputFilter.Status.REJECTED;
+        }
+        if (info.streamBytes() > MAX_BYTES) {
+            tooLarge = "it is larger than a shared value may be: more than " + size(MAX_BYTES) + " serialized";
             return ObjectInputFilter.Status.REJECTED;
         }
         Class<?> c = info.serialClass();

@@ -86,12 +86,17 @@ public final class ValueWriter extends ObjectOutputStream {
 
     /** Serializes {@code value}, or says which type in it cannot travel. */
     public static Written write(Object value, Units units) throws UnshareableValueException {
+        return write(value, units, ValueReader.MAX_BYTES);
+    }
+
+    /** As {@link #write(Object, Units)}, refusing a value that takes more than {@code maxBytes}. */
+    static Written write(Object value, Units units, long maxBytes) throws UnshareableValueException {
         Set<Unit> direct = new LinkedHashSet<>();
         byte[] fn = FnValue.direct(value, units, direct);
         if (fn != null) return new Written(fn, direct);
         byte[] data = PlainData.write(value);
         if (data != null) return new Written(data, direct);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        Bounded bytes = new Bounded(maxBytes);
         ValueWriter out = null;
         try {
             out = new ValueWriter(bytes, units);
@@ -100,6 +105,9 @@ public final class ValueWriter extends ObjectOutputStream {
             return new Written(bytes.toByteArray(), out.referenced);
         } catch (UnshareableValueException e) {
             throw out != null && out.refused != null ? out.refused : e;
+        } catch (Bounded.Exceeded e) {
+            throw new UnshareableValueException(UnshareableValueException.friendlyName(value.getClass()),
+                "it is larger than a shared value may be: more than " + ValueReader.size(maxBytes) + " serialized");
         } catch (NotSerializableException e) {
             throw new UnshareableValueException(e.getMessage(), null);
         } catch (StackOverflowError e) {
@@ -166,6 +174,36 @@ public final class ValueWriter extends ObjectOutputStream {
     @Override
     protected void annotateProxyClass(Class<?> c) throws IOException {
         throw refuse(new UnshareableValueException(c.getName(), "a java.lang.reflect.Proxy cannot be shared"));
+    }
+
+    /**
+     * The bytes written so far, refusing to hold more than a member reads: writing on would
+     * only fill this member's heap with what every other member refuses.
+     */
+    private static final class Bounded extends ByteArrayOutputStream {
+        /** Unchecked: ByteArrayOutputStream's writes declare no IOException. */
+        static final class Exceeded extends RuntimeException {
+            Exceeded() { super("larger than a shared value may be", null, false, false); }
+        }
+
+        private final long max;
+
+        Bounded(long max) {
+            super(256);
+            this.max = max;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            if (count + 1L > max) throw new Exceeded();
+            super.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            if (count + (long) len > max) throw new Exceeded();
+            super.write(b, off, len);
+        }
     }
 
     private UnshareableValueException refuse(UnshareableValueException e) {

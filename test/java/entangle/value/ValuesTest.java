@@ -114,6 +114,27 @@ class ValuesTest {
     }
 
     @Test
+    void aValueOfManyObjectsTravelsAsLongAsItsBytesFit() throws Exception {
+        // Eleven million nulls in a value serialized the Java way (a date in it): each is an
+        // object reference to the reader, which refused more than ten million while its writer
+        // wrote them, so that the value stayed on its member without a word there.
+        Object many = Clojure.var("clojure.core", "eval").invoke(read("(list (java.util.Date. 0) (vec (repeat 11000000 nil)))"));
+        byte[] bytes = ValueWriter.write(many, UNITS).bytes();
+        assertNotEquals(PlainData.DATA, bytes[0]);
+        assertEquals(many, ValueReader.read(bytes, UNITS));
+    }
+
+    @Test
+    void aValueLargerThanAMemberReadsIsRefusedWhenWritten() throws Exception {
+        Object large = Clojure.var("clojure.core", "eval").invoke(read("(apply list (java.util.Date. 0) (range 10000))"));
+        assertTrue(ValueWriter.write(large, UNITS).bytes().length > 50_000);
+        UnshareableValueException e = assertThrows(UnshareableValueException.class,
+                                                   () -> ValueWriter.write(large, UNITS, 50_000));
+        assertEquals("clojure.lang.PersistentList (it is larger than a shared value may be: more than 50000 bytes serialized)",
+                     e.getMessage());
+    }
+
+    @Test
     void dataNestedPastPlainDatasDepthTravelsTheJavaWay() throws Exception {
         Object deeper = nested(PlainData.MAX_DEPTH + 1);
         byte[] bytes = onStack(BIG_STACK, () -> ValueWriter.write(deeper, UNITS).bytes());
