@@ -103,13 +103,14 @@
   \"-\" for standard error), :client (true: connect as a Hazelcast client of the existing
   cluster at :members, instead of embedding a member), :hazelcast-config (a Hazelcast member,
   or with :client a client, configuration file that decides the cluster name and network in
-  place of :cluster, :port, :members and :bind, which are refused beside it), :secret-file (a file, readable by its owner only, holding the
-  cluster's secret: only members and clients that hold it are let in). `opts` may also be an
-  entangle.MemberOptions. Definitions refused from the cluster are reported on System/err,
-  whichever thread receives them. Throws entangle.MemberStartException, with a one-line
-  message, if the member cannot start (a cluster that refused it included), and
-  IllegalArgumentException, before anything starts, for a bad option: one it does not know
-  (a misspelt :clustr), or a value of another kind (:port \"5701\").
+  place of :cluster, :port, :members and :bind, which are refused beside it), :secret-file (a
+  file, readable by its owner only, holding the cluster's secret: only members and clients
+  that hold it are let in). `opts` may also be an entangle.MemberOptions. Definitions refused
+  from the cluster are reported on System/err, whichever thread receives them. Throws
+  entangle.MemberStartException, with a one-line message, if the member cannot start (a
+  cluster that refused it included), and IllegalArgumentException, before anything starts, for
+  a bad option: one it does not know (a misspelt :clustr), or a value of another kind (:port
+  \"5701\").
 
   With `alongside`, a fn of no arguments, start! calls it while the cluster moves partitions
   to the new member, time it would otherwise spend waiting (entangle's REPL loads its tools

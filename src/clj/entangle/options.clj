@@ -27,7 +27,7 @@
    :nrepl-bind "127.0.0.1"})
 
 (def ^:private replaced-by-a-file
-  "The options a --hazelcast-config file decides in their place (MemberOptions.REPLACED_BY_A_FILE)."
+  "The options a --hazelcast-config file decides in their place (as MemberOptions.check)."
   [:cluster :port :members :bind])
 
 (defn- parse-port [s]

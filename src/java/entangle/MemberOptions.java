@@ -50,11 +50,11 @@ public final class MemberOptions {
     private Path hazelcastConfig;
     private ClusterSecret secret;
     private Map<String, String> labels = Map.of();
-    /** The options of {@link #REPLACED_BY_A_FILE} set here, in the order they were. */
+    /**
+     * The options set here that a {@linkplain #hazelcastConfig(Path) Hazelcast configuration
+     * file} decides in their place (cluster, port, members, bind), in the order they were.
+     */
     private final java.util.Set<String> networkSet = new java.util.LinkedHashSet<>();
-
-    /** The options a {@linkplain #hazelcastConfig(Path) Hazelcast configuration file} decides in their place. */
-    public static final List<String> REPLACED_BY_A_FILE = List.of("cluster", "port", "members", "bind");
 
     public MemberOptions cluster(String name) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
