@@ -125,8 +125,12 @@ class CommandLineTest {
         // would put the user in another cluster than the one they typed.
         int free = TestCluster.freePortBlock();
         String name = "file-" + free;
+        // On loopback alone (Hazelcast's default binds every interface, which the member would
+        // warn of, the cluster having no secret).
         Path file = Files.writeString(tmp.resolve("member-" + free + ".yaml"), "hazelcast:\n  cluster-name: " + name
-            + "\n  network:\n    port:\n      port: " + free + "\n    join:\n      multicast:\n        enabled: false\n"
+            + "\n  properties:\n    hazelcast.socket.bind.any: false\n"
+            + "  network:\n    port:\n      port: " + free + "\n    interfaces:\n      enabled: true\n      interfaces:\n"
+            + "        - 127.0.0.1\n    join:\n      multicast:\n        enabled: false\n"
             + "      tcp-ip:\n        enabled: true\n        member-list:\n          - 127.0.0.1:" + free + "\n");
         ReplProcess typed = run(List.of("--cluster", "shop", "--members", "127.0.0.1", "--port", "5900",
                                         "--hazelcast-config", file.toString()), Map.of());
@@ -316,8 +320,14 @@ class CommandLineTest {
             assertEquals("2", b.value(membersOnceSettledAt(2)));
             assertEquals(":from-a", b.value("(same-command)"));
             // Bound to every interface, a member is known to the others by an address they can
-            // reach (loopback, where it looked for them), not by the wildcard.
+            // reach (loopback, where it looked for them), not by the wildcard; other machines
+            // can reach it, which, with no secret, it says once.
             ReplProcess c = start.apply("c", List.of("--bind", "0.0.0.0"));
+            ReplProcess.Result first = c.eval("(same-command)");
+            assertEquals(":from-a", first.value());
+            assertEquals("entangle: this member accepts connections on every interface (port " + (base + 2) + "), and the"
+                + " cluster has no secret: anyone who can reach this machine and names the cluster " + cluster + " can join"
+                + " it and run code here; give the cluster a secret (--secret-file)", first.err().strip());
             assertEquals(":from-a", c.value("(same-command)"));
             String self = c.value("(first (entangle.core/members))");
             assertTrue(self.startsWith("\"127.0.0.1:"), self);

@@ -218,6 +218,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             }
         }
         HazelcastCluster c = new HazelcastCluster(h, false, config.getClusterName());
+        String reachable = options.secret() == null ? reachableBeyondLoopback(config, h) : null;
+        if (reachable != null) {
+            c.startNotes.add("this member accepts connections " + reachable + ", and the cluster has no secret: anyone"
+                + " who can reach this machine and names the cluster " + config.getClusterName() + " can join it and"
+                + " run code here; give the cluster a secret (" + options.label("secretFile") + ")");
+        }
         if (admission.membersListCheck() != null) {
             new java.util.TreeMap<>(admission.membersListCheck().leftOut()).forEach((address, why) -> c.startNotes.add(
                 "started without " + address + ", one of the addresses of " + membersList(options) + ": " + why));
@@ -1206,6 +1212,24 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 + " members that can: " + addresses(runners()));
         }
         throw new IllegalArgumentException("no member at " + address + "; members that can run code: " + addresses(runners()));
+    }
+
+    /**
+     * Where the embedded member {@code h} accepts connections from other machines ("on every
+     * interface (port N)", "at host:port"), or null if on loopback alone: its server socket
+     * binds the wildcard address unless Hazelcast is told not to (entangle's own
+     * configuration does, but for --bind 0.0.0.0), and else the member's own address.
+     */
+    static String reachableBeyondLoopback(com.hazelcast.config.Config config, HazelcastInstance h) {
+        com.hazelcast.cluster.Address self = h.getCluster().getLocalMember().getAddress();
+        if (new HazelcastProperties(config).getBoolean(ClusterProperty.SOCKET_SERVER_BIND_ANY)) {
+            return "on every interface (port " + self.getPort() + ")";
+        }
+        try {
+            return self.getInetAddress().isLoopbackAddress() ? null : "at " + self.getHost() + ":" + self.getPort();
+        } catch (java.net.UnknownHostException e) {
+            return "at " + self.getHost() + ":" + self.getPort();
+        }
     }
 
     /** Why nothing can run code sent to it. */
