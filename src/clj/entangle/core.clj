@@ -306,31 +306,38 @@
            :err (str err (if @evaluating ((requiring-resolve 'clojure.main/err->msg) t) (ex-message t)))
            :out (str out)})))))
 
-(defn- the-ns-or-var
-  "The namespace, or if `vars?` the var, that `x` names for `op`: a namespace or its name, a
-  var or a qualified symbol naming one; an IllegalArgumentException naming what is wrong or
-  missing, before anything is marked."
-  [op vars? x]
-  (let [refuse #(throw (IllegalArgumentException. (str op ": " %)))]
-    (cond (instance? clojure.lang.Namespace x) x
-          (not vars?) (cond (or (var? x) (qualified-symbol? x))
-                            (refuse (str "takes a namespace or its name, not the var " x
-                                         " (a var is shared unless it or its namespace is marked local)"))
-                            (symbol? x) (or (find-ns x) (refuse (str "no namespace " x)))
-                            :else (refuse (str "not a namespace or namespace name: " (pr-str x))))
-          (var? x) x
-          (qualified-symbol? x) (or (when (find-ns (symbol (namespace x))) (find-var x))
-                                    (refuse (str "no var " x " (define it first, or define it with ^:entangle/local)")))
-          (symbol? x) (or (find-ns x)
-                          (refuse (str "no namespace " x " (to keep one local from its start: (ns ^:entangle/local "
-                                       x "))")))
-          :else (refuse (str "not a var, namespace or namespace name: " (pr-str x))))))
+(defn- refuse
+  "Throws the IllegalArgumentException by which `op` refuses its argument, saying `why`,
+  before anything is marked."
+  [op why]
+  (throw (IllegalArgumentException. (str op ": " why))))
+
+(defn- the-ns-for
+  "The namespace `x` (one, or its name) names for `op`; `missing` is said after the name that
+  no namespace has."
+  [op x missing]
+  (cond (instance? clojure.lang.Namespace x) x
+        (simple-symbol? x) (or (find-ns x) (refuse op (str "no namespace " x missing)))
+        (or (var? x) (qualified-symbol? x))
+        (refuse op (str "takes a namespace or its name, not the var " x
+                        " (a var is shared unless it or its namespace is marked local)"))
+        :else (refuse op (str "not a namespace or namespace name: " (pr-str x)))))
+
+(defn- the-var-or-ns-for
+  "The var (one, or its qualified name) or namespace (one, or its name) `x` names for `op`."
+  [op x]
+  (cond (var? x) x
+        (qualified-symbol? x) (or (when (find-ns (symbol (namespace x))) (find-var x))
+                                  (refuse op (str "no var " x " (define it first, or define it with ^:entangle/local)")))
+        (or (instance? clojure.lang.Namespace x) (symbol? x))
+        (the-ns-for op x (str " (to keep one local from its start: (ns ^:entangle/local " x "))"))
+        :else (refuse op (str "not a var, namespace or namespace name: " (pr-str x)))))
 
 (defn local!
   "Marks a var (#'ns/name, or its qualified name) or a namespace (or its name) local to each
   member, on every member: it keeps a value of its own on each and is never shipped."
   [x]
-  (alter-meta! (the-ns-or-var "local!" true x) assoc :entangle/local true)
+  (alter-meta! (the-var-or-ns-for "local!" x) assoc :entangle/local true)
   (publish!)
   x)
 
@@ -338,7 +345,7 @@
   "Opts a namespace (or its name) in that is not shared by default, such as a tooling one;
   lifts a local mark."
   [x]
-  (let [ns (the-ns-or-var "shared!" false x)]
+  (let [ns (the-ns-for "shared!" x "")]
     (alter-meta! ns #(-> % (dissoc :entangle/local) (assoc :entangle/shared true)))
     (some-> ^Member (member) .policy (.markShared (str (ns-name ns)) true))
     (publish!)

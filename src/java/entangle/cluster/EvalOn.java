@@ -79,21 +79,14 @@ final class EvalOn {
     }
 
     private static Map<String, String> failed(Throwable t, String address) {
-        // In entangle's words, as RemoteExecution's futures say it, not Hazelcast's ("Member
-        // [127.0.0.1]:5702 - <uuid> has left cluster!").
-        for (Throwable x = t; x != null; x = x.getCause()) {
-            if (x instanceof com.hazelcast.core.MemberLeftException
-                || x instanceof com.hazelcast.spi.exception.TargetNotMemberException) {
-                return Map.of("ex", x.getClass().getName(), "err", "member " + address
-                    + " left the cluster before it answered (the code may have run there in part)");
-            }
-            if (x instanceof com.hazelcast.core.HazelcastInstanceNotActiveException) {
-                return Map.of("ex", x.getClass().getName(), "err", "this member left the cluster before member "
-                    + address + " answered");
-            }
-        }
         Throwable c = t;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) c = c.getCause();
-        return Map.of("ex", c.getClass().getName(), "err", "member " + address + " failed: " + c.getMessage());
+        HazelcastCluster.Left left = HazelcastCluster.whoLeft(t);
+        String err = left == HazelcastCluster.Left.THAT_MEMBER
+            ? "member " + address + " left the cluster before it answered (the code may have run there in part)"
+            : left == HazelcastCluster.Left.THIS_MEMBER
+                ? "this member left the cluster before member " + address + " answered"
+                : "member " + address + " failed: " + c.getMessage();
+        return Map.of("ex", c.getClass().getName(), "err", err);
     }
 }

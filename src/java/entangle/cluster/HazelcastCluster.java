@@ -1232,6 +1232,22 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         }
     }
 
+    /** Who left the cluster before a call to another member answered (see {@link #whoLeft}). */
+    public enum Left { THAT_MEMBER, THIS_MEMBER }
+
+    /**
+     * Who left the cluster before the call that failed with {@code failure} was answered: the
+     * member it went to, this member, or nobody (null), so that callers say it in entangle's
+     * words rather than Hazelcast's ("Member [127.0.0.1]:5702 - uuid has left cluster!").
+     */
+    public static Left whoLeft(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MemberLeftException || t instanceof TargetNotMemberException) return Left.THAT_MEMBER;
+            if (t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException) return Left.THIS_MEMBER;
+        }
+        return null;
+    }
+
     /** Why nothing can run code sent to it. */
     public String noRunners() {
         return "no member of the cluster runs entangle as an embedded member, so none can run code sent to it"

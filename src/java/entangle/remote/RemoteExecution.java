@@ -20,9 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
-import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.partition.Partition;
-import com.hazelcast.spi.exception.TargetNotMemberException;
 
 import clojure.lang.AFunction;
 import clojure.lang.APersistentMap;
@@ -244,15 +242,16 @@ public final class RemoteExecution {
     private Throwable failure(String where, Throwable failure) {
         Throwable unreachable = cluster.unreachable(failure);
         if (unreachable != null) return unreachable;
+        HazelcastCluster.Left left = HazelcastCluster.whoLeft(failure);
+        if (left == HazelcastCluster.Left.THAT_MEMBER) {
+            return new IllegalStateException("member " + where + " left the cluster before the fn finished"
+                + " (it may have run in part)");
+        }
+        if (left == HazelcastCluster.Left.THIS_MEMBER) {
+            return new IllegalStateException("this member left the cluster before member " + where + " answered");
+        }
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof MemberLeftException || t instanceof TargetNotMemberException) {
-                return new IllegalStateException("member " + where + " left the cluster before the fn finished"
-                    + " (it may have run in part)");
-            }
             if (t instanceof java.util.concurrent.CancellationException) return t;
-            if (t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException) {
-                return new IllegalStateException("this member left the cluster before member " + where + " answered");
-            }
         }
         HazelcastLogging.entangle().log(java.util.logging.Level.WARNING, "a call to member " + where + " failed", failure);
         Throwable c = failure;

@@ -32,8 +32,8 @@ public final class ValueReader extends ObjectInputStream {
     private final String varKey;
     private String rejected;
     private String rejectedWhy;
-    /** Why the value as a whole was refused (too deep, too large), or null. */
-    private String tooLarge;
+    /** Why the value as a whole was refused, past the bounds of a shared value (too deep, too large), or null. */
+    private String outOfBounds;
     private RefusedException refusedUnit;
 
     private ValueReader(byte[] bytes, Units units, String varKey) throws IOException {
@@ -142,7 +142,7 @@ public final class ValueReader extends ObjectInputStream {
             throw new RefusedException("it needs class " + e.getMessage() + ", which this member cannot load", e);
         } catch (IOException | RuntimeException e) {
             if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
-            if (in != null && in.tooLarge != null) throw new RefusedException(in.tooLarge, e);
+            if (in != null && in.outOfBounds != null) throw new RefusedException(in.outOfBounds, e);
             if (in != null && in.rejected != null) {
                 throw new RefusedException("it holds " + withArticle(in.rejected) + ", which a shared value may not contain"
                                            + (in.rejectedWhy == null ? "" : " (" + in.rejectedWhy + ")"), e);
@@ -192,11 +192,11 @@ public final class ValueReader extends ObjectInputStream {
 
     private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
         if (info.depth() > MAX_DEPTH) {
-            tooLarge = "it is nested more than " + MAX_DEPTH + " deep, deeper than a shared value may be";
+            outOfBounds = "it is nested more than " + MAX_DEPTH + " deep, deeper than a shared value may be";
             return ObjectInputFilter.Status.REJECTED;
         }
         if (info.streamBytes() > MAX_BYTES) {
-            tooLarge = "it is larger than a shared value may be: more than " + size(MAX_BYTES) + " serialized";
+            outOfBounds = "it is larger than a shared value may be: more than " + size(MAX_BYTES) + " serialized";
             return ObjectInputFilter.Status.REJECTED;
         }
         Class<?> c = info.serialClass();
