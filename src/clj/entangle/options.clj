@@ -107,7 +107,8 @@
     "server unless --nrepl-port is given, except with -M:nrepl); --members: the ten ports from"
     "--port at --bind's address (127.0.0.1:5701-5710; loopback if --bind is 0.0.0.0), so the same"
     "command in another terminal joins the first. The log goes to"
-    "<java.io.tmpdir>/entangle-<user>/<cluster>-<pid>.log, readable by you alone."
+    "<java.io.tmpdir>/entangle-<user>/<cluster>-<pid>.log, readable by you alone (<cluster>: the"
+    "one a --hazelcast-config file names, with one)."
     (wrap (str "Each option can also be set by an environment variable: "
                (str/join ", " (for [[_ long-opt] spec
                                     :let [k (keyword (re-find #"[^- ]+(?:-[^- ]+)*" long-opt))]

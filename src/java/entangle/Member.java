@@ -80,7 +80,7 @@ public final class Member implements AutoCloseable {
         options.check();
         if (current != null) {
             throw new MemberStartException("this JVM is already member " + current.address() + " of cluster "
-                + current.options.cluster());
+                + current.cluster());
         }
         java.util.Map<String, Long> took = new java.util.LinkedHashMap<>();
         long begin = System.nanoTime();

@@ -201,7 +201,7 @@ public final class MemberOptions {
 
     /** True if {@link #bind()} is the wildcard address (0.0.0.0 or ::): every interface of this machine. */
     public boolean bindsEveryInterface() { return bindsEveryInterface; }
-    /** The file Hazelcast logs to; {@code null} means the default one, see {@link #effectiveLogFile()}. */
+    /** The file Hazelcast logs to; {@code null} means the default one, see {@link #effectiveLogFile(String)}. */
     public Path logFile() { return logFile; }
     /** True if this member connects as a Hazelcast client rather than embedding a member. */
     public boolean client() { return client; }
@@ -211,10 +211,12 @@ public final class MemberOptions {
     public ClusterSecret secret() { return secret; }
 
     /**
-     * The log file in use: the one set, or {@code <tmpdir>/entangle-<user>/<cluster>-<pid>.log},
-     * a directory of each user's own, since a temporary directory is every user's.
+     * The log file of a member of {@code cluster} (this options' cluster, or the one its
+     * Hazelcast configuration file names): the one set, or
+     * {@code <tmpdir>/entangle-<user>/<cluster>-<pid>.log}, a directory of each user's own,
+     * since a temporary directory is every user's.
      */
-    public Path effectiveLogFile() {
+    public Path effectiveLogFile(String cluster) {
         if (logFile != null) return logFile;
         String user = System.getProperty("user.name", "").replaceAll("[^A-Za-z0-9._-]", "_");
         return Path.of(System.getProperty("java.io.tmpdir"), user.isEmpty() ? "entangle" : "entangle-" + user,

@@ -228,6 +228,24 @@ class CommandLineTest {
         assertTrue(Files.readString(logs.get(0)).contains("Hazelcast"));
         assertEquals(0, p.endInput());
 
+        // A member whose configuration file names the cluster logs under that name, from the
+        // file's reading on: Hazelcast warns of a variable the file uses and nothing sets.
+        int filePort = TestCluster.freePortBlock();
+        String fileCluster = "log-file-" + filePort;
+        Path file = Files.writeString(tmp.resolve("member.yaml"), "hazelcast:\n  cluster-name: " + fileCluster
+            + "\n  properties:\n    hazelcast.socket.bind.any: false\n    entangle.test.unset: ${entangle.no.such.variable}\n"
+            + "  network:\n    port:\n      port: " + filePort + "\n    interfaces:\n      enabled: true\n      interfaces:\n"
+            + "        - 127.0.0.1\n    join:\n      multicast:\n        enabled: false\n"
+            + "      tcp-ip:\n        enabled: true\n        member-list:\n          - 127.0.0.1:" + filePort + "\n");
+        ReplProcess f = ReplProcess.start("cli", jvm, List.of("--hazelcast-config", file.toString()), Map.of());
+        assertEquals("\"" + fileCluster + "\"", f.value("(.cluster (entangle.core/member))"));
+        assertEquals(0, f.endInput());
+        assertEquals(List.of(), errLines(f));
+        Path fileLog = dir.resolve(fileCluster + "-" + f.pid() + ".log");
+        assertEquals("rw-------", perms(fileLog));
+        assertTrue(Files.readString(fileLog).contains("Could not find a replacement for '${entangle.no.such.variable}'"),
+                   Files.readString(fileLog));
+
         // One another user could have made, or could read, is not used.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         ReplProcess q = ReplProcess.start("cli", jvm, args, Map.of());

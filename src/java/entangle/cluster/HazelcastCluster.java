@@ -183,7 +183,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * it waits (a client whose file makes it wait for its cluster without end).
      */
     public static HazelcastCluster start(MemberOptions options, Consumer<String> notices) {
-        HazelcastLogging.to(options.effectiveLogFile(), options.logFile() == null);
+        HazelcastLogging.hold();
         reuseCallbackThreads();
         Envelope.sealWith(options.secret() == null ? null : options.secret().recordKey());
         if (options.client()) return connectClient(options, notices);
@@ -191,8 +191,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         try {
             config = HazelcastConfigs.member(options);
         } catch (IllegalArgumentException e) {
+            logTo(options, options.cluster());
             throw new MemberStartException(e.getMessage(), e);
         }
+        logTo(options, config.getClusterName());
         HazelcastInstance h;
         Admission admission = new Admission(options.secret(), config.getClusterName());
         long startedAt = System.nanoTime();
@@ -203,7 +205,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 String why = refusals.reason();
                 if (why != null) throw refused(options, config.getClusterName(), why, e);
                 if (joinTimedOut(refusals, config, startedAt)) throw joinGaveUp(options, config, admission.membersListCheck(), e);
-                throw startFailure(options, e);
+                throw startFailure(options, config.getClusterName(), e);
             }
             // A member the master refused may be stopped only after its start returned.
             String why = refusals.reason();
@@ -214,7 +216,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 if (joinTimedOut(refusals, config, startedAt)) {
                     throw joinGaveUp(options, config, admission.membersListCheck(), stopped);
                 }
-                throw startFailure(options, stopped);
+                throw startFailure(options, config.getClusterName(), stopped);
             }
         }
         HazelcastCluster c = new HazelcastCluster(h, false, config.getClusterName());
@@ -250,6 +252,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return c;
     }
 
+    /** Sends Hazelcast's log where the options say, by default to a file named after {@code cluster}. */
+    private static void logTo(MemberOptions options, String cluster) {
+        HazelcastLogging.to(options.effectiveLogFile(cluster), options.logFile() == null);
+    }
+
     /**
      * A client connected to its cluster: one that starts asynchronously (entangle's own
      * configuration does, see HazelcastConfigs) is waited for here, and given up on after
@@ -260,8 +267,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         try {
             config = HazelcastConfigs.client(options);
         } catch (IllegalArgumentException e) {
+            logTo(options, options.cluster());
             throw new MemberStartException(e.getMessage(), e);
         }
+        logTo(options, config.getClusterName());
         java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
         config.addListenerConfig(new com.hazelcast.config.ListenerConfig((com.hazelcast.core.LifecycleListener) e -> {
@@ -461,8 +470,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             : " (" + String.join(", ", new java.util.TreeSet<>(check.answered())) + ")";
         return new MemberStartException("the member could not start: the addresses of " + membersList(o) + " that answer as"
             + " Hazelcast members" + answered + " did not let it join the cluster " + config.getClusterName() + " in "
-            + seconds + " s (a member that is not well, or a program that only looks like one); the log "
-            + o.effectiveLogFile() + " says more", e);
+            + seconds + " s (a member that is not well, or a program that only looks like one); " + theLog()
+            + " says more", e);
     }
 
     /** What messages call the members list: the option as the user set it, or the file that holds it. */
@@ -470,7 +479,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         return o.hazelcastConfig() == null ? o.label("members") : "the members list of " + o.hazelcastConfig();
     }
 
-    private static MemberStartException startFailure(MemberOptions o, RuntimeException e) {
+    /** What messages call the log: its file, or Hazelcast's log when it goes to standard error. */
+    private static String theLog() {
+        java.nio.file.Path log = HazelcastLogging.file();
+        return log == null || log.toString().equals("-") ? "Hazelcast's log" : "the log " + log;
+    }
+
+    private static MemberStartException startFailure(MemberOptions o, String cluster, RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = String.valueOf(t.getMessage());
             if (t instanceof BindException || m.contains("bind") || m.contains("in use")) {
@@ -480,9 +495,8 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             }
         }
         return new MemberStartException("the member could not start: " + e.getMessage() + " (members of cluster "
-            + o.cluster() + " that are configured otherwise, or that do not run entangle, refuse it; to use an existing"
-            + " Hazelcast cluster, connect as a client with " + o.label("client") + "; the log " + o.effectiveLogFile()
-            + " says more)", e);
+            + cluster + " that are configured otherwise, or that do not run entangle, refuse it; to use an existing"
+            + " Hazelcast cluster, connect as a client with " + o.label("client") + "; " + theLog() + " says more)", e);
     }
 
     /**

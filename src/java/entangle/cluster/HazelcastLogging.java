@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 import java.util.logging.StreamHandler;
@@ -24,6 +25,8 @@ public final class HazelcastLogging {
     private static final Logger HAZELCAST = Logger.getLogger("com.hazelcast");
     private static final Logger ENTANGLE = Logger.getLogger("entangle");
     private static Handler handler;
+    /** What Hazelcast logged before the log's file was known (see {@link #hold}). */
+    private static Held held;
     /** Where the handler writes: a file, or "-" for standard error. */
     private static Path file;
 
@@ -38,7 +41,22 @@ public final class HazelcastLogging {
     }
 
     /**
-     * Logs to {@code file}, or to standard error if {@code file} is "-". A log names the members
+     * Keeps what Hazelcast logs until {@link #to} names the file, rather than letting it reach
+     * standard error: the default file is named after the cluster, which a configuration file
+     * names, and Hazelcast logs as it reads one.
+     */
+    public static synchronized void hold() {
+        System.setProperty("hazelcast.logging.type", "jdk");
+        if (handler != null || held != null) return;
+        held = new Held();
+        HAZELCAST.setUseParentHandlers(false);
+        HAZELCAST.addHandler(held);
+        HAZELCAST.setLevel(Level.INFO);
+    }
+
+    /**
+     * Logs to {@code file}, or to standard error if {@code file} is "-", with what was held
+     * until then. A log names the members
      * and clients that connected, with their labels (a secret's proof among them), so a file
      * it creates is its owner's alone; in a {@code directoryOfItsOwn} (the default one, in the
      * temporary directory every user shares) the directory is too, and one another user made
@@ -82,6 +100,11 @@ public final class HazelcastLogging {
             l.addHandler(handler);
             l.setLevel(Level.INFO);
         }
+        if (held != null) {
+            HAZELCAST.removeHandler(held);
+            held.records.forEach(handler::publish);
+            held = null;
+        }
         // An exception no Hazelcast thread catches went to standard error, as the JVM prints
         // one, the only Hazelcast output the log did not take (seen: "Exception in thread
         // \"hz.entangle-....cached.thread-1\" java.lang.RuntimeException: Connecting to self!"
@@ -111,6 +134,21 @@ public final class HazelcastLogging {
             throw new IOException("the directory " + dir + " is not this user's alone (" + a.owner().getName() + ", "
                 + PosixFilePermissions.toString(a.permissions()) + "); remove it, or choose another log file");
         }
+    }
+
+    private static final class Held extends Handler {
+        final java.util.List<LogRecord> records = new java.util.ArrayList<>();
+
+        @Override
+        public synchronized void publish(LogRecord r) {
+            records.add(r);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
     }
 
     /** entangle's own log: what it refused, repaired or waited for. */
