@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import entangle.testing.BesideTheOthers;
 import entangle.testing.Projects;
 import entangle.testing.ReplProcess;
 import entangle.testing.TestCluster;
@@ -17,6 +18,7 @@ import entangle.testing.TestCluster;
  * Requiring a namespace from the classpath is shared as the fact of the require: every member
  * loads it from its own classpath, and one that lacks it says so and keeps working.
  */
+@BesideTheOthers
 class ClasspathNamespacesTest {
     /** Files the tests write, removed once the class has run. */
     @org.junit.jupiter.api.io.TempDir

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import entangle.testing.BesideTheOthers;
 import entangle.testing.JavaHost;
 import entangle.testing.PlainHazelcast;
 import entangle.testing.ReplProcess;
@@ -30,6 +31,7 @@ import entangle.testing.TestCluster;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@BesideTheOthers
 class ClientMembersTest {
     /** Files the tests write, removed once the class has run. */
     @org.junit.jupiter.api.io.TempDir

@@ -7,22 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
 
+import entangle.testing.BesideTheOthers;
 import entangle.testing.ReplProcess;
 import entangle.testing.TestCluster;
 
 /**
  * Members that join late, and members that vanish: no member is special.
  *
- * <p>Run beside the other test classes (see the pom): most of its time is spent waiting for
- * the cluster to notice that a member stopped or left. Its own tests run one at a time (the
- * lock, which no other class takes, makes them run in the class's thread).
+ * <p>Run beside the other test classes ({@link BesideTheOthers}): most of its time is spent
+ * waiting for the cluster to notice that a member stopped or left.
  */
-@Execution(ExecutionMode.CONCURRENT)
-@ResourceLock("entangle.MembershipTest")
+@BesideTheOthers
 class MembershipTest {
     /** Files the tests write, removed once the class has run. */
     @org.junit.jupiter.api.io.TempDir
