@@ -193,7 +193,15 @@
   (cmdline/server-started-message server {:transport #'t/bencode}))
 
 (defn write-port-file!
-  "Writes .nrepl-port in the current directory, removed when the JVM exits, as nREPL's own
-  command line does: editors find the server there."
+  "Writes .nrepl-port in the current directory, where editors find the server, and removes it
+  when the JVM exits, as nREPL's own command line does; but not once another server has
+  written its own port there (a second member started in the same directory), which would
+  leave that one's editors nothing to find."
   [server]
-  (cmdline/save-port-file server {}))
+  (let [port (str (:port server))
+        file (java.io.File. ".nrepl-port")]
+    (spit file port)
+    (.addShutdownHook (Runtime/getRuntime)
+                      (Thread. #(when (= port (try (str/trim (slurp file)) (catch java.io.IOException _ nil)))
+                                  (.delete file))
+                               "entangle-nrepl-port-file"))))

@@ -350,15 +350,29 @@
     (swap! temp-dirs conj d)
     d))
 
-(deftest headless-member-serves-nrepl-and-writes-the-port-file
+(defn- headless
+  "A headless member (clojure -M:nrepl) started in the project's directory, and its nREPL port."
+  [name]
   (let [p (.adopt ^TestCluster cluster
-                  (ReplProcess/run "headless" ["clojure" "-M:nrepl"] (Projects/dir) (.environment ^TestCluster cluster "headless")))
-        port (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+) on host \\S+ - nrepl://") 1))]
-    (is (= (str port) (str/trim (slurp (io/file (str (Projects/dir)) ".nrepl-port")))))
+                  (ReplProcess/service name ["clojure" "-M:nrepl"] (Projects/dir) (.environment ^TestCluster cluster name)))]
+    [p (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+) on host \\S+ - nrepl://") 1))]))
+
+(deftest headless-member-serves-nrepl-and-writes-the-port-file
+  (let [port-file (io/file (str (Projects/dir)) ".nrepl-port")
+        [p port] (headless "headless")]
+    (is (= (str port) (str/trim (slurp port-file))))
     (with-open [conn (nrepl/connect :port port)]
       (let [s (nrepl/client-session (nrepl/client conn 60000))]
         (is (= ["#'user/from-headless"] (:value (send! s {:op "eval" :code "(defn from-headless [] :headless)"}))))
-        (is (= ":headless" (value b "(from-headless)")))))))
+        (is (= ":headless" (value b "(from-headless)")))))
+    (testing "a second headless member in the same directory takes the port file over: the first
+              leaves it to the second as it exits, and the second removes it"
+      (let [[q port-2] (headless "headless-2")]
+        (is (= (str port-2) (str/trim (slurp port-file))))
+        (.close ^ReplProcess p)
+        (is (= (str port-2) (when (.exists port-file) (str/trim (slurp port-file)))))
+        (.close ^ReplProcess q)
+        (is (not (.exists port-file)))))))
 
 (def ^:private own-stack-deps
   "The README's -Sdeps for a user's own nREPL stack: entangle, and the cluster's Clojure pinned."
