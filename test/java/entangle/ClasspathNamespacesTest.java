@@ -32,6 +32,17 @@ class ClasspathNamespacesTest {
         return dir;
     }
 
+    /** {@code dir} with a compiled Java class, extra.java.Shout, of a library only some members have. */
+    private static Path withJavaClass(Path dir) throws Exception {
+        Path source = Files.createDirectories(dir.resolve("src-java/extra/java")).resolve("Shout.java");
+        Files.writeString(source, "package extra.java;\npublic class Shout {\n"
+            + "    public static String shout(String s) { return s.toUpperCase() + \"!\"; }\n}\n");
+        int exit = javax.tools.ToolProvider.getSystemJavaCompiler()
+            .run(null, null, null, "-d", dir.toString(), source.toString());
+        assertEquals(0, exit, "javac " + source);
+        return dir;
+    }
+
     private static List<String> withPath(Path dir) {
         return Projects.replWith(dir);
     }
@@ -39,7 +50,7 @@ class ClasspathNamespacesTest {
     @Test
     void eachMemberRequiresFromItsOwnClasspathAndOneThatCannotSaysWhy() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            ReplProcess a = cluster.start("a", withPath(library("copy on a")));
+            ReplProcess a = cluster.start("a", withPath(withJavaClass(library("copy on a"))));
             ReplProcess b = cluster.start("b", withPath(library("copy on b")));
             ReplProcess c = cluster.start("c");
             String addressOfA = a.value("(first (entangle.core/members))").replace("\"", "");
@@ -70,6 +81,20 @@ class ClasspathNamespacesTest {
             ReplProcess d = cluster.start("d", withPath(library("copy on d")));
             assertEquals("[true \"redefined at a's REPL\"]",
                 d.value("[(contains? (loaded-libs) 'extra.greeter) (which-greeter)]"));
+
+            // A class of a library that only A has: the members that lack it say so as they
+            // take the import, rather than waiting for it as for a class the cluster may bring.
+            a.value("(import 'extra.java.Shout)");
+            a.value("(defn shout [s] (Shout/shout s))");
+            assertEquals("\"HEY!\"", a.value("(shout \"hey\")"));
+            String lacking = "entangle: namespace user imports extra.java.Shout, which is not on this member's classpath;"
+                + " shared definitions that use it will fail here.";
+            for (ReplProcess other : List.of(b, c, d)) {
+                other.awaitErr(java.util.regex.Pattern.quote(lacking));
+                String err = other.eval("(shout \"hey\")").err();
+                assertTrue(err.contains("Execution error (ClassNotFoundException)") && err.contains("extra.java.Shout"), err);
+                assertEquals("3", other.value("(+ 1 2)"));
+            }
         }
     }
 

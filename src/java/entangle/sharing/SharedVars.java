@@ -1982,17 +1982,28 @@ public final class SharedVars {
                     n.importClass(sym, c);
                 }
             } catch (ClassNotFoundException e) {
-                if (SharedVars.namespaceOfNamedClass(imp.getValue()) != null) {
+                if (mayStillArrive(imp.getValue())) {
                     pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
                 } else {
                     warn.accept("namespace " + name + " imports " + imp.getValue()
-                        + ", which is not on this member's classpath.");
+                        + ", which is not on this member's classpath; shared definitions that use it will fail here.");
                 }
             } catch (RuntimeException | LinkageError e) {
                 warn.accept("namespace " + name + " imports " + imp.getValue()
                     + ", which this member cannot load (" + e + ").");
             }
         }
+    }
+
+    /**
+     * True if the class {@code name}, which this member cannot load, may be a named class whose
+     * record has not arrived yet (records of different maps arrive in any order): one of a
+     * namespace this member or the cluster has. A class of the classpath that this member
+     * lacks (a library another member has) would otherwise wait for ever, unsaid.
+     */
+    private boolean mayStillArrive(String name) {
+        String ns = namespaceOfNamedClass(name);
+        return ns != null && (Namespace.find(Symbol.intern(ns)) != null || cluster.read(NamespaceRecord.MAP, ns) != null);
     }
 
     /** True if {@code table} (a namespace's aliases, refers or imports) maps {@code sym} to {@code target}. */
