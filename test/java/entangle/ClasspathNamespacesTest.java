@@ -32,14 +32,19 @@ class ClasspathNamespacesTest {
         return dir;
     }
 
-    /** {@code dir} with a compiled Java class, extra.java.Shout, of a library only some members have. */
-    private static Path withJavaClass(Path dir) throws Exception {
-        Path source = Files.createDirectories(dir.resolve("src-java/extra/java")).resolve("Shout.java");
-        Files.writeString(source, "package extra.java;\npublic class Shout {\n"
+    /**
+     * {@code dir} with the compiled Java types of a library only some members have: a class,
+     * extra.java.Shout, and an interface, extra.java.Speaker.
+     */
+    private static Path withJavaClasses(Path dir) throws Exception {
+        Path sources = Files.createDirectories(dir.resolve("src-java/extra/java"));
+        Path shout = Files.writeString(sources.resolve("Shout.java"), "package extra.java;\npublic class Shout {\n"
             + "    public static String shout(String s) { return s.toUpperCase() + \"!\"; }\n}\n");
+        Path speaker = Files.writeString(sources.resolve("Speaker.java"),
+            "package extra.java;\npublic interface Speaker {\n    String speak();\n}\n");
         int exit = javax.tools.ToolProvider.getSystemJavaCompiler()
-            .run(null, null, null, "-d", dir.toString(), source.toString());
-        assertEquals(0, exit, "javac " + source);
+            .run(null, null, null, "-d", dir.toString(), shout.toString(), speaker.toString());
+        assertEquals(0, exit, "javac " + sources);
         return dir;
     }
 
@@ -50,7 +55,7 @@ class ClasspathNamespacesTest {
     @Test
     void eachMemberRequiresFromItsOwnClasspathAndOneThatCannotSaysWhy() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            ReplProcess a = cluster.start("a", withPath(withJavaClass(library("copy on a"))));
+            ReplProcess a = cluster.start("a", withPath(withJavaClasses(library("copy on a"))));
             ReplProcess b = cluster.start("b", withPath(library("copy on b")));
             ReplProcess c = cluster.start("c");
             String addressOfA = a.value("(first (entangle.core/members))").replace("\"", "");
@@ -95,6 +100,19 @@ class ClasspathNamespacesTest {
                 assertTrue(err.contains("Execution error (ClassNotFoundException)") && err.contains("extra.java.Shout"), err);
                 assertEquals("3", other.value("(+ 1 2)"));
             }
+            // A record that implements one of its interfaces cannot be defined where the
+            // interface is missing, nor can a value made of it.
+            a.value("(defrecord Talker [] extra.java.Speaker (speak [_] \"hi\"))");
+            a.value("(def talker (->Talker))");
+            assertEquals("\"hi\"", a.value("(.speak talker)"));
+            String needs = ", which is not on this member's classpath";
+            b.awaitErr(java.util.regex.Pattern.quote("entangle: class user.Talker from member " + addressOfA + " was refused:"
+                + " it needs class extra.java.Speaker" + needs + "; nothing was defined from it."));
+            b.awaitErr(java.util.regex.Pattern.quote("entangle: #'user/talker from member " + addressOfA + " could not be"
+                + " applied here: it needs class extra.java.Speaker" + needs + "."));
+            assertEquals("3", b.eval("(+ 1 2)").value());
+            // The namespace's import, which it lacks, was said once, not at each change of the namespace.
+            assertEquals(1, b.allErr().split("imports extra.java.Shout", -1).length - 1, b.allErr());
         }
     }
 

@@ -144,6 +144,8 @@ public final class SharedVars {
      * in any order, so a namespace can name a class whose record has not arrived yet.
      */
     private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
+    /** "ns class" of each import this member said its classpath lacks: said once, not at each change of the namespace. */
+    private final Set<String> lackedImports = new HashSet<>();
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
      * Each var change a publication failed to share, with the source it was found with
@@ -1721,8 +1723,10 @@ public final class SharedVars {
                         recheckLater(f, fromMaps);
                         continue;
                     }
+                    String missing = missingClass(e);
                     refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
-                        + " was refused: " + e.getMessage() + "; nothing was defined from it.");
+                        + " was refused: " + (missing != null ? "it needs class " + missing + NOT_ON_CLASSPATH : e.getMessage())
+                        + "; nothing was defined from it.");
                     continue;
                 }
                 state.lock();
@@ -1749,6 +1753,24 @@ public final class SharedVars {
      * Applies {@code f} again after MISSING_UNIT_RECHECK_MS, unless this member has applied
      * it or a newer record of its class by then; refuses it if its unit is still missing.
      */
+    private static final String NOT_ON_CLASSPATH = ", which is not on this member's classpath";
+    private static final java.util.regex.Pattern CLASS_NAME = java.util.regex.Pattern.compile("[\\w$]+([./][\\w$]+)+");
+
+    /**
+     * The class that {@code e} says this member lacks, or null if {@code e} is about something
+     * else (a class whose initialization failed, one defined twice): code from another member
+     * that names a class of a library this member has not got.
+     */
+    static String missingClass(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if ((t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError)
+                && t.getMessage() != null && CLASS_NAME.matcher(t.getMessage()).matches()) {
+                return t.getMessage().replace('/', '.');
+            }
+        }
+        return null;
+    }
+
     private void recheckLater(Fresh<ClassRecord> f, boolean fromMaps) {
         java.util.concurrent.CompletableFuture.delayedExecutor(MISSING_UNIT_RECHECK_MS, TimeUnit.MILLISECONDS, republisher)
             .execute(() -> {
@@ -1984,7 +2006,7 @@ public final class SharedVars {
             } catch (ClassNotFoundException e) {
                 if (mayStillArrive(imp.getValue())) {
                     pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
-                } else {
+                } else if (lackedImports.add(name + " " + imp.getValue())) {
                     warn.accept("namespace " + name + " imports " + imp.getValue()
                         + ", which is not on this member's classpath; shared definitions that use it will fail here.");
                 }
@@ -2160,8 +2182,10 @@ public final class SharedVars {
                 } catch (RuntimeException | LinkageError e) {
                     // Code of this member's runs inside an apply (a value's own methods, say); what
                     // it throws fails this record, not the rest of the batch or a joining member.
+                    String missing = missingClass(e);
                     refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
-                        + " could not be applied here: " + e + ".");
+                        + " could not be applied here: " + (missing != null ? "it needs class " + missing + NOT_ON_CLASSPATH : e)
+                        + ".");
                 }
             }
         } finally {
