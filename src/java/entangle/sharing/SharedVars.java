@@ -2004,9 +2004,12 @@ public final class SharedVars {
                     n.importClass(sym, c);
                 }
             } catch (ClassNotFoundException e) {
+                String lacked = name + " " + imp.getValue();
+                if (lackedImports.contains(lacked)) continue;
                 if (mayStillArrive(imp.getValue())) {
                     pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
-                } else if (lackedImports.add(name + " " + imp.getValue())) {
+                } else {
+                    lackedImports.add(lacked);
                     warn.accept("namespace " + name + " imports " + imp.getValue()
                         + ", which is not on this member's classpath; shared definitions that use it will fail here.");
                 }
