@@ -56,11 +56,10 @@ public final class HazelcastLogging {
 
     /**
      * Logs to {@code file}, or to standard error if {@code file} is "-", with what was held
-     * until then. A log names the members
-     * and clients that connected, with their labels (a secret's proof among them), so a file
-     * it creates is its owner's alone; in a {@code directoryOfItsOwn} (the default one, in the
-     * temporary directory every user shares) the directory is too, and one another user made
-     * is refused.
+     * until then. A log names the members and clients that connected, with their labels (a
+     * secret's proof among them), so a file it creates is its owner's alone; in a {@code
+     * directoryOfItsOwn} (the default one, in the temporary directory every user shares) the
+     * directory is too, and one another user made is refused.
      */
     public static synchronized void to(Path file, boolean directoryOfItsOwn) {
         System.setProperty("hazelcast.logging.type", "jdk");

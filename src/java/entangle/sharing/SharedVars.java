@@ -1723,7 +1723,8 @@ public final class SharedVars {
                         recheckLater(f, fromMaps);
                         continue;
                     }
-                    String missing = missingClass(e);
+                    // A unit's own refusal says what it is; a class of the classpath is named by the JVM's error.
+                    String missing = e instanceof RefusedException ? null : missingClass(e);
                     refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
                         + " was refused: " + (missing != null ? "it needs class " + missing + NOT_ON_CLASSPATH : e.getMessage())
                         + "; nothing was defined from it.");
@@ -1749,10 +1750,6 @@ public final class SharedVars {
         }
     }
 
-    /**
-     * Applies {@code f} again after MISSING_UNIT_RECHECK_MS, unless this member has applied
-     * it or a newer record of its class by then; refuses it if its unit is still missing.
-     */
     private static final String NOT_ON_CLASSPATH = ", which is not on this member's classpath";
     private static final java.util.regex.Pattern CLASS_NAME = java.util.regex.Pattern.compile("[\\w$]+([./][\\w$]+)+");
 
@@ -1761,7 +1758,7 @@ public final class SharedVars {
      * else (a class whose initialization failed, one defined twice): code from another member
      * that names a class of a library this member has not got.
      */
-    static String missingClass(Throwable e) {
+    private static String missingClass(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if ((t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError)
                 && t.getMessage() != null && CLASS_NAME.matcher(t.getMessage()).matches()) {
@@ -1771,6 +1768,10 @@ public final class SharedVars {
         return null;
     }
 
+    /**
+     * Applies {@code f} again after MISSING_UNIT_RECHECK_MS, unless this member has applied
+     * it or a newer record of its class by then; refuses it if its unit is still missing.
+     */
     private void recheckLater(Fresh<ClassRecord> f, boolean fromMaps) {
         java.util.concurrent.CompletableFuture.delayedExecutor(MISSING_UNIT_RECHECK_MS, TimeUnit.MILLISECONDS, republisher)
             .execute(() -> {
