@@ -16,7 +16,8 @@ import entangle.testing.TestCluster;
 
 /**
  * Requiring a namespace from the classpath is shared as the fact of the require: every member
- * loads it from its own classpath, and one that lacks it says so and keeps working.
+ * loads it from its own classpath, and one that lacks it says so and keeps working, as it does
+ * for a class of a library that code from another member needs.
  */
 @BesideTheOthers
 class ClasspathNamespacesTest {
