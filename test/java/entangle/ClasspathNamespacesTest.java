@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -112,6 +113,12 @@ class ClasspathNamespacesTest {
             b.awaitErr(java.util.regex.Pattern.quote("entangle: #'user/talker from member " + addressOfA + " could not be"
                 + " applied here: it needs class extra.java.Speaker" + needs + "."));
             assertEquals("3", b.eval("(+ 1 2)").value());
+            // The var is there, and says why wherever it is used.
+            assertTrue(b.eval("talker").err().contains("#'user/talker from member " + addressOfA + " needs class"
+                + " extra.java.Speaker, which is not on this member's classpath, so its value cannot be read here; start"
+                + " this member with that class's library on its classpath"), b.transcript());
+            assertEquals("\"[#<unshared #'user/talker: needs class extra.java.Speaker>]\"", b.value("(pr-str [talker])"));
+            assertFalse(b.allErr().contains("cannot be shared"), b.allErr());
             // The namespace's import, which it lacks, was said once, not at each change of the namespace.
             assertEquals(1, b.allErr().split("imports extra.java.Shout", -1).length - 1, b.allErr());
         }

@@ -2219,11 +2219,27 @@ public final class SharedVars {
         try {
             Object value = r.kind() != VarRecord.Kind.VALUE ? null
                 : r.key().equals(Specs.REGISTRY) ? Specs.read(r.value(), units)
-                : ValueReader.read(r.value(), units, r.key());
+                : readValue(r);
             IPersistentMap meta = r.meta() != null ? ValueReader.readMeta(r.meta(), units) : PersistentHashMap.EMPTY;
             return new Read(value, meta, null);
         } catch (RefusedException | ClassCastException e) {
             return new Read(null, null, e.getMessage());
+        }
+    }
+
+    /**
+     * A var record's value; or, where it needs a class of a library this member lacks, what
+     * says so when the var is used here (and the member is told as the record comes).
+     */
+    private Object readValue(VarRecord r) throws RefusedException {
+        try {
+            return ValueReader.read(r.value(), units, r.key());
+        } catch (LinkageError e) {
+            String missing = missingClass(e);
+            if (missing == null || extended(r.key())) throw e;
+            refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
+                + " could not be applied here: it needs class " + missing + NOT_ON_CLASSPATH + ".");
+            return Unshared.unreadable(r.varName(), missing, r.origin().memberId(), r.origin().address(), cluster::inCluster);
         }
     }
 

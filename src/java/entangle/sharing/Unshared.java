@@ -18,7 +18,8 @@ import clojure.lang.PersistentArrayMap;
 
 /**
  * The root a var gets on every member but the one holding its value, when that value cannot
- * travel. Calling it, dereferencing it, looking into it, counting it or turning it into a
+ * travel; and on a member that cannot read a value that did travel, for a class it lacks
+ * ({@link #unreadable}). Calling it, dereferencing it, looking into it, counting it or turning it into a
  * string throws the same sentence the holder was warned with, naming the var, the value's
  * type, the member that holds it (or that it left the cluster, taking the value with it) and
  * the way out. (A method called on it by reflection fails in the compiler; the REPL's
@@ -33,6 +34,8 @@ public final class Unshared extends AFn
     private final String holderId;
     private final String holder;
     private final Predicate<String> inCluster;
+    /** The class this member lacks to read the value, or null for a value that could not travel. */
+    private final String missingClass;
 
     /**
      * {@code holderId} and {@code holder} are the id and address of the member that keeps the
@@ -41,11 +44,26 @@ public final class Unshared extends AFn
      * take its address.
      */
     public Unshared(String var, String type, String holderId, String holder, Predicate<String> inCluster) {
+        this(var, type, holderId, holder, inCluster, null);
+    }
+
+    private Unshared(String var, String type, String holderId, String holder, Predicate<String> inCluster,
+                     String missingClass) {
         this.var = var;
         this.type = type;
         this.holderId = holderId;
         this.holder = holder;
         this.inCluster = inCluster;
+        this.missingClass = missingClass;
+    }
+
+    /**
+     * What a var holds on a member that cannot read the value member {@code holder} defined it
+     * with, for want of {@code missingClass} (a class of a library that member has).
+     */
+    public static Unshared unreadable(String var, String missingClass, String holderId, String holder,
+                                      Predicate<String> inCluster) {
+        return new Unshared(var, "value that needs class " + missingClass, holderId, holder, inCluster, missingClass);
     }
 
     /** The warning given on the member that keeps the value. */
@@ -65,6 +83,11 @@ public final class Unshared extends AFn
     }
 
     private String message(boolean left) {
+        if (missingClass != null) {
+            return var + " from member " + holder + " needs class " + missingClass + ", which is not on this member's"
+                + " classpath, so its value cannot be read here; start this member with that class's library on its"
+                + " classpath";
+        }
         if (left) {
             return var + " held " + withArticle(type) + " on member " + holder
                 + ", which has left the cluster: the value is"
@@ -89,11 +112,13 @@ public final class Unshared extends AFn
 
     /** What it prints as inside other data: short, and not readable back as the value it stands for. */
     public String printed() {
+        if (missingClass != null) return "#<unshared " + var + ": needs class " + missingClass + ">";
         return "#<unshared " + var + ": " + type + (holderLeft() ? ", gone with member " : " on member ") + holder + ">";
     }
 
     /** Why a value that contains it cannot travel, beside the type it stands for. */
     public String whyNotShared() {
+        if (missingClass != null) return "the value of " + var + ", which this member cannot read";
         return "the value of " + var + (holderLeft() ? ", gone with member " + holder + " when it left the cluster"
                                                      : ", which stays on member " + holder);
     }
@@ -111,7 +136,8 @@ public final class Unshared extends AFn
             Keyword.intern("entangle", "type"), type,
             Keyword.intern("entangle", "member"), holder,
             Keyword.intern("entangle", "member-id"), holderId,
-            Keyword.intern("entangle", "member-left"), left}));
+            Keyword.intern("entangle", "member-left"), left,
+            Keyword.intern("entangle", "missing-class"), missingClass}));
         e.setStackTrace(withoutOwnFrames(e.getStackTrace()));
         return e;
     }
