@@ -1724,9 +1724,9 @@ public final class SharedVars {
                         continue;
                     }
                     // A unit's own refusal says what it is; a class of the classpath is named by the JVM's error.
-                    String missing = e instanceof RefusedException ? null : missingClass(e);
+                    String lacked = e instanceof RefusedException ? null : RefusedException.lackedClassOf(e);
                     refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
-                        + " was refused: " + (missing != null ? "it needs class " + missing + NOT_ON_CLASSPATH : e.getMessage())
+                        + " was refused: " + (lacked != null ? RefusedException.needs(lacked) : e.getMessage())
                         + "; nothing was defined from it.");
                     continue;
                 }
@@ -1748,24 +1748,6 @@ public final class SharedVars {
         } finally {
             held.clear();
         }
-    }
-
-    private static final String NOT_ON_CLASSPATH = ", which is not on this member's classpath";
-    private static final java.util.regex.Pattern CLASS_NAME = java.util.regex.Pattern.compile("[\\w$]+([./][\\w$]+)+");
-
-    /**
-     * The class that {@code e} says this member lacks, or null if {@code e} is about something
-     * else (a class whose initialization failed, one defined twice): code from another member
-     * that names a class of a library this member has not got.
-     */
-    private static String missingClass(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if ((t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError)
-                && t.getMessage() != null && CLASS_NAME.matcher(t.getMessage()).matches()) {
-                return t.getMessage().replace('/', '.');
-            }
-        }
-        return null;
     }
 
     /**
@@ -2186,10 +2168,9 @@ public final class SharedVars {
                 } catch (RuntimeException | LinkageError e) {
                     // Code of this member's runs inside an apply (a value's own methods, say); what
                     // it throws fails this record, not the rest of the batch or a joining member.
-                    String missing = missingClass(e);
+                    String lacked = RefusedException.lackedClassOf(e);
                     refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
-                        + " could not be applied here: " + (missing != null ? "it needs class " + missing + NOT_ON_CLASSPATH : e)
-                        + ".");
+                        + " could not be applied here: " + (lacked != null ? RefusedException.needs(lacked) : e) + ".");
                 }
             }
         } finally {
@@ -2234,12 +2215,12 @@ public final class SharedVars {
     private Object readValue(VarRecord r) throws RefusedException {
         try {
             return ValueReader.read(r.value(), units, r.key());
-        } catch (LinkageError e) {
-            String missing = missingClass(e);
-            if (missing == null || extended(r.key())) throw e;
+        } catch (RefusedException e) {
+            if (e.lackedClass() == null || extended(r.key())) throw e;
             refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
-                + " could not be applied here: it needs class " + missing + NOT_ON_CLASSPATH + ".");
-            return Unshared.unreadable(r.varName(), missing, r.origin().memberId(), r.origin().address(), cluster::inCluster);
+                + " could not be applied here: " + e.getMessage() + ".");
+            return Unshared.unreadable(r.varName(), e.lackedClass(), r.origin().memberId(), r.origin().address(),
+                                       cluster::inCluster);
         }
     }
 

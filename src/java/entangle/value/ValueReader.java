@@ -125,7 +125,9 @@ public final class ValueReader extends ObjectInputStream {
             } catch (RefusedException e) {
                 throw e;
             } catch (ClassNotFoundException e) {
-                throw new RefusedException("it needs class " + e.getMessage() + ", which this member cannot load", e);
+                throw RefusedException.lacking(e.getMessage(), e);
+            } catch (NoClassDefFoundError e) {
+                throw lacking(e);
             } catch (IOException | InstantiationException | RuntimeException e) {
                 throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
             }
@@ -139,7 +141,10 @@ public final class ValueReader extends ObjectInputStream {
             if (in.read() != -1) throw new StreamCorruptedException("trailing bytes after the value");
             return v;
         } catch (ClassNotFoundException e) {
-            throw new RefusedException("it needs class " + e.getMessage() + ", which this member cannot load", e);
+            throw RefusedException.lacking(e.getMessage(), e);
+        } catch (NoClassDefFoundError e) {
+            // A class of the value's, defined here, whose own superclass or interface is missing.
+            throw lacking(e);
         } catch (IOException | RuntimeException e) {
             if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
             if (in != null && in.outOfBounds != null) throw new RefusedException(in.outOfBounds, e);
@@ -153,6 +158,13 @@ public final class ValueReader extends ObjectInputStream {
             else READING.set(outer);
             if (in != null) try { in.close(); } catch (IOException ignored) { }
         }
+    }
+
+    /** {@code e} as the refusal of a value that needs a class this member lacks; else {@code e} itself. */
+    private static RefusedException lacking(NoClassDefFoundError e) {
+        String name = RefusedException.lackedClassOf(e);
+        if (name == null) throw e;
+        return RefusedException.lacking(name, e);
     }
 
     @Override
