@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import org.junit.jupiter.api.Test;
 
@@ -135,5 +136,12 @@ class TypesAndProtocolsTest extends TwoMembers {
         assertEquals("[3 \"item 1\" [\"item 0\" \"item 1\" \"item 2\"]]",
             b.value("[(.size greeting-list) (.get greeting-list 1) (vec greeting-list)]"));
         alsoOnALateJoiner("(count greeting-list)", "3");
+        // proxy defines one class for a superclass and interfaces, the first time; a proxy of
+        // the same classes in a later evaluation creates its instances by that class's name.
+        a.value("(defn numbered-list [n] (proxy [java.util.AbstractList] [] (get [i] i) (size [] n)))");
+        assertEquals("[[0 1] true]", b.value("[(vec (numbered-list 2)) (= (class greeting-list) (class (numbered-list 2)))]"));
+        assertEquals("[\"b\"]", b.value("(vec (proxy [java.util.AbstractList] [] (get [i] \"b\") (size [] 1)))"));
+        assertFalse(b.allErr().contains("not on this member's classpath"), b.allErr());
+        alsoOnALateJoiner("(vec (numbered-list 3))", "[0 1 2]");
     }
 }

@@ -895,9 +895,14 @@ public final class SharedVars {
 
     /**
      * The namespace a named class belongs to ("my_app.core.Point" is my-app.core's), or null if
-     * the name is not one code refers to by name: fn classes ("ns$f"), compile stubs.
+     * the name is not one code refers to by name: fn classes ("ns$f"), compile stubs. A proxy
+     * class is named ("my_app.core.proxy$java.lang.Object$ff19274a"): proxy names it after the
+     * namespace, the superclass and the interfaces, defines it once, and every later proxy of
+     * the same classes, in any evaluation, creates its instances by that name.
      */
     static String namespaceOfNamedClass(String className) {
+        int proxy = className.indexOf(".proxy$");
+        if (proxy > 0) return clojure.lang.Compiler.demunge(className.substring(0, proxy));
         int dot = className.lastIndexOf('.');
         if (dot <= 0 || className.indexOf('$', dot) >= 0 || className.startsWith("compile__stub")) return null;
         return clojure.lang.Compiler.demunge(className.substring(0, dot));
