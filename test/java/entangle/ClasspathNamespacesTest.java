@@ -121,6 +121,32 @@ class ClasspathNamespacesTest {
             assertFalse(b.allErr().contains("cannot be shared"), b.allErr());
             // The namespace's import, which it lacks, was said once, not at each change of the namespace.
             assertEquals(1, b.allErr().split("imports extra.java.Shout", -1).length - 1, b.allErr());
+
+            // Code that names the class without importing it (the JVM resolves the name only when
+            // the code runs) is defined, and the members that lack the class say so as it comes,
+            // once a namespace: of a record's method, and of a fn.
+            a.value("(ns app.loud)");
+            a.value("(defrecord Loud [s] Object (toString [_] (extra.java.Shout/shout s)))");
+            a.value("(ns app.fns)");
+            a.value("(defn loud [s] (extra.java.Shout/shout s))");
+            a.value("(defn louder [s] (str (extra.java.Shout/shout s) \"!\"))");
+            a.value("(in-ns 'user)");
+            String uses = " uses class extra.java.Shout, which is not on this member's classpath; it was defined here and will"
+                + " fail where it uses it.";
+            b.awaitErr(java.util.regex.Pattern.quote("entangle: class app.loud.Loud from member " + addressOfA + uses));
+            b.awaitErr(java.util.regex.Pattern.quote("entangle: #'app.fns/loud from member " + addressOfA + uses));
+            assertTrue(b.eval("(str (app.loud.Loud. \"hey\"))").err().contains("extra.java.Shout"), b.transcript());
+            assertTrue(b.eval("(app.fns/louder \"hey\")").err().contains("extra.java.Shout"), b.transcript());
+            b.eval("(binding [*out* *err*] (println \"after louder\"))");
+            b.awaitErr("after louder");
+            assertEquals(2, b.allErr().split("uses class extra.java.Shout", -1).length - 1, b.allErr());
+            assertFalse(a.allErr().contains("uses class"), a.allErr());
+            // A fn that holds the class as a constant resolves it as its class is initialized, when
+            // the fn is made: the var gets the placeholder that says so.
+            a.value("(defn shout-class [] extra.java.Shout)");
+            assertTrue(b.eval("(shout-class)").err().contains("#'user/shout-class from member " + addressOfA
+                + " needs class extra.java.Shout, which is not on this member's classpath, so its value cannot be read"
+                + " here"), b.transcript());
         }
     }
 

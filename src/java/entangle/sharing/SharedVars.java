@@ -144,8 +144,11 @@ public final class SharedVars {
      * in any order, so a namespace can name a class whose record has not arrived yet.
      */
     private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
-    /** "ns class" of each import this member said its classpath lacks: said once, not at each change of the namespace. */
-    private final Set<String> lackedImports = new HashSet<>();
+    /**
+     * "ns class" of each class this member said its classpath lacks, that a namespace imports
+     * or its shared code uses: said once, not at each change of the namespace or definition.
+     */
+    private final Set<String> lackedClasses = ConcurrentHashMap.newKeySet();
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
      * Each var change a publication failed to share, with the source it was found with
@@ -1714,6 +1717,7 @@ public final class SharedVars {
         if (records.isEmpty()) return;
         Map<String, RefusedException> refusedUnits = new HashMap<>();
         List<Object> held = units.prefetch(records.stream().map(f -> f.record().unit()).toList(), refusedUnits);
+        List<ClassRecord> applied = new ArrayList<>();
         try {
             for (Fresh<ClassRecord> f : records) {
                 ClassRecord r = f.record();
@@ -1739,6 +1743,7 @@ public final class SharedVars {
                 try {
                     if (!f.stamp().replaces(classStamps.getOrDefault(r.name(), Stamp.NONE), fromMaps)) continue;
                     classStamps.put(r.name(), f.stamp());
+                    applied.add(r);
                     Units.makeNewest(c);
                     reimport(c);
                     for (Map.Entry<Namespace, Symbol> waiting : pendingImports.getOrDefault(r.name(), List.of())) {
@@ -1750,9 +1755,41 @@ public final class SharedVars {
                     state.unlock();
                 }
             }
+            for (ClassRecord r : applied) {
+                sayNotFound(namespaceOfNamedClass(r.name()), "class " + r.name(), r.origin(), units.namesNotFound(r.unit()));
+            }
         } finally {
             held.clear();
         }
+    }
+
+    /**
+     * Says, once a namespace and class, which classes the code of a definition from another
+     * member ({@code what}, of namespace {@code ns}) names that are not on this member's
+     * classpath: the JVM resolves them only when that code runs, so it was defined here and
+     * would fail, when called, with nothing said before. {@code names} are those this member
+     * could not find (see {@link Units#namesNotFound}); code of the cluster that has not
+     * arrived yet is not one of them.
+     */
+    private void sayNotFound(String ns, String what, Origin origin, Collection<String> names) {
+        for (String name : names) {
+            String lacked = ns + " " + name;
+            if (lackedClasses.contains(lacked) || mayStillArrive(name) || mayBeFnOfHeldNamespace(name)) continue;
+            if (lackedClasses.add(lacked)) {
+                warn.accept(what + " from member " + origin.address() + " uses class " + name
+                    + ", which is not on this member's classpath; it was defined here and will fail where it uses it.");
+            }
+        }
+    }
+
+    /**
+     * True if {@code name} may be the class of a fn of a namespace this member or the cluster
+     * has (code compiled with direct linking names the fns it calls by their classes), which
+     * comes with its var's record.
+     */
+    private boolean mayBeFnOfHeldNamespace(String name) {
+        int dollar = name.indexOf('$');
+        return dollar > 0 && heldNamespace(clojure.lang.Compiler.demunge(name.substring(0, dollar)));
     }
 
     /**
@@ -1993,11 +2030,11 @@ public final class SharedVars {
                 }
             } catch (ClassNotFoundException e) {
                 String lacked = name + " " + imp.getValue();
-                if (lackedImports.contains(lacked)) continue;
+                if (lackedClasses.contains(lacked)) continue;
                 if (mayStillArrive(imp.getValue())) {
                     pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
                 } else {
-                    lackedImports.add(lacked);
+                    lackedClasses.add(lacked);
                     warn.accept("namespace " + name + " imports " + imp.getValue()
                         + ", which is not on this member's classpath; shared definitions that use it will fail here.");
                 }
@@ -2015,7 +2052,11 @@ public final class SharedVars {
      * lacks (a library another member has) would otherwise wait for ever, unsaid.
      */
     private boolean mayStillArrive(String name) {
-        String ns = namespaceOfNamedClass(name);
+        return heldNamespace(namespaceOfNamedClass(name));
+    }
+
+    /** True if this member or the cluster has the namespace {@code ns}. */
+    private boolean heldNamespace(String ns) {
         return ns != null && (Namespace.find(Symbol.intern(ns)) != null || cluster.read(NamespaceRecord.MAP, ns) != null);
     }
 
@@ -2144,7 +2185,8 @@ public final class SharedVars {
      * Var records checked and ready to apply: those that take the place of what this member
      * has, with the loaders of their units (held until they are applied) and the units refused.
      */
-    private record PreparedVars(List<Fresh<VarRecord>> fresh, List<Object> held, Map<String, RefusedException> refused) {}
+    private record PreparedVars(List<Fresh<VarRecord>> fresh, List<Object> held, Map<String, RefusedException> refused,
+                                Map<String, List<String>> namesNotFound) {}
 
     private PreparedVars prepareVarChunk(List<String> keys, List<byte[]> bytes, int from, boolean fromMaps) {
         int to = Math.min(from + VAR_CHUNK, keys.size());
@@ -2161,21 +2203,34 @@ public final class SharedVars {
             for (int i = 0; i < r.units().size(); i++) carried.put(r.units().get(i), r.unitBytes().get(i));
         }
         Map<String, RefusedException> refused = new HashMap<>();
-        return new PreparedVars(fresh, units.prefetch(hashes, carried, refused), refused);
+        List<Object> held = units.prefetch(hashes, carried, refused);
+        // Here, on the thread that checks a joining member's next records while it applies these.
+        Map<String, List<String>> notFound = new HashMap<>();
+        for (String h : hashes) {
+            List<String> names = refused.containsKey(h) ? List.of() : units.namesNotFound(h);
+            if (!names.isEmpty()) notFound.put(h, names);
+        }
+        return new PreparedVars(fresh, held, refused, notFound);
     }
 
     private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps) {
         try {
             for (Fresh<VarRecord> f : chunk.fresh()) {
                 VarRecord r = f.record();
+                boolean bound = false;
                 try {
-                    applyVar(f, read(r, chunk.refused()), protocols, fromMaps);
+                    bound = applyVar(f, read(r, chunk.refused()), protocols, fromMaps);
                 } catch (RuntimeException | LinkageError e) {
                     // Code of this member's runs inside an apply (a value's own methods, say); what
                     // it throws fails this record, not the rest of the batch or a joining member.
                     String lacked = RefusedException.lackedClassOf(e);
                     refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
                         + " could not be applied here: " + (lacked != null ? RefusedException.needs(lacked) : e) + ".");
+                }
+                if (bound) {
+                    List<String> names = new ArrayList<>();
+                    for (String h : r.units()) names.addAll(chunk.namesNotFound().getOrDefault(h, List.of()));
+                    sayNotFound(r.ns(), r.varName(), r.origin(), names);
                 }
             }
         } finally {
@@ -2342,37 +2397,39 @@ public final class SharedVars {
         }
     }
 
-    private void applyVar(Fresh<VarRecord> f, Read read, Set<Var> protocols, boolean fromMaps) {
-        if (read == NOT_APPLIED_HERE) return;
+    /** Applies a var record read as {@code read}; true if it bound the var to the record's value. */
+    private boolean applyVar(Fresh<VarRecord> f, Read read, Set<Var> protocols, boolean fromMaps) {
+        if (read == NOT_APPLIED_HERE) return false;
         VarRecord r = f.record();
         String key = r.key();
         if (read.refusal() != null) {
             refuse(key, r.version(), recordName(r) + " from member " + r.origin().address() + " was refused: "
                 + read.refusal() + "; nothing was defined from it.");
-            return;
+            return false;
         }
         Object value = read.value();
         IPersistentMap meta = read.meta();
         Rebound rebound = null;
+        boolean bound = false;
         state.lock();
         try {
             Known k = vars.get(key);
             if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) {
                 crossed(k, key, r, value);
-                return;
+                return false;
             }
             KnownNs kn = namespaces.get(r.ns());
             if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
                 // A var of a namespace the cluster removed: applying it would make the namespace
                 // again. (Left unapplied: if the namespace comes back, the record is applied then.)
-                return;
+                return false;
             }
             String rejected = (k != null && k.local) || extended(key) ? null
                 : rejectedByValidator(r, r.kind() == VarRecord.Kind.UNSHAREABLE ? unshared(r) : value, meta);
             if (rejected != null) {
                 refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
                     + rejected + "; " + r.varName() + " keeps what it held here.");
-                return;
+                return false;
             }
             if (k == null) {
                 k = new Known(f.stamp());
@@ -2393,13 +2450,13 @@ public final class SharedVars {
                     if (!Merge.same(List.of(held), List.of(extensions))) unpublished(key, k);
                 }
                 provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
-                return;
+                return false;
             }
             List<IPersistentMap> knownTables = k.methodTables();
             if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
                 k.var = null;
                 k.removed = true;
-                return;
+                return false;
             }
             Namespace ns = Namespace.findOrCreate(Symbol.intern(r.ns()));
             Symbol sym = Symbol.intern(r.name());
@@ -2426,6 +2483,7 @@ public final class SharedVars {
                 } else {
                     switch (r.kind()) {
                         case VALUE -> {
+                            bound = true;
                             Object root = value;
                             if (value instanceof MultiFn m) {
                                 root = MultiFns.applied(key, m, v.getRawRoot(),
@@ -2462,6 +2520,7 @@ public final class SharedVars {
             warn.accept("a watch on " + r.varName() + " threw when the definition from member " + r.origin().address()
                 + " was applied here (the definition is in place): " + watchFailed);
         }
+        return bound;
     }
 
     /**

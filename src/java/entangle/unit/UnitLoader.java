@@ -21,6 +21,8 @@ import entangle.hook.CapturedClasses;
 final class UnitLoader extends DynamicClassLoader implements CapturedClasses.ClusterLoader {
     private final Map<String, Unit> byHash = new LinkedHashMap<>();
     private final Map<String, Unit> byClassName = new HashMap<>();
+    /** What {@link #namesNotFound} found for each unit here, by its hash. */
+    private final Map<String, List<String>> notFound = new java.util.concurrent.ConcurrentHashMap<>();
     /** The unit every unit here was nested in, and the loader that holds it; both null if none. */
     private final Unit parentUnit;
     private final UnitLoader parentLoader;
@@ -70,6 +72,74 @@ final class UnitLoader extends DynamicClassLoader implements CapturedClasses.Clu
         if (own != null) out.add(own);
         for (UnitLoader l = this; l.parentLoader != null; l = l.parentLoader) out.add(l.parentUnit);
         return out;
+    }
+
+    /**
+     * The classes that the code of unit {@code hash} (held here) names and this member cannot
+     * find by name, in the order the code names them: none if it finds them all. The JVM
+     * resolves a name only when the code that names it runs, so a definition that uses a class
+     * of a library this member lacks is defined here as on the member that compiled it, and
+     * fails only when it is called. Names of its own units, and of Java's and Clojure's
+     * runtime, are not looked up; a named class of the cluster that has not arrived yet is
+     * one of the names given.
+     */
+    List<String> namesNotFound(String hash) {
+        return notFound.computeIfAbsent(hash, h -> lookUpNames(byHash.get(h)));
+    }
+
+    private static final int CONSTANT_CLASS = 7;
+
+    private List<String> lookUpNames(Unit u) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        java.util.Set<String> looked = new java.util.HashSet<>();
+        for (String className : u.classNames()) {
+            try {
+                lookUpNames(u, className, looked, out);
+            } catch (RuntimeException e) {
+                // Bytes ASM cannot read: the JVM refuses them when the class is defined, which says so.
+            }
+        }
+        return out.isEmpty() ? List.of() : List.copyOf(out);
+    }
+
+    /** Adds to {@code out} the names that class {@code className} of {@code u} names and this member cannot find. */
+    private void lookUpNames(Unit u, String className, java.util.Set<String> looked, java.util.Set<String> out) {
+        clojure.asm.ClassReader r = new clojure.asm.ClassReader(u.classBytes(className));
+        char[] chars = new char[r.getMaxStringLength()];
+        for (int i = 1; i < r.getItemCount(); i++) {
+            int at = r.getItem(i); // past the entry's tag; 0 for the slot after a long or double
+            if (at == 0 || r.readByte(at - 1) != CONSTANT_CLASS) continue;
+            String name = classOfEntry(r.readUTF8(at, chars));
+            if (name == null || !looked.add(name) || name.startsWith("java.") || name.startsWith("clojure.lang.")
+                || ownName(name)) {
+                continue;
+            }
+            try {
+                Units.byName(name);
+            } catch (ClassNotFoundException e) {
+                out.add(name);
+            } catch (LinkageError e) {
+                // Found, but a class it needs is not (its superclass, say): that one is missing.
+                String needed = entangle.RefusedException.lackedClassOf(e);
+                out.add(needed != null ? needed : name);
+            }
+        }
+    }
+
+    /** The class a constant pool's class entry names (an array's element class), or null for a primitive array. */
+    private static String classOfEntry(String internalName) {
+        if (!internalName.startsWith("[")) return internalName.replace('/', '.');
+        String element = internalName.substring(internalName.lastIndexOf('[') + 1);
+        return element.startsWith("L") ? element.substring(1, element.length() - 1).replace('/', '.') : null;
+    }
+
+    /** True if {@code name} is a class of a unit here or of a unit they are nested in. */
+    private boolean ownName(String name) {
+        if (byClassName.containsKey(name)) return true;
+        for (UnitLoader l = this; l.parentLoader != null; l = l.parentLoader) {
+            if (l.parentUnit.defines(name)) return true;
+        }
+        return false;
     }
 
     @Override

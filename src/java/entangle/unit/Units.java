@@ -201,6 +201,16 @@ public final class Units {
         return l instanceof UnitLoader || (l != null && CapturedClasses.of(l) != null);
     }
 
+    /**
+     * The classes that the code of unit {@code hash}, from another member, names and this
+     * member cannot find by name (see {@link UnitLoader#namesNotFound}); none for a unit this member
+     * compiled, or has no loader for.
+     */
+    public List<String> namesNotFound(String hash) {
+        UnitLoader l = liveClusterLoader(hash);
+        return l == null ? List.of() : l.namesNotFound(hash);
+    }
+
     private UnitLoader liveClusterLoader(String hash) {
         WeakReference<UnitLoader> ref = clusterLoaders.get(hash);
         return ref == null ? null : ref.get();

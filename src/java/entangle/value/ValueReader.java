@@ -126,7 +126,9 @@ public final class ValueReader extends ObjectInputStream {
                 throw e;
             } catch (ClassNotFoundException e) {
                 throw RefusedException.lacking(e.getMessage(), e);
-            } catch (NoClassDefFoundError e) {
+            } catch (NoClassDefFoundError | ExceptionInInitializerError e) {
+                // A fn's class that names a class this member lacks as a constant ((make-array
+                // Pair 2)) resolves it as it is initialized.
                 throw lacking(e);
             } catch (IOException | InstantiationException | RuntimeException e) {
                 throw new RefusedException("its bytes are not a value this member can read (" + e + ")", e);
@@ -142,8 +144,9 @@ public final class ValueReader extends ObjectInputStream {
             return v;
         } catch (ClassNotFoundException e) {
             throw RefusedException.lacking(e.getMessage(), e);
-        } catch (NoClassDefFoundError e) {
-            // A class of the value's, defined here, whose own superclass or interface is missing.
+        } catch (NoClassDefFoundError | ExceptionInInitializerError e) {
+            // A class of the value's, defined here, whose own superclass or interface is missing,
+            // or that names one as a constant.
             throw lacking(e);
         } catch (IOException | RuntimeException e) {
             if (in != null && in.refusedUnit != null) throw new RefusedException(in.refusedUnit.getMessage(), in.refusedUnit);
@@ -161,7 +164,7 @@ public final class ValueReader extends ObjectInputStream {
     }
 
     /** {@code e} as the refusal of a value that needs a class this member lacks; else {@code e} itself. */
-    private static RefusedException lacking(NoClassDefFoundError e) {
+    private static RefusedException lacking(LinkageError e) {
         String name = RefusedException.lackedClassOf(e);
         if (name == null) throw e;
         return RefusedException.lacking(name, e);
