@@ -26,6 +26,13 @@ import entangle.testing.TestCluster;
  * quickly; and a source tree that changed after the jar was built is refused, not run stale.
  */
 class ReplPackageTest {
+    /**
+     * How long entangle.package may take (the namespaces compiled, a member started for the
+     * archive): half a minute alone here, more than the minute a REPL is given beside another
+     * test class's cluster on a slow stretch of the CI machine.
+     */
+    private static final long BUILD_SECONDS = 180;
+
     @Test
     void theReplRunsTheJarWithItsClassesFromTheArchive(@TempDir Path tmp) throws Exception {
         Path classLog = tmp.resolve("classes.log");
@@ -109,13 +116,13 @@ class ReplPackageTest {
         Files.setLastModifiedTime(madeBy, Files.getLastModifiedTime(project.resolve("target/repl/entangle.jsa")));
 
         ReplProcess built = ReplProcess.run("package", List.of("clojure", "-M", "-m", "entangle.package"), tmp, Map.of());
-        assertEquals(0, built.waitFor(), built.transcript());
+        assertEquals(0, built.waitFor(BUILD_SECONDS), built.transcript());
         assertTrue(built.allOut().contains("entangle.package: built target/repl/entangle.jar and target/repl/entangle.jsa"),
                    built.transcript());
         assertEquals(thisJvm, Files.readString(madeBy));
 
         ReplProcess again = ReplProcess.run("package-again", List.of("clojure", "-M", "-m", "entangle.package"), tmp, Map.of());
-        assertEquals(0, again.waitFor(), again.transcript());
+        assertEquals(0, again.waitFor(BUILD_SECONDS), again.transcript());
         assertTrue(again.allOut().contains("entangle.package: target/repl/entangle.jar is current"), again.transcript());
     }
 

@@ -267,7 +267,12 @@ public final class ReplProcess implements AutoCloseable {
 
     /** Waits for the process to end by itself and returns its exit code. */
     public int waitFor() throws InterruptedException {
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        return waitFor(60);
+    }
+
+    /** Waits up to {@code seconds} for the process to end by itself and returns its exit code. */
+    public int waitFor(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             throw new AssertionError(name + " did not exit\n" + transcript());
         }
         Thread.sleep(200); // the pumps read what was printed last
