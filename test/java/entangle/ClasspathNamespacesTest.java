@@ -36,7 +36,7 @@ class ClasspathNamespacesTest {
 
     /**
      * {@code dir} with the compiled Java types of a library only some members have: a class,
-     * extra.java.Shout, and an interface, extra.java.Speaker.
+     * extra.java.Shout, an interface, extra.java.Speaker, and a class of values, extra.java.Order.
      */
     private static Path withJavaClasses(Path dir) throws Exception {
         Path sources = Files.createDirectories(dir.resolve("src-java/extra/java"));
@@ -44,8 +44,11 @@ class ClasspathNamespacesTest {
             + "    public static String shout(String s) { return s.toUpperCase() + \"!\"; }\n}\n");
         Path speaker = Files.writeString(sources.resolve("Speaker.java"),
             "package extra.java;\npublic interface Speaker {\n    String speak();\n}\n");
+        Path order = Files.writeString(sources.resolve("Order.java"), "package extra.java;\n"
+            + "public class Order implements java.io.Serializable {\n    public final String id;\n"
+            + "    public Order(String id) { this.id = id; }\n}\n");
         int exit = javax.tools.ToolProvider.getSystemJavaCompiler()
-            .run(null, null, null, "-d", dir.toString(), shout.toString(), speaker.toString());
+            .run(null, null, null, "-d", dir.toString(), shout.toString(), speaker.toString(), order.toString());
         assertEquals(0, exit, "javac " + sources);
         return dir;
     }
@@ -54,11 +57,19 @@ class ClasspathNamespacesTest {
         return Projects.replWith(dir);
     }
 
+    private static List<String> with(List<String> options, String more) {
+        List<String> out = new java.util.ArrayList<>(options);
+        out.add(more);
+        return out;
+    }
+
     @Test
     void eachMemberRequiresFromItsOwnClasspathAndOneThatCannotSaysWhy() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            ReplProcess a = cluster.start("a", withPath(withJavaClasses(library("copy on a"))));
-            ReplProcess b = cluster.start("b", withPath(library("copy on b")));
+            // A and B name the library's package as one whose classes values may hold; B lacks it.
+            String naming = "-J-Dentangle.shareable.classes=extra.java.";
+            ReplProcess a = cluster.start("a", with(withPath(withJavaClasses(library("copy on a"))), naming));
+            ReplProcess b = cluster.start("b", with(withPath(library("copy on b")), naming));
             ReplProcess c = cluster.start("c");
             String addressOfA = a.value("(first (entangle.core/members))").replace("\"", "");
 
@@ -147,6 +158,13 @@ class ClasspathNamespacesTest {
             assertTrue(b.eval("(shout-class)").err().contains("#'user/shout-class from member " + addressOfA
                 + " needs class extra.java.Shout, which is not on this member's classpath, so its value cannot be read"
                 + " here"), b.transcript());
+            // So does a value of one of its classes that both name as shareable.
+            a.value("(def order (extra.java.Order. \"o-1\"))");
+            assertEquals("\"o-1\"", a.value("(.id order)"));
+            assertTrue(b.eval("(.id order)").err().contains("#'user/order from member " + addressOfA + " needs class"
+                + " extra.java.Order, which is not on this member's classpath, so its value cannot be read here"),
+                b.transcript());
+            assertEquals("\"[#<unshared #'user/order: needs class extra.java.Order>]\"", b.value("(pr-str [order])"));
         }
     }
 
