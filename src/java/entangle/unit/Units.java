@@ -203,8 +203,8 @@ public final class Units {
 
     /**
      * The classes that the code of unit {@code hash}, from another member, names and this
-     * member cannot find by name (see {@link UnitLoader#namesNotFound}); none for a unit this member
-     * compiled, or has no loader for.
+     * member cannot find by name (see {@link UnitLoader#namesNotFound}); none for a unit this
+     * member compiled, or has no loader for.
      */
     public List<String> namesNotFound(String hash) {
         UnitLoader l = liveClusterLoader(hash);
