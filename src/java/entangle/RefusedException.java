@@ -33,7 +33,12 @@ public final class RefusedException extends Exception {
 
     /** Why an entry that needs class {@code name}, which is not on this member's classpath, is refused. */
     public static String needs(String name) {
-        return "it needs class " + name + ", which is not on this member's classpath";
+        return "it needs class " + notOnClasspath(name);
+    }
+
+    /** How every message names class {@code name}, which a library another member has and this one lacks. */
+    public static String notOnClasspath(String name) {
+        return name + ", which is not on this member's classpath";
     }
 
     /** The class this member lacks, for an entry refused {@link #lacking} it; else null. */

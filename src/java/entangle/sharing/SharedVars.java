@@ -1776,8 +1776,8 @@ public final class SharedVars {
             String lacked = ns + " " + name;
             if (lackedClasses.contains(lacked) || mayStillArrive(name) || mayBeFnOfHeldNamespace(name)) continue;
             if (lackedClasses.add(lacked)) {
-                warn.accept(what + " from member " + origin.address() + " uses class " + name
-                    + ", which is not on this member's classpath; it was defined here and will fail where it uses it.");
+                warn.accept(what + " from member " + origin.address() + " uses class "
+                    + RefusedException.notOnClasspath(name) + "; it was defined here and will fail where it uses it.");
             }
         }
     }
@@ -2035,8 +2035,8 @@ public final class SharedVars {
                     pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
                 } else {
                     lackedClasses.add(lacked);
-                    warn.accept("namespace " + name + " imports " + imp.getValue()
-                        + ", which is not on this member's classpath; shared definitions that use it will fail here.");
+                    warn.accept("namespace " + name + " imports " + RefusedException.notOnClasspath(imp.getValue())
+                        + "; shared definitions that use it will fail here.");
                 }
             } catch (RuntimeException | LinkageError e) {
                 warn.accept("namespace " + name + " imports " + imp.getValue()

@@ -84,9 +84,8 @@ public final class Unshared extends AFn
 
     private String message(boolean left) {
         if (missingClass != null) {
-            return var + " from member " + holder + " needs class " + missingClass + ", which is not on this member's"
-                + " classpath, so its value cannot be read here; start this member with that class's library on its"
-                + " classpath";
+            return var + " from member " + holder + " needs class "
+                + entangle.RefusedException.notOnClasspath(missingClass) + ", so its value cannot be read here; start this member with that class's library on its classpath";
         }
         if (left) {
             return var + " held " + withArticle(type) + " on member " + holder

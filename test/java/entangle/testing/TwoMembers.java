@@ -1,6 +1,7 @@
 package entangle.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,6 +43,9 @@ public abstract class TwoMembers {
             for (String[] check : forLateJoiner) {
                 assertEquals(check[1], late.eval(check[0]).value(), check[0] + "\n" + late.transcript());
             }
+            // Its sync checks every record's code before it applies any: what that code names by
+            // class (a direct-linked call's fn) comes with the sync, and is not said to be missing.
+            assertFalse(late.allErr().contains("not on this member's classpath"), late.allErr());
         } finally {
             late.close();
         }
