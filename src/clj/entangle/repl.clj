@@ -3,7 +3,8 @@
   of an entangle cluster. Its prompt appears once the member has joined and holds every shared
   namespace; each evaluation returns once every member has what it defined. End of input or
   (System/exit 0) leaves the cluster cleanly. With --nrepl-port, an nREPL server with
-  entangle's middleware runs beside it."
+  entangle's middleware runs beside it, and its port is in .nrepl-port in the current
+  directory, where editors look for it, as nREPL's own command line leaves it."
   (:require [clojure.main :as main]
             [entangle.launch :as launch :refer [exit!]]
             [entangle.options :as options]))
@@ -51,8 +52,10 @@
       (when (:nrepl-port options)
         (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
               started-message (requiring-resolve 'entangle.nrepl/started-message)
+              write-port-file! (requiring-resolve 'entangle.nrepl/write-port-file!)
               server (try (serve! options)
                           (catch clojure.lang.ExceptionInfo e (exit! 1 (str "entangle: " (ex-message e)))))]
+          (write-port-file! server)
           (println (started-message server))))
       (main/repl :init #(in-ns 'user)
                  :read (reader last-read)

@@ -133,14 +133,33 @@ class ExamplesTest {
             String port = editor.awaitOut("nREPL server started on port (\\d+)").group(1);
             assertEquals(port, Files.readString(project.resolve(".nrepl-port")).strip());
             // What the editor sends, sent by nREPL's own client from A's REPL.
-            String sent = "(with-open [c (nrepl.core/connect :port " + port + ")]"
-                + " (-> (nrepl.core/client c 30000)"
-                + " (nrepl.core/message {:op \"eval\" :ns \"shop.prices\" :code \"(defn with-vat [net] (* 2 net))\"})"
-                + " nrepl.core/combine-responses :value))";
             a.value("(require 'nrepl.core)");
-            assertEquals("[\"#'shop.prices/with-vat\"]", a.value(sent));
+            assertEquals("[\"#'shop.prices/with-vat\"]", a.value(sentByEditor(port, "shop.prices", "(defn with-vat [net] (* 2 net))")));
             assertEquals("300", b.value("(user/basket-total [100 50])"));
+
+            // A terminal REPL that serves nREPL beside it writes its port there too (over the
+            // editor's member's), and removes it as it exits.
+            ReplProcess terminal = startInProject(cluster, project, "terminal", List.of("--nrepl-port", "0"));
+            String terminalPort = terminal.awaitOut("nREPL server started on port (\\d+)").group(1);
+            assertEquals(terminalPort, Files.readString(project.resolve(".nrepl-port")).strip());
+            assertEquals("[\"#'user/from-the-terminals-port\"]",
+                         a.value(sentByEditor(terminalPort, "user", "(defn from-the-terminals-port [] :t)")));
+            assertEquals(":t", b.value("(user/from-the-terminals-port)"));
+            assertEquals(0, terminal.endInput());
+            assertTrue(Files.notExists(project.resolve(".nrepl-port")), "the terminal REPL left .nrepl-port");
         }
+    }
+
+    /** A form that sends {@code code} to the nREPL server on {@code port}, as an editor does, and gives its values. */
+    private static String sentByEditor(String port, String ns, String code) {
+        return "(with-open [c (nrepl.core/connect :port " + port + ")]"
+            + " (-> (nrepl.core/client c 30000)"
+            + " (nrepl.core/message {:op \"eval\" :ns \"" + ns + "\" :code " + pr(code) + "})"
+            + " nrepl.core/combine-responses :value))";
+    }
+
+    private static String pr(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static List<String> withArgs(List<String> command, TestCluster cluster, String name) {
@@ -151,8 +170,13 @@ class ExamplesTest {
 
     /** {@code clojure -M:entangle} in the project's directory, in the cluster; once its prompt is up. */
     private static ReplProcess startInProject(TestCluster cluster, Path project, String name) {
-        ReplProcess p = cluster.adopt(ReplProcess.run(name, withArgs(List.of("clojure", "-M:entangle"), cluster, name),
-                                                      project, Map.of()));
+        return startInProject(cluster, project, name, List.of());
+    }
+
+    private static ReplProcess startInProject(TestCluster cluster, Path project, String name, List<String> options) {
+        List<String> command = new ArrayList<>(List.of("clojure", "-M:entangle"));
+        command.addAll(options);
+        ReplProcess p = cluster.adopt(ReplProcess.run(name, withArgs(command, cluster, name), project, Map.of()));
         p.eval("nil");
         return p;
     }
