@@ -11,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -112,7 +111,6 @@ public final class SharedVars {
     private static final Stamp NEVER = new Stamp(0, 0);
     private static final Keyword DECLARED = Keyword.intern("declared");
     private static final Keyword FILE = Keyword.intern("file");
-    private static final Keyword LINE = Keyword.intern("line");
     private static final Keyword NS = Keyword.intern("ns");
     private static final Keyword NAME = Keyword.intern("name");
 
@@ -144,11 +142,7 @@ public final class SharedVars {
      * in any order, so a namespace can name a class whose record has not arrived yet.
      */
     private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
-    /**
-     * "ns class" of each class this member said its classpath lacks, that a namespace imports
-     * or its shared code uses: said once, not at each change of the namespace or definition.
-     */
-    private final Set<String> lackedClasses = ConcurrentHashMap.newKeySet();
+    private final Classpath classpath;
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
      * Each var change a publication failed to share, with the source it was found with
@@ -165,40 +159,8 @@ public final class SharedVars {
      */
     private final Set<String> warnedUnshared = new HashSet<>();
     private String warnedWhy;
-    /**
-     * The text each evaluation read, by the class loader its code was compiled in, while the
-     * loader lives (guarded by {@code publishing}): a fn that a def inside other code made (a
-     * def run by a future, or by a fn called in a later evaluation) finds its form in the
-     * text that compiled it, not in the text of the evaluation that ran the def.
-     */
-    private final Map<ClassLoader, Evaluated> evaluatedIn = new WeakHashMap<>();
-
-    /**
-     * An evaluation's text: the code evaluated and what it was read from (either may be null),
-     * and which publication recorded it by its loaders, in order (0: one running).
-     */
-    private record Evaluated(String evalText, ReadText read, long order) {
-        SourceText text() {
-            return new SourceText(evalText, read);
-        }
-
-        boolean sameText(SourceText t) {
-            return java.util.Objects.equals(evalText, t.evalText()) && java.util.Objects.equals(read, t.read());
-        }
-
-        /** True if the text holds {@code name} anywhere: a quick look before reading a form of it. */
-        boolean mentions(String name) {
-            return evalText != null && evalText.contains(name) || read != null && read.text().contains(name);
-        }
-    }
-
-    /** How many publications recorded their evaluation in {@code evaluatedIn} (guarded by {@code publishing}). */
-    private long evaluatedOrder;
-    /**
-     * The evaluations running now (see {@link #evaluating}): a publication shares what they
-     * defined so far (another nREPL session's, say), whose forms are in their texts, not in its.
-     */
-    private final java.util.Queue<Evaluated> running = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Where each var's source form is found (what it records is guarded by {@code publishing}). */
+    private final EvaluatedTexts texts = new EvaluatedTexts();
     /** The loaders the last scan found new: they defined their first class since the scan before it. */
     private List<ClassLoader> scannedLoaders = List.of();
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
@@ -244,6 +206,7 @@ public final class SharedVars {
         this.cluster = cluster;
         this.atoms = atoms;
         this.warn = warn;
+        this.classpath = new Classpath(ns -> cluster.read(NamespaceRecord.MAP, ns) != null, warn);
         Units.lookUpNamedClassesWith(this::namedClassFromCluster);
         ResourceLoads.onCompleted(this::loadCompleted);
         Specs.track(); // loaded before this member started (by a user.clj, a host application)
@@ -251,7 +214,7 @@ public final class SharedVars {
 
     /** Applies the cluster's record for the named class {@code name}, if it has one, and returns the class. */
     private Class<?> namedClassFromCluster(String name) {
-        if (namespaceOfNamedClass(name) == null) return null;
+        if (ClassRecord.namespaceOf(name) == null) return null;
         byte[] record = cluster.read(ClassRecord.MAP, name);
         if (record == null) return null;
         Batch b = Batch.empty();
@@ -711,7 +674,7 @@ public final class SharedVars {
             if (group == null || group.classpath()) continue;
             loaders.add(loader);
             for (CapturedClasses.Defined d : group.classes()) {
-                String ns = namespaceOfNamedClass(d.name());
+                String ns = ClassRecord.namespaceOf(d.name());
                 if (ns != null && policy.sharedName(ns)) {
                     classChanges.add(new ClassChange(d.name(), loader, classStamps.getOrDefault(d.name(), NEVER).version()));
                 }
@@ -896,21 +859,6 @@ public final class SharedVars {
         }
     }
 
-    /**
-     * The namespace a named class belongs to ("my_app.core.Point" is my-app.core's), or null if
-     * the name is not one code refers to by name: fn classes ("ns$f"), compile stubs. A proxy
-     * class is named ("my_app.core.proxy$java.lang.Object$ff19274a"): proxy names it after the
-     * namespace, the superclass and the interfaces, defines it once, and every later proxy of
-     * the same classes, in any evaluation, creates its instances by that name.
-     */
-    static String namespaceOfNamedClass(String className) {
-        int proxy = className.indexOf(".proxy$");
-        if (proxy > 0) return clojure.lang.Compiler.demunge(className.substring(0, proxy));
-        int dot = className.lastIndexOf('.');
-        if (dot <= 0 || className.indexOf('$', dot) >= 0 || className.startsWith("compile__stub")) return null;
-        return clojure.lang.Compiler.demunge(className.substring(0, dot));
-    }
-
     private static boolean hasContent(NamespaceContent c, List<Var> interned) {
         if (!c.aliases().isEmpty() || !c.refers().isEmpty() || !c.imports().isEmpty()) return true;
         if (c.meta() != null && c.meta().count() > 0) return true;
@@ -939,10 +887,7 @@ public final class SharedVars {
         publishing.lock();
         try {
             Changes changes = scanned();
-            if (evalText != null || read != null) {
-                Evaluated evaluated = new Evaluated(evalText, read, ++evaluatedOrder);
-                for (ClassLoader l : scannedLoaders) evaluatedIn.put(l, evaluated);
-            }
+            if (evalText != null || read != null) texts.compiled(evalText, read, scannedLoaders);
             PublishResult result = changes.isEmpty() ? PublishResult.NOTHING : publish(changes, evalText, read, notices);
             return publishMerged(result, notices);
         } finally {
@@ -982,10 +927,9 @@ public final class SharedVars {
     public Runnable evaluating(String evalText, ReadText read) {
         Lock shared = evaluations.readLock();
         shared.lock();
-        Evaluated e = evalText == null && read == null ? null : new Evaluated(evalText, read, 0);
-        if (e != null) running.add(e);
+        Runnable done = texts.running(evalText, read);
         return () -> {
-            if (e != null) running.remove(e);
+            done.run();
             shared.unlock();
         };
     }
@@ -1049,8 +993,7 @@ public final class SharedVars {
         Map<String, UnshareableValueException> atomFailures = new HashMap<>();
         List<VarChange> withClusterAtoms = new ArrayList<>();
         SourceText sourceText = new SourceText(evalText, read);
-        // Other evaluations' texts that vars' forms are looked for in, each indexed once.
-        Map<Evaluated, SourceText> otherTexts = new HashMap<>();
+        EvaluatedTexts.Forms forms = texts.forms(sourceText);
         // An atom whose state could not reach the cluster (a client that lost its connection):
         // nothing is written, as when the records cannot be, but every var is looked at as usual.
         RuntimeException atomUnwritten = null;
@@ -1152,7 +1095,7 @@ public final class SharedVars {
                     if (!unitHashes.contains(u.hash())) unitHashes.add(u.hash());
                     byHash.put(u.hash(), u);
                 }
-                source = sourceOf(c, sourceText, otherTexts);
+                source = sourceOf(c, sourceText, forms);
                 if (source != null) sources.put(c.key(), source);
             }
             List<byte[]> unitBytes = new ArrayList<>();
@@ -1196,65 +1139,21 @@ public final class SharedVars {
     }
 
     /**
-     * The source of {@code c}'s var: the form that defined it, found by its :line and :column in
-     * the text evaluated, in the text that compiled its fn (a def inside code run later), or in
-     * the text of an evaluation still running (another session's, whose definitions this
-     * publication shares); the first of those forms that names the var, else the first that is
-     * a call (a defrecord's {@code ->R} is named by none); else the form in the newest earlier
-     * evaluation that names it (see {@link #newestNaming}); else the text evaluated.
+     * The source of {@code c}'s var: the form that defined it (see {@link EvaluatedTexts.Forms#formOf}),
+     * else the text evaluated.
      */
-    private String sourceOf(VarChange c, SourceText sourceText, Map<Evaluated, SourceText> otherTexts) {
+    private String sourceOf(VarChange c, SourceText sourceText, EvaluatedTexts.Forms forms) {
         String source = sourceOfUndefined(c);
         if (source != null) return source;
         if (c.meta() != null && c.var() != null) {
-            String name = c.var().sym.getName();
-            List<Evaluated> others = new ArrayList<>();
-            Evaluated compiledIn = c.root() == null ? null : evaluatedIn.get(c.root().getClass().getClassLoader());
-            if (compiledIn != null) others.add(compiledIn);
-            others.addAll(running);
-            SourceText.Form call = null;
-            for (int i = -1; i < others.size(); i++) {
-                if (i >= 0 && others.get(i).sameText(sourceText)) continue;
-                SourceText text = i < 0 ? sourceText : otherTexts.computeIfAbsent(others.get(i), Evaluated::text);
-                SourceText.Form form = text.formAt(c.meta());
-                if (form == null) continue;
-                if (form.names(name)) return form.text();
-                if (call == null && form.isCall()) call = form;
-            }
-            if (call != null) return call.text();
-            // Only for a var that has a place to look at: not one interned by code (intern, a
-            // loop making thousands of vars), which would look through every text for each.
-            SourceText.Form earlier = c.meta().valAt(LINE) instanceof Number ? newestNaming(c.meta(), name, otherTexts) : null;
-            if (earlier != null) return earlier.text();
+            String form = forms.formOf(c.var().sym.getName(), c.meta(), c.root());
+            if (form != null) return form;
         }
         source = sourceText.evalText();
         if (source == null && sourceText.none() && provenance.get(c.key()) != null) {
             source = provenance.get(c.key()).source(); // published again after a merge
         }
         return source;
-    }
-
-    /**
-     * The form at {@code meta}'s place that names {@code name}, in the newest earlier evaluation
-     * whose code is still loaded: the source of a var that a def in code compiled then made
-     * later ({@code (defn init! [] (def config {...}))}, then {@code (init!)}), whose value, not
-     * a fn, does not say which evaluation compiled it. Null if none.
-     */
-    private SourceText.Form newestNaming(IPersistentMap meta, String name, Map<Evaluated, SourceText> otherTexts) {
-        Evaluated newest = null;
-        SourceText.Form found = null;
-        // Every loader of an evaluation maps to its one Evaluated (a loaded file's thousands):
-        // each text is looked through once.
-        Set<Evaluated> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (Evaluated e : evaluatedIn.values()) {
-            if (!seen.add(e) || newest != null && e.order() <= newest.order() || !e.mentions(name)) continue;
-            SourceText.Form form = otherTexts.computeIfAbsent(e, Evaluated::text).formAt(meta);
-            if (form != null && form.names(name)) {
-                newest = e;
-                found = form;
-            }
-        }
-        return found;
     }
 
     /**
@@ -1721,7 +1620,7 @@ public final class SharedVars {
         try {
             for (Fresh<ClassRecord> f : records) {
                 ClassRecord r = f.record();
-                if (!policy.sharedName(namespaceOfNamedClass(r.name()))) continue;
+                if (!policy.sharedName(ClassRecord.namespaceOf(r.name()))) continue;
                 Class<?> c;
                 try {
                     RefusedException e = refusedUnits.get(r.unit());
@@ -1756,40 +1655,11 @@ public final class SharedVars {
                 }
             }
             for (ClassRecord r : applied) {
-                sayNotFound(namespaceOfNamedClass(r.name()), "class " + r.name(), r.origin(), units.namesNotFound(r.unit()));
+                classpath.sayNotFound(ClassRecord.namespaceOf(r.name()), "class " + r.name(), r.origin(), units.namesNotFound(r.unit()));
             }
         } finally {
             held.clear();
         }
-    }
-
-    /**
-     * Says, once a namespace and class, which classes the code of a definition from another
-     * member ({@code what}, of namespace {@code ns}) names that are not on this member's
-     * classpath: the JVM resolves them only when that code runs, so it was defined here and
-     * would fail, when called, with nothing said before. {@code names} are those this member
-     * could not find (see {@link Units#namesNotFound}); code of the cluster that has not
-     * arrived yet is not one of them.
-     */
-    private void sayNotFound(String ns, String what, Origin origin, Collection<String> names) {
-        for (String name : names) {
-            String lacked = ns + " " + name;
-            if (lackedClasses.contains(lacked) || mayStillArrive(name) || mayBeFnOfHeldNamespace(name)) continue;
-            if (lackedClasses.add(lacked)) {
-                warn.accept(what + " from member " + origin.address() + " uses class "
-                    + RefusedException.notOnClasspath(name) + "; it was defined here and will fail where it uses it.");
-            }
-        }
-    }
-
-    /**
-     * True if {@code name} may be the class of a fn of a namespace this member or the cluster
-     * has (code compiled with direct linking names the fns it calls by their classes), which
-     * comes with its var's record.
-     */
-    private boolean mayBeFnOfHeldNamespace(String name) {
-        int dollar = name.indexOf('$');
-        return dollar > 0 && heldNamespace(clojure.lang.Compiler.demunge(name.substring(0, dollar)));
     }
 
     /**
@@ -1853,10 +1723,10 @@ public final class SharedVars {
         if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
         if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
             if (r.reloaded() && reloadsHere(r)) {
-                load(r.name(), true, "reloaded on member " + r.origin().address(),
+                classpath.load(r.name(), true, "reloaded on member " + r.origin().address(),
                      "reload " + r.name() + " " + r.version());
             } else {
-                requireFromClasspath(r.name(), "required on member " + r.origin().address());
+                classpath.require(r.name(), "required on member " + r.origin().address());
             }
         }
         IPersistentMap meta = null;
@@ -1868,7 +1738,7 @@ public final class SharedVars {
                 if (t.equals(r.name()) || Namespace.find(Symbol.intern(t)) != null) continue;
                 Fresh<NamespaceRecord> dep = all.get(t);
                 if (dep != null) applyNamespace(dep, all, done, fromMaps);
-                else requireFromClasspath(t, "used by namespace " + r.name());
+                else classpath.require(t, "used by namespace " + r.name());
             }
             try {
                 meta = r.meta() == null ? null : ValueReader.readMeta(r.meta(), units);
@@ -1912,7 +1782,7 @@ public final class SharedVars {
                             held = content(tables, m);
                         }
                         reconcile(n, r.name(), held, held.meta(), kn.beforeJoining);
-                        markLoaded(sym);
+                        Classpath.markLoaded(sym);
                         NamespaceContent now = NamespaceContent.of(n);
                         if (held.sameAs(theirs)) {
                             kn.capture(n, now);
@@ -2029,14 +1899,8 @@ public final class SharedVars {
                     n.importClass(sym, c);
                 }
             } catch (ClassNotFoundException e) {
-                String lacked = name + " " + imp.getValue();
-                if (lackedClasses.contains(lacked)) continue;
-                if (mayStillArrive(imp.getValue())) {
+                if (!classpath.sayImportNotFound(name, imp.getValue())) {
                     pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
-                } else {
-                    lackedClasses.add(lacked);
-                    warn.accept("namespace " + name + " imports " + RefusedException.notOnClasspath(imp.getValue())
-                        + "; shared definitions that use it will fail here.");
                 }
             } catch (RuntimeException | LinkageError e) {
                 warn.accept("namespace " + name + " imports " + imp.getValue()
@@ -2045,31 +1909,9 @@ public final class SharedVars {
         }
     }
 
-    /**
-     * True if the class {@code name}, which this member cannot load, may be a named class whose
-     * record has not arrived yet (records of different maps arrive in any order): one of a
-     * namespace this member or the cluster has. A class of the classpath that this member
-     * lacks (a library another member has) would otherwise wait for ever, unsaid.
-     */
-    private boolean mayStillArrive(String name) {
-        return heldNamespace(namespaceOfNamedClass(name));
-    }
-
-    /** True if this member or the cluster has the namespace {@code ns}. */
-    private boolean heldNamespace(String ns) {
-        return ns != null && (Namespace.find(Symbol.intern(ns)) != null || cluster.read(NamespaceRecord.MAP, ns) != null);
-    }
-
     /** True if {@code table} (a namespace's aliases, refers or imports) maps {@code sym} to {@code target}. */
     private static boolean heldAs(Map<String, String> table, Symbol sym, String target) {
         return target.equals(table.get(sym.getName()));
-    }
-
-    private void requireFromClasspath(String ns, String why) {
-        boolean present = Namespace.find(Symbol.intern(ns)) != null;
-        if (present && loaded(ns)) return;
-        // Removed since it was loaded (remove-ns leaves it in *loaded-libs*): loaded again.
-        load(ns, !present && loaded(ns), why, "require " + ns);
     }
 
     /**
@@ -2093,44 +1935,6 @@ public final class SharedVars {
             return r.version();
         });
         return first[0];
-    }
-
-    private void load(String ns, boolean reload, String why, String once) {
-        try {
-            ResourceLoads.byEntangle(() -> {
-                if (reload) Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns), Keyword.intern("reload"));
-                else Clojure.var("clojure.core", "require").invoke(Symbol.intern(ns));
-            });
-        } catch (Exception e) { // Clojure throws checked exceptions undeclared (FileNotFoundException here)
-            Throwable root = e;
-            while (root.getCause() != null) root = root.getCause();
-            // Once per namespace and load: the hand-off and the entry event each bring the record.
-            if (refused.add(once)) {
-                warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
-                    + root.getMessage() + "; shared definitions that use it will fail here.");
-            }
-        }
-    }
-
-    /**
-     * Adds {@code ns} to Clojure's loaded libs, as the {@code ns} form did on the member that
-     * made it: a {@code require} of it here then finds it loaded instead of looking for its
-     * file on the classpath.
-     */
-    private static void markLoaded(Symbol ns) {
-        if (loaded(ns.getName())) return;
-        clojure.lang.Ref libs = (clojure.lang.Ref) ((Var) Clojure.var("clojure.core", "*loaded-libs*")).deref();
-        try {
-            clojure.lang.LockingTransaction.runInTransaction(
-                () -> libs.commute(Clojure.var("clojure.core", "conj"), clojure.lang.RT.list(ns)));
-        } catch (Exception e) { // the Callable's checked exception: commute throws none of its own
-            throw new IllegalStateException("could not mark namespace " + ns + " as loaded", e);
-        }
-    }
-
-    private static boolean loaded(String ns) {
-        Object libs = ((clojure.lang.IDeref) ((Var) Clojure.var("clojure.core", "*loaded-libs*")).deref()).deref();
-        return ((clojure.lang.IPersistentSet) libs).contains(Symbol.intern(ns));
     }
 
     /** How many var records a chunk has: a batch of at least two chunks (a joining member's sync) is applied a chunk at a time. */
@@ -2230,7 +2034,7 @@ public final class SharedVars {
                 if (bound) {
                     List<String> names = new ArrayList<>();
                     for (String h : r.units()) names.addAll(chunk.namesNotFound().getOrDefault(h, List.of()));
-                    sayNotFound(r.ns(), r.varName(), r.origin(), names);
+                    classpath.sayNotFound(r.ns(), r.varName(), r.origin(), names);
                 }
             }
         } finally {
@@ -2291,8 +2095,8 @@ public final class SharedVars {
      * which every member has with Clojure, is loaded for the specs: shared fns check them.
      */
     private boolean extensible(String key) {
-        if (key.equals(Specs.REGISTRY) && !loaded(Specs.NAMESPACE)) {
-            load(Specs.NAMESPACE, false, "specs defined on other members are in it", "specs");
+        if (key.equals(Specs.REGISTRY) && !Classpath.loaded(Specs.NAMESPACE)) {
+            classpath.load(Specs.NAMESPACE, false, "specs defined on other members are in it", "specs");
         }
         Namespace ns = Namespace.find(Symbol.intern(key.substring(0, key.indexOf('/'))));
         Var v = ns == null ? null : ns.findInternedVar(Symbol.intern(key.substring(key.indexOf('/') + 1)));

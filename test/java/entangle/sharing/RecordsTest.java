@@ -2,6 +2,7 @@ package entangle.sharing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -18,6 +19,19 @@ class RecordsTest {
         return new VarRecord(VarRecord.Kind.VALUE, "my.ns", "f", version, ORIGIN, true, new byte[] {9},
                              new byte[] {1, 2, 3}, List.of("aa", "bb"), List.of(new byte[] {4}, new byte[] {5, 6}), null,
                              "(defn f [] 1) ; é");
+    }
+
+    @Test
+    void aNamedClassBelongsToTheNamespaceItsNameStartsWith() {
+        clojure.java.api.Clojure.var("clojure.core", "demunge"); // Clojure's runtime loads its compiler, not the reverse
+        assertEquals("my-app.core", ClassRecord.namespaceOf("my_app.core.Point"));
+        assertEquals("user", ClassRecord.namespaceOf("user.proxy$java.lang.Object$ff19274a"));
+        assertEquals("my-app.core", ClassRecord.namespaceOf("my_app.core.proxy$java.util.AbstractList$Runnable$7a1c2b3d"));
+        // Not named: code refers to fn classes and compile stubs through their vars, not by name.
+        assertNull(ClassRecord.namespaceOf("my_app.core$f"));
+        assertNull(ClassRecord.namespaceOf("my_app.core$eval123$fn__124"));
+        assertNull(ClassRecord.namespaceOf("compile__stub.my_app.core.Point"));
+        assertNull(ClassRecord.namespaceOf("Point"));
     }
 
     @Test

@@ -1,0 +1,14 @@
+/**
+ * Shared namespaces and vars. {@link entangle.sharing.SharedVars} keeps this member's the same
+ * as the cluster's: it publishes what each evaluation changed as records
+ * ({@link entangle.sharing.NamespaceRecord}, {@link entangle.sharing.ClassRecord},
+ * {@link entangle.sharing.VarRecord}, each sealed in an {@link entangle.sharing.Envelope} and
+ * ordered by its {@link entangle.sharing.Stamp}) and applies the records of other members.
+ * Beside it: which namespaces are shared ({@link entangle.sharing.SharingPolicy}), how two
+ * members' changes to one table meet ({@link entangle.sharing.Merge}), where a var's source
+ * form is found ({@link entangle.sharing.EvaluatedTexts}), what this member's classpath has and
+ * lacks ({@link entangle.sharing.Classpath}), what a var holds whose value stayed on its member
+ * ({@link entangle.sharing.Unshared}), and atoms whose one value is the cluster's
+ * ({@link entangle.sharing.ClusterAtoms}).
+ */
+package entangle.sharing;
