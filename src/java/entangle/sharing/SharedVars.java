@@ -25,7 +25,6 @@ import java.util.function.Consumer;
 import clojure.java.api.Clojure;
 import clojure.lang.IFn;
 import clojure.lang.IPersistentMap;
-import clojure.lang.ISeq;
 import clojure.lang.Keyword;
 import clojure.lang.MultiFn;
 import clojure.lang.Namespace;
@@ -109,8 +108,6 @@ public final class SharedVars {
 
     /** The stamp of what this member had before anything was shared: the floor of a first write. */
     private static final Stamp NEVER = new Stamp(0, 0);
-    private static final Keyword DECLARED = Keyword.intern("declared");
-    private static final Keyword FILE = Keyword.intern("file");
     private static final Keyword NS = Keyword.intern("ns");
     private static final Keyword NAME = Keyword.intern("name");
 
@@ -309,7 +306,7 @@ public final class SharedVars {
 
         boolean differs(Var v) {
             Object r = v.getRawRoot();
-            if (removed || var != v || r != root || metaOf(v) != meta || v.isDynamic() != dynamic) return true;
+            if (removed || var != v || r != root || Vars.metaOf(v) != meta || v.isDynamic() != dynamic) return true;
             if (registryState != null) return Specs.state(r) != registryState;
             // The root known: bound as it was, and a multimethod if it was one (methods is never
             // null for a multimethod). Not looking into the root keeps a scan, which does this
@@ -321,33 +318,6 @@ public final class SharedVars {
 
     /** What no var's root is. */
     private static final Object UNPUBLISHED = new Object();
-
-    /**
-     * A var's meta, read as {@code Var.meta()} does but without taking the var's monitor, which
-     * a scan would otherwise take for every var of every shared namespace. An opaque read sees
-     * what this thread wrote (an evaluation publishes on its own thread) and, soon, what
-     * others did; a change seen a scan late is shared by the next one.
-     */
-    private static final java.lang.invoke.VarHandle META = metaHandle();
-
-    private static java.lang.invoke.VarHandle metaHandle() {
-        try {
-            return java.lang.invoke.MethodHandles.privateLookupIn(clojure.lang.AReference.class,
-                    java.lang.invoke.MethodHandles.lookup())
-                .findVarHandle(clojure.lang.AReference.class, "_meta", IPersistentMap.class);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null; // a Clojure that keeps meta otherwise: its own accessor, then
-        }
-    }
-
-    static IPersistentMap metaOf(Var v) {
-        return META == null ? v.meta() : (IPersistentMap) META.getOpaque(v);
-    }
-
-    /** Whether {@link #metaOf} reads the field (false: this Clojure keeps meta elsewhere). */
-    static boolean readsMetaDirectly() {
-        return META != null;
-    }
 
     /** A namespace as last published or applied here. */
     private static final class KnownNs {
@@ -389,7 +359,7 @@ public final class SharedVars {
 
         void capture(Namespace n, NamespaceContent c) {
             IPersistentMap m = n.getMappings();
-            capture(n, c, m, internedVars(n, m));
+            capture(n, c, m, Vars.internedVars(n, m));
         }
 
         /** As {@link #capture(Namespace, NamespaceContent)}, with the vars {@code m} interns in {@code n}. */
@@ -428,19 +398,6 @@ public final class SharedVars {
         }
     }
 
-    private static List<Var> internedVars(Namespace n, IPersistentMap mappings) {
-        List<Var> out = new ArrayList<>();
-        for (Object o : (Iterable<?>) mappings) {
-            Object target = ((Map.Entry<?, ?>) o).getValue();
-            if (target instanceof Var v && v.ns == n) out.add(v);
-        }
-        return out;
-    }
-
-    private static String key(Var v) {
-        return VarRecord.key(v.ns.getName().getName(), v.sym.getName());
-    }
-
     /**
      * True if {@code key} names a var of a namespace that is not shared whose changes by
      * evaluation are shared all the same, as its evaluated methods or extensions: a
@@ -471,10 +428,10 @@ public final class SharedVars {
         if (ev == null || ev.ns() != n || ev.mappings() != mappings) {
             List<Var> extensible = new ArrayList<>();
             List<String> keys = new ArrayList<>();
-            for (Var v : internedVars(n, mappings)) {
+            for (Var v : Vars.internedVars(n, mappings)) {
                 Object root = v.getRawRoot();
                 if (!(root instanceof IPersistentMap || root instanceof MultiFn || Specs.isRegistry(root))) continue;
-                String key = key(v);
+                String key = Vars.key(v);
                 if (SharingPolicy.ALWAYS_SHARED_VARS.contains(key)) continue;
                 extensible.add(v);
                 keys.add(key);
@@ -651,7 +608,7 @@ public final class SharedVars {
         kn.kind = kind;
         kn.capture(n, NamespaceContent.of(n));
         for (Var v : kn.interned) {
-            Known k = vars.computeIfAbsent(key(v), x -> new Known(NEVER));
+            Known k = vars.computeIfAbsent(Vars.key(v), x -> new Known(NEVER));
             k.capture(v);
         }
         return kn;
@@ -708,14 +665,14 @@ public final class SharedVars {
             List<Var> interned;
             if (kn == null || kn.kind == NamespaceRecord.Kind.LOCAL || kn.kind == NamespaceRecord.Kind.REMOVED) {
                 NamespaceContent c = NamespaceContent.of(n);
-                interned = internedVars(n, n.getMappings());
+                interned = Vars.internedVars(n, n.getMappings());
                 // A namespace that compiled code merely names (RT.var interns into it) has
                 // nothing of its own yet; publishing it would wipe the real one elsewhere.
                 if (!hasContent(c, interned)) continue;
                 nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn == null ? 0 : kn.version()));
             } else if (!kn.identical(n)) {
                 IPersistentMap mappings = n.getMappings();
-                interned = internedVars(n, mappings);
+                interned = Vars.internedVars(n, mappings);
                 if (kn.mappings != mappings) {
                     // Vars unmapped since: published as removed. Not one whose name holds a var
                     // of this namespace again (redefined after ns-unmap: its record replaces
@@ -724,10 +681,10 @@ public final class SharedVars {
                     Set<Var> now = new HashSet<>(interned);
                     for (Var gone : kn.interned) {
                         if (now.contains(gone)) continue;
-                        Known k = vars.get(key(gone));
+                        Known k = vars.get(Vars.key(gone));
                         if (k != null && k.var == gone && !k.removed && !k.local && k.version() > 0
                             && !(n.getMapping(gone.sym) instanceof Var again && again.ns == n)) {
-                            varChanges.add(VarChange.removed(gone, key(gone), k.version()));
+                            varChanges.add(VarChange.removed(gone, Vars.key(gone), k.version()));
                         }
                     }
                 }
@@ -748,11 +705,11 @@ public final class SharedVars {
                 Var v = interned.get(i);
                 Known k = cached == null ? null : cached[i];
                 if (k == null) {
-                    k = vars.get(key(v));
+                    k = vars.get(Vars.key(v));
                     if (cached != null) cached[i] = k;
                 }
                 if (k != null && !k.differs(v)) continue;
-                String key = key(v);
+                String key = Vars.key(v);
                 boolean local = (k != null && k.local) || SharingPolicy.markedLocal(v);
                 if (local) {
                     if (k == null || !k.local) {
@@ -763,7 +720,7 @@ public final class SharedVars {
                     }
                     continue;
                 }
-                if (k == null && !v.hasRoot() && !defined(v)) {
+                if (k == null && !v.hasRoot() && !Vars.defined(v)) {
                     // Interned by compiled code that names it (RT.var), not by def: nothing to share.
                     continue;
                 }
@@ -862,13 +819,8 @@ public final class SharedVars {
     private static boolean hasContent(NamespaceContent c, List<Var> interned) {
         if (!c.aliases().isEmpty() || !c.refers().isEmpty() || !c.imports().isEmpty()) return true;
         if (c.meta() != null && c.meta().count() > 0) return true;
-        for (Var v : interned) if (v.hasRoot() || defined(v)) return true;
+        for (Var v : interned) if (v.hasRoot() || Vars.defined(v)) return true;
         return false;
-    }
-
-    private static boolean defined(Var v) {
-        IPersistentMap m = v.meta();
-        return m != null && (m.containsKey(DECLARED) || m.containsKey(FILE));
     }
 
     // ---------------------------------------------------------------- publishing
@@ -1408,7 +1360,7 @@ public final class SharedVars {
             try {
                 Class<?> ours = units.resolve(r.unit(), r.name());
                 Units.makeNewest(ours);
-                reimport(ours);
+                Vars.reimport(ours);
             } catch (RefusedException | ClassNotFoundException | LinkageError e) {
                 warn.accept("class " + r.name() + " could not be made the newest here again: " + e.getMessage());
             }
@@ -1585,22 +1537,6 @@ public final class SharedVars {
     }
 
     /**
-     * Points every namespace that imports a class of {@code c}'s name at {@code c}, as
-     * deftype's own import does on the member that redefines it.
-     */
-    private static void reimport(Class<?> c) {
-        for (Object o : (Iterable<?>) Namespace.all()) {
-            Namespace n = (Namespace) o;
-            for (Object m : (Iterable<?>) n.getMappings()) {
-                Map.Entry<?, ?> e = (Map.Entry<?, ?>) m;
-                if (e.getValue() instanceof Class<?> old && old != c && old.getName().equals(c.getName())) {
-                    n.importClass((Symbol) e.getKey(), c);
-                }
-            }
-        }
-    }
-
-    /**
      * How long a class record whose unit is missing from the maps waits before it is refused:
      * a member stopped (Ctrl-Z) while another defined a record, and resumed, can read the record
      * on its own side of the split before the two sides are one cluster again (about fifteen
@@ -1644,7 +1580,7 @@ public final class SharedVars {
                     classStamps.put(r.name(), f.stamp());
                     applied.add(r);
                     Units.makeNewest(c);
-                    reimport(c);
+                    Vars.reimport(c);
                     for (Map.Entry<Namespace, Symbol> waiting : pendingImports.getOrDefault(r.name(), List.of())) {
                         waiting.getKey().unmap(waiting.getValue());
                         waiting.getKey().importClass(waiting.getValue(), c);
@@ -2192,7 +2128,7 @@ public final class SharedVars {
                 Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
                 for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
                     Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
-                    Known k = vars.get(key(method));
+                    Known k = vars.get(Vars.key(method));
                     if (k != null) k.capture(method);
                 }
             }
@@ -2213,7 +2149,7 @@ public final class SharedVars {
         }
         Object value = read.value();
         IPersistentMap meta = read.meta();
-        Rebound rebound = null;
+        Vars.Rebound rebound = null;
         boolean bound = false;
         state.lock();
         try {
@@ -2274,7 +2210,7 @@ public final class SharedVars {
                 Var v = ns.findInternedVar(sym);
                 if (v != null) k.capture(v);
             } else if (!k.local) {
-                Var v = internFresh(ns, sym);
+                Var v = Vars.internFresh(ns, sym);
                 // A multimethod's tables as the record has them, and as this member holds them after it.
                 List<IPersistentMap> theirs = value instanceof MultiFn m
                     ? List.of(m.getMethodTable(), m.getPreferTable()) : null;
@@ -2294,14 +2230,14 @@ public final class SharedVars {
                                     now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
                             }
                             // A multimethod changed in place is the root already.
-                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = bindRoot(v, root);
+                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = Vars.bindRoot(v, root);
                             if (root instanceof ClusterAtom a) a.heldBy(r.varName());
                             // As on the member that compiled it: code compiled later with direct
                             // linking calls the var's fn through its class, found by name.
                             if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
                         }
                         case UNBOUND -> v.unbindRoot();
-                        default -> rebound = bindRoot(v, unshared(r));
+                        default -> rebound = Vars.bindRoot(v, unshared(r));
                     }
                 }
                 if (Protocols.isProtocol(value)) protocols.add(v);
@@ -2347,60 +2283,10 @@ public final class SharedVars {
         }
     }
 
-    /**
-     * A root bound with the var's watches held back: they run once the record is applied and
-     * the state lock released, so that a watch that takes long (user code) holds up neither
-     * this member's evaluations nor the records that other members share meanwhile.
-     */
-    private record Rebound(Var var, Object old, Object now) {
-        /** Runs the watches, as bindRoot would have; returns what one threw. */
-        RuntimeException notifyWatches() {
-            try {
-                var.notifyWatches(old, now);
-                return null;
-            } catch (RuntimeException e) {
-                return e;
-            }
-        }
-    }
-
-    /**
-     * Binds the root, its watches held back (null if it has none). Under the var's monitor,
-     * which add-watch and remove-watch take too, so that none is lost while they are out.
-     */
-    private static Rebound bindRoot(Var v, Object root) {
-        synchronized (v) {
-            IPersistentMap watches = v.getWatches();
-            if (watches.count() == 0) {
-                v.bindRoot(root);
-                return null;
-            }
-            Object old = v.getRawRoot();
-            for (ISeq s = watches.seq(); s != null; s = s.next()) v.removeWatch(((Map.Entry<?, ?>) s.first()).getKey());
-            try {
-                v.bindRoot(root);
-            } finally {
-                // In the order they were in: the map iterates in it again.
-                for (ISeq s = watches.seq(); s != null; s = s.next()) {
-                    Map.Entry<?, ?> w = (Map.Entry<?, ?>) s.first();
-                    v.addWatch(w.getKey(), (IFn) w.getValue());
-                }
-            }
-            return new Rebound(v, old, root);
-        }
-    }
-
     /** What a var holds here whose value stayed on the member that made it. */
     private Unshared unshared(VarRecord r) {
         return new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(), r.origin().address(),
                             cluster::inCluster);
-    }
-
-    private static Var internFresh(Namespace ns, Symbol sym) {
-        Object m = ns.getMapping(sym);
-        if (m instanceof Var v && v.ns == ns) return v;
-        if (m != null) ns.unmap(sym); // a refer or import the definition replaces, as def does
-        return ns.intern(sym);
     }
 
     /** The vars this member shares, as "ns/name" keys; for tests and tools. */

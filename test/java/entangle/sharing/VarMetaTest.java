@@ -16,15 +16,15 @@ import clojure.lang.Var;
 class VarMetaTest {
     @Test
     void aScanReadsAVarsMetaAsTheVarDoes() {
-        assertTrue(SharedVars.readsMetaDirectly(), "this Clojure's AReference keeps meta in _meta");
+        assertTrue(Vars.readsMetaDirectly(), "this Clojure's AReference keeps meta in _meta");
         Var v = Var.intern(Namespace.findOrCreate(Symbol.intern("entangle.test.var-meta")), Symbol.intern("x"), 1L);
-        assertSame(v.meta(), SharedVars.metaOf(v));
+        assertSame(v.meta(), Vars.metaOf(v));
         v.setMeta(PersistentHashMap.create(Keyword.intern("doc"), "set"));
-        assertSame(v.meta(), SharedVars.metaOf(v));
-        assertEquals("set", SharedVars.metaOf(v).valAt(Keyword.intern("doc")));
+        assertSame(v.meta(), Vars.metaOf(v));
+        assertEquals("set", Vars.metaOf(v).valAt(Keyword.intern("doc")));
         v.alterMeta(clojure.java.api.Clojure.var("clojure.core", "assoc"),
                     clojure.lang.RT.list(Keyword.intern("doc"), "altered"));
-        assertSame(v.meta(), SharedVars.metaOf(v));
-        assertEquals("altered", SharedVars.metaOf(v).valAt(Keyword.intern("doc")));
+        assertSame(v.meta(), Vars.metaOf(v));
+        assertEquals("altered", Vars.metaOf(v).valAt(Keyword.intern("doc")));
     }
 }

@@ -1,0 +1,143 @@
+package entangle.sharing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import clojure.lang.IFn;
+import clojure.lang.IPersistentMap;
+import clojure.lang.ISeq;
+import clojure.lang.Keyword;
+import clojure.lang.Namespace;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
+
+/**
+ * What sharing does to Clojure's vars and namespaces that Clojure's own API does not do the
+ * way sharing needs: read a var's meta without taking its monitor, bind a root with its
+ * watches held back until the record is applied, intern a var over a refer or import as
+ * {@code def} does, and point every namespace that imports a named class at its newest
+ * definition.
+ */
+final class Vars {
+    private static final Keyword DECLARED = Keyword.intern("declared");
+    private static final Keyword FILE = Keyword.intern("file");
+
+    private Vars() {}
+
+    /**
+     * A var's meta, read as {@code Var.meta()} does but without taking the var's monitor, which
+     * a scan would otherwise take for every var of every shared namespace. An opaque read sees
+     * what this thread wrote (an evaluation publishes on its own thread) and, soon, what
+     * others did; a change seen a scan late is shared by the next one.
+     */
+    private static final java.lang.invoke.VarHandle META = metaHandle();
+
+    private static java.lang.invoke.VarHandle metaHandle() {
+        try {
+            return java.lang.invoke.MethodHandles.privateLookupIn(clojure.lang.AReference.class,
+                    java.lang.invoke.MethodHandles.lookup())
+                .findVarHandle(clojure.lang.AReference.class, "_meta", IPersistentMap.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // a Clojure that keeps meta otherwise: its own accessor, then
+        }
+    }
+
+    /** {@code v}'s meta (see {@link #META}). */
+    static IPersistentMap metaOf(Var v) {
+        return META == null ? v.meta() : (IPersistentMap) META.getOpaque(v);
+    }
+
+    /** Whether {@link #metaOf} reads the field (false: this Clojure keeps meta elsewhere). */
+    static boolean readsMetaDirectly() {
+        return META != null;
+    }
+
+    /** The vars {@code n} interns, of its {@code mappings} (which also hold refers and imports). */
+    static List<Var> internedVars(Namespace n, IPersistentMap mappings) {
+        List<Var> out = new ArrayList<>();
+        for (Object o : (Iterable<?>) mappings) {
+            Object target = ((Map.Entry<?, ?>) o).getValue();
+            if (target instanceof Var v && v.ns == n) out.add(v);
+        }
+        return out;
+    }
+
+    /** {@code v}'s key in the cluster's vars map, "ns/name". */
+    static String key(Var v) {
+        return VarRecord.key(v.ns.getName().getName(), v.sym.getName());
+    }
+
+    /** True if a def or declare made {@code v}, bound or not (code that interns a var gives it neither key). */
+    static boolean defined(Var v) {
+        IPersistentMap m = v.meta();
+        return m != null && (m.containsKey(DECLARED) || m.containsKey(FILE));
+    }
+
+    /** The var {@code ns} interns as {@code sym}, interned in place of a refer or import of that name. */
+    static Var internFresh(Namespace ns, Symbol sym) {
+        Object m = ns.getMapping(sym);
+        if (m instanceof Var v && v.ns == ns) return v;
+        if (m != null) ns.unmap(sym); // a refer or import the definition replaces, as def does
+        return ns.intern(sym);
+    }
+
+    /**
+     * A root bound with the var's watches held back: they run once the record is applied and
+     * the state lock released, so that a watch that takes long (user code) holds up neither
+     * this member's evaluations nor the records that other members share meanwhile.
+     */
+    record Rebound(Var var, Object old, Object now) {
+        /** Runs the watches, as bindRoot would have; returns what one threw. */
+        RuntimeException notifyWatches() {
+            try {
+                var.notifyWatches(old, now);
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        }
+    }
+
+    /**
+     * Binds the root, its watches held back (null if it has none). Under the var's monitor,
+     * which add-watch and remove-watch take too, so that none is lost while they are out.
+     */
+    static Rebound bindRoot(Var v, Object root) {
+        synchronized (v) {
+            IPersistentMap watches = v.getWatches();
+            if (watches.count() == 0) {
+                v.bindRoot(root);
+                return null;
+            }
+            Object old = v.getRawRoot();
+            for (ISeq s = watches.seq(); s != null; s = s.next()) v.removeWatch(((Map.Entry<?, ?>) s.first()).getKey());
+            try {
+                v.bindRoot(root);
+            } finally {
+                // In the order they were in: the map iterates in it again.
+                for (ISeq s = watches.seq(); s != null; s = s.next()) {
+                    Map.Entry<?, ?> w = (Map.Entry<?, ?>) s.first();
+                    v.addWatch(w.getKey(), (IFn) w.getValue());
+                }
+            }
+            return new Rebound(v, old, root);
+        }
+    }
+
+    /**
+     * Points every namespace that imports a class of {@code c}'s name at {@code c}, as
+     * deftype's own import does on the member that redefines it.
+     */
+    static void reimport(Class<?> c) {
+        for (Object o : (Iterable<?>) Namespace.all()) {
+            Namespace n = (Namespace) o;
+            for (Object m : (Iterable<?>) n.getMappings()) {
+                Map.Entry<?, ?> e = (Map.Entry<?, ?>) m;
+                if (e.getValue() instanceof Class<?> old && old != c && old.getName().equals(c.getName())) {
+                    n.importClass((Symbol) e.getKey(), c);
+                }
+            }
+        }
+    }
+}
