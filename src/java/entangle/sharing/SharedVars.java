@@ -140,6 +140,7 @@ public final class SharedVars {
      */
     private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
     private final Classpath classpath;
+    private final ExtensionTables tables;
     private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
      * Each var change a publication failed to share, with the source it was found with
@@ -204,6 +205,7 @@ public final class SharedVars {
         this.atoms = atoms;
         this.warn = warn;
         this.classpath = new Classpath(ns -> cluster.read(NamespaceRecord.MAP, ns) != null, warn);
+        this.tables = new ExtensionTables(policy, units, classpath);
         Units.lookUpNamedClassesWith(this::namedClassFromCluster);
         ResourceLoads.onCompleted(this::loadCompleted);
         Specs.track(); // loaded before this member started (by a user.clj, a host application)
@@ -399,16 +401,6 @@ public final class SharedVars {
     }
 
     /**
-     * True if {@code key} names a var of a namespace that is not shared whose changes by
-     * evaluation are shared all the same, as its evaluated methods or extensions: a
-     * multimethod or protocol of Clojure's or of a {@code clojure.*} library.
-     */
-    private boolean extended(String key) {
-        return key.startsWith("clojure.") && !SharingPolicy.ALWAYS_SHARED_VARS.contains(key)
-            && policy.extensionsShared(key.substring(0, key.indexOf('/')));
-    }
-
-    /**
      * The vars of a namespace that is not shared whose root was a multimethod or a map (a
      * protocol's, maybe), as of its mappings.
      */
@@ -448,13 +440,13 @@ public final class SharedVars {
         }
     }
 
-    /** The change to the evaluated methods or extensions of {@code v} (see {@link #extended}), or null. */
+    /** The change to the evaluated methods or extensions of {@code v} (see {@link ExtensionTables#extended}), or null. */
     private VarChange extensionChange(Var v, String key, Known k) {
         Object root = v.getRawRoot();
         if (!(root instanceof MultiFn) && !Protocols.isProtocol(root) && !Specs.isRegistry(root)) return null;
         // The registry's map before its entries are read: a change made meanwhile is seen next time.
         Object registryState = Specs.isRegistry(root) ? Specs.state(root) : null;
-        IPersistentMap extensions = evaluated(key, root);
+        IPersistentMap extensions = tables.evaluated(key, root);
         if (!extensionsChanged(key, v, k, extensions)) return null;
         long floor = k == null ? 0 : k.version();
         if (root instanceof MultiFn m) {
@@ -484,7 +476,7 @@ public final class SharedVars {
             Known k = vars.get(key);
             Var v = k == null ? null : k.var;
             if (v == null || k.removed || k.local || !k.differs(v)) continue;
-            if (extended(key)) {
+            if (tables.extended(key)) {
                 VarChange c = extensionChange(v, key, k);
                 if (c != null) varChanges.add(c);
             } else if (v.getRawRoot() instanceof MultiFn) {
@@ -519,7 +511,7 @@ public final class SharedVars {
     }
 
     /**
-     * True if the evaluated methods or extensions of {@code v} (see {@link #extended}) differ
+     * True if the evaluated methods or extensions of {@code v} (see {@link ExtensionTables#extended}) differ
      * from those known; if not, the var is known as it is now.
      */
     private boolean extensionsChanged(String key, Var v, Known k, IPersistentMap extensions) {
@@ -536,7 +528,7 @@ public final class SharedVars {
 
     /**
      * A var as scanned. {@code methods} and {@code prefers} are a multimethod's tables; of a
-     * protocol whose extensions are shared ({@link #extended}), {@code root} is those and
+     * protocol whose extensions are shared ({@link ExtensionTables#extended}), {@code root} is those and
      * {@code methods} the protocol.
      */
     private record VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta,
@@ -1021,8 +1013,8 @@ public final class SharedVars {
                     try {
                         w = writeValue(c);
                     } catch (UnshareableValueException e) {
-                        if (!extended(c.key())) throw e;
-                        IPersistentMap kept = shareableEntries(c.key(), (IPersistentMap) c.root(), warnings);
+                        if (!tables.extended(c.key())) throw e;
+                        IPersistentMap kept = tables.shareable(c.key(), (IPersistentMap) c.root(), warnings);
                         varChanges.set(i, c = new VarChange(c.var(), c.key(), kind, kept, c.meta(), c.dynamic(), c.floor(),
                                                             c.methods(), c.prefers()));
                         w = writeValue(c);
@@ -1241,42 +1233,6 @@ public final class SharedVars {
         return ValueWriter.write(c.root(), units);
     }
 
-    /**
-     * Of an extension table (the evaluated methods of a multimethod of Clojure's, the evaluated
-     * extensions of its protocol, the evaluated specs) that cannot travel whole, the entries
-     * that can: one that cannot stays on this member, which is warned once, naming it, and is
-     * left out of what the table is compared with from then on (see {@link #evaluated}), until
-     * it changes.
-     */
-    private IPersistentMap shareableEntries(String key, IPersistentMap table, List<String> warnings) {
-        IPersistentMap kept = table;
-        IPersistentMap unshared = unsharedEntries.getOrDefault(key, PersistentHashMap.EMPTY);
-        for (Object o : (Iterable<?>) table) {
-            Map.Entry<?, ?> entry = (Map.Entry<?, ?>) o;
-            try {
-                ValueWriter.write(PersistentHashMap.create(entry.getKey(), entry.getValue()), units);
-            } catch (UnshareableValueException e) {
-                kept = kept.without(entry.getKey());
-                unshared = unshared.assoc(entry.getKey(), entry.getValue());
-                warnings.add(entryName(key, entry.getKey()) + " holds " + withArticle(e.typeAndWhy())
-                    + ", which cannot be shared with other"
-                    + " members, so it stays on this member only; define it with values that can travel, or on"
-                    + " each member (entangle/eval-on).");
-            }
-        }
-        unsharedEntries.put(key, unshared);
-        return kept;
-    }
-
-    /** What to call an entry of an extension table in a message. */
-    private static String entryName(String key, Object entry) {
-        String printed = RT.printString(entry instanceof Class<?> c ? Symbol.intern(c.getName()) : entry);
-        if (key.equals(Specs.REGISTRY)) return "spec " + printed;
-        Var v = Var.find(Symbol.intern(key));
-        if (v != null && v.getRawRoot() instanceof MultiFn) return "the method of " + VarRecord.varName(key) + " for " + printed;
-        return "the extension of " + VarRecord.varName(key) + " to " + printed;
-    }
-
     private byte[] writeMeta(IPersistentMap meta, Set<Unit> needed, String what, List<String> warnings) {
         IPersistentMap m = meta == null ? PersistentHashMap.EMPTY : meta.without(NS).without(NAME);
         try {
@@ -1387,7 +1343,7 @@ public final class SharedVars {
                 k.capture(c.var());
             }
             default -> {
-                if (extended(c.key())) {
+                if (tables.extended(c.key())) {
                     commitExtension(c, k, appliedSinceScan, written);
                     break;
                 }
@@ -1419,7 +1375,7 @@ public final class SharedVars {
         provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
     }
 
-    /** As {@link #commitVar}, for the evaluated methods or extensions of a var {@link #extended} shares. */
+    /** As {@link #commitVar}, for the evaluated methods or extensions of a var {@link ExtensionTables#extended} shares. */
     private void commitExtension(VarChange c, Known k, boolean appliedSinceScan, Stamp written) {
         IPersistentMap extensions = (IPersistentMap) c.root();
         IPersistentMap base = k.extension == null ? PersistentArrayMap.EMPTY : k.extension;
@@ -1437,18 +1393,10 @@ public final class SharedVars {
         if (appliedSinceScan) {
             // Merged with what was applied meanwhile (see Merge): published again if that added to it.
             k.own = null;
-            if (!clojure.lang.Util.equiv(evaluated(c.key(), c.var().getRawRoot()), extensions)) unpublished(c.key(), k);
+            if (!clojure.lang.Util.equiv(tables.evaluated(c.key(), c.var().getRawRoot()), extensions)) unpublished(c.key(), k);
         } else {
             k.own = new Merge.Own(written.version(), c.floor(), List.of(base), List.of(extensions));
         }
-    }
-
-    /** Makes the evaluated methods or extensions of {@code v} {@code extensions}, where {@code previous} were. */
-    private static void extend(Var v, IPersistentMap extensions, IPersistentMap previous) {
-        Object root = v.getRawRoot();
-        if (root instanceof MultiFn m) MultiFns.extend(m, extensions, previous);
-        else if (Protocols.isProtocol(root)) Protocols.extend(v, extensions, previous);
-        else if (Specs.isRegistry(root)) Specs.extend(root, extensions, previous);
     }
 
     private static void restore(VarChange c) {
@@ -1964,7 +1912,7 @@ public final class SharedVars {
                     // Code of this member's runs inside an apply (a value's own methods, say); what
                     // it throws fails this record, not the rest of the batch or a joining member.
                     String lacked = RefusedException.lackedClassOf(e);
-                    refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
+                    refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
                         + " could not be applied here: " + (lacked != null ? RefusedException.needs(lacked) : e) + ".");
                 }
                 if (bound) {
@@ -1990,7 +1938,7 @@ public final class SharedVars {
     private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
         if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
             && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())
-            && !(extended(r.key()) && extensible(r.key()))) {
+            && !(tables.extended(r.key()) && tables.extensible(r.key()))) {
             return NOT_APPLIED_HERE;
         }
         for (String h : r.units()) {
@@ -2016,34 +1964,12 @@ public final class SharedVars {
         try {
             return ValueReader.read(r.value(), units, r.key());
         } catch (RefusedException e) {
-            if (e.lackedClass() == null || extended(r.key())) throw e;
-            refuse(r.key(), r.version(), recordName(r) + " from member " + r.origin().address()
+            if (e.lackedClass() == null || tables.extended(r.key())) throw e;
+            refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
                 + " could not be applied here: " + e.getMessage() + ".");
             return Unshared.unreadable(r.varName(), e.lackedClass(), r.origin().memberId(), r.origin().address(),
                                        cluster::inCluster);
         }
-    }
-
-    /**
-     * True if the var of {@code key}, which {@link #extended} shares, is here to take what the
-     * cluster holds: a member that has not loaded a library's namespace leaves its protocol's
-     * extensions (its compiled code would name vars of a namespace that is not there). Spec,
-     * which every member has with Clojure, is loaded for the specs: shared fns check them.
-     */
-    private boolean extensible(String key) {
-        if (key.equals(Specs.REGISTRY) && !Classpath.loaded(Specs.NAMESPACE)) {
-            classpath.load(Specs.NAMESPACE, false, "specs defined on other members are in it", "specs");
-        }
-        Namespace ns = Namespace.find(Symbol.intern(key.substring(0, key.indexOf('/'))));
-        Var v = ns == null ? null : ns.findInternedVar(Symbol.intern(key.substring(key.indexOf('/') + 1)));
-        if (v == null) return false;
-        Object root = v.getRawRoot();
-        return root instanceof MultiFn || Protocols.isProtocol(root) || Specs.isRegistry(root);
-    }
-
-    /** What a message calls the record {@code r}: its var, or what the var's table holds. */
-    private static String recordName(VarRecord r) {
-        return r.key().equals(Specs.REGISTRY) ? "clojure.spec's registry (the specs defined at members)" : r.varName();
     }
 
     /** Marks the var as holding changes its record lacks: the next scan, and {@link #publishMerged}, publish them. */
@@ -2051,42 +1977,6 @@ public final class SharedVars {
         k.unpublished();
         remergedVars.add(key);
     }
-
-    /**
-     * The evaluated methods of a multimethod, the evaluated extensions of a protocol, the
-     * evaluated specs: as the cluster shares them, without the entries that cannot travel
-     * (see {@link #shareableEntries}).
-     */
-    private IPersistentMap evaluated(String key, Object root) {
-        IPersistentMap out;
-        if (root instanceof MultiFn m) out = MultiFns.evaluatedMethods(m);
-        else if (Specs.isRegistry(root)) out = withoutLocalSpecs(Specs.evaluatedEntries(root));
-        else out = Protocols.isProtocol(root) ? Protocols.evaluatedExtensions((IPersistentMap) root) : PersistentArrayMap.EMPTY;
-        IPersistentMap unshared = unsharedEntries.get(key);
-        if (unshared == null) return out;
-        IPersistentMap still = unshared;
-        for (Object o : (Iterable<?>) unshared) {
-            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
-            if (out.valAt(e.getKey()) == e.getValue()) out = out.without(e.getKey());
-            else still = still.without(e.getKey()); // changed or gone: nothing to hold on to
-        }
-        if (still != unshared) unsharedEntries.put(key, still);
-        return out;
-    }
-
-    /** Specs without those keyed in a namespace marked local ({@code ::draft} there), which stay on their member. */
-    private IPersistentMap withoutLocalSpecs(IPersistentMap specs) {
-        IPersistentMap out = specs;
-        for (Object o : (Iterable<?>) specs) {
-            Object k = ((Map.Entry<?, ?>) o).getKey();
-            String ns = k instanceof clojure.lang.Named n ? n.getNamespace() : null;
-            if (ns != null && policy.markedLocal(ns)) out = out.without(k);
-        }
-        return out;
-    }
-
-    /** Entries of extension tables that cannot travel, by the var's key, as they were when refused. */
-    private final Map<String, IPersistentMap> unsharedEntries = new ConcurrentHashMap<>();
 
     /**
      * A record older than this member's, and made from the same one this member's last write of
@@ -2098,9 +1988,9 @@ public final class SharedVars {
         Merge.Own own = k.own;
         Var v = k.var;
         if (own == null || v == null || k.removed || r.base() != own.baseVersion() || r.version() >= own.version()) return;
-        if (extended(key) && value instanceof IPersistentMap theirs) {
-            IPersistentMap now = evaluated(key, v.getRawRoot());
-            extend(v, Merge.redo(List.of(theirs), own.base(), List.of(now)).get(0), now);
+        if (tables.extended(key) && value instanceof IPersistentMap theirs) {
+            IPersistentMap now = tables.evaluated(key, v.getRawRoot());
+            ExtensionTables.extend(v, Merge.redo(List.of(theirs), own.base(), List.of(now)).get(0), now);
         } else if (value instanceof MultiFn m && v.getRawRoot() instanceof MultiFn here) {
             List<IPersistentMap> theirs = List.of(m.getMethodTable(), m.getPreferTable());
             if (MultiFns.applied(key, m, here, now -> Merge.redo(theirs, own.base(), now)) != here) return;
@@ -2143,7 +2033,7 @@ public final class SharedVars {
         VarRecord r = f.record();
         String key = r.key();
         if (read.refusal() != null) {
-            refuse(key, r.version(), recordName(r) + " from member " + r.origin().address() + " was refused: "
+            refuse(key, r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address() + " was refused: "
                 + read.refusal() + "; nothing was defined from it.");
             return false;
         }
@@ -2164,7 +2054,7 @@ public final class SharedVars {
                 // again. (Left unapplied: if the namespace comes back, the record is applied then.)
                 return false;
             }
-            String rejected = (k != null && k.local) || extended(key) ? null
+            String rejected = (k != null && k.local) || tables.extended(key) ? null
                 : rejectedByValidator(r, r.kind() == VarRecord.Kind.UNSHAREABLE ? unshared(r) : value, meta);
             if (rejected != null) {
                 refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
@@ -2178,14 +2068,14 @@ public final class SharedVars {
             k.stamp = f.stamp();
             Merge.Own own = k.own;
             if (own != null && !own.unseenBy(r.base())) k.own = null;
-            if (extended(key)) {
+            if (tables.extended(key)) {
                 Var v = Var.find(Symbol.intern(key));
                 if (v != null && value instanceof IPersistentMap extensions) {
-                    IPersistentMap now = evaluated(key, v.getRawRoot());
+                    IPersistentMap now = tables.evaluated(key, v.getRawRoot());
                     IPersistentMap held = Merge.applied(List.of(extensions), r.base(), own,
                                                         k.extension == null ? null : List.of(k.extension),
                                                         List.of(now)).get(0);
-                    extend(v, held, now);
+                    ExtensionTables.extend(v, held, now);
                     k.captureExtension(v, extensions);
                     if (!Merge.same(List.of(held), List.of(extensions))) unpublished(key, k);
                 }

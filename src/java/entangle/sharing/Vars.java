@@ -68,13 +68,19 @@ final class Vars {
         return VarRecord.key(v.ns.getName().getName(), v.sym.getName());
     }
 
-    /** True if a def or declare made {@code v}, bound or not (code that interns a var gives it neither key). */
+    /**
+     * True if a def or declare made {@code v}, bound or not (code that interns a var gives it
+     * neither key).
+     */
     static boolean defined(Var v) {
         IPersistentMap m = v.meta();
         return m != null && (m.containsKey(DECLARED) || m.containsKey(FILE));
     }
 
-    /** The var {@code ns} interns as {@code sym}, interned in place of a refer or import of that name. */
+    /**
+     * The var {@code ns} interns as {@code sym}, interned in place of a refer or import of that
+     * name.
+     */
     static Var internFresh(Namespace ns, Symbol sym) {
         Object m = ns.getMapping(sym);
         if (m instanceof Var v && v.ns == ns) return v;
