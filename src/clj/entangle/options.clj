@@ -54,7 +54,7 @@
     :parse-fn parse-port]
    [nil "--members LIST" "Where to find other members: host, host:port or host:port-port, comma-separated; a host alone: the ten ports from --port"]
    [nil "--bind HOST" "Interface the member binds; loopback unless told otherwise; 0.0.0.0 for every one"]
-   [nil "--nrepl-port N" "Also serve nREPL on this port (0: any free one)" :parse-fn parse-nrepl-port]
+   [nil "--nrepl-port N" "Also serve nREPL on this port (0: any free one), and write the port to .nrepl-port in the current directory" :parse-fn parse-nrepl-port]
    [nil "--nrepl-bind HOST" "Interface the nREPL server binds; loopback unless told otherwise"]
    [nil "--log-file PATH" "Where Hazelcast's log goes; - for standard error"]
    [nil "--client" "Connect as a Hazelcast client to the existing cluster at --members, instead of embedding a member"]
