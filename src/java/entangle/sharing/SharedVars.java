@@ -130,8 +130,8 @@ public final class SharedVars {
     private final ReentrantReadWriteLock evaluations = new ReentrantReadWriteLock();
     /** Set when a publication failed, until one succeeds: what it held is still to share. */
     private volatile boolean unshared;
-    private final Map<String, Known> vars = new HashMap<>();
-    private final Map<String, KnownNs> namespaces = new HashMap<>();
+    private final Map<String, KnownVar> vars = new HashMap<>();
+    private final Map<String, KnownNamespace> namespaces = new HashMap<>();
     /** The stamp of each named class's record applied or published here. */
     private final Map<String, Stamp> classStamps = new HashMap<>();
     /**
@@ -233,172 +233,7 @@ public final class SharedVars {
         return provenance.get(VarRecord.key(ns, name));
     }
 
-    // ---------------------------------------------------------------- what this member knows
-
-    /** A var as last published or applied here. */
-    private static final class Known {
-        Var var;
-        Object root;
-        IPersistentMap meta;
-        boolean dynamic;
-        /** The record applied or published here. */
-        Stamp stamp;
-        boolean local;
-        boolean removed;
-        // A multimethod's methods change without its var's root changing.
-        Object methods;
-        Object prefers;
-        /**
-         * Of a multimethod or protocol of a namespace that is not shared: its evaluated methods
-         * or extensions (what the cluster shares of it), as last published or applied here.
-         */
-        IPersistentMap extension;
-        /**
-         * Of clojure.spec.alpha's registry (see {@link Specs}): the map its atom held as last
-         * published or applied here (the atom, its var's root, stays the same).
-         */
-        Object registryState;
-        /** This member's last write of the var's tables, while a record may not have seen it. */
-        Merge.Own own;
-
-        Known(Stamp stamp) {
-            this.stamp = stamp;
-        }
-
-        long version() {
-            return stamp.version();
-        }
-
-        void capture(Var v) {
-            var = v;
-            root = v.getRawRoot();
-            meta = v.meta();
-            dynamic = v.isDynamic();
-            removed = false;
-            captureTables(root);
-        }
-
-        /**
-         * As {@link #capture}, for a multimethod or protocol of a namespace that is not shared,
-         * whose evaluated methods or extensions are {@code extensions}.
-         */
-        void captureExtension(Var v, IPersistentMap extensions) {
-            capture(v);
-            extension = extensions;
-        }
-
-        /**
-         * Makes the next scan look at the var: what it holds now has changes the record last
-         * applied lacks (see {@link Merge}).
-         */
-        void unpublished() {
-            root = UNPUBLISHED;
-        }
-
-        /** A multimethod's tables as known (methods, prefers), or null if not known as a multimethod. */
-        List<IPersistentMap> methodTables() {
-            return methods == null ? null : List.of((IPersistentMap) methods, (IPersistentMap) prefers);
-        }
-
-        void captureTables(Object r) {
-            methods = r instanceof MultiFn m ? m.getMethodTable() : null;
-            prefers = r instanceof MultiFn m ? m.getPreferTable() : null;
-            registryState = Specs.isRegistry(r) ? Specs.state(r) : null;
-        }
-
-        boolean differs(Var v) {
-            Object r = v.getRawRoot();
-            if (removed || var != v || r != root || Vars.metaOf(v) != meta || v.isDynamic() != dynamic) return true;
-            if (registryState != null) return Specs.state(r) != registryState;
-            // The root known: bound as it was, and a multimethod if it was one (methods is never
-            // null for a multimethod). Not looking into the root keeps a scan, which does this
-            // for every var of every shared namespace, from reading 10,000 roots' headers.
-            return methods != null
-                && (!(r instanceof MultiFn m) || m.getMethodTable() != methods || m.getPreferTable() != prefers);
-        }
-    }
-
-    /** What no var's root is. */
-    private static final Object UNPUBLISHED = new Object();
-
-    /** A namespace as last published or applied here. */
-    private static final class KnownNs {
-        Namespace ns;
-        IPersistentMap mappings;
-        IPersistentMap aliases;
-        IPersistentMap meta;
-        NamespaceContent content;
-        List<Var> interned = List.of();
-        private List<Var> knownFor;
-        private Known[] known;
-        NamespaceRecord.Kind kind;
-        /** The record applied or published here. */
-        Stamp stamp;
-        /** This member's last write of the namespace's tables, while a record may not have seen it. */
-        Merge.Own own;
-        /** Set when the namespace has changes the record last applied lacks: the next scan looks. */
-        boolean unpublished;
-        /**
-         * What the namespace held before this member joined (a REPL's doc and pprint, what a
-         * user.clj required): this JVM's own, as in any REPL, kept when a record lacks it and
-         * left out of the records this member writes.
-         */
-        NamespaceContent beforeJoining;
-
-        KnownNs(NamespaceRecord.Kind kind, Stamp stamp) {
-            this.kind = kind;
-            this.stamp = stamp;
-        }
-
-        long version() {
-            return stamp.version();
-        }
-
-        /** Loaded here from the classpath: not a namespace this member could not load (not on its classpath). */
-        boolean loadedFromClasspath() {
-            return kind == NamespaceRecord.Kind.CLASSPATH && ns != null;
-        }
-
-        void capture(Namespace n, NamespaceContent c) {
-            IPersistentMap m = n.getMappings();
-            capture(n, c, m, Vars.internedVars(n, m));
-        }
-
-        /** As {@link #capture(Namespace, NamespaceContent)}, with the vars {@code m} interns in {@code n}. */
-        void capture(Namespace n, NamespaceContent c, IPersistentMap m, List<Var> vars) {
-            ns = n;
-            mappings = m;
-            aliases = n.getAliases();
-            meta = n.meta();
-            content = c;
-            interned = vars;
-            unpublished = false;
-        }
-
-        /**
-         * What is known of each of {@code interned}, by index, filled in as the scan finds it:
-         * a scan looks at every var of every shared namespace, and building each one's key to
-         * look it up made an eval at a member holding 10,000 vars take 4 ms longer.
-         */
-        Known[] knownOfInterned() {
-            if (knownFor != interned) {
-                Known[] now = new Known[interned.size()];
-                if (known != null) {
-                    // A def of a new var changes the mappings: what was known stays known.
-                    Map<Var, Known> was = new java.util.IdentityHashMap<>(known.length);
-                    for (int i = 0; i < known.length; i++) if (known[i] != null) was.put(knownFor.get(i), known[i]);
-                    for (int i = 0; i < now.length; i++) now[i] = was.get(interned.get(i));
-                }
-                known = now;
-                knownFor = interned;
-            }
-            return known;
-        }
-
-        boolean identical(Namespace n) {
-            return !unpublished && ns == n && mappings == n.getMappings() && aliases == n.getAliases() && meta == n.meta();
-        }
-    }
+    // ------------------------------------------------------- scanning extension tables and merges
 
     /**
      * The vars of a namespace that is not shared whose root was a multimethod or a map (a
@@ -433,15 +268,18 @@ public final class SharedVars {
         for (int i = 0; i < ev.vars().size(); i++) {
             Var v = ev.vars().get(i);
             String key = ev.keys().get(i);
-            Known k = vars.get(key);
+            KnownVar k = vars.get(key);
             if (k != null && !k.differs(v)) continue;
             VarChange c = extensionChange(v, key, k);
             if (c != null) varChanges.add(c);
         }
     }
 
-    /** The change to the evaluated methods or extensions of {@code v} (see {@link ExtensionTables#extended}), or null. */
-    private VarChange extensionChange(Var v, String key, Known k) {
+    /**
+     * The change to the evaluated methods or extensions of {@code v} (see {@link
+     * ExtensionTables#extended}), or null.
+     */
+    private VarChange extensionChange(Var v, String key, KnownVar k) {
         Object root = v.getRawRoot();
         if (!(root instanceof MultiFn) && !Protocols.isProtocol(root) && !Specs.isRegistry(root)) return null;
         // The registry's map before its entries are read: a change made meanwhile is seen next time.
@@ -464,7 +302,7 @@ public final class SharedVars {
     private Changes scanMerged() {
         List<NsChange> nsChanges = new ArrayList<>();
         for (String name : remergedNamespaces) {
-            KnownNs kn = namespaces.get(name);
+            KnownNamespace kn = namespaces.get(name);
             Namespace n = kn == null ? null : kn.ns;
             if (n == null || kn.kind != NamespaceRecord.Kind.SHARED || Namespace.find(n.getName()) != n) continue;
             NamespaceContent c = NamespaceContent.of(n);
@@ -473,7 +311,7 @@ public final class SharedVars {
         remergedNamespaces.clear();
         List<VarChange> varChanges = new ArrayList<>();
         for (String key : remergedVars) {
-            Known k = vars.get(key);
+            KnownVar k = vars.get(key);
             Var v = k == null ? null : k.var;
             if (v == null || k.removed || k.local || !k.differs(v)) continue;
             if (tables.extended(key)) {
@@ -511,15 +349,15 @@ public final class SharedVars {
     }
 
     /**
-     * True if the evaluated methods or extensions of {@code v} (see {@link ExtensionTables#extended}) differ
-     * from those known; if not, the var is known as it is now.
+     * True if the evaluated methods or extensions of {@code v} (see {@link
+     * ExtensionTables#extended}) differ from those known; if not, the var is known as it is now.
      */
-    private boolean extensionsChanged(String key, Var v, Known k, IPersistentMap extensions) {
+    private boolean extensionsChanged(String key, Var v, KnownVar k, IPersistentMap extensions) {
         if (!clojure.lang.Util.equiv(extensions, k == null || k.extension == null ? PersistentHashMap.EMPTY : k.extension)) {
             return true;
         }
         // A library's, or Clojure's: each member loads them itself.
-        if (k == null) vars.put(key, k = new Known(NEVER));
+        if (k == null) vars.put(key, k = new KnownVar(NEVER));
         k.captureExtension(v, extensions);
         return false;
     }
@@ -528,8 +366,8 @@ public final class SharedVars {
 
     /**
      * A var as scanned. {@code methods} and {@code prefers} are a multimethod's tables; of a
-     * protocol whose extensions are shared ({@link ExtensionTables#extended}), {@code root} is those and
-     * {@code methods} the protocol.
+     * protocol whose extensions are shared ({@link ExtensionTables#extended}), {@code root} is
+     * those and {@code methods} the protocol.
      */
     private record VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta,
                              boolean dynamic, long floor, Object methods, Object prefers) {
@@ -586,7 +424,7 @@ public final class SharedVars {
             CapturedClasses.drainNew();
             for (Object o : (Iterable<?>) Namespace.all()) {
                 Namespace n = (Namespace) o;
-                KnownNs kn = baselineNamespace(n, NamespaceRecord.Kind.SHARED);
+                KnownNamespace kn = baselineNamespace(n, NamespaceRecord.Kind.SHARED);
                 kn.beforeJoining = kn.content;
             }
         } finally {
@@ -594,13 +432,13 @@ public final class SharedVars {
         }
     }
 
-    private KnownNs baselineNamespace(Namespace n, NamespaceRecord.Kind kind) {
+    private KnownNamespace baselineNamespace(Namespace n, NamespaceRecord.Kind kind) {
         String name = n.getName().getName();
-        KnownNs kn = namespaces.computeIfAbsent(name, k -> new KnownNs(kind, NEVER));
+        KnownNamespace kn = namespaces.computeIfAbsent(name, k -> new KnownNamespace(kind, NEVER));
         kn.kind = kind;
         kn.capture(n, NamespaceContent.of(n));
         for (Var v : kn.interned) {
-            Known k = vars.computeIfAbsent(Vars.key(v), x -> new Known(NEVER));
+            KnownVar k = vars.computeIfAbsent(Vars.key(v), x -> new KnownVar(NEVER));
             k.capture(v);
         }
         return kn;
@@ -631,8 +469,8 @@ public final class SharedVars {
         }
         if (rescanRemovals) {
             rescanRemovals = false;
-            for (Map.Entry<String, Known> e : vars.entrySet()) {
-                Known k = e.getValue();
+            for (Map.Entry<String, KnownVar> e : vars.entrySet()) {
+                KnownVar k = e.getValue();
                 if (k.var != null && !k.removed && !k.local && k.version() > 0
                     && k.var.ns.getMapping(k.var.sym) != k.var) {
                     varChanges.add(VarChange.removed(k.var, e.getKey(), k.version()));
@@ -645,7 +483,7 @@ public final class SharedVars {
             String name = n.getName().getName();
             present.add(name);
             if (SharingPolicy.never(name)) continue;
-            KnownNs kn = namespaces.get(name);
+            KnownNamespace kn = namespaces.get(name);
             if (!policy.shared(n)) {
                 boolean markedLocal = SharingPolicy.flag(n.meta(), SharingPolicy.LOCAL);
                 if (markedLocal && (kn == null || kn.kind != NamespaceRecord.Kind.LOCAL)) {
@@ -673,7 +511,7 @@ public final class SharedVars {
                     Set<Var> now = new HashSet<>(interned);
                     for (Var gone : kn.interned) {
                         if (now.contains(gone)) continue;
-                        Known k = vars.get(Vars.key(gone));
+                        KnownVar k = vars.get(Vars.key(gone));
                         if (k != null && k.var == gone && !k.removed && !k.local && k.version() > 0
                             && !(n.getMapping(gone.sym) instanceof Var again && again.ns == n)) {
                             varChanges.add(VarChange.removed(gone, Vars.key(gone), k.version()));
@@ -691,11 +529,11 @@ public final class SharedVars {
             } else {
                 interned = kn.interned;
             }
-            // A var's Known, once made, stays in vars: it can be kept by index.
-            Known[] cached = kn != null && interned == kn.interned ? kn.knownOfInterned() : null;
+            // A var's KnownVar, once made, stays in vars: it can be kept by index.
+            KnownVar[] cached = kn != null && interned == kn.interned ? kn.knownOfInterned() : null;
             for (int i = 0; i < interned.size(); i++) {
                 Var v = interned.get(i);
-                Known k = cached == null ? null : cached[i];
+                KnownVar k = cached == null ? null : cached[i];
                 if (k == null) {
                     k = vars.get(Vars.key(v));
                     if (cached != null) cached[i] = k;
@@ -723,21 +561,21 @@ public final class SharedVars {
         // Vars of namespaces that are not shared, which are shared all the same: derive's hierarchy.
         for (String key : SharingPolicy.ALWAYS_SHARED_VARS) {
             Var v = Var.find(Symbol.intern(key));
-            Known k = vars.get(key);
+            KnownVar k = vars.get(key);
             if (v != null && (k == null || k.differs(v))) {
                 varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
                                              k == null ? 0 : k.version()));
             }
         }
-        for (Map.Entry<String, KnownNs> e : namespaces.entrySet()) {
-            KnownNs kn = e.getValue();
+        for (Map.Entry<String, KnownNamespace> e : namespaces.entrySet()) {
+            KnownNamespace kn = e.getValue();
             boolean had = kn.kind == NamespaceRecord.Kind.SHARED || kn.loadedFromClasspath();
             if (!present.contains(e.getKey()) && had && kn.version() > 0 && policy.sharedName(e.getKey())) {
                 nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version()));
                 // Its vars go with it, or a member applying them would make the namespace again.
                 String prefix = e.getKey() + "/";
-                for (Map.Entry<String, Known> v : vars.entrySet()) {
-                    Known k = v.getValue();
+                for (Map.Entry<String, KnownVar> v : vars.entrySet()) {
+                    KnownVar k = v.getValue();
                     if (v.getKey().startsWith(prefix) && k.var != null && !k.removed && !k.local && k.version() > 0) {
                         varChanges.add(VarChange.removed(k.var, v.getKey(), k.version()));
                     }
@@ -769,7 +607,7 @@ public final class SharedVars {
         if (n == null || SharingPolicy.never(name)) return;
         state.lock();
         try {
-            KnownNs before = namespaces.get(name);
+            KnownNamespace before = namespaces.get(name);
             long floor = before == null ? 0 : before.version();
             // Loaded before, here or on a member whose record this one applied: a reload.
             boolean reloaded = before != null && before.kind == NamespaceRecord.Kind.CLASSPATH;
@@ -795,8 +633,8 @@ public final class SharedVars {
      */
     private void loadedOver(Namespace n, String name, List<VarChange> varChanges) {
         String prefix = name + "/";
-        for (Map.Entry<String, Known> e : vars.entrySet()) {
-            Known k = e.getValue();
+        for (Map.Entry<String, KnownVar> e : vars.entrySet()) {
+            KnownVar k = e.getValue();
             if (!e.getKey().startsWith(prefix) || k.version() == 0 || k.local) continue;
             Object mapped = n.getMapping(Symbol.intern(e.getKey().substring(prefix.length())));
             if (mapped instanceof Var v && v.ns == n) {
@@ -846,7 +684,7 @@ public final class SharedVars {
     private NamespaceContent beforeJoining(String name) {
         state.lock();
         try {
-            KnownNs kn = namespaces.get(name);
+            KnownNamespace kn = namespaces.get(name);
             return kn == null ? null : kn.beforeJoining;
         } finally {
             state.unlock();
@@ -1134,7 +972,7 @@ public final class SharedVars {
     private void requeue(Changes changes) {
         loadedNamespaces.addAll(0, changes.namespaces().stream().filter(c -> c.kind() == NamespaceRecord.Kind.CLASSPATH).toList());
         loadedVars.addAll(0, scannedFromLoads.stream().filter(c -> {
-            Known k = vars.get(c.key());
+            KnownVar k = vars.get(c.key());
             return k == null || k.version() <= c.floor();
         }).toList());
         unsharedClasses.addAll(0, scannedClasses);
@@ -1187,7 +1025,7 @@ public final class SharedVars {
         if (published == null) return null;
         state.lock();
         try {
-            Known k = vars.get(c.key());
+            KnownVar k = vars.get(c.key());
             return k != null && k.meta == c.meta() ? published.source() : null;
         } finally {
             state.unlock();
@@ -1272,14 +1110,14 @@ public final class SharedVars {
      * member's changes (see {@link Merge}); what it added is published again.
      */
     private void commitNamespace(NsChange c, Stamp written) {
-        KnownNs kn = namespaces.get(c.name());
+        KnownNamespace kn = namespaces.get(c.name());
         if (kn != null && !written.replaces(kn.stamp, true)) return;
         // Another member's record of this namespace, older than this one, was applied here
         // between the scan and the write: this one stays, here as everywhere else.
         boolean appliedSinceScan = kn != null && kn.version() > c.floor();
         NamespaceContent base = kn != null && kn.kind == NamespaceRecord.Kind.SHARED && kn.ns == c.ns() ? kn.content : null;
         if (kn == null) {
-            kn = new KnownNs(c.kind(), written);
+            kn = new KnownNamespace(c.kind(), written);
             namespaces.put(c.name(), kn);
         }
         kn.kind = c.kind();
@@ -1325,11 +1163,11 @@ public final class SharedVars {
 
     /** As {@link #commitNamespace}, for a var. */
     private void commitVar(VarChange c, VarRecord r, Stamp written) {
-        Known k = vars.get(c.key());
+        KnownVar k = vars.get(c.key());
         if (k != null && !written.replaces(k.stamp, true)) return; // a newer definition is already here
         boolean appliedSinceScan = k != null && k.version() > c.floor();
         if (k == null) {
-            k = new Known(written);
+            k = new KnownVar(written);
             vars.put(c.key(), k);
         }
         k.stamp = written;
@@ -1375,8 +1213,11 @@ public final class SharedVars {
         provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
     }
 
-    /** As {@link #commitVar}, for the evaluated methods or extensions of a var {@link ExtensionTables#extended} shares. */
-    private void commitExtension(VarChange c, Known k, boolean appliedSinceScan, Stamp written) {
+    /**
+     * As {@link #commitVar}, for the evaluated methods or extensions of a var {@link
+     * ExtensionTables#extended} shares.
+     */
+    private void commitExtension(VarChange c, KnownVar k, boolean appliedSinceScan, Stamp written) {
         IPersistentMap extensions = (IPersistentMap) c.root();
         IPersistentMap base = k.extension == null ? PersistentArrayMap.EMPTY : k.extension;
         Object now = c.var().getRawRoot();
@@ -1574,7 +1415,7 @@ public final class SharedVars {
     private Stamp varStamp(String key) {
         state.lock();
         try {
-            Known k = vars.get(key);
+            KnownVar k = vars.get(key);
             return k == null ? Stamp.NONE : k.stamp;
         } finally {
             state.unlock();
@@ -1584,7 +1425,7 @@ public final class SharedVars {
     private Stamp namespaceStamp(String key) {
         state.lock();
         try {
-            KnownNs k = namespaces.get(key);
+            KnownNamespace k = namespaces.get(key);
             return k == null ? Stamp.NONE : k.stamp;
         } finally {
             state.unlock();
@@ -1633,14 +1474,14 @@ public final class SharedVars {
         }
         state.lock();
         try {
-            KnownNs kn = namespaces.get(r.name());
+            KnownNamespace kn = namespaces.get(r.name());
             Symbol sym = Symbol.intern(r.name());
             if (kn != null && !f.stamp().replaces(kn.stamp, fromMaps)) {
                 crossed(kn, r, meta);
                 return;
             }
             if (kn == null) {
-                kn = new KnownNs(r.kind(), f.stamp());
+                kn = new KnownNamespace(r.kind(), f.stamp());
                 namespaces.put(r.name(), kn);
             }
             // What this member knew of the namespace's tables, and wrote last: kept under the record's.
@@ -1671,7 +1512,7 @@ public final class SharedVars {
                         if (held.sameAs(theirs)) {
                             kn.capture(n, now);
                         } else {
-                            // Known as the record would have left it here: the next scan sees
+                            // KnownVar as the record would have left it here: the next scan sees
                             // this member's changes, and only those, against it.
                             kn.capture(n, content(Merge.redo(tables(now), tables(held), tables(theirs)), meta));
                             unpublished(r.name(), kn);
@@ -1704,14 +1545,14 @@ public final class SharedVars {
                                     Merge.strings(tables.get(2)), meta);
     }
 
-    /** Marks the namespace as holding changes its record lacks (see {@link #unpublished(String, Known)}). */
-    private void unpublished(String name, KnownNs kn) {
+    /** Marks the namespace as holding changes its record lacks (see {@link #unpublished(String, KnownVar)}). */
+    private void unpublished(String name, KnownNamespace kn) {
         kn.unpublished = true;
         remergedNamespaces.add(name);
     }
 
-    /** As {@link #crossed(Known, String, VarRecord, Object)}, for a namespace's tables. */
-    private void crossed(KnownNs kn, NamespaceRecord r, IPersistentMap meta) {
+    /** As {@link #crossed(KnownVar, String, VarRecord, Object)}, for a namespace's tables. */
+    private void crossed(KnownNamespace kn, NamespaceRecord r, IPersistentMap meta) {
         Merge.Own own = kn.own;
         Namespace n = kn.ns;
         if (own == null || n == null || kn.kind != NamespaceRecord.Kind.SHARED || r.kind() != NamespaceRecord.Kind.SHARED
@@ -1806,7 +1647,7 @@ public final class SharedVars {
     private boolean reloadsHere(NamespaceRecord r) {
         state.lock();
         try {
-            KnownNs kn = namespaces.get(r.name());
+            KnownNamespace kn = namespaces.get(r.name());
             // Not one that could not load it, which said so once already.
             if (kn == null || !kn.loadedFromClasspath()) return false;
         } finally {
@@ -1973,7 +1814,7 @@ public final class SharedVars {
     }
 
     /** Marks the var as holding changes its record lacks: the next scan, and {@link #publishMerged}, publish them. */
-    private void unpublished(String key, Known k) {
+    private void unpublished(String key, KnownVar k) {
         k.unpublished();
         remergedVars.add(key);
     }
@@ -1984,7 +1825,7 @@ public final class SharedVars {
      * which lacks the record's changes. This member takes them under its own (see {@link Merge})
      * and publishes them again.
      */
-    private void crossed(Known k, String key, VarRecord r, Object value) {
+    private void crossed(KnownVar k, String key, VarRecord r, Object value) {
         Merge.Own own = k.own;
         Var v = k.var;
         if (own == null || v == null || k.removed || r.base() != own.baseVersion() || r.version() >= own.version()) return;
@@ -2018,7 +1859,7 @@ public final class SharedVars {
                 Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
                 for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
                     Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
-                    Known k = vars.get(Vars.key(method));
+                    KnownVar k = vars.get(Vars.key(method));
                     if (k != null) k.capture(method);
                 }
             }
@@ -2043,12 +1884,12 @@ public final class SharedVars {
         boolean bound = false;
         state.lock();
         try {
-            Known k = vars.get(key);
+            KnownVar k = vars.get(key);
             if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) {
                 crossed(k, key, r, value);
                 return false;
             }
-            KnownNs kn = namespaces.get(r.ns());
+            KnownNamespace kn = namespaces.get(r.ns());
             if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
                 // A var of a namespace the cluster removed: applying it would make the namespace
                 // again. (Left unapplied: if the namespace comes back, the record is applied then.)
@@ -2062,7 +1903,7 @@ public final class SharedVars {
                 return false;
             }
             if (k == null) {
-                k = new Known(f.stamp());
+                k = new KnownVar(f.stamp());
                 vars.put(key, k);
             }
             k.stamp = f.stamp();
@@ -2184,7 +2025,7 @@ public final class SharedVars {
         state.lock();
         try {
             List<String> out = new ArrayList<>();
-            for (Map.Entry<String, Known> e : vars.entrySet()) {
+            for (Map.Entry<String, KnownVar> e : vars.entrySet()) {
                 if (e.getValue().version() > 0 && !e.getValue().removed) out.add(e.getKey());
             }
             return out;

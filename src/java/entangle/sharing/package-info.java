@@ -1,13 +1,18 @@
 /**
  * Shared namespaces and vars. {@link entangle.sharing.SharedVars} keeps this member's the same
- * as the cluster's: it publishes what each evaluation changed as records
+ * as the cluster's: it scans what each evaluation changed against what this member last
+ * published or applied ({@link entangle.sharing.KnownVar},
+ * {@link entangle.sharing.KnownNamespace}), publishes it as records
  * ({@link entangle.sharing.NamespaceRecord}, {@link entangle.sharing.ClassRecord},
  * {@link entangle.sharing.VarRecord}, each sealed in an {@link entangle.sharing.Envelope} and
  * ordered by its {@link entangle.sharing.Stamp}) and applies the records of other members.
  * Beside it: which namespaces are shared ({@link entangle.sharing.SharingPolicy}), how two
- * members' changes to one table meet ({@link entangle.sharing.Merge}), where a var's source
- * form is found ({@link entangle.sharing.EvaluatedTexts}), what this member's classpath has and
- * lacks ({@link entangle.sharing.Classpath}), what a var holds whose value stayed on its member
+ * members' changes to one table meet ({@link entangle.sharing.Merge}), the tables of
+ * namespaces that are not shared that evaluation adds to
+ * ({@link entangle.sharing.ExtensionTables}), where a var's source form is found
+ * ({@link entangle.sharing.EvaluatedTexts}), what this member's classpath has and lacks
+ * ({@link entangle.sharing.Classpath}), what sharing does to Clojure's vars
+ * ({@link entangle.sharing.Vars}), what a var holds whose value stayed on its member
  * ({@link entangle.sharing.Unshared}), and atoms whose one value is the cluster's
  * ({@link entangle.sharing.ClusterAtoms}).
  */
