@@ -21,8 +21,9 @@ import entangle.hook.ResourceLoads;
  * once a namespace and class, before code that uses it fails.
  *
  * <p>Only classes of the classpath are said: a named class ({@code deftype}, {@code
- * defrecord}, a proxy) of a namespace this member or the cluster has may just not have
- * arrived yet (records of different maps arrive in any order), and comes with its record.
+ * defrecord}, a proxy's) of a namespace this member or the cluster has may just not have
+ * arrived yet (records of different maps arrive in any order), and comes with its record; so
+ * does the class of a fn of such a namespace, which code compiled with direct linking names.
  */
 final class Classpath {
 

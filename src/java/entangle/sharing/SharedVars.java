@@ -49,7 +49,8 @@ import entangle.value.ValueWriter;
  * Keeps this member's shared namespaces and vars the same as the cluster's.
  *
  * <p>After each evaluation, {@link #publish} compares the shared namespaces with what this
- * member last published or applied, and shares what changed: the units of classes that
+ * member last published or applied ({@link KnownNamespace}, {@link KnownVar}), and shares
+ * what changed: the units of classes that
  * namespace and class records name go first; then the namespace, class and var records, each
  * stamped with the version after the newest this member knows of its key, are written to the
  * cluster's maps and handed to every other member at once, and the evaluation returns once
@@ -64,6 +65,11 @@ import entangle.value.ValueWriter;
  * a record is applied only if it takes the place of what this member has for its key (see
  * {@link Stamp}), and only once it has passed every check; otherwise it is refused with a
  * message and nothing is defined from it.
+ *
+ * <p>Beside it, each in a class of its own: a namespace loaded from this member's classpath
+ * for a record and a class it lacks ({@link Classpath}), the tables of namespaces that are
+ * not shared that evaluation adds to ({@link ExtensionTables}), where a var's source form is
+ * found ({@link EvaluatedTexts}), and what sharing does to Clojure's vars ({@link Vars}).
  */
 public final class SharedVars {
 
