@@ -24,7 +24,7 @@ public record ClassRecord(String name, long version, Origin origin, String unit)
      * namespace, the superclass and the interfaces, defines it once, and every later proxy of
      * the same classes, in any evaluation, creates its instances by that name.
      */
-    public static String namespaceOf(String className) {
+    static String namespaceOf(String className) {
         int proxy = className.indexOf(".proxy$");
         if (proxy > 0) return clojure.lang.Compiler.demunge(className.substring(0, proxy));
         int dot = className.lastIndexOf('.');

@@ -143,7 +143,7 @@ final class Classpath {
      * the classpath that this member lacks (a library another member has) would otherwise wait
      * for ever, unsaid.
      */
-    boolean mayStillArrive(String name) {
+    private boolean mayStillArrive(String name) {
         return heldNamespace(ClassRecord.namespaceOf(name));
     }
 

@@ -15,6 +15,7 @@ import clojure.lang.Indexed;
 import clojure.lang.Seqable;
 import clojure.lang.Keyword;
 import clojure.lang.PersistentArrayMap;
+import entangle.RefusedException;
 
 /**
  * The root a var gets on every member but the one holding its value, when that value cannot
@@ -84,8 +85,8 @@ public final class Unshared extends AFn
 
     private String message(boolean left) {
         if (missingClass != null) {
-            return var + " from member " + holder + " needs class "
-                + entangle.RefusedException.notOnClasspath(missingClass) + ", so its value cannot be read here; start this member with that class's library on its classpath";
+            return var + " from member " + holder + " needs class " + RefusedException.notOnClasspath(missingClass)
+                + ", so its value cannot be read here; start this member with that class's library on its classpath";
         }
         if (left) {
             return var + " held " + withArticle(type) + " on member " + holder
