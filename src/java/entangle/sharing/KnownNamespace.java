@@ -10,7 +10,7 @@ import clojure.lang.Var;
 /**
  * A shared namespace as this member last published or applied it: what a scan compares the
  * namespace with, what it held before this member joined, and the stamp a record must replace
- * to be applied (see {@link SharedVars}, which guards it with its state lock).
+ * to be applied (held in {@link Known}, under its lock).
  */
 final class KnownNamespace {
     Namespace ns;

@@ -10,7 +10,7 @@ import entangle.value.Specs;
 /**
  * A shared var as this member last published or applied it: what a scan compares the var
  * with to find what evaluation changed, and the stamp a record must replace to be applied
- * (see {@link SharedVars}, which guards it with its state lock).
+ * (held in {@link Known}, under its lock).
  */
 final class KnownVar {
     /** What no var's root is. */

@@ -1,5 +1,6 @@
 package entangle.sharing;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -39,9 +40,20 @@ record NamespaceContent(Map<String, String> aliases, Map<String, String> refers,
         return new NamespaceContent(aliases, refers, imports, ns.meta());
     }
 
+    /** A namespace's content made of {@code tables} (as {@link #tables} gives them) and {@code meta}. */
+    static NamespaceContent of(List<IPersistentMap> tables, IPersistentMap meta) {
+        return new NamespaceContent(Merge.strings(tables.get(0)), Merge.strings(tables.get(1)),
+                                    Merge.strings(tables.get(2)), meta);
+    }
+
     /** What {@code r} holds, with its meta read as {@code meta}. */
     static NamespaceContent of(NamespaceRecord r, IPersistentMap meta) {
         return new NamespaceContent(r.aliases(), r.refers(), r.imports(), meta);
+    }
+
+    /** The aliases, refers and imports, as tables (see {@link Merge}). */
+    List<IPersistentMap> tables() {
+        return List.of(Merge.table(aliases), Merge.table(refers), Merge.table(imports));
     }
 
     /**

@@ -6,16 +6,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,7 +19,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 
 import clojure.java.api.Clojure;
-import clojure.lang.IFn;
 import clojure.lang.IPersistentMap;
 import clojure.lang.Keyword;
 import clojure.lang.MultiFn;
@@ -38,20 +33,17 @@ import entangle.hook.CapturedClasses;
 import entangle.hook.ResourceLoads;
 import entangle.unit.Unit;
 import entangle.unit.Units;
-import entangle.value.MultiFns;
 import entangle.value.Protocols;
 import entangle.value.Specs;
 import entangle.value.UnshareableValueException;
-import entangle.value.ValueReader;
 import entangle.value.ValueWriter;
 
 /**
  * Keeps this member's shared namespaces and vars the same as the cluster's.
  *
  * <p>After each evaluation, {@link #publish} compares the shared namespaces with what this
- * member last published or applied ({@link KnownNamespace}, {@link KnownVar}), and shares
- * what changed: the units of classes that
- * namespace and class records name go first; then the namespace, class and var records, each
+ * member last published or applied ({@link Known}), and shares what changed: the units of
+ * classes that namespace and class records name go first; then the namespace, class and var records, each
  * stamped with the version after the newest this member knows of its key, are written to the
  * cluster's maps and handed to every other member at once, and the evaluation returns once
  * every member has applied them. The write on the key's partition orders concurrent writes to
@@ -61,10 +53,11 @@ import entangle.value.ValueWriter;
  * ones.
  *
  * <p>{@link #apply} takes records from other members (that hand-off; the maps' entry events,
- * a backstop for a writer that died before handing off; the snapshot a joining member reads):
- * a record is applied only if it takes the place of what this member has for its key (see
- * {@link Stamp}), and only once it has passed every check; otherwise it is refused with a
- * message and nothing is defined from it.
+ * a backstop for a writer that died before handing off; the snapshot a joining member reads)
+ * and hands them to {@link Applier}: a record is applied only if it takes the place of what
+ * this member has for its key (see {@link Stamp}), and only once it has passed every check;
+ * otherwise it is refused with a message and nothing is defined from it. What applying left
+ * merged beyond a record (see {@link Merge}) is published again here, at once.
  *
  * <p>Beside it, each in a class of its own: a namespace loaded from this member's classpath
  * for a record and a class it lacks ({@link Classpath}), the tables of namespaces that are
@@ -112,10 +105,14 @@ public final class SharedVars {
         }
     }
 
-    /** The stamp of what this member had before anything was shared: the floor of a first write. */
-    private static final Stamp NEVER = new Stamp(0, 0);
     private static final Keyword NS = Keyword.intern("ns");
     private static final Keyword NAME = Keyword.intern("name");
+
+    /**
+     * How many var records a chunk has: a batch of at least two chunks (a joining member's
+     * sync) is applied a chunk at a time (see {@link Applier}).
+     */
+    public static final int VAR_CHUNK = 512;
 
     private final SharingPolicy policy;
     private final Units units;
@@ -123,8 +120,9 @@ public final class SharedVars {
     private final ClusterAtoms atoms;
     private final Consumer<String> warn;
 
-    /** Guards the two maps below and every change this class makes to namespaces and vars. */
-    private final ReentrantLock state = new ReentrantLock();
+    /** What this member last published or applied; its lock guards every change this class makes to namespaces and vars. */
+    private final Known known = new Known();
+    private final Applier applier;
     /** One publication at a time, so that two evaluations never publish one change twice. */
     private final ReentrantLock publishing = new ReentrantLock();
     /**
@@ -136,18 +134,8 @@ public final class SharedVars {
     private final ReentrantReadWriteLock evaluations = new ReentrantReadWriteLock();
     /** Set when a publication failed, until one succeeds: what it held is still to share. */
     private volatile boolean unshared;
-    private final Map<String, KnownVar> vars = new HashMap<>();
-    private final Map<String, KnownNamespace> namespaces = new HashMap<>();
-    /** The stamp of each named class's record applied or published here. */
-    private final Map<String, Stamp> classStamps = new HashMap<>();
-    /**
-     * Imports waiting for their class, by class name: entry events from different maps arrive
-     * in any order, so a namespace can name a class whose record has not arrived yet.
-     */
-    private final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
     private final Classpath classpath;
     private final ExtensionTables tables;
-    private final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
     /**
      * Each var change a publication failed to share, with the source it was found with
      * (guarded by {@code publishing}): the publication that shares it later has a text of its
@@ -167,10 +155,6 @@ public final class SharedVars {
     private final EvaluatedTexts texts = new EvaluatedTexts();
     /** The loaders the last scan found new: they defined their first class since the scan before it. */
     private List<ClassLoader> scannedLoaders = List.of();
-    /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
-    private final Set<String> refused = ConcurrentHashMap.newKeySet();
-    /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
-    private final Map<String, Long> reloaded = new ConcurrentHashMap<>();
     /**
      * What each load from the classpath made shareable, taken as the load completed (see
      * {@link #loadCompleted}): the next scan publishes it.
@@ -187,12 +171,6 @@ public final class SharedVars {
     private final List<ClassChange> unsharedClasses = new ArrayList<>();
     /** Set when a publication failed: the next scan looks for removed vars everywhere. */
     private boolean rescanRemovals;
-    /**
-     * Vars and namespaces whose tables this member holds merged with a record (see {@link Merge}),
-     * with changes that record lacks: published again at once, not at the next evaluation.
-     */
-    private final Set<String> remergedVars = new LinkedHashSet<>();
-    private final Set<String> remergedNamespaces = new LinkedHashSet<>();
     /**
      * Publishes what merging records applied outside an evaluation left (see {@link
      * #publishMerged}); its thread ends when idle, so a member that left keeps none.
@@ -212,31 +190,17 @@ public final class SharedVars {
         this.warn = warn;
         this.classpath = new Classpath(ns -> cluster.read(NamespaceRecord.MAP, ns) != null, warn);
         this.tables = new ExtensionTables(policy, units, classpath);
-        Units.lookUpNamedClassesWith(this::namedClassFromCluster);
+        this.applier = new Applier(policy, units, cluster, known, classpath, tables, warn, republisher);
+        Units.lookUpNamedClassesWith(applier::namedClassFromCluster);
         ResourceLoads.onCompleted(this::loadCompleted);
         Specs.track(); // loaded before this member started (by a user.clj, a host application)
-    }
-
-    /** Applies the cluster's record for the named class {@code name}, if it has one, and returns the class. */
-    private Class<?> namedClassFromCluster(String name) {
-        if (ClassRecord.namespaceOf(name) == null) return null;
-        byte[] record = cluster.read(ClassRecord.MAP, name);
-        if (record == null) return null;
-        Batch b = Batch.empty();
-        b.addClass(name, record);
-        applyClasses(fresh(b.classKeys(), b.classes(), ClassRecord::decode, this::classStamp, true), true);
-        try {
-            return Units.byName(name);
-        } catch (ClassNotFoundException e) {
-            return null;
-        }
     }
 
     public SharingPolicy policy() { return policy; }
 
     /** Where the current definition of {@code ns/name} came from, or null if it was never shared. */
     public Provenance provenance(String ns, String name) {
-        return provenance.get(VarRecord.key(ns, name));
+        return known.provenance.get(VarRecord.key(ns, name));
     }
 
     // ------------------------------------------------------- scanning extension tables and merges
@@ -274,7 +238,7 @@ public final class SharedVars {
         for (int i = 0; i < ev.vars().size(); i++) {
             Var v = ev.vars().get(i);
             String key = ev.keys().get(i);
-            KnownVar k = vars.get(key);
+            KnownVar k = known.vars.get(key);
             if (k != null && !k.differs(v)) continue;
             VarChange c = extensionChange(v, key, k);
             if (c != null) varChanges.add(c);
@@ -307,17 +271,17 @@ public final class SharedVars {
      */
     private Changes scanMerged() {
         List<NsChange> nsChanges = new ArrayList<>();
-        for (String name : remergedNamespaces) {
-            KnownNamespace kn = namespaces.get(name);
+        for (String name : known.remergedNamespaces) {
+            KnownNamespace kn = known.namespaces.get(name);
             Namespace n = kn == null ? null : kn.ns;
             if (n == null || kn.kind != NamespaceRecord.Kind.SHARED || Namespace.find(n.getName()) != n) continue;
             NamespaceContent c = NamespaceContent.of(n);
             if (!c.sameAs(kn.content)) nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn.version()));
         }
-        remergedNamespaces.clear();
+        known.remergedNamespaces.clear();
         List<VarChange> varChanges = new ArrayList<>();
-        for (String key : remergedVars) {
-            KnownVar k = vars.get(key);
+        for (String key : known.remergedVars) {
+            KnownVar k = known.vars.get(key);
             Var v = k == null ? null : k.var;
             if (v == null || k.removed || k.local || !k.differs(v)) continue;
             if (tables.extended(key)) {
@@ -328,7 +292,7 @@ public final class SharedVars {
                                              k.version()));
             }
         }
-        remergedVars.clear();
+        known.remergedVars.clear();
         return new Changes(nsChanges, List.of(), varChanges);
     }
 
@@ -342,11 +306,11 @@ public final class SharedVars {
     private PublishResult publishMerged(PublishResult result, Consumer<String> notices) {
         for (int round = 0; round < MERGE_ROUNDS; round++) {
             Changes merged;
-            state.lock();
+            known.lock();
             try {
                 merged = scanMerged();
             } finally {
-                state.unlock();
+                known.unlock();
             }
             if (merged.isEmpty()) break;
             result = result.and(publish(merged, null, null, notices));
@@ -363,7 +327,7 @@ public final class SharedVars {
             return true;
         }
         // A library's, or Clojure's: each member loads them itself.
-        if (k == null) vars.put(key, k = new KnownVar(NEVER));
+        if (k == null) known.vars.put(key, k = new KnownVar(Known.NEVER));
         k.captureExtension(v, extensions);
         return false;
     }
@@ -423,31 +387,19 @@ public final class SharedVars {
      * loaded before this member joined stays this member's own until evaluation changes it.
      */
     public void baseline() {
-        state.lock();
+        known.lock();
         try {
             loadedNamespaces.clear();
             loadedVars.clear();
             CapturedClasses.drainNew();
             for (Object o : (Iterable<?>) Namespace.all()) {
                 Namespace n = (Namespace) o;
-                KnownNamespace kn = baselineNamespace(n, NamespaceRecord.Kind.SHARED);
+                KnownNamespace kn = known.baseline(n, NamespaceRecord.Kind.SHARED);
                 kn.beforeJoining = kn.content;
             }
         } finally {
-            state.unlock();
+            known.unlock();
         }
-    }
-
-    private KnownNamespace baselineNamespace(Namespace n, NamespaceRecord.Kind kind) {
-        String name = n.getName().getName();
-        KnownNamespace kn = namespaces.computeIfAbsent(name, k -> new KnownNamespace(kind, NEVER));
-        kn.kind = kind;
-        kn.capture(n, NamespaceContent.of(n));
-        for (Var v : kn.interned) {
-            KnownVar k = vars.computeIfAbsent(Vars.key(v), x -> new KnownVar(NEVER));
-            k.capture(v);
-        }
-        return kn;
     }
 
     private Changes scan() {
@@ -469,13 +421,13 @@ public final class SharedVars {
             for (CapturedClasses.Defined d : group.classes()) {
                 String ns = ClassRecord.namespaceOf(d.name());
                 if (ns != null && policy.sharedName(ns)) {
-                    classChanges.add(new ClassChange(d.name(), loader, classStamps.getOrDefault(d.name(), NEVER).version()));
+                    classChanges.add(new ClassChange(d.name(), loader, known.classStamps.getOrDefault(d.name(), Known.NEVER).version()));
                 }
             }
         }
         if (rescanRemovals) {
             rescanRemovals = false;
-            for (Map.Entry<String, KnownVar> e : vars.entrySet()) {
+            for (Map.Entry<String, KnownVar> e : known.vars.entrySet()) {
                 KnownVar k = e.getValue();
                 if (k.var != null && !k.removed && !k.local && k.version() > 0
                     && k.var.ns.getMapping(k.var.sym) != k.var) {
@@ -489,7 +441,7 @@ public final class SharedVars {
             String name = n.getName().getName();
             present.add(name);
             if (SharingPolicy.never(name)) continue;
-            KnownNamespace kn = namespaces.get(name);
+            KnownNamespace kn = known.namespaces.get(name);
             if (!policy.shared(n)) {
                 boolean markedLocal = SharingPolicy.flag(n.meta(), SharingPolicy.LOCAL);
                 if (markedLocal && (kn == null || kn.kind != NamespaceRecord.Kind.LOCAL)) {
@@ -517,7 +469,7 @@ public final class SharedVars {
                     Set<Var> now = new HashSet<>(interned);
                     for (Var gone : kn.interned) {
                         if (now.contains(gone)) continue;
-                        KnownVar k = vars.get(Vars.key(gone));
+                        KnownVar k = known.vars.get(Vars.key(gone));
                         if (k != null && k.var == gone && !k.removed && !k.local && k.version() > 0
                             && !(n.getMapping(gone.sym) instanceof Var again && again.ns == n)) {
                             varChanges.add(VarChange.removed(gone, Vars.key(gone), k.version()));
@@ -541,7 +493,7 @@ public final class SharedVars {
                 Var v = interned.get(i);
                 KnownVar k = cached == null ? null : cached[i];
                 if (k == null) {
-                    k = vars.get(Vars.key(v));
+                    k = known.vars.get(Vars.key(v));
                     if (cached != null) cached[i] = k;
                 }
                 if (k != null && !k.differs(v)) continue;
@@ -567,20 +519,20 @@ public final class SharedVars {
         // Vars of namespaces that are not shared, which are shared all the same: derive's hierarchy.
         for (String key : SharingPolicy.ALWAYS_SHARED_VARS) {
             Var v = Var.find(Symbol.intern(key));
-            KnownVar k = vars.get(key);
+            KnownVar k = known.vars.get(key);
             if (v != null && (k == null || k.differs(v))) {
                 varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
                                              k == null ? 0 : k.version()));
             }
         }
-        for (Map.Entry<String, KnownNamespace> e : namespaces.entrySet()) {
+        for (Map.Entry<String, KnownNamespace> e : known.namespaces.entrySet()) {
             KnownNamespace kn = e.getValue();
             boolean had = kn.kind == NamespaceRecord.Kind.SHARED || kn.loadedFromClasspath();
             if (!present.contains(e.getKey()) && had && kn.version() > 0 && policy.sharedName(e.getKey())) {
                 nsChanges.add(new NsChange(e.getKey(), NamespaceRecord.Kind.REMOVED, null, null, kn.version()));
                 // Its vars go with it, or a member applying them would make the namespace again.
                 String prefix = e.getKey() + "/";
-                for (Map.Entry<String, KnownVar> v : vars.entrySet()) {
+                for (Map.Entry<String, KnownVar> v : known.vars.entrySet()) {
                     KnownVar k = v.getValue();
                     if (v.getKey().startsWith(prefix) && k.var != null && !k.removed && !k.local && k.version() > 0) {
                         varChanges.add(VarChange.removed(k.var, v.getKey(), k.version()));
@@ -611,13 +563,13 @@ public final class SharedVars {
         if (name.equals(Specs.NAMESPACE)) Specs.track();
         Namespace n = Namespace.find(Symbol.intern(name));
         if (n == null || SharingPolicy.never(name)) return;
-        state.lock();
+        known.lock();
         try {
-            KnownNamespace before = namespaces.get(name);
+            KnownNamespace before = known.namespaces.get(name);
             long floor = before == null ? 0 : before.version();
             // Loaded before, here or on a member whose record this one applied: a reload.
             boolean reloaded = before != null && before.kind == NamespaceRecord.Kind.CLASSPATH;
-            baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
+            known.baseline(n, NamespaceRecord.Kind.CLASSPATH);
             if (!load.implicit() && (policy.sharedName(name) || name.startsWith("clojure."))) {
                 loadedNamespaces.add(new NsChange(name, NamespaceRecord.Kind.CLASSPATH, n, null, floor, reloaded));
                 if (before != null && policy.sharedName(name)) loadedOver(n, name, loadedVars);
@@ -628,7 +580,7 @@ public final class SharedVars {
             warn.accept("namespace " + name + " was loaded here but its load could not be shared: " + e
                 + "; the other members do not load it.");
         } finally {
-            state.unlock();
+            known.unlock();
         }
     }
 
@@ -639,7 +591,7 @@ public final class SharedVars {
      */
     private void loadedOver(Namespace n, String name, List<VarChange> varChanges) {
         String prefix = name + "/";
-        for (Map.Entry<String, KnownVar> e : vars.entrySet()) {
+        for (Map.Entry<String, KnownVar> e : known.vars.entrySet()) {
             KnownVar k = e.getValue();
             if (!e.getKey().startsWith(prefix) || k.version() == 0 || k.local) continue;
             Object mapped = n.getMapping(Symbol.intern(e.getKey().substring(prefix.length())));
@@ -683,26 +635,12 @@ public final class SharedVars {
         }
     }
 
-    /**
-     * What namespace {@code name} held before this member joined, or null: its own, which its
-     * records leave out (a REPL's doc and pprint are not the cluster's).
-     */
-    private NamespaceContent beforeJoining(String name) {
-        state.lock();
-        try {
-            KnownNamespace kn = namespaces.get(name);
-            return kn == null ? null : kn.beforeJoining;
-        } finally {
-            state.unlock();
-        }
-    }
-
     private Changes scanned() {
-        state.lock();
+        known.lock();
         try {
             return scan();
         } finally {
-            state.unlock();
+            known.unlock();
         }
     }
 
@@ -760,12 +698,7 @@ public final class SharedVars {
 
     /** After records applied outside an evaluation: publishes what merging them left, on its own thread. */
     private void republishMerged() {
-        state.lock();
-        try {
-            if (remergedVars.isEmpty() && remergedNamespaces.isEmpty()) return;
-        } finally {
-            state.unlock();
-        }
+        if (!known.anyUnpublished()) return;
         republisher.execute(() -> {
             publishing.lock();
             try {
@@ -807,7 +740,7 @@ public final class SharedVars {
             Map<String, String> aliases = Map.of(), refers = Map.of(), imports = Map.of();
             if (c.content() != null) {
                 meta = writeMeta(c.content().meta(), stored, "namespace " + c.name(), warnings);
-                NamespaceContent shared = c.content().without(beforeJoining(c.name()));
+                NamespaceContent shared = c.content().without(known.beforeJoining(c.name()));
                 aliases = shared.aliases();
                 refers = shared.refers();
                 imports = shared.imports();
@@ -901,7 +834,7 @@ public final class SharedVars {
             // Var records carry their units; namespace and class records name theirs, which must
             // be in the units map before any member reads those records.
             Batch written = cluster.share(proposed, () -> units.store().storeAll(stored), notices);
-            state.lock();
+            known.lock();
             try {
                 for (int i = 0; i < nsRecords.size(); i++) {
                     commitNamespace(changes.namespaces().get(i), Stamp.of(written.ns().get(i)));
@@ -914,7 +847,7 @@ public final class SharedVars {
                     commitVar(varChanges.get(i), varRecords.get(i).withVersion(stamp.version()), stamp);
                 }
             } finally {
-                state.unlock();
+                known.unlock();
             }
             for (VarRecord r : varRecords) unsharedChanges.remove(r.key());
             warnedUnshared.clear();
@@ -938,8 +871,8 @@ public final class SharedVars {
             if (form != null) return form;
         }
         source = sourceText.evalText();
-        if (source == null && sourceText.none() && provenance.get(c.key()) != null) {
-            source = provenance.get(c.key()).source(); // published again after a merge
+        if (source == null && sourceText.none() && known.provenance.get(c.key()) != null) {
+            source = known.provenance.get(c.key()).source(); // published again after a merge
         }
         return source;
     }
@@ -950,12 +883,12 @@ public final class SharedVars {
      */
     private PublishResult failed(RuntimeException e, Changes changes, List<VarChange> varChanges,
                                  Map<String, String> sources, List<String> warnings) {
-        state.lock();
+        known.lock();
         try {
             rescanRemovals = true;
             requeue(changes);
         } finally {
-            state.unlock();
+            known.unlock();
         }
         String why = cluster.why(e);
         List<String> names = newlyUnshared(changes, varChanges, why);
@@ -978,7 +911,7 @@ public final class SharedVars {
     private void requeue(Changes changes) {
         loadedNamespaces.addAll(0, changes.namespaces().stream().filter(c -> c.kind() == NamespaceRecord.Kind.CLASSPATH).toList());
         loadedVars.addAll(0, scannedFromLoads.stream().filter(c -> {
-            KnownVar k = vars.get(c.key());
+            KnownVar k = known.vars.get(c.key());
             return k == null || k.version() <= c.floor();
         }).toList());
         unsharedClasses.addAll(0, scannedClasses);
@@ -1027,14 +960,14 @@ public final class SharedVars {
         if (c.meta() == null) return null;
         UnsharedChange earlier = unsharedChanges.get(c.key());
         if (earlier != null) return earlier.change().meta() == c.meta() ? earlier.source() : null;
-        Provenance published = provenance.get(c.key());
+        Provenance published = known.provenance.get(c.key());
         if (published == null) return null;
-        state.lock();
+        known.lock();
         try {
-            KnownVar k = vars.get(c.key());
+            KnownVar k = known.vars.get(c.key());
             return k != null && k.meta == c.meta() ? published.source() : null;
         } finally {
-            state.unlock();
+            known.unlock();
         }
     }
 
@@ -1052,22 +985,13 @@ public final class SharedVars {
             failures.put(c.key(), new UnshareableValueException(e.type(), e.why() == null ? "value" : e.why()));
             return c;
         }
-        state.lock();
+        known.lock();
         try {
             if (c.var().getRawRoot() != local) return c;
             c.var().bindRoot(shared);
             return c.withRoot(shared);
         } finally {
-            state.unlock();
-        }
-    }
-
-    private Stamp classStamp(String name) {
-        state.lock();
-        try {
-            return classStamps.getOrDefault(name, Stamp.NONE);
-        } finally {
-            state.unlock();
+            known.unlock();
         }
     }
 
@@ -1116,7 +1040,7 @@ public final class SharedVars {
      * member's changes (see {@link Merge}); what it added is published again.
      */
     private void commitNamespace(NsChange c, Stamp written) {
-        KnownNamespace kn = namespaces.get(c.name());
+        KnownNamespace kn = known.namespaces.get(c.name());
         if (kn != null && !written.replaces(kn.stamp, true)) return;
         // Another member's record of this namespace, older than this one, was applied here
         // between the scan and the write: this one stays, here as everywhere else.
@@ -1124,7 +1048,7 @@ public final class SharedVars {
         NamespaceContent base = kn != null && kn.kind == NamespaceRecord.Kind.SHARED && kn.ns == c.ns() ? kn.content : null;
         if (kn == null) {
             kn = new KnownNamespace(c.kind(), written);
-            namespaces.put(c.name(), kn);
+            known.namespaces.put(c.name(), kn);
         }
         kn.kind = c.kind();
         kn.stamp = written;
@@ -1135,10 +1059,10 @@ public final class SharedVars {
                     // The namespace holds it merged with this write (see Merge): published again
                     // if that added to it.
                     kn.own = null;
-                    if (!NamespaceContent.of(c.ns()).sameAs(c.content())) unpublished(c.name(), kn);
+                    if (!NamespaceContent.of(c.ns()).sameAs(c.content())) known.unpublished(c.name(), kn);
                 } else {
                     kn.own = base == null ? null
-                        : new Merge.Own(written.version(), c.floor(), tables(base), tables(c.content()));
+                        : new Merge.Own(written.version(), c.floor(), base.tables(), c.content().tables());
                 }
             }
             case CLASSPATH -> { /* captured when its load was seen */ }
@@ -1153,9 +1077,9 @@ public final class SharedVars {
 
     /** As {@link #commitNamespace}, for a named class: the newest stays the one its name finds. */
     private void commitClass(ClassChange c, ClassRecord r, Stamp written) {
-        Stamp was = classStamps.getOrDefault(r.name(), Stamp.NONE);
+        Stamp was = known.classStamps.getOrDefault(r.name(), Stamp.NONE);
         if (!written.replaces(was, true)) return;
-        classStamps.put(r.name(), written);
+        known.classStamps.put(r.name(), written);
         if (was.version() > c.floor()) {
             try {
                 Class<?> ours = units.resolve(r.unit(), r.name());
@@ -1169,12 +1093,12 @@ public final class SharedVars {
 
     /** As {@link #commitNamespace}, for a var. */
     private void commitVar(VarChange c, VarRecord r, Stamp written) {
-        KnownVar k = vars.get(c.key());
+        KnownVar k = known.vars.get(c.key());
         if (k != null && !written.replaces(k.stamp, true)) return; // a newer definition is already here
         boolean appliedSinceScan = k != null && k.version() > c.floor();
         if (k == null) {
             k = new KnownVar(written);
-            vars.put(c.key(), k);
+            known.vars.put(c.key(), k);
         }
         k.stamp = written;
         switch (c.kind()) {
@@ -1212,11 +1136,11 @@ public final class SharedVars {
                 if (appliedSinceScan && c.root() instanceof MultiFn m) {
                     List<IPersistentMap> held = List.of(m.getMethodTable(), m.getPreferTable());
                     if (Merge.same(held, k.methodTables())) k.captureTables(m);
-                    else unpublished(c.key(), k);
+                    else known.unpublished(c.key(), k);
                 }
             }
         }
-        provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
+        known.provenance.put(c.key(), new Provenance(VarRecord.varName(c.key()), r.version(), r.origin(), r.source()));
     }
 
     /**
@@ -1240,7 +1164,7 @@ public final class SharedVars {
         if (appliedSinceScan) {
             // Merged with what was applied meanwhile (see Merge): published again if that added to it.
             k.own = null;
-            if (!clojure.lang.Util.equiv(tables.evaluated(c.key(), c.var().getRawRoot()), extensions)) unpublished(c.key(), k);
+            if (!clojure.lang.Util.equiv(tables.evaluated(c.key(), c.var().getRawRoot()), extensions)) known.unpublished(c.key(), k);
         } else {
             k.own = new Merge.Own(written.version(), c.floor(), List.of(base), List.of(extensions));
         }
@@ -1264,14 +1188,7 @@ public final class SharedVars {
      * so each is the one its version names (see {@link Stamp}).
      */
     public void apply(Batch records, boolean fromMaps) {
-        applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, this::classStamp, fromMaps),
-                     fromMaps);
-        List<Fresh<NamespaceRecord>> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode,
-                                                this::namespaceStamp, fromMaps);
-        Map<String, Fresh<NamespaceRecord>> byName = new LinkedHashMap<>();
-        for (Fresh<NamespaceRecord> f : ns) byName.put(f.record().name(), f);
-        applyNamespaces(ns, byName, fromMaps);
-        applyVars(records.varKeys(), records.vars(), fromMaps);
+        applier.apply(records, fromMaps);
         republishMerged();
     }
 
@@ -1290,753 +1207,17 @@ public final class SharedVars {
         return read;
     }
 
-    private interface Decoder<R> {
-        R decode(String key, byte[] bytes) throws RefusedException;
-    }
-
-    /** A record that takes the place of what this member has for its key, and its stamp. */
-    private record Fresh<R>(R record, Stamp stamp) {}
-
-    /**
-     * The records that pass their checks and take the place of what this member has (and are
-     * not its own). Every record is checked, so tampering is reported even in one that is
-     * skipped as old.
-     */
-    private <R extends SharedRecord> List<Fresh<R>> fresh(List<String> keys, List<byte[]> bytes, Decoder<R> decoder,
-                                                          java.util.function.Function<String, Stamp> known,
-                                                          boolean fromMaps) {
-        // Checking each record's hash is pure work: a joining member's thousands are checked on every core.
-        Object[] decoded = new Object[keys.size()];
-        java.util.stream.IntStream indices = java.util.stream.IntStream.range(0, keys.size());
-        (keys.size() < PARALLEL_READS ? indices : indices.parallel()).forEach(i -> {
-            try {
-                decoded[i] = decoder.decode(keys.get(i), bytes.get(i));
-            } catch (RefusedException e) {
-                decoded[i] = e;
-            }
-        });
-        List<Fresh<R>> out = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            if (decoded[i] instanceof RefusedException e) {
-                refuse(keys.get(i), Envelope.version(bytes.get(i)), e.getMessage() + "; nothing was defined from it.");
-                continue;
-            }
-            @SuppressWarnings("unchecked")
-            R r = (R) decoded[i];
-            Stamp stamp = Stamp.of(bytes.get(i));
-            if (stamp.replaces(known.apply(keys.get(i)), fromMaps) && !r.origin().memberId().equals(cluster.memberId())) {
-                out.add(new Fresh<>(r, stamp));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * How long a class record whose unit is missing from the maps waits before it is refused:
-     * a member stopped (Ctrl-Z) while another defined a record, and resumed, can read the record
-     * on its own side of the split before the two sides are one cluster again (about fifteen
-     * seconds), where the unit is.
-     */
-    private static final long MISSING_UNIT_RECHECK_MS = 30_000;
-
-    private void applyClasses(List<Fresh<ClassRecord>> records, boolean fromMaps) {
-        applyClasses(records, fromMaps, false);
-    }
-
-    private void applyClasses(List<Fresh<ClassRecord>> records, boolean fromMaps, boolean lastTry) {
-        if (records.isEmpty()) return;
-        Map<String, RefusedException> refusedUnits = new HashMap<>();
-        List<Object> held = units.prefetch(records.stream().map(f -> f.record().unit()).toList(), refusedUnits);
-        List<ClassRecord> applied = new ArrayList<>();
-        try {
-            for (Fresh<ClassRecord> f : records) {
-                ClassRecord r = f.record();
-                if (!policy.sharedName(ClassRecord.namespaceOf(r.name()))) continue;
-                Class<?> c;
-                try {
-                    RefusedException e = refusedUnits.get(r.unit());
-                    if (e != null) throw e;
-                    c = units.resolve(r.unit(), r.name());
-                } catch (RefusedException | ClassNotFoundException | LinkageError e) {
-                    if (!lastTry && e instanceof RefusedException re && re.missing()) {
-                        recheckLater(f, fromMaps);
-                        continue;
-                    }
-                    // A unit's own refusal says what it is; a class of the classpath is named by the JVM's error.
-                    String lacked = e instanceof RefusedException ? null : RefusedException.lackedClassOf(e);
-                    refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
-                        + " was refused: " + (lacked != null ? RefusedException.needs(lacked) : e.getMessage())
-                        + "; nothing was defined from it.");
-                    continue;
-                }
-                state.lock();
-                try {
-                    if (!f.stamp().replaces(classStamps.getOrDefault(r.name(), Stamp.NONE), fromMaps)) continue;
-                    classStamps.put(r.name(), f.stamp());
-                    applied.add(r);
-                    Units.makeNewest(c);
-                    Vars.reimport(c);
-                    for (Map.Entry<Namespace, Symbol> waiting : pendingImports.getOrDefault(r.name(), List.of())) {
-                        waiting.getKey().unmap(waiting.getValue());
-                        waiting.getKey().importClass(waiting.getValue(), c);
-                    }
-                    pendingImports.remove(r.name());
-                } finally {
-                    state.unlock();
-                }
-            }
-            for (ClassRecord r : applied) {
-                classpath.sayNotFound(ClassRecord.namespaceOf(r.name()), "class " + r.name(), r.origin(), units.namesNotFound(r.unit()));
-            }
-        } finally {
-            held.clear();
-        }
-    }
-
-    /**
-     * Applies {@code f} again after MISSING_UNIT_RECHECK_MS, unless this member has applied
-     * it or a newer record of its class by then; refuses it if its unit is still missing.
-     */
-    private void recheckLater(Fresh<ClassRecord> f, boolean fromMaps) {
-        java.util.concurrent.CompletableFuture.delayedExecutor(MISSING_UNIT_RECHECK_MS, TimeUnit.MILLISECONDS, republisher)
-            .execute(() -> {
-                state.lock();
-                try {
-                    if (!f.stamp().replaces(classStamps.getOrDefault(f.record().name(), Stamp.NONE), fromMaps)) return;
-                } finally {
-                    state.unlock();
-                }
-                try {
-                    applyClasses(List.of(f), fromMaps, true);
-                } catch (RuntimeException e) {
-                    // this member left the cluster meanwhile
-                }
-            });
-    }
-
-    private void refuse(String key, long version, String message) {
-        if (refused.add(key + "@" + version)) warn.accept(message);
-    }
-
-    private Stamp varStamp(String key) {
-        state.lock();
-        try {
-            KnownVar k = vars.get(key);
-            return k == null ? Stamp.NONE : k.stamp;
-        } finally {
-            state.unlock();
-        }
-    }
-
-    private Stamp namespaceStamp(String key) {
-        state.lock();
-        try {
-            KnownNamespace k = namespaces.get(key);
-            return k == null ? Stamp.NONE : k.stamp;
-        } finally {
-            state.unlock();
-        }
-    }
-
-    private void applyNamespaces(List<Fresh<NamespaceRecord>> records, Map<String, Fresh<NamespaceRecord>> all,
-                                 boolean fromMaps) {
-        // Classpath namespaces first: shared ones may alias or refer to them.
-        List<Fresh<NamespaceRecord>> ordered = new ArrayList<>();
-        for (Fresh<NamespaceRecord> f : records) if (f.record().kind() == NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
-        for (Fresh<NamespaceRecord> f : records) if (f.record().kind() != NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
-        Set<String> done = new HashSet<>();
-        for (Fresh<NamespaceRecord> f : ordered) applyNamespace(f, all, done, fromMaps);
-    }
-
-    private void applyNamespace(Fresh<NamespaceRecord> f, Map<String, Fresh<NamespaceRecord>> all, Set<String> done,
-                                boolean fromMaps) {
-        NamespaceRecord r = f.record();
-        if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
-        if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
-            if (r.reloaded() && reloadsHere(r)) {
-                classpath.load(r.name(), true, "reloaded on member " + r.origin().address(),
-                     "reload " + r.name() + " " + r.version());
-            } else {
-                classpath.require(r.name(), "required on member " + r.origin().address());
-            }
-        }
-        IPersistentMap meta = null;
-        if (r.kind() == NamespaceRecord.Kind.SHARED) {
-            // What it aliases and refers to must exist first: shared, or from the classpath.
-            Set<String> targets = new LinkedHashSet<>(r.aliases().values());
-            for (String ref : r.refers().values()) targets.add(ref.substring(0, ref.indexOf('/')));
-            for (String t : targets) {
-                if (t.equals(r.name()) || Namespace.find(Symbol.intern(t)) != null) continue;
-                Fresh<NamespaceRecord> dep = all.get(t);
-                if (dep != null) applyNamespace(dep, all, done, fromMaps);
-                else classpath.require(t, "used by namespace " + r.name());
-            }
-            try {
-                meta = r.meta() == null ? null : ValueReader.readMeta(r.meta(), units);
-            } catch (RefusedException | ClassCastException e) {
-                warn.accept("the meta of namespace " + r.name() + " from member " + r.origin().address()
-                    + " was refused: " + e.getMessage() + "; the namespace is shared without it.");
-            }
-        }
-        state.lock();
-        try {
-            KnownNamespace kn = namespaces.get(r.name());
-            Symbol sym = Symbol.intern(r.name());
-            if (kn != null && !f.stamp().replaces(kn.stamp, fromMaps)) {
-                crossed(kn, r, meta);
-                return;
-            }
-            if (kn == null) {
-                kn = new KnownNamespace(r.kind(), f.stamp());
-                namespaces.put(r.name(), kn);
-            }
-            // What this member knew of the namespace's tables, and wrote last: kept under the record's.
-            Namespace here = Namespace.find(sym);
-            NamespaceContent known = kn.kind == NamespaceRecord.Kind.SHARED && here != null && kn.ns == here ? kn.content : null;
-            Merge.Own own = kn.own;
-            if (own != null && !own.unseenBy(r.base())) kn.own = null;
-            kn.stamp = f.stamp();
-            kn.kind = r.kind();
-            switch (r.kind()) {
-                case SHARED -> {
-                    // An opt-in travels with the namespace.
-                    if (!SharingPolicy.sharedByDefault(r.name())) policy.markShared(r.name(), true);
-                    if (policy.sharedName(r.name())) {
-                        Namespace n = Namespace.findOrCreate(sym);
-                        NamespaceContent theirs = NamespaceContent.of(r, meta);
-                        NamespaceContent held = theirs;
-                        if (known != null) {
-                            List<IPersistentMap> tables = Merge.applied(tables(theirs), r.base(), own, tables(known),
-                                                                        tables(NamespaceContent.of(n)));
-                            // The meta travels whole: this member's change to it stays until published.
-                            IPersistentMap m = clojure.lang.Util.equiv(n.meta(), known.meta()) ? meta : n.meta();
-                            held = content(tables, m);
-                        }
-                        reconcile(n, r.name(), held, held.meta(), kn.beforeJoining);
-                        Classpath.markLoaded(sym);
-                        NamespaceContent now = NamespaceContent.of(n);
-                        if (held.sameAs(theirs)) {
-                            kn.capture(n, now);
-                        } else {
-                            // KnownVar as the record would have left it here: the next scan sees
-                            // this member's changes, and only those, against it.
-                            kn.capture(n, content(Merge.redo(tables(now), tables(held), tables(theirs)), meta));
-                            unpublished(r.name(), kn);
-                        }
-                    }
-                }
-                case CLASSPATH -> {
-                    Namespace n = Namespace.find(sym);
-                    if (n != null) baselineNamespace(n, NamespaceRecord.Kind.CLASSPATH);
-                }
-                case LOCAL -> policy.markLocal(r.name(), true);
-                case REMOVED -> {
-                    if (policy.sharedName(r.name())) Namespace.remove(sym);
-                    kn.ns = null;
-                    kn.interned = List.of();
-                }
-            }
-        } finally {
-            state.unlock();
-        }
-    }
-
-    /** A namespace's aliases, refers and imports, as tables (see {@link Merge}). */
-    private static List<IPersistentMap> tables(NamespaceContent c) {
-        return List.of(Merge.table(c.aliases()), Merge.table(c.refers()), Merge.table(c.imports()));
-    }
-
-    private static NamespaceContent content(List<IPersistentMap> tables, IPersistentMap meta) {
-        return new NamespaceContent(Merge.strings(tables.get(0)), Merge.strings(tables.get(1)),
-                                    Merge.strings(tables.get(2)), meta);
-    }
-
-    /** Marks the namespace as holding changes its record lacks (see {@link #unpublished(String, KnownVar)}). */
-    private void unpublished(String name, KnownNamespace kn) {
-        kn.unpublished = true;
-        remergedNamespaces.add(name);
-    }
-
-    /** As {@link #crossed(KnownVar, String, VarRecord, Object)}, for a namespace's tables. */
-    private void crossed(KnownNamespace kn, NamespaceRecord r, IPersistentMap meta) {
-        Merge.Own own = kn.own;
-        Namespace n = kn.ns;
-        if (own == null || n == null || kn.kind != NamespaceRecord.Kind.SHARED || r.kind() != NamespaceRecord.Kind.SHARED
-            || Namespace.find(n.getName()) != n || r.base() != own.baseVersion() || r.version() >= own.version()) {
-            return;
-        }
-        NamespaceContent now = NamespaceContent.of(n);
-        List<IPersistentMap> held = Merge.redo(tables(NamespaceContent.of(r, meta)),
-                                               own.base(), tables(now));
-        reconcile(n, r.name(), content(held, n.meta()), null, kn.beforeJoining);
-        unpublished(r.name(), kn);
-    }
-
-    /**
-     * Makes {@code n}'s aliases, refers, imports and meta those of {@code r}, namespace {@code
-     * name}'s, but for those {@code r} lacks that {@code own} (what the namespace held before
-     * this member joined; may be null) holds as they are.
-     */
-    private void reconcile(Namespace n, String name, NamespaceContent r, IPersistentMap meta, NamespaceContent own) {
-        if (meta != null) n.resetMeta(meta);
-        for (Object o : (Iterable<?>) n.getAliases()) {
-            Symbol alias = (Symbol) ((Map.Entry<?, ?>) o).getKey();
-            String target = ((Namespace) ((Map.Entry<?, ?>) o).getValue()).getName().getName();
-            String theirs = r.aliases().get(alias.getName());
-            if (!target.equals(theirs) && !(theirs == null && own != null && heldAs(own.aliases(), alias, target))) {
-                n.removeAlias(alias);
-            }
-        }
-        for (Map.Entry<String, String> a : r.aliases().entrySet()) {
-            Namespace target = Namespace.find(Symbol.intern(a.getValue()));
-            if (target == null) continue; // reported when it failed to load
-            Symbol alias = Symbol.intern(a.getKey());
-            if (n.lookupAlias(alias) != target) {
-                n.removeAlias(alias);
-                n.addAlias(alias, target);
-            }
-        }
-        for (Object o : (Iterable<?>) n.getMappings()) {
-            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
-            Symbol sym = (Symbol) e.getKey();
-            Object target = e.getValue();
-            if (target instanceof Var v && v.ns != n && !r.refers().containsKey(sym.getName())
-                && !(own != null && heldAs(own.refers(), sym, v.ns.getName().getName() + "/" + v.sym.getName()))) {
-                n.unmap(sym);
-            }
-            if (target instanceof Class<?> c && clojure.lang.RT.DEFAULT_IMPORTS.valAt(sym) != c
-                && !r.imports().containsKey(sym.getName()) && !(own != null && heldAs(own.imports(), sym, c.getName()))) {
-                n.unmap(sym);
-            }
-        }
-        for (Map.Entry<String, String> ref : r.refers().entrySet()) {
-            Symbol sym = Symbol.intern(ref.getKey());
-            String target = ref.getValue();
-            int slash = target.indexOf('/');
-            Namespace tns = Namespace.find(Symbol.intern(target.substring(0, slash)));
-            if (tns == null) continue; // reported when it failed to load
-            Var tv = tns.intern(Symbol.intern(target.substring(slash + 1)));
-            Object current = n.getMapping(sym);
-            if (current == tv || current instanceof Var cv && cv.ns == n) continue;
-            if (current != null) n.unmap(sym);
-            n.refer(sym, tv);
-        }
-        for (Map.Entry<String, String> imp : r.imports().entrySet()) {
-            Symbol sym = Symbol.intern(imp.getKey());
-            try {
-                Class<?> c = Units.byName(imp.getValue());
-                if (n.getMapping(sym) != c) {
-                    n.unmap(sym);
-                    n.importClass(sym, c);
-                }
-            } catch (ClassNotFoundException e) {
-                if (!classpath.sayImportNotFound(name, imp.getValue())) {
-                    pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
-                }
-            } catch (RuntimeException | LinkageError e) {
-                warn.accept("namespace " + name + " imports " + imp.getValue()
-                    + ", which this member cannot load (" + e + ").");
-            }
-        }
-    }
-
-    /** True if {@code table} (a namespace's aliases, refers or imports) maps {@code sym} to {@code target}. */
-    private static boolean heldAs(Map<String, String> table, Symbol sym, String target) {
-        return target.equals(table.get(sym.getName()));
-    }
-
-    /**
-     * Whether this member loads a reloaded namespace again: it has the namespace from the
-     * classpath (a member that joins loads it, if it lacks it, as it would any), and has not
-     * reloaded it for this record already (the hand-off and the entry event each bring it).
-     */
-    private boolean reloadsHere(NamespaceRecord r) {
-        state.lock();
-        try {
-            KnownNamespace kn = namespaces.get(r.name());
-            // Not one that could not load it, which said so once already.
-            if (kn == null || !kn.loadedFromClasspath()) return false;
-        } finally {
-            state.unlock();
-        }
-        boolean[] first = {false};
-        reloaded.compute(r.name(), (k, done) -> {
-            if (done != null && done >= r.version()) return done;
-            first[0] = true;
-            return r.version();
-        });
-        return first[0];
-    }
-
-    /** How many var records a chunk has: a batch of at least two chunks (a joining member's sync) is applied a chunk at a time. */
-    public static final int VAR_CHUNK = 512;
-
-    /**
-     * Applies var records in order. A large batch (a joining member's sync) goes through in
-     * chunks: while this thread defines one chunk's classes and binds its vars, another checks
-     * the next chunk's records and units. Defining classes is most of a sync and gains nothing
-     * from more threads (on two cores, two threads defining took as long as one); checking is
-     * pure work that then runs beside it instead of before it.
-     */
-    private void applyVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
-        Set<Var> protocols = new LinkedHashSet<>();
-        if (keys.size() < 2 * VAR_CHUNK) {
-            applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps);
-        } else {
-            ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "entangle-sync-check");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                Future<PreparedVars> next = ahead.submit(() -> prepareVarChunk(keys, bytes, 0, fromMaps));
-                for (int from = 0; from < keys.size(); from += VAR_CHUNK) {
-                    PreparedVars chunk = awaitChunk(next);
-                    int after = from + VAR_CHUNK;
-                    if (after < keys.size()) next = ahead.submit(() -> prepareVarChunk(keys, bytes, after, fromMaps));
-                    applyVarChunk(chunk, protocols, fromMaps);
-                }
-            } finally {
-                ahead.shutdownNow();
-            }
-        }
-        resetProtocols(protocols);
-    }
-
-    private static PreparedVars awaitChunk(Future<PreparedVars> chunk) {
-        try {
-            return chunk.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while applying shared vars", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    /**
-     * Var records checked and ready to apply: those that take the place of what this member
-     * has, with the loaders of their units (held until they are applied) and the units refused.
-     */
-    private record PreparedVars(List<Fresh<VarRecord>> fresh, List<Object> held, Map<String, RefusedException> refused,
-                                Map<String, List<String>> namesNotFound) {}
-
-    private PreparedVars prepareVarChunk(List<String> keys, List<byte[]> bytes, int from, boolean fromMaps) {
-        int to = Math.min(from + VAR_CHUNK, keys.size());
-        return prepareVars(keys.subList(from, to), bytes.subList(from, to), fromMaps);
-    }
-
-    private PreparedVars prepareVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
-        List<Fresh<VarRecord>> fresh = fresh(keys, bytes, VarRecord::decode, this::varStamp, fromMaps);
-        Set<String> hashes = new LinkedHashSet<>();
-        Map<String, byte[]> carried = new HashMap<>();
-        for (Fresh<VarRecord> f : fresh) {
-            VarRecord r = f.record();
-            hashes.addAll(r.units());
-            for (int i = 0; i < r.units().size(); i++) carried.put(r.units().get(i), r.unitBytes().get(i));
-        }
-        Map<String, RefusedException> refused = new HashMap<>();
-        List<Object> held = units.prefetch(hashes, carried, refused);
-        // Here, on the thread that checks a joining member's next records while it applies these.
-        Map<String, List<String>> notFound = new HashMap<>();
-        for (String h : hashes) {
-            List<String> names = refused.containsKey(h) ? List.of() : units.namesNotFound(h);
-            if (!names.isEmpty()) notFound.put(h, names);
-        }
-        return new PreparedVars(fresh, held, refused, notFound);
-    }
-
-    private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps) {
-        try {
-            for (Fresh<VarRecord> f : chunk.fresh()) {
-                VarRecord r = f.record();
-                boolean bound = false;
-                try {
-                    bound = applyVar(f, read(r, chunk.refused()), protocols, fromMaps);
-                } catch (RuntimeException | LinkageError e) {
-                    // Code of this member's runs inside an apply (a value's own methods, say); what
-                    // it throws fails this record, not the rest of the batch or a joining member.
-                    String lacked = RefusedException.lackedClassOf(e);
-                    refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
-                        + " could not be applied here: " + (lacked != null ? RefusedException.needs(lacked) : e) + ".");
-                }
-                if (bound) {
-                    List<String> names = new ArrayList<>();
-                    for (String h : r.units()) names.addAll(chunk.namesNotFound().getOrDefault(h, List.of()));
-                    classpath.sayNotFound(r.ns(), r.varName(), r.origin(), names);
-                }
-            }
-        } finally {
-            chunk.held().clear();
-        }
-    }
-
-    /** A var record's value and meta, read; or why it was refused. */
-    private record Read(Object value, IPersistentMap meta, String refusal) {}
-
-    /** How many records a batch has before they are checked on several threads (a joining member's sync). */
-    private static final int PARALLEL_READS = 256;
-
-    /** What {@link #read} gives for a record of a namespace this member does not share: applyVar leaves it. */
-    private static final Read NOT_APPLIED_HERE = new Read(null, null, null);
-
-    private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
-        if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
-            && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())
-            && !(tables.extended(r.key()) && tables.extensible(r.key()))) {
-            return NOT_APPLIED_HERE;
-        }
-        for (String h : r.units()) {
-            RefusedException e = refusedUnits.get(h);
-            if (e != null) return new Read(null, null, e.getMessage());
-        }
-        try {
-            Object value = r.kind() != VarRecord.Kind.VALUE ? null
-                : r.key().equals(Specs.REGISTRY) ? Specs.read(r.value(), units)
-                : readValue(r);
-            IPersistentMap meta = r.meta() != null ? ValueReader.readMeta(r.meta(), units) : PersistentHashMap.EMPTY;
-            return new Read(value, meta, null);
-        } catch (RefusedException | ClassCastException e) {
-            return new Read(null, null, e.getMessage());
-        }
-    }
-
-    /**
-     * A var record's value; or, where it needs a class of a library this member lacks, what
-     * says so when the var is used here (and the member is told as the record comes).
-     */
-    private Object readValue(VarRecord r) throws RefusedException {
-        try {
-            return ValueReader.read(r.value(), units, r.key());
-        } catch (RefusedException e) {
-            if (e.lackedClass() == null || tables.extended(r.key())) throw e;
-            refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
-                + " could not be applied here: " + e.getMessage() + ".");
-            return Unshared.unreadable(r.varName(), e.lackedClass(), r.origin().memberId(), r.origin().address(),
-                                       cluster::inCluster);
-        }
-    }
-
-    /** Marks the var as holding changes its record lacks: the next scan, and {@link #publishMerged}, publish them. */
-    private void unpublished(String key, KnownVar k) {
-        k.unpublished();
-        remergedVars.add(key);
-    }
-
-    /**
-     * A record older than this member's, and made from the same one this member's last write of
-     * the var's tables was: the two writes crossed, and the cluster's map kept this member's,
-     * which lacks the record's changes. This member takes them under its own (see {@link Merge})
-     * and publishes them again.
-     */
-    private void crossed(KnownVar k, String key, VarRecord r, Object value) {
-        Merge.Own own = k.own;
-        Var v = k.var;
-        if (own == null || v == null || k.removed || r.base() != own.baseVersion() || r.version() >= own.version()) return;
-        if (tables.extended(key) && value instanceof IPersistentMap theirs) {
-            IPersistentMap now = tables.evaluated(key, v.getRawRoot());
-            ExtensionTables.extend(v, Merge.redo(List.of(theirs), own.base(), List.of(now)).get(0), now);
-        } else if (value instanceof MultiFn m && v.getRawRoot() instanceof MultiFn here) {
-            List<IPersistentMap> theirs = List.of(m.getMethodTable(), m.getPreferTable());
-            if (MultiFns.applied(key, m, here, now -> Merge.redo(theirs, own.base(), now)) != here) return;
-        } else {
-            return;
-        }
-        unpublished(key, k);
-    }
-
-    private static final Keyword PROTOCOL = Keyword.intern("protocol");
-    private static final Keyword METHOD_BUILDERS = Keyword.intern("method-builders");
-
-    /**
-     * Rebuilds the method fns of protocols that changed, from their method builders, as
-     * defprotocol and extend do: a method fn's dispatch cache is this member's own and never
-     * travels, so the fn that came with the record is never used.
-     */
-    private void resetProtocols(Set<Var> protocols) {
-        if (protocols.isEmpty()) return;
-        state.lock();
-        try {
-            for (Var p : protocols) {
-                Object protocol = p.getRawRoot();
-                if (!p.hasRoot() || !Protocols.isProtocol(protocol)) continue;
-                Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
-                for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
-                    Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
-                    KnownVar k = vars.get(Vars.key(method));
-                    if (k != null) k.capture(method);
-                }
-            }
-        } finally {
-            state.unlock();
-        }
-    }
-
-    /** Applies a var record read as {@code read}; true if it bound the var to the record's value. */
-    private boolean applyVar(Fresh<VarRecord> f, Read read, Set<Var> protocols, boolean fromMaps) {
-        if (read == NOT_APPLIED_HERE) return false;
-        VarRecord r = f.record();
-        String key = r.key();
-        if (read.refusal() != null) {
-            refuse(key, r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address() + " was refused: "
-                + read.refusal() + "; nothing was defined from it.");
-            return false;
-        }
-        Object value = read.value();
-        IPersistentMap meta = read.meta();
-        Vars.Rebound rebound = null;
-        boolean bound = false;
-        state.lock();
-        try {
-            KnownVar k = vars.get(key);
-            if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) {
-                crossed(k, key, r, value);
-                return false;
-            }
-            KnownNamespace kn = namespaces.get(r.ns());
-            if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
-                // A var of a namespace the cluster removed: applying it would make the namespace
-                // again. (Left unapplied: if the namespace comes back, the record is applied then.)
-                return false;
-            }
-            String rejected = (k != null && k.local) || tables.extended(key) ? null
-                : rejectedByValidator(r, r.kind() == VarRecord.Kind.UNSHAREABLE ? unshared(r) : value, meta);
-            if (rejected != null) {
-                refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
-                    + rejected + "; " + r.varName() + " keeps what it held here.");
-                return false;
-            }
-            if (k == null) {
-                k = new KnownVar(f.stamp());
-                vars.put(key, k);
-            }
-            k.stamp = f.stamp();
-            Merge.Own own = k.own;
-            if (own != null && !own.unseenBy(r.base())) k.own = null;
-            if (tables.extended(key)) {
-                Var v = Var.find(Symbol.intern(key));
-                if (v != null && value instanceof IPersistentMap extensions) {
-                    IPersistentMap now = tables.evaluated(key, v.getRawRoot());
-                    IPersistentMap held = Merge.applied(List.of(extensions), r.base(), own,
-                                                        k.extension == null ? null : List.of(k.extension),
-                                                        List.of(now)).get(0);
-                    ExtensionTables.extend(v, held, now);
-                    k.captureExtension(v, extensions);
-                    if (!Merge.same(List.of(held), List.of(extensions))) unpublished(key, k);
-                }
-                provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
-                return false;
-            }
-            List<IPersistentMap> knownTables = k.methodTables();
-            if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
-                k.var = null;
-                k.removed = true;
-                return false;
-            }
-            Namespace ns = Namespace.findOrCreate(Symbol.intern(r.ns()));
-            Symbol sym = Symbol.intern(r.name());
-            if (r.kind() == VarRecord.Kind.REMOVED) {
-                Object m = ns.getMapping(sym);
-                if (m instanceof Var v && v.ns == ns && !k.local) ns.unmap(sym);
-                k.var = null;
-                k.removed = true;
-            } else if (r.kind() == VarRecord.Kind.LOCAL) {
-                k.local = true;
-                Var v = ns.findInternedVar(sym);
-                if (v != null) k.capture(v);
-            } else if (!k.local) {
-                Var v = Vars.internFresh(ns, sym);
-                // A multimethod's tables as the record has them, and as this member holds them after it.
-                List<IPersistentMap> theirs = value instanceof MultiFn m
-                    ? List.of(m.getMethodTable(), m.getPreferTable()) : null;
-                @SuppressWarnings("unchecked")
-                List<IPersistentMap>[] held = new List[1];
-                Object protocol = meta.valAt(PROTOCOL);
-                if (protocol instanceof Var p) {
-                    // A protocol's method: rebuilt here from the protocol (see resetProtocols).
-                    protocols.add(p);
-                } else {
-                    switch (r.kind()) {
-                        case VALUE -> {
-                            bound = true;
-                            Object root = value;
-                            if (value instanceof MultiFn m) {
-                                root = MultiFns.applied(key, m, v.getRawRoot(),
-                                    now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
-                            }
-                            // A multimethod changed in place is the root already.
-                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = Vars.bindRoot(v, root);
-                            if (root instanceof ClusterAtom a) a.heldBy(r.varName());
-                            // As on the member that compiled it: code compiled later with direct
-                            // linking calls the var's fn through its class, found by name.
-                            if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
-                        }
-                        case UNBOUND -> v.unbindRoot();
-                        default -> rebound = Vars.bindRoot(v, unshared(r));
-                    }
-                }
-                if (Protocols.isProtocol(value)) protocols.add(v);
-                v.setMeta(meta); // after bindRoot, which clears :macro
-                v.setDynamic(r.dynamic());
-                k.capture(v);
-                if (held[0] != null && !Merge.same(held[0], theirs)) {
-                    // What this member holds beyond the record is published by its next scan.
-                    k.methods = theirs.get(0);
-                    k.prefers = theirs.get(1);
-                    unpublished(key, k);
-                }
-            }
-            provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
-        } finally {
-            state.unlock();
-        }
-        RuntimeException watchFailed = rebound == null ? null : rebound.notifyWatches();
-        if (watchFailed != null) {
-            warn.accept("a watch on " + r.varName() + " threw when the definition from member " + r.origin().address()
-                + " was applied here (the definition is in place): " + watchFailed);
-        }
-        return bound;
-    }
-
-    /**
-     * Why the validator this member set on the record's var (set-validator!, which stays on its
-     * member) rejects the record's value, or null: checked before anything changes, since
-     * {@code bindRoot} would throw half way through an apply.
-     */
-    private static String rejectedByValidator(VarRecord r, Object root, IPersistentMap meta) {
-        if (r.kind() != VarRecord.Kind.VALUE && r.kind() != VarRecord.Kind.UNSHAREABLE) return null;
-        if (root instanceof MultiFn || meta.valAt(PROTOCOL) != null) return null; // roots made here, not the record's
-        Namespace ns = Namespace.find(Symbol.intern(r.ns()));
-        Var v = ns == null ? null : ns.findInternedVar(Symbol.intern(r.name()));
-        IFn validator = v == null ? null : v.getValidator();
-        if (validator == null) return null;
-        try {
-            if (RT.booleanCast(validator.invoke(root))) return null;
-            return "the validator of " + r.varName() + " on this member rejected its value";
-        } catch (RuntimeException e) {
-            return "the validator of " + r.varName() + " on this member threw on its value: " + e;
-        }
-    }
-
-    /** What a var holds here whose value stayed on the member that made it. */
-    private Unshared unshared(VarRecord r) {
-        return new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(), r.origin().address(),
-                            cluster::inCluster);
-    }
-
     /** The vars this member shares, as "ns/name" keys; for tests and tools. */
     public Collection<String> sharedVarKeys() {
-        state.lock();
+        known.lock();
         try {
             List<String> out = new ArrayList<>();
-            for (Map.Entry<String, KnownVar> e : vars.entrySet()) {
+            for (Map.Entry<String, KnownVar> e : known.vars.entrySet()) {
                 if (e.getValue().version() > 0 && !e.getValue().removed) out.add(e.getKey());
             }
             return out;
         } finally {
-            state.unlock();
+            known.unlock();
         }
     }
 }

@@ -1,11 +1,12 @@
 /**
  * Shared namespaces and vars. {@link entangle.sharing.SharedVars} keeps this member's the same
  * as the cluster's: it scans what each evaluation changed against what this member last
- * published or applied ({@link entangle.sharing.KnownVar},
- * {@link entangle.sharing.KnownNamespace}), publishes it as records
+ * published or applied ({@link entangle.sharing.Known}: a {@link entangle.sharing.KnownVar}
+ * and a {@link entangle.sharing.KnownNamespace} each), publishes it as records
  * ({@link entangle.sharing.NamespaceRecord}, {@link entangle.sharing.ClassRecord},
  * {@link entangle.sharing.VarRecord}, each sealed in an {@link entangle.sharing.Envelope} and
- * ordered by its {@link entangle.sharing.Stamp}) and applies the records of other members.
+ * ordered by its {@link entangle.sharing.Stamp}), and {@link entangle.sharing.Applier} applies
+ * the records of other members.
  * Beside it: which namespaces are shared ({@link entangle.sharing.SharingPolicy}), how two
  * members' changes to one table meet ({@link entangle.sharing.Merge}), the tables of
  * namespaces that are not shared that evaluation adds to

@@ -1,0 +1,796 @@
+package entangle.sharing;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import clojure.java.api.Clojure;
+import clojure.lang.IFn;
+import clojure.lang.IPersistentMap;
+import clojure.lang.Keyword;
+import clojure.lang.MultiFn;
+import clojure.lang.Namespace;
+import clojure.lang.PersistentHashMap;
+import clojure.lang.RT;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
+import entangle.RefusedException;
+import entangle.unit.Units;
+import entangle.value.MultiFns;
+import entangle.value.Protocols;
+import entangle.value.Specs;
+import entangle.value.ValueReader;
+
+/**
+ * Applies other members' records here: named classes first (namespaces import them), then
+ * namespaces, then vars. A record is applied only if it takes the place of what this member
+ * has for its key ({@link Known}, see {@link Stamp}), and only once it has passed every check;
+ * otherwise it is refused with one message, said once a record, and nothing is defined from it.
+ *
+ * <p>Where this member holds changes to a table that a record lacks (see {@link Merge}), it
+ * keeps them under the record's and marks them unpublished in {@link Known}: {@link
+ * SharedVars} publishes them again.
+ */
+final class Applier {
+
+    private final SharingPolicy policy;
+    private final Units units;
+    private final SharedVars.Cluster cluster;
+    private final Known known;
+    private final Classpath classpath;
+    private final ExtensionTables tables;
+    private final Consumer<String> warn;
+    /** Where a class record whose unit is missing is applied again later (see recheckLater). */
+    private final Executor later;
+    /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
+    /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
+    private final Map<String, Long> reloaded = new ConcurrentHashMap<>();
+
+    Applier(SharingPolicy policy, Units units, SharedVars.Cluster cluster, Known known, Classpath classpath,
+            ExtensionTables tables, Consumer<String> warn, Executor later) {
+        this.policy = policy;
+        this.units = units;
+        this.cluster = cluster;
+        this.known = known;
+        this.classpath = classpath;
+        this.tables = tables;
+        this.warn = warn;
+        this.later = later;
+    }
+
+    /**
+     * Applies {@code records}. Each record is checked and applied on its own; a refused one is
+     * reported through the warning consumer and changes nothing. {@code fromMaps}: the records
+     * were read from the cluster's maps (entry events, a sync), not handed off by their writer,
+     * so each is the one its version names (see {@link Stamp}).
+     */
+    void apply(Batch records, boolean fromMaps) {
+        applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, known::classStamp, fromMaps),
+                     fromMaps);
+        List<Fresh<NamespaceRecord>> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode,
+                                                known::namespaceStamp, fromMaps);
+        Map<String, Fresh<NamespaceRecord>> byName = new LinkedHashMap<>();
+        for (Fresh<NamespaceRecord> f : ns) byName.put(f.record().name(), f);
+        applyNamespaces(ns, byName, fromMaps);
+        applyVars(records.varKeys(), records.vars(), fromMaps);
+    }
+
+    /** Applies the cluster's record for the named class {@code name}, if it has one, and returns the class. */
+    Class<?> namedClassFromCluster(String name) {
+        if (ClassRecord.namespaceOf(name) == null) return null;
+        byte[] record = cluster.read(ClassRecord.MAP, name);
+        if (record == null) return null;
+        Batch b = Batch.empty();
+        b.addClass(name, record);
+        applyClasses(fresh(b.classKeys(), b.classes(), ClassRecord::decode, known::classStamp, true), true);
+        try {
+            return Units.byName(name);
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+    }
+
+    private interface Decoder<R> {
+        R decode(String key, byte[] bytes) throws RefusedException;
+    }
+
+    /** A record that takes the place of what this member has for its key, and its stamp. */
+    private record Fresh<R>(R record, Stamp stamp) {}
+
+    /**
+     * The records that pass their checks and take the place of what this member has (and are
+     * not its own). Every record is checked, so tampering is reported even in one that is
+     * skipped as old.
+     */
+    private <R extends SharedRecord> List<Fresh<R>> fresh(List<String> keys, List<byte[]> bytes, Decoder<R> decoder,
+                                                          java.util.function.Function<String, Stamp> stampHere,
+                                                          boolean fromMaps) {
+        // Checking each record's hash is pure work: a joining member's thousands are checked on every core.
+        Object[] decoded = new Object[keys.size()];
+        java.util.stream.IntStream indices = java.util.stream.IntStream.range(0, keys.size());
+        (keys.size() < PARALLEL_READS ? indices : indices.parallel()).forEach(i -> {
+            try {
+                decoded[i] = decoder.decode(keys.get(i), bytes.get(i));
+            } catch (RefusedException e) {
+                decoded[i] = e;
+            }
+        });
+        List<Fresh<R>> out = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (decoded[i] instanceof RefusedException e) {
+                refuse(keys.get(i), Envelope.version(bytes.get(i)), e.getMessage() + "; nothing was defined from it.");
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            R r = (R) decoded[i];
+            Stamp stamp = Stamp.of(bytes.get(i));
+            if (stamp.replaces(stampHere.apply(keys.get(i)), fromMaps) && !r.origin().memberId().equals(cluster.memberId())) {
+                out.add(new Fresh<>(r, stamp));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How long a class record whose unit is missing from the maps waits before it is refused:
+     * a member stopped (Ctrl-Z) while another defined a record, and resumed, can read the record
+     * on its own side of the split before the two sides are one cluster again (about fifteen
+     * seconds), where the unit is.
+     */
+    private static final long MISSING_UNIT_RECHECK_MS = 30_000;
+
+    private void applyClasses(List<Fresh<ClassRecord>> records, boolean fromMaps) {
+        applyClasses(records, fromMaps, false);
+    }
+
+    private void applyClasses(List<Fresh<ClassRecord>> records, boolean fromMaps, boolean lastTry) {
+        if (records.isEmpty()) return;
+        Map<String, RefusedException> refusedUnits = new HashMap<>();
+        List<Object> held = units.prefetch(records.stream().map(f -> f.record().unit()).toList(), refusedUnits);
+        List<ClassRecord> applied = new ArrayList<>();
+        try {
+            for (Fresh<ClassRecord> f : records) {
+                ClassRecord r = f.record();
+                if (!policy.sharedName(ClassRecord.namespaceOf(r.name()))) continue;
+                Class<?> c;
+                try {
+                    RefusedException e = refusedUnits.get(r.unit());
+                    if (e != null) throw e;
+                    c = units.resolve(r.unit(), r.name());
+                } catch (RefusedException | ClassNotFoundException | LinkageError e) {
+                    if (!lastTry && e instanceof RefusedException re && re.missing()) {
+                        recheckLater(f, fromMaps);
+                        continue;
+                    }
+                    // A unit's own refusal says what it is; a class of the classpath is named by the JVM's error.
+                    String lacked = e instanceof RefusedException ? null : RefusedException.lackedClassOf(e);
+                    refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
+                        + " was refused: " + (lacked != null ? RefusedException.needs(lacked) : e.getMessage())
+                        + "; nothing was defined from it.");
+                    continue;
+                }
+                known.lock();
+                try {
+                    if (!f.stamp().replaces(known.classStamps.getOrDefault(r.name(), Stamp.NONE), fromMaps)) continue;
+                    known.classStamps.put(r.name(), f.stamp());
+                    applied.add(r);
+                    Units.makeNewest(c);
+                    Vars.reimport(c);
+                    for (Map.Entry<Namespace, Symbol> waiting : known.pendingImports.getOrDefault(r.name(), List.of())) {
+                        waiting.getKey().unmap(waiting.getValue());
+                        waiting.getKey().importClass(waiting.getValue(), c);
+                    }
+                    known.pendingImports.remove(r.name());
+                } finally {
+                    known.unlock();
+                }
+            }
+            for (ClassRecord r : applied) {
+                classpath.sayNotFound(ClassRecord.namespaceOf(r.name()), "class " + r.name(), r.origin(), units.namesNotFound(r.unit()));
+            }
+        } finally {
+            held.clear();
+        }
+    }
+
+    /**
+     * Applies {@code f} again after MISSING_UNIT_RECHECK_MS, unless this member has applied
+     * it or a newer record of its class by then; refuses it if its unit is still missing.
+     */
+    private void recheckLater(Fresh<ClassRecord> f, boolean fromMaps) {
+        java.util.concurrent.CompletableFuture.delayedExecutor(MISSING_UNIT_RECHECK_MS, TimeUnit.MILLISECONDS, later)
+            .execute(() -> {
+                known.lock();
+                try {
+                    if (!f.stamp().replaces(known.classStamps.getOrDefault(f.record().name(), Stamp.NONE), fromMaps)) return;
+                } finally {
+                    known.unlock();
+                }
+                try {
+                    applyClasses(List.of(f), fromMaps, true);
+                } catch (RuntimeException e) {
+                    // this member left the cluster meanwhile
+                }
+            });
+    }
+
+    private void refuse(String key, long version, String message) {
+        if (refused.add(key + "@" + version)) warn.accept(message);
+    }
+
+    private void applyNamespaces(List<Fresh<NamespaceRecord>> records, Map<String, Fresh<NamespaceRecord>> all,
+                                 boolean fromMaps) {
+        // Classpath namespaces first: shared ones may alias or refer to them.
+        List<Fresh<NamespaceRecord>> ordered = new ArrayList<>();
+        for (Fresh<NamespaceRecord> f : records) if (f.record().kind() == NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
+        for (Fresh<NamespaceRecord> f : records) if (f.record().kind() != NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
+        Set<String> done = new HashSet<>();
+        for (Fresh<NamespaceRecord> f : ordered) applyNamespace(f, all, done, fromMaps);
+    }
+
+    private void applyNamespace(Fresh<NamespaceRecord> f, Map<String, Fresh<NamespaceRecord>> all, Set<String> done,
+                                boolean fromMaps) {
+        NamespaceRecord r = f.record();
+        if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
+        if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
+            if (r.reloaded() && reloadsHere(r)) {
+                classpath.load(r.name(), true, "reloaded on member " + r.origin().address(),
+                     "reload " + r.name() + " " + r.version());
+            } else {
+                classpath.require(r.name(), "required on member " + r.origin().address());
+            }
+        }
+        IPersistentMap meta = null;
+        if (r.kind() == NamespaceRecord.Kind.SHARED) {
+            // What it aliases and refers to must exist first: shared, or from the classpath.
+            Set<String> targets = new LinkedHashSet<>(r.aliases().values());
+            for (String ref : r.refers().values()) targets.add(ref.substring(0, ref.indexOf('/')));
+            for (String t : targets) {
+                if (t.equals(r.name()) || Namespace.find(Symbol.intern(t)) != null) continue;
+                Fresh<NamespaceRecord> dep = all.get(t);
+                if (dep != null) applyNamespace(dep, all, done, fromMaps);
+                else classpath.require(t, "used by namespace " + r.name());
+            }
+            try {
+                meta = r.meta() == null ? null : ValueReader.readMeta(r.meta(), units);
+            } catch (RefusedException | ClassCastException e) {
+                warn.accept("the meta of namespace " + r.name() + " from member " + r.origin().address()
+                    + " was refused: " + e.getMessage() + "; the namespace is shared without it.");
+            }
+        }
+        known.lock();
+        try {
+            KnownNamespace kn = known.namespaces.get(r.name());
+            Symbol sym = Symbol.intern(r.name());
+            if (kn != null && !f.stamp().replaces(kn.stamp, fromMaps)) {
+                crossed(kn, r, meta);
+                return;
+            }
+            if (kn == null) {
+                kn = new KnownNamespace(r.kind(), f.stamp());
+                known.namespaces.put(r.name(), kn);
+            }
+            // What this member knew of the namespace's tables, and wrote last: kept under the record's.
+            Namespace here = Namespace.find(sym);
+            NamespaceContent knew = kn.kind == NamespaceRecord.Kind.SHARED && here != null && kn.ns == here ? kn.content : null;
+            Merge.Own own = kn.own;
+            if (own != null && !own.unseenBy(r.base())) kn.own = null;
+            kn.stamp = f.stamp();
+            kn.kind = r.kind();
+            switch (r.kind()) {
+                case SHARED -> {
+                    // An opt-in travels with the namespace.
+                    if (!SharingPolicy.sharedByDefault(r.name())) policy.markShared(r.name(), true);
+                    if (policy.sharedName(r.name())) {
+                        Namespace n = Namespace.findOrCreate(sym);
+                        NamespaceContent theirs = NamespaceContent.of(r, meta);
+                        NamespaceContent held = theirs;
+                        if (knew != null) {
+                            List<IPersistentMap> merged = Merge.applied(theirs.tables(), r.base(), own, knew.tables(),
+                                                                        NamespaceContent.of(n).tables());
+                            // The meta travels whole: this member's change to it stays until published.
+                            IPersistentMap m = clojure.lang.Util.equiv(n.meta(), knew.meta()) ? meta : n.meta();
+                            held = NamespaceContent.of(merged, m);
+                        }
+                        reconcile(n, r.name(), held, held.meta(), kn.beforeJoining);
+                        Classpath.markLoaded(sym);
+                        NamespaceContent now = NamespaceContent.of(n);
+                        if (held.sameAs(theirs)) {
+                            kn.capture(n, now);
+                        } else {
+                            // KnownVar as the record would have left it here: the next scan sees
+                            // this member's changes, and only those, against it.
+                            kn.capture(n, NamespaceContent.of(Merge.redo(now.tables(), held.tables(), theirs.tables()), meta));
+                            known.unpublished(r.name(), kn);
+                        }
+                    }
+                }
+                case CLASSPATH -> {
+                    Namespace n = Namespace.find(sym);
+                    if (n != null) known.baseline(n, NamespaceRecord.Kind.CLASSPATH);
+                }
+                case LOCAL -> policy.markLocal(r.name(), true);
+                case REMOVED -> {
+                    if (policy.sharedName(r.name())) Namespace.remove(sym);
+                    kn.ns = null;
+                    kn.interned = List.of();
+                }
+            }
+        } finally {
+            known.unlock();
+        }
+    }
+
+    /** As {@link #crossed(KnownVar, String, VarRecord, Object)}, for a namespace's tables. */
+    private void crossed(KnownNamespace kn, NamespaceRecord r, IPersistentMap meta) {
+        Merge.Own own = kn.own;
+        Namespace n = kn.ns;
+        if (own == null || n == null || kn.kind != NamespaceRecord.Kind.SHARED || r.kind() != NamespaceRecord.Kind.SHARED
+            || Namespace.find(n.getName()) != n || r.base() != own.baseVersion() || r.version() >= own.version()) {
+            return;
+        }
+        NamespaceContent now = NamespaceContent.of(n);
+        List<IPersistentMap> held = Merge.redo(NamespaceContent.of(r, meta).tables(), own.base(), now.tables());
+        reconcile(n, r.name(), NamespaceContent.of(held, n.meta()), null, kn.beforeJoining);
+        known.unpublished(r.name(), kn);
+    }
+
+    /**
+     * Makes {@code n}'s aliases, refers, imports and meta those of {@code r}, namespace {@code
+     * name}'s, but for those {@code r} lacks that {@code own} (what the namespace held before
+     * this member joined; may be null) holds as they are.
+     */
+    private void reconcile(Namespace n, String name, NamespaceContent r, IPersistentMap meta, NamespaceContent own) {
+        if (meta != null) n.resetMeta(meta);
+        for (Object o : (Iterable<?>) n.getAliases()) {
+            Symbol alias = (Symbol) ((Map.Entry<?, ?>) o).getKey();
+            String target = ((Namespace) ((Map.Entry<?, ?>) o).getValue()).getName().getName();
+            String theirs = r.aliases().get(alias.getName());
+            if (!target.equals(theirs) && !(theirs == null && own != null && heldAs(own.aliases(), alias, target))) {
+                n.removeAlias(alias);
+            }
+        }
+        for (Map.Entry<String, String> a : r.aliases().entrySet()) {
+            Namespace target = Namespace.find(Symbol.intern(a.getValue()));
+            if (target == null) continue; // reported when it failed to load
+            Symbol alias = Symbol.intern(a.getKey());
+            if (n.lookupAlias(alias) != target) {
+                n.removeAlias(alias);
+                n.addAlias(alias, target);
+            }
+        }
+        for (Object o : (Iterable<?>) n.getMappings()) {
+            Map.Entry<?, ?> e = (Map.Entry<?, ?>) o;
+            Symbol sym = (Symbol) e.getKey();
+            Object target = e.getValue();
+            if (target instanceof Var v && v.ns != n && !r.refers().containsKey(sym.getName())
+                && !(own != null && heldAs(own.refers(), sym, v.ns.getName().getName() + "/" + v.sym.getName()))) {
+                n.unmap(sym);
+            }
+            if (target instanceof Class<?> c && clojure.lang.RT.DEFAULT_IMPORTS.valAt(sym) != c
+                && !r.imports().containsKey(sym.getName()) && !(own != null && heldAs(own.imports(), sym, c.getName()))) {
+                n.unmap(sym);
+            }
+        }
+        for (Map.Entry<String, String> ref : r.refers().entrySet()) {
+            Symbol sym = Symbol.intern(ref.getKey());
+            String target = ref.getValue();
+            int slash = target.indexOf('/');
+            Namespace tns = Namespace.find(Symbol.intern(target.substring(0, slash)));
+            if (tns == null) continue; // reported when it failed to load
+            Var tv = tns.intern(Symbol.intern(target.substring(slash + 1)));
+            Object current = n.getMapping(sym);
+            if (current == tv || current instanceof Var cv && cv.ns == n) continue;
+            if (current != null) n.unmap(sym);
+            n.refer(sym, tv);
+        }
+        for (Map.Entry<String, String> imp : r.imports().entrySet()) {
+            Symbol sym = Symbol.intern(imp.getKey());
+            try {
+                Class<?> c = Units.byName(imp.getValue());
+                if (n.getMapping(sym) != c) {
+                    n.unmap(sym);
+                    n.importClass(sym, c);
+                }
+            } catch (ClassNotFoundException e) {
+                if (!classpath.sayImportNotFound(name, imp.getValue())) {
+                    known.pendingImports.computeIfAbsent(imp.getValue(), k -> new ArrayList<>()).add(Map.entry(n, sym));
+                }
+            } catch (RuntimeException | LinkageError e) {
+                warn.accept("namespace " + name + " imports " + imp.getValue()
+                    + ", which this member cannot load (" + e + ").");
+            }
+        }
+    }
+
+    /** True if {@code table} (a namespace's aliases, refers or imports) maps {@code sym} to {@code target}. */
+    private static boolean heldAs(Map<String, String> table, Symbol sym, String target) {
+        return target.equals(table.get(sym.getName()));
+    }
+
+    /**
+     * Whether this member loads a reloaded namespace again: it has the namespace from the
+     * classpath (a member that joins loads it, if it lacks it, as it would any), and has not
+     * reloaded it for this record already (the hand-off and the entry event each bring it).
+     */
+    private boolean reloadsHere(NamespaceRecord r) {
+        known.lock();
+        try {
+            KnownNamespace kn = known.namespaces.get(r.name());
+            // Not one that could not load it, which said so once already.
+            if (kn == null || !kn.loadedFromClasspath()) return false;
+        } finally {
+            known.unlock();
+        }
+        boolean[] first = {false};
+        reloaded.compute(r.name(), (k, done) -> {
+            if (done != null && done >= r.version()) return done;
+            first[0] = true;
+            return r.version();
+        });
+        return first[0];
+    }
+
+    /**
+     * Applies var records in order. A large batch (a joining member's sync) goes through in
+     * chunks: while this thread defines one chunk's classes and binds its vars, another checks
+     * the next chunk's records and units. Defining classes is most of a sync and gains nothing
+     * from more threads (on two cores, two threads defining took as long as one); checking is
+     * pure work that then runs beside it instead of before it.
+     */
+    private void applyVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
+        Set<Var> protocols = new LinkedHashSet<>();
+        if (keys.size() < 2 * SharedVars.VAR_CHUNK) {
+            applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps);
+        } else {
+            ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "entangle-sync-check");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                Future<PreparedVars> next = ahead.submit(() -> prepareVarChunk(keys, bytes, 0, fromMaps));
+                for (int from = 0; from < keys.size(); from += SharedVars.VAR_CHUNK) {
+                    PreparedVars chunk = awaitChunk(next);
+                    int after = from + SharedVars.VAR_CHUNK;
+                    if (after < keys.size()) next = ahead.submit(() -> prepareVarChunk(keys, bytes, after, fromMaps));
+                    applyVarChunk(chunk, protocols, fromMaps);
+                }
+            } finally {
+                ahead.shutdownNow();
+            }
+        }
+        resetProtocols(protocols);
+    }
+
+    private static PreparedVars awaitChunk(Future<PreparedVars> chunk) {
+        try {
+            return chunk.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while applying shared vars", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Var records checked and ready to apply: those that take the place of what this member
+     * has, with the loaders of their units (held until they are applied) and the units refused.
+     */
+    private record PreparedVars(List<Fresh<VarRecord>> fresh, List<Object> held, Map<String, RefusedException> refused,
+                                Map<String, List<String>> namesNotFound) {}
+
+    private PreparedVars prepareVarChunk(List<String> keys, List<byte[]> bytes, int from, boolean fromMaps) {
+        int to = Math.min(from + SharedVars.VAR_CHUNK, keys.size());
+        return prepareVars(keys.subList(from, to), bytes.subList(from, to), fromMaps);
+    }
+
+    private PreparedVars prepareVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
+        List<Fresh<VarRecord>> fresh = fresh(keys, bytes, VarRecord::decode, known::varStamp, fromMaps);
+        Set<String> hashes = new LinkedHashSet<>();
+        Map<String, byte[]> carried = new HashMap<>();
+        for (Fresh<VarRecord> f : fresh) {
+            VarRecord r = f.record();
+            hashes.addAll(r.units());
+            for (int i = 0; i < r.units().size(); i++) carried.put(r.units().get(i), r.unitBytes().get(i));
+        }
+        Map<String, RefusedException> refused = new HashMap<>();
+        List<Object> held = units.prefetch(hashes, carried, refused);
+        // Here, on the thread that checks a joining member's next records while it applies these.
+        Map<String, List<String>> notFound = new HashMap<>();
+        for (String h : hashes) {
+            List<String> names = refused.containsKey(h) ? List.of() : units.namesNotFound(h);
+            if (!names.isEmpty()) notFound.put(h, names);
+        }
+        return new PreparedVars(fresh, held, refused, notFound);
+    }
+
+    private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps) {
+        try {
+            for (Fresh<VarRecord> f : chunk.fresh()) {
+                VarRecord r = f.record();
+                boolean bound = false;
+                try {
+                    bound = applyVar(f, read(r, chunk.refused()), protocols, fromMaps);
+                } catch (RuntimeException | LinkageError e) {
+                    // Code of this member's runs inside an apply (a value's own methods, say); what
+                    // it throws fails this record, not the rest of the batch or a joining member.
+                    String lacked = RefusedException.lackedClassOf(e);
+                    refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
+                        + " could not be applied here: " + (lacked != null ? RefusedException.needs(lacked) : e) + ".");
+                }
+                if (bound) {
+                    List<String> names = new ArrayList<>();
+                    for (String h : r.units()) names.addAll(chunk.namesNotFound().getOrDefault(h, List.of()));
+                    classpath.sayNotFound(r.ns(), r.varName(), r.origin(), names);
+                }
+            }
+        } finally {
+            chunk.held().clear();
+        }
+    }
+
+    /** A var record's value and meta, read; or why it was refused. */
+    private record Read(Object value, IPersistentMap meta, String refusal) {}
+
+    /** How many records a batch has before they are checked on several threads (a joining member's sync). */
+    private static final int PARALLEL_READS = 256;
+
+    /** What {@link #read} gives for a record of a namespace this member does not share: applyVar leaves it. */
+    private static final Read NOT_APPLIED_HERE = new Read(null, null, null);
+
+    private Read read(VarRecord r, Map<String, RefusedException> refusedUnits) {
+        if (!policy.sharedName(r.ns()) && r.kind() != VarRecord.Kind.LOCAL
+            && !SharingPolicy.ALWAYS_SHARED_VARS.contains(r.key())
+            && !(tables.extended(r.key()) && tables.extensible(r.key()))) {
+            return NOT_APPLIED_HERE;
+        }
+        for (String h : r.units()) {
+            RefusedException e = refusedUnits.get(h);
+            if (e != null) return new Read(null, null, e.getMessage());
+        }
+        try {
+            Object value = r.kind() != VarRecord.Kind.VALUE ? null
+                : r.key().equals(Specs.REGISTRY) ? Specs.read(r.value(), units)
+                : readValue(r);
+            IPersistentMap meta = r.meta() != null ? ValueReader.readMeta(r.meta(), units) : PersistentHashMap.EMPTY;
+            return new Read(value, meta, null);
+        } catch (RefusedException | ClassCastException e) {
+            return new Read(null, null, e.getMessage());
+        }
+    }
+
+    /**
+     * A var record's value; or, where it needs a class of a library this member lacks, what
+     * says so when the var is used here (and the member is told as the record comes).
+     */
+    private Object readValue(VarRecord r) throws RefusedException {
+        try {
+            return ValueReader.read(r.value(), units, r.key());
+        } catch (RefusedException e) {
+            if (e.lackedClass() == null || tables.extended(r.key())) throw e;
+            refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
+                + " could not be applied here: " + e.getMessage() + ".");
+            return Unshared.unreadable(r.varName(), e.lackedClass(), r.origin().memberId(), r.origin().address(),
+                                       cluster::inCluster);
+        }
+    }
+
+    /**
+     * A record older than this member's, and made from the same one this member's last write of
+     * the var's tables was: the two writes crossed, and the cluster's map kept this member's,
+     * which lacks the record's changes. This member takes them under its own (see {@link Merge})
+     * and publishes them again.
+     */
+    private void crossed(KnownVar k, String key, VarRecord r, Object value) {
+        Merge.Own own = k.own;
+        Var v = k.var;
+        if (own == null || v == null || k.removed || r.base() != own.baseVersion() || r.version() >= own.version()) return;
+        if (tables.extended(key) && value instanceof IPersistentMap theirs) {
+            IPersistentMap now = tables.evaluated(key, v.getRawRoot());
+            ExtensionTables.extend(v, Merge.redo(List.of(theirs), own.base(), List.of(now)).get(0), now);
+        } else if (value instanceof MultiFn m && v.getRawRoot() instanceof MultiFn here) {
+            List<IPersistentMap> theirs = List.of(m.getMethodTable(), m.getPreferTable());
+            if (MultiFns.applied(key, m, here, now -> Merge.redo(theirs, own.base(), now)) != here) return;
+        } else {
+            return;
+        }
+        known.unpublished(key, k);
+    }
+
+    private static final Keyword PROTOCOL = Keyword.intern("protocol");
+    private static final Keyword METHOD_BUILDERS = Keyword.intern("method-builders");
+
+    /**
+     * Rebuilds the method fns of protocols that changed, from their method builders, as
+     * defprotocol and extend do: a method fn's dispatch cache is this member's own and never
+     * travels, so the fn that came with the record is never used.
+     */
+    private void resetProtocols(Set<Var> protocols) {
+        if (protocols.isEmpty()) return;
+        known.lock();
+        try {
+            for (Var p : protocols) {
+                Object protocol = p.getRawRoot();
+                if (!p.hasRoot() || !Protocols.isProtocol(protocol)) continue;
+                Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
+                for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
+                    Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
+                    KnownVar k = known.vars.get(Vars.key(method));
+                    if (k != null) k.capture(method);
+                }
+            }
+        } finally {
+            known.unlock();
+        }
+    }
+
+    /** Applies a var record read as {@code read}; true if it bound the var to the record's value. */
+    private boolean applyVar(Fresh<VarRecord> f, Read read, Set<Var> protocols, boolean fromMaps) {
+        if (read == NOT_APPLIED_HERE) return false;
+        VarRecord r = f.record();
+        String key = r.key();
+        if (read.refusal() != null) {
+            refuse(key, r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address() + " was refused: "
+                + read.refusal() + "; nothing was defined from it.");
+            return false;
+        }
+        Object value = read.value();
+        IPersistentMap meta = read.meta();
+        Vars.Rebound rebound = null;
+        boolean bound = false;
+        known.lock();
+        try {
+            KnownVar k = known.vars.get(key);
+            if (k != null && !f.stamp().replaces(k.stamp, fromMaps)) {
+                crossed(k, key, r, value);
+                return false;
+            }
+            KnownNamespace kn = known.namespaces.get(r.ns());
+            if (kn != null && kn.kind == NamespaceRecord.Kind.REMOVED && r.kind() != VarRecord.Kind.REMOVED) {
+                // A var of a namespace the cluster removed: applying it would make the namespace
+                // again. (Left unapplied: if the namespace comes back, the record is applied then.)
+                return false;
+            }
+            String rejected = (k != null && k.local) || tables.extended(key) ? null
+                : rejectedByValidator(r, r.kind() == VarRecord.Kind.UNSHAREABLE ? unshared(r) : value, meta);
+            if (rejected != null) {
+                refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
+                    + rejected + "; " + r.varName() + " keeps what it held here.");
+                return false;
+            }
+            if (k == null) {
+                k = new KnownVar(f.stamp());
+                known.vars.put(key, k);
+            }
+            k.stamp = f.stamp();
+            Merge.Own own = k.own;
+            if (own != null && !own.unseenBy(r.base())) k.own = null;
+            if (tables.extended(key)) {
+                Var v = Var.find(Symbol.intern(key));
+                if (v != null && value instanceof IPersistentMap extensions) {
+                    IPersistentMap now = tables.evaluated(key, v.getRawRoot());
+                    IPersistentMap held = Merge.applied(List.of(extensions), r.base(), own,
+                                                        k.extension == null ? null : List.of(k.extension),
+                                                        List.of(now)).get(0);
+                    ExtensionTables.extend(v, held, now);
+                    k.captureExtension(v, extensions);
+                    if (!Merge.same(List.of(held), List.of(extensions))) known.unpublished(key, k);
+                }
+                known.provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
+                return false;
+            }
+            List<IPersistentMap> knownTables = k.methodTables();
+            if (r.kind() == VarRecord.Kind.REMOVED && Namespace.find(Symbol.intern(r.ns())) == null) {
+                k.var = null;
+                k.removed = true;
+                return false;
+            }
+            Namespace ns = Namespace.findOrCreate(Symbol.intern(r.ns()));
+            Symbol sym = Symbol.intern(r.name());
+            if (r.kind() == VarRecord.Kind.REMOVED) {
+                Object m = ns.getMapping(sym);
+                if (m instanceof Var v && v.ns == ns && !k.local) ns.unmap(sym);
+                k.var = null;
+                k.removed = true;
+            } else if (r.kind() == VarRecord.Kind.LOCAL) {
+                k.local = true;
+                Var v = ns.findInternedVar(sym);
+                if (v != null) k.capture(v);
+            } else if (!k.local) {
+                Var v = Vars.internFresh(ns, sym);
+                // A multimethod's tables as the record has them, and as this member holds them after it.
+                List<IPersistentMap> theirs = value instanceof MultiFn m
+                    ? List.of(m.getMethodTable(), m.getPreferTable()) : null;
+                @SuppressWarnings("unchecked")
+                List<IPersistentMap>[] held = new List[1];
+                Object protocol = meta.valAt(PROTOCOL);
+                if (protocol instanceof Var p) {
+                    // A protocol's method: rebuilt here from the protocol (see resetProtocols).
+                    protocols.add(p);
+                } else {
+                    switch (r.kind()) {
+                        case VALUE -> {
+                            bound = true;
+                            Object root = value;
+                            if (value instanceof MultiFn m) {
+                                root = MultiFns.applied(key, m, v.getRawRoot(),
+                                    now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
+                            }
+                            // A multimethod changed in place is the root already.
+                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = Vars.bindRoot(v, root);
+                            if (root instanceof ClusterAtom a) a.heldBy(r.varName());
+                            // As on the member that compiled it: code compiled later with direct
+                            // linking calls the var's fn through its class, found by name.
+                            if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
+                        }
+                        case UNBOUND -> v.unbindRoot();
+                        default -> rebound = Vars.bindRoot(v, unshared(r));
+                    }
+                }
+                if (Protocols.isProtocol(value)) protocols.add(v);
+                v.setMeta(meta); // after bindRoot, which clears :macro
+                v.setDynamic(r.dynamic());
+                k.capture(v);
+                if (held[0] != null && !Merge.same(held[0], theirs)) {
+                    // What this member holds beyond the record is published by its next scan.
+                    k.methods = theirs.get(0);
+                    k.prefers = theirs.get(1);
+                    known.unpublished(key, k);
+                }
+            }
+            known.provenance.put(key, new Provenance(VarRecord.varName(key), r.version(), r.origin(), r.source()));
+        } finally {
+            known.unlock();
+        }
+        RuntimeException watchFailed = rebound == null ? null : rebound.notifyWatches();
+        if (watchFailed != null) {
+            warn.accept("a watch on " + r.varName() + " threw when the definition from member " + r.origin().address()
+                + " was applied here (the definition is in place): " + watchFailed);
+        }
+        return bound;
+    }
+
+    /**
+     * Why the validator this member set on the record's var (set-validator!, which stays on its
+     * member) rejects the record's value, or null: checked before anything changes, since
+     * {@code bindRoot} would throw half way through an apply.
+     */
+    private static String rejectedByValidator(VarRecord r, Object root, IPersistentMap meta) {
+        if (r.kind() != VarRecord.Kind.VALUE && r.kind() != VarRecord.Kind.UNSHAREABLE) return null;
+        if (root instanceof MultiFn || meta.valAt(PROTOCOL) != null) return null; // roots made here, not the record's
+        Namespace ns = Namespace.find(Symbol.intern(r.ns()));
+        Var v = ns == null ? null : ns.findInternedVar(Symbol.intern(r.name()));
+        IFn validator = v == null ? null : v.getValidator();
+        if (validator == null) return null;
+        try {
+            if (RT.booleanCast(validator.invoke(root))) return null;
+            return "the validator of " + r.varName() + " on this member rejected its value";
+        } catch (RuntimeException e) {
+            return "the validator of " + r.varName() + " on this member threw on its value: " + e;
+        }
+    }
+
+    /** What a var holds here whose value stayed on the member that made it. */
+    private Unshared unshared(VarRecord r) {
+        return new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(), r.origin().address(),
+                            cluster::inCluster);
+    }
+}

@@ -1,0 +1,137 @@
+package entangle.sharing;
+
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+import clojure.lang.Namespace;
+import clojure.lang.Symbol;
+import clojure.lang.Var;
+
+/**
+ * What this member knows of the cluster's shared namespaces, vars and named classes: what it
+ * last published or applied of each ({@link KnownNamespace}, {@link KnownVar}, a named class's
+ * {@link Stamp}), the imports waiting for a class, where each var's definition came from, and
+ * what it holds merged beyond the records it applied (see {@link Merge}), to publish again.
+ *
+ * <p>Publishing ({@link SharedVars}) compares the namespaces and vars with it; applying
+ * ({@link Applier}) decides by it whether a record takes the place of what this member has.
+ * Both read and change it, and the namespaces and vars themselves, holding {@link #lock}: a
+ * record applied while an evaluation is scanned would otherwise be taken for the evaluation's
+ * change, or the scan's change for the record's.
+ */
+final class Known {
+
+    /** The stamp of what this member had before anything was shared: the floor of a first write. */
+    static final Stamp NEVER = new Stamp(0, 0);
+
+    private final ReentrantLock lock = new ReentrantLock();
+
+    final Map<String, KnownVar> vars = new HashMap<>();
+    final Map<String, KnownNamespace> namespaces = new HashMap<>();
+    /** The stamp of each named class's record applied or published here. */
+    final Map<String, Stamp> classStamps = new HashMap<>();
+    /**
+     * Imports waiting for their class, by class name: entry events from different maps arrive
+     * in any order, so a namespace can name a class whose record has not arrived yet.
+     */
+    final Map<String, List<Map.Entry<Namespace, Symbol>>> pendingImports = new HashMap<>();
+    /** Where each var's current definition came from, by key (read without the lock). */
+    final Map<String, Provenance> provenance = new ConcurrentHashMap<>();
+    /**
+     * Vars and namespaces whose tables this member holds merged with a record (see {@link Merge}),
+     * with changes that record lacks: published again at once, not at the next evaluation.
+     */
+    final Set<String> remergedVars = new LinkedHashSet<>();
+    final Set<String> remergedNamespaces = new LinkedHashSet<>();
+
+    void lock() {
+        lock.lock();
+    }
+
+    void unlock() {
+        lock.unlock();
+    }
+
+    Stamp varStamp(String key) {
+        lock();
+        try {
+            KnownVar k = vars.get(key);
+            return k == null ? Stamp.NONE : k.stamp;
+        } finally {
+            unlock();
+        }
+    }
+
+    Stamp namespaceStamp(String key) {
+        lock();
+        try {
+            KnownNamespace k = namespaces.get(key);
+            return k == null ? Stamp.NONE : k.stamp;
+        } finally {
+            unlock();
+        }
+    }
+
+    Stamp classStamp(String name) {
+        lock();
+        try {
+            return classStamps.getOrDefault(name, Stamp.NONE);
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Takes namespace {@code n} and its vars as they are now as known, with kind {@code kind}. Holds the lock. */
+    KnownNamespace baseline(Namespace n, NamespaceRecord.Kind kind) {
+        String name = n.getName().getName();
+        KnownNamespace kn = namespaces.computeIfAbsent(name, k -> new KnownNamespace(kind, NEVER));
+        kn.kind = kind;
+        kn.capture(n, NamespaceContent.of(n));
+        for (Var v : kn.interned) {
+            KnownVar k = vars.computeIfAbsent(Vars.key(v), x -> new KnownVar(NEVER));
+            k.capture(v);
+        }
+        return kn;
+    }
+
+    /**
+     * What namespace {@code name} held before this member joined, or null: its own, which its
+     * records leave out (a REPL's doc and pprint are not the cluster's).
+     */
+    NamespaceContent beforeJoining(String name) {
+        lock();
+        try {
+            KnownNamespace kn = namespaces.get(name);
+            return kn == null ? null : kn.beforeJoining;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Marks the var as holding changes its record lacks: the next scan, and a publication of what merging left, publish them. Holds the lock. */
+    void unpublished(String key, KnownVar k) {
+        k.unpublished();
+        remergedVars.add(key);
+    }
+
+    /** Marks the namespace as holding changes its record lacks (see {@link #unpublished(String, KnownVar)}). Holds the lock. */
+    void unpublished(String name, KnownNamespace kn) {
+        kn.unpublished = true;
+        remergedNamespaces.add(name);
+    }
+
+    /** True if a var or namespace holds changes its record lacks. */
+    boolean anyUnpublished() {
+        lock();
+        try {
+            return !remergedVars.isEmpty() || !remergedNamespaces.isEmpty();
+        } finally {
+            unlock();
+        }
+    }
+}
