@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import clojure.lang.Namespace;
 import clojure.lang.Symbol;
@@ -57,36 +58,32 @@ final class Known {
         lock.unlock();
     }
 
-    Stamp varStamp(String key) {
+    /** What {@code read} reads of this, under the lock. */
+    private <T> T locked(Supplier<T> read) {
         lock();
         try {
-            KnownVar k = vars.get(key);
-            return k == null ? Stamp.NONE : k.stamp;
+            return read.get();
         } finally {
             unlock();
         }
+    }
+
+    Stamp varStamp(String key) {
+        return locked(() -> vars.containsKey(key) ? vars.get(key).stamp : Stamp.NONE);
     }
 
     Stamp namespaceStamp(String key) {
-        lock();
-        try {
-            KnownNamespace k = namespaces.get(key);
-            return k == null ? Stamp.NONE : k.stamp;
-        } finally {
-            unlock();
-        }
+        return locked(() -> namespaces.containsKey(key) ? namespaces.get(key).stamp : Stamp.NONE);
     }
 
     Stamp classStamp(String name) {
-        lock();
-        try {
-            return classStamps.getOrDefault(name, Stamp.NONE);
-        } finally {
-            unlock();
-        }
+        return locked(() -> classStamps.getOrDefault(name, Stamp.NONE));
     }
 
-    /** Takes namespace {@code n} and its vars as they are now as known, with kind {@code kind}. Holds the lock. */
+    /**
+     * Takes namespace {@code n}, of kind {@code kind}, and its vars as known, as they are now;
+     * under the lock.
+     */
     KnownNamespace baseline(Namespace n, NamespaceRecord.Kind kind) {
         String name = n.getName().getName();
         KnownNamespace kn = namespaces.computeIfAbsent(name, k -> new KnownNamespace(kind, NEVER));
@@ -104,22 +101,19 @@ final class Known {
      * records leave out (a REPL's doc and pprint are not the cluster's).
      */
     NamespaceContent beforeJoining(String name) {
-        lock();
-        try {
-            KnownNamespace kn = namespaces.get(name);
-            return kn == null ? null : kn.beforeJoining;
-        } finally {
-            unlock();
-        }
+        return locked(() -> namespaces.containsKey(name) ? namespaces.get(name).beforeJoining : null);
     }
 
-    /** Marks the var as holding changes its record lacks: the next scan, and a publication of what merging left, publish them. Holds the lock. */
+    /**
+     * Marks the var as holding changes its record lacks, under the lock: the next scan, and
+     * SharedVars' publication of what merging left, publish them.
+     */
     void unpublished(String key, KnownVar k) {
         k.unpublished();
         remergedVars.add(key);
     }
 
-    /** Marks the namespace as holding changes its record lacks (see {@link #unpublished(String, KnownVar)}). Holds the lock. */
+    /** As {@link #unpublished(String, KnownVar)}, for a namespace. */
     void unpublished(String name, KnownNamespace kn) {
         kn.unpublished = true;
         remergedNamespaces.add(name);
@@ -127,11 +121,6 @@ final class Known {
 
     /** True if a var or namespace holds changes its record lacks. */
     boolean anyUnpublished() {
-        lock();
-        try {
-            return !remergedVars.isEmpty() || !remergedNamespaces.isEmpty();
-        } finally {
-            unlock();
-        }
+        return locked(() -> !remergedVars.isEmpty() || !remergedNamespaces.isEmpty());
     }
 }

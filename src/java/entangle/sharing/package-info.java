@@ -1,8 +1,9 @@
 /**
  * Shared namespaces and vars. {@link entangle.sharing.SharedVars} keeps this member's the same
- * as the cluster's: it scans what each evaluation changed against what this member last
- * published or applied ({@link entangle.sharing.Known}: a {@link entangle.sharing.KnownVar}
- * and a {@link entangle.sharing.KnownNamespace} each), publishes it as records
+ * as the cluster's: {@link entangle.sharing.Scanner} finds what each evaluation changed
+ * ({@link entangle.sharing.Changes}) against what this member last published or applied
+ * ({@link entangle.sharing.Known}: a {@link entangle.sharing.KnownVar} and a
+ * {@link entangle.sharing.KnownNamespace} each), SharedVars publishes it as records
  * ({@link entangle.sharing.NamespaceRecord}, {@link entangle.sharing.ClassRecord},
  * {@link entangle.sharing.VarRecord}, each sealed in an {@link entangle.sharing.Envelope} and
  * ordered by its {@link entangle.sharing.Stamp}), and {@link entangle.sharing.Applier} applies
