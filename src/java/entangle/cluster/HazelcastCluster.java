@@ -74,7 +74,10 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     public static final String REMOTE_EXECUTOR = "entangle.run";
     private static final long HAND_OFF_TIMEOUT_MS = Long.getLong("entangle.handoff.timeout.ms", 15_000);
     private static final Map<HazelcastInstance, HazelcastCluster> CONNECTED = new ConcurrentHashMap<>();
-    /** How long an entry event waits for the writer's own hand-off before it is applied; see {@link Applier}. */
+    /**
+     * How long an entry event waits for the writer's own hand-off before it is applied (see
+     * {@link EntryEventBackstop}).
+     */
     private static final long BACKSTOP_DELAY_MS = Long.getLong("entangle.backstop.delay.ms", 2_000);
     /**
      * How long a record handed off here is held for a repair if the maps do not show it: longer
@@ -643,7 +646,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
         }
         CONNECTED.put(hazelcast, this);
         for (String map : List.of(NamespaceRecord.MAP, ClassRecord.MAP, VarRecord.MAP)) {
-            map(map).addEntryListener(new Applier(shared, map), true);
+            map(map).addEntryListener(new EntryEventBackstop(shared, map), true);
         }
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
@@ -777,12 +780,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * (doing the work twice, and reading units the hand-off carries). By then the records are
      * usually in place, and the event is checked and dropped as not newer.
      */
-    private final class Applier implements EntryAddedListener<String, byte[]>, EntryUpdatedListener<String, byte[]>,
-                                           EntryMergedListener<String, byte[]> {
+    private final class EntryEventBackstop implements EntryAddedListener<String, byte[]>,
+                                                      EntryUpdatedListener<String, byte[]>,
+                                                      EntryMergedListener<String, byte[]> {
         private final SharedVars shared;
         private final String map;
 
-        Applier(SharedVars shared, String map) {
+        EntryEventBackstop(SharedVars shared, String map) {
             this.shared = shared;
             this.map = map;
         }
