@@ -19,11 +19,12 @@ import clojure.lang.Var;
  * {@link Stamp}), the imports waiting for a class, where each var's definition came from, and
  * what it holds merged beyond the records it applied (see {@link Merge}), to publish again.
  *
- * <p>Publishing ({@link SharedVars}) compares the namespaces and vars with it; applying
- * ({@link Applier}) decides by it whether a record takes the place of what this member has.
- * Both read and change it, and the namespaces and vars themselves, holding {@link #lock}: a
- * record applied while an evaluation is scanned would otherwise be taken for the evaluation's
- * change, or the scan's change for the record's.
+ * <p>A scan ({@link Scanner}) compares the namespaces and vars with it, and a publication
+ * ({@link SharedVars}) records in it what it wrote; applying ({@link Applier}) decides by it
+ * whether a record takes the place of what this member has. Each reads and changes it, and the
+ * namespaces and vars themselves, holding {@link #lock()}: a record applied while an evaluation
+ * is scanned would otherwise be taken for the evaluation's change, or the scan's change for
+ * the record's.
  */
 final class Known {
 
