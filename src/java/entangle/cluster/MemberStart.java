@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.cluster.MembershipEvent;
@@ -35,14 +36,8 @@ final class MemberStart {
         reuseCallbackThreads();
         Envelope.sealWith(options.secret() == null ? null : options.secret().recordKey());
         if (options.client()) return connectClient(options, notices);
-        com.hazelcast.config.Config config;
-        try {
-            config = HazelcastConfigs.member(options);
-        } catch (IllegalArgumentException e) {
-            logTo(options, options.cluster());
-            throw new MemberStartException(e.getMessage(), e);
-        }
-        logTo(options, config.getClusterName());
+        com.hazelcast.config.Config config =
+            configured(options, HazelcastConfigs::member, com.hazelcast.config.Config::getClusterName);
         HazelcastInstance h;
         Admission admission = new Admission(options.secret(), config.getClusterName());
         long startedAt = System.nanoTime();
@@ -100,6 +95,24 @@ final class MemberStart {
         return c;
     }
 
+    /**
+     * The configuration {@code make} builds from {@code options}, with Hazelcast's log sent
+     * where they say (for a configuration that cannot be built too, named after the cluster the
+     * options name); one that cannot be built fails the start with its one line.
+     */
+    private static <C> C configured(MemberOptions options, Function<MemberOptions, C> make,
+                                    Function<C, String> clusterName) {
+        C config;
+        try {
+            config = make.apply(options);
+        } catch (IllegalArgumentException e) {
+            logTo(options, options.cluster());
+            throw new MemberStartException(e.getMessage(), e);
+        }
+        logTo(options, clusterName.apply(config));
+        return config;
+    }
+
     /** Sends Hazelcast's log where the options say, by default to a file named after {@code cluster}. */
     private static void logTo(MemberOptions options, String cluster) {
         HazelcastLogging.to(options.effectiveLogFile(cluster), options.logFile() == null);
@@ -111,14 +124,8 @@ final class MemberStart {
      * {@link HazelcastConfigs#CLIENT_CONNECT_TIMEOUT_MS}.
      */
     private static HazelcastCluster connectClient(MemberOptions options, Consumer<String> notices) {
-        com.hazelcast.client.config.ClientConfig config;
-        try {
-            config = HazelcastConfigs.client(options);
-        } catch (IllegalArgumentException e) {
-            logTo(options, options.cluster());
-            throw new MemberStartException(e.getMessage(), e);
-        }
-        logTo(options, config.getClusterName());
+        com.hazelcast.client.config.ClientConfig config =
+            configured(options, HazelcastConfigs::client, com.hazelcast.client.config.ClientConfig::getClusterName);
         java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean connected = new java.util.concurrent.atomic.AtomicBoolean();
         config.addListenerConfig(new com.hazelcast.config.ListenerConfig((com.hazelcast.core.LifecycleListener) e -> {
