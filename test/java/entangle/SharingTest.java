@@ -100,6 +100,33 @@ class SharingTest extends TwoMembers {
         assertEquals("[:was-nil \"got 3\"]", a.value("[(uses-macro nil) (uses-macro 3)]"));
     }
 
+    /**
+     * What B's compiler reads of a var A defines (is it bound, is it a macro) is whole at
+     * every moment: a var that appears unbound, or a macro without its {@code :macro} (which B
+     * would compile as a call of a fn), would break code B compiles meanwhile. B looks at
+     * A's 3000 new macros, then at their redefinitions, as fast as it can while A makes them.
+     */
+    @Test
+    void codeCompiledOnBWhileAMacroArrivesFromANeverSeesItUnboundNorAsAFn() {
+        b.value("(defn glimpses [n] (let [in (the-ns 'user) names (mapv #(symbol (str \"glimpse\" %)) (range n))"
+                + " out (promise)"
+                + " t (Thread. #(loop [i 0 seen 0 unbound 0 plain 0]"
+                + "   (if (Thread/interrupted) (deliver out {:seen (pos? seen) :unbound unbound :not-macro plain})"
+                + "     (if-let [v (.findInternedVar in (names (mod i n)))]"
+                + "       (cond (not (bound? v)) (recur (inc i) (inc seen) (inc unbound) plain)"
+                + "             (not (:macro (meta v))) (recur (inc i) (inc seen) unbound (inc plain))"
+                + "             :else (recur (inc i) (inc seen) unbound plain))"
+                + "       (recur (inc i) seen unbound plain)))))]"
+                + " (.start t) #(do (.interrupt t) (deref out 10000 :still-looking))))");
+        b.value("(def ^:entangle/local stop-looking (glimpses 3000))");
+        a.value("(eval (cons 'do (for [i (range 3000)] (list 'defmacro (symbol (str \"glimpse\" i)) [] i))))");
+        assertEquals("{:seen true, :unbound 0, :not-macro 0}", b.value("(stop-looking)"));
+        b.value("(def ^:entangle/local stop-looking (glimpses 3000))");
+        a.value("(eval (cons 'do (for [i (range 3000)] (list 'defmacro (symbol (str \"glimpse\" i)) [] (- i)))))");
+        assertEquals("{:seen true, :unbound 0, :not-macro 0}", b.value("(stop-looking)"));
+        assertEquals("[-7 -2999]", b.value("[(glimpse7) (glimpse2999)]"));
+    }
+
     @Test
     void plainData() {
         String data = "{:v [1 2 3] :s #{:x \"y\"} :m {:nested (list 1 2)} :d 1.5M :r 1/3 :n nil"

@@ -715,7 +715,7 @@ final class Applier {
                 Var v = ns.findInternedVar(sym);
                 if (v != null) k.capture(v);
             } else if (!k.local) {
-                Var v = Vars.internFresh(ns, sym);
+                Var v = ns.findInternedVar(sym);
                 // A multimethod's tables as the record has them, and as this member holds them after it.
                 List<IPersistentMap> theirs = value instanceof MultiFn m
                     ? List.of(m.getMethodTable(), m.getPreferTable()) : null;
@@ -725,28 +725,32 @@ final class Applier {
                 if (protocol instanceof Var p) {
                     // A protocol's method: rebuilt here from the protocol (see resetProtocols).
                     protocols.add(p);
+                    if (v == null) v = Vars.internFresh(ns, sym);
+                } else if (r.kind() == VarRecord.Kind.UNBOUND) {
+                    if (v == null) v = Vars.internFresh(ns, sym);
+                    v.unbindRoot();
                 } else {
-                    switch (r.kind()) {
-                        case VALUE -> {
-                            bound = true;
-                            Object root = value;
-                            if (value instanceof MultiFn m) {
-                                root = MultiFns.applied(key, m, v.getRawRoot(),
-                                    now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
-                            }
-                            // A multimethod changed in place is the root already.
-                            if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = Vars.bindRoot(v, root);
-                            if (root instanceof ClusterAtom a) a.heldBy(r.varName());
-                            // As on the member that compiled it: code compiled later with direct
-                            // linking calls the var's fn through its class, found by name.
-                            if (value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
-                        }
-                        case UNBOUND -> v.unbindRoot();
-                        default -> rebound = Vars.bindRoot(v, unshared(r));
+                    bound = r.kind() == VarRecord.Kind.VALUE;
+                    Object root = bound ? value : unshared(r);
+                    if (bound && value instanceof MultiFn m) {
+                        root = MultiFns.applied(key, m, v == null ? null : v.getRawRoot(),
+                            now -> held[0] = Merge.applied(theirs, r.base(), own, knownTables, now));
                     }
+                    Var made = v == null ? Vars.internBound(ns, sym, root, meta, r.dynamic()) : null;
+                    if (made != null) {
+                        v = made;
+                    } else {
+                        if (v == null) v = Vars.internFresh(ns, sym); // this member's evaluation interned it meanwhile
+                        // A multimethod changed in place is the root already.
+                        if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = Vars.bindRoot(v, root);
+                    }
+                    if (root instanceof ClusterAtom a) a.heldBy(r.varName());
+                    // As on the member that compiled it: code compiled later with direct
+                    // linking calls the var's fn through its class, found by name.
+                    if (bound && value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
                 }
                 if (Protocols.isProtocol(value)) protocols.add(v);
-                v.setMeta(meta); // after bindRoot, which clears :macro
+                v.setMeta(meta); // after the root: a macro made a fn (or a fn a macro) from here on
                 v.setDynamic(r.dynamic());
                 k.capture(v);
                 if (held[0] != null && !Merge.same(held[0], theirs)) {

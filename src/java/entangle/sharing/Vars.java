@@ -1,8 +1,13 @@
 package entangle.sharing;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import clojure.lang.IFn;
 import clojure.lang.IPersistentMap;
@@ -14,10 +19,11 @@ import clojure.lang.Var;
 
 /**
  * What sharing does to Clojure's vars and namespaces that Clojure's own API does not do the
- * way sharing needs: read a var's meta without taking its monitor, bind a root with its
- * watches held back until the record is applied, intern a var over a refer or import as
- * {@code def} does, and point every namespace that imports a named class at its newest
- * definition.
+ * way sharing needs: read a var's meta without taking its monitor, make a var another member
+ * defined whole before any thread can find it, bind a root with its watches held back until
+ * the record is applied (and a macro's {@code :macro} kept), intern a var over a refer or
+ * import as {@code def} does, and point every namespace that imports a named class at its
+ * newest definition.
  */
 final class Vars {
     private static final Keyword DECLARED = Keyword.intern("declared");
@@ -31,12 +37,12 @@ final class Vars {
      * what this thread wrote (an evaluation publishes on its own thread) and, soon, what
      * others did; a change seen a scan late is shared by the next one.
      */
-    private static final java.lang.invoke.VarHandle META = metaHandle();
+    private static final VarHandle META = metaHandle();
 
-    private static java.lang.invoke.VarHandle metaHandle() {
+    private static VarHandle metaHandle() {
         try {
-            return java.lang.invoke.MethodHandles.privateLookupIn(clojure.lang.AReference.class,
-                    java.lang.invoke.MethodHandles.lookup())
+            return MethodHandles.privateLookupIn(clojure.lang.AReference.class,
+                    MethodHandles.lookup())
                 .findVarHandle(clojure.lang.AReference.class, "_meta", IPersistentMap.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null; // a Clojure that keeps meta otherwise: its own accessor, then
@@ -106,20 +112,81 @@ final class Vars {
     }
 
     /**
+     * Clojure's package-private constructor of a bound var, and a namespace's mappings: with
+     * them a var another member defined is made whole (root, meta, dynamic flag) before any
+     * thread can find it, where {@code Namespace.intern} makes it visible unbound first. Null
+     * in a Clojure that lacks them: the var is then interned, then bound.
+     */
+    private static final MethodHandle NEW_VAR;
+    private static final MethodHandle MAPPINGS;
+
+    static {
+        MethodHandle newVar = null;
+        MethodHandle mappings = null;
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            newVar = MethodHandles.privateLookupIn(Var.class, lookup).findConstructor(Var.class,
+                MethodType.methodType(void.class, Namespace.class, Symbol.class, Object.class));
+            mappings = MethodHandles.privateLookupIn(Namespace.class, lookup)
+                .findGetter(Namespace.class, "mappings", AtomicReference.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            newVar = null;
+        }
+        NEW_VAR = newVar;
+        MAPPINGS = newVar == null ? null : mappings;
+    }
+
+    /**
+     * A new var of {@code ns} named {@code sym} (in place of a refer or import of that name,
+     * as {@code def} does) that no thread sees before it holds {@code root}, {@code meta} and
+     * its dynamic flag: code compiled meanwhile finds it whole or not at all. Null if
+     * {@code ns} interns a var of that name already, or came to meanwhile: bind that one.
+     */
+    @SuppressWarnings("unchecked")
+    static Var internBound(Namespace ns, Symbol sym, Object root, IPersistentMap meta, boolean dynamic) {
+        if (NEW_VAR == null) {
+            if (ns.findInternedVar(sym) != null) return null;
+            Var v = internFresh(ns, sym);
+            v.bindRoot(root);
+            v.setMeta(meta);
+            v.setDynamic(dynamic);
+            return v;
+        }
+        Var made;
+        AtomicReference<IPersistentMap> mappings;
+        try {
+            made = (Var) NEW_VAR.invoke(ns, sym, root);
+            mappings = (AtomicReference<IPersistentMap>) MAPPINGS.invoke(ns);
+        } catch (Throwable e) {
+            throw new IllegalStateException("could not make var " + ns + "/" + sym, e);
+        }
+        made.setMeta(meta);
+        made.setDynamic(dynamic);
+        while (true) {
+            IPersistentMap map = mappings.get();
+            if (map.valAt(sym) instanceof Var v && v.ns == ns) return null;
+            if (mappings.compareAndSet(map, map.assoc(sym, made))) return made;
+        }
+    }
+
+    /**
      * Binds the root, its watches held back (null if it has none). Under the var's monitor,
      * which add-watch and remove-watch take too, so that none is lost while they are out.
+     * As {@code alter-var-root} does, not {@code Var.bindRoot}, which takes {@code :macro} out
+     * of the meta: a macro redefined is a macro throughout, to code compiled meanwhile (the
+     * record's meta, set next, says what the var is now).
      */
     static Rebound bindRoot(Var v, Object root) {
         synchronized (v) {
             IPersistentMap watches = v.getWatches();
             if (watches.count() == 0) {
-                v.bindRoot(root);
+                setRoot(v, root);
                 return null;
             }
             Object old = v.getRawRoot();
             for (ISeq s = watches.seq(); s != null; s = s.next()) v.removeWatch(((Map.Entry<?, ?>) s.first()).getKey());
             try {
-                v.bindRoot(root);
+                setRoot(v, root);
             } finally {
                 // In the order they were in: the map iterates in it again.
                 for (ISeq s = watches.seq(); s != null; s = s.next()) {
@@ -129,6 +196,15 @@ final class Vars {
             }
             return new Rebound(v, old, root);
         }
+    }
+
+    private static void setRoot(Var v, Object root) {
+        v.alterRoot(new clojure.lang.AFn() {
+            @Override
+            public Object invoke(Object old) {
+                return root;
+            }
+        }, null);
     }
 
     /**
