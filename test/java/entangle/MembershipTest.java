@@ -443,15 +443,15 @@ class MembershipTest {
         }
     }
 
-    /** Sends a signal to a member's JVM (the Clojure CLI execs it: the process is the JVM). */
     /**
-     * A form that calls {@code fn} once a member has it, and is nil before: a var a member is
-     * applying is interned a moment before its root is bound, as a def's is in one JVM.
+     * A form that calls {@code fn} once a member has it, and is nil before (a var another
+     * member defined is never found unbound: SharingTest).
      */
     private static String called(String fn) {
-        return "(when-let [v (resolve '" + fn + ")] (when (bound? v) (v)))";
+        return "(when-let [v (resolve '" + fn + ")] (v))";
     }
 
+    /** Sends a signal to a member's JVM (the Clojure CLI execs it: the process is the JVM). */
     private static void signal(String name, ReplProcess member) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(member.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + name);
