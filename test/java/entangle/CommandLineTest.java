@@ -166,6 +166,8 @@ class CommandLineTest {
                 + " in 1 s; this client goes on trying for as long as " + java.util.regex.Pattern.quote(file.toString())
                 + " says \\(its cluster-connect-timeout-millis; by Hazelcast's default, without end\\)");
             assertTrue(p.alive(), "as the file says, it goes on trying");
+            // It reads no input before its prompt; kill (or Ctrl-C) stops it at once.
+            assertEquals(143, p.terminate(10));
         } finally {
             p.close();
         }

@@ -255,6 +255,15 @@ public final class ReplProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Stops the JVM as {@code kill} does (SIGTERM: its shutdown hooks run, as on Ctrl-C) and
+     * waits up to {@code seconds} for the exit code.
+     */
+    public int terminate(long seconds) throws InterruptedException {
+        process.destroy();
+        return waitFor(seconds);
+    }
+
     /** Closes standard input (end of input) and waits for the exit code. */
     public int endInput() throws InterruptedException {
         try {
@@ -361,13 +370,23 @@ public final class ReplProcess implements AutoCloseable {
         throw new AssertionError(name + ": nothing matched " + regex + "\n" + transcript());
     }
 
+    /**
+     * Ends the process as its user would: a REPL by the end of its input (terminated, as by
+     * {@code kill}, if it has not exited 10 s later: one not at its prompt does not read it),
+     * a service by {@code kill}; then, 20 s later, as {@code kill -9} does.
+     */
     @Override
     public void close() {
         if (!process.isAlive()) return;
         try {
             if (!readsInput) process.destroy();
             in.close();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+            // A REPL not at its prompt (still starting, or evaluating) reads no end of input.
+            if (readsInput && !process.waitFor(10, TimeUnit.SECONDS)) {
+                System.err.println(name + " had not exited 10 s after the end of its input: terminated");
+                process.destroy();
+            }
+            if (!process.waitFor(20, TimeUnit.SECONDS)) process.destroyForcibly();
         } catch (IOException | InterruptedException e) {
             process.destroyForcibly();
         }
