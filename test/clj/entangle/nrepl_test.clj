@@ -383,9 +383,9 @@
   "A user's own nREPL stack with entangle's middleware, in the environment `env`, and its port."
   [name env]
   (let [p (.adopt ^TestCluster cluster
-                  (ReplProcess/run name ["clojure" "-Sdeps" own-stack-deps "-M" "-m" "nrepl.cmdline"
-                                         "--middleware" "[entangle.nrepl/wrap-entangle]"]
-                                   (.toPath (temp-dir)) env))]
+                  (ReplProcess/service name ["clojure" "-Sdeps" own-stack-deps "-M" "-m" "nrepl.cmdline"
+                                             "--middleware" "[entangle.nrepl/wrap-entangle]"]
+                                       (.toPath (temp-dir)) env))]
     [p (parse-long (.group (.awaitOut p "nREPL server started on port (\\d+)") 1))]))
 
 (deftest the-middleware-in-a-users-own-nrepl-stack
