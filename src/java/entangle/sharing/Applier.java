@@ -740,7 +740,8 @@ final class Applier {
                     if (made != null) {
                         v = made;
                     } else {
-                        if (v == null) v = Vars.internFresh(ns, sym); // this member's evaluation interned it meanwhile
+                        // Interned meanwhile by this member's evaluation, or a Clojure that cannot make it whole.
+                        if (v == null) v = Vars.internFresh(ns, sym);
                         // A multimethod changed in place is the root already.
                         if (!(root instanceof MultiFn) || root != v.getRawRoot()) rebound = Vars.bindRoot(v, root);
                     }

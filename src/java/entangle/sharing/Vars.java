@@ -115,7 +115,7 @@ final class Vars {
      * Clojure's package-private constructor of a bound var, and a namespace's mappings: with
      * them a var another member defined is made whole (root, meta, dynamic flag) before any
      * thread can find it, where {@code Namespace.intern} makes it visible unbound first. Null
-     * in a Clojure that lacks them: the var is then interned, then bound.
+     * in a Clojure that lacks them (see internBound).
      */
     private static final MethodHandle NEW_VAR;
     private static final MethodHandle MAPPINGS;
@@ -140,18 +140,12 @@ final class Vars {
      * A new var of {@code ns} named {@code sym} (in place of a refer or import of that name,
      * as {@code def} does) that no thread sees before it holds {@code root}, {@code meta} and
      * its dynamic flag: code compiled meanwhile finds it whole or not at all. Null if
-     * {@code ns} interns a var of that name already, or came to meanwhile: bind that one.
+     * {@code ns} interns a var of that name already, or came to meanwhile (bind that one), or
+     * if this Clojure cannot make a var whole (intern it, then bind it).
      */
     @SuppressWarnings("unchecked")
     static Var internBound(Namespace ns, Symbol sym, Object root, IPersistentMap meta, boolean dynamic) {
-        if (NEW_VAR == null) {
-            if (ns.findInternedVar(sym) != null) return null;
-            Var v = internFresh(ns, sym);
-            v.bindRoot(root);
-            v.setMeta(meta);
-            v.setDynamic(dynamic);
-            return v;
-        }
+        if (NEW_VAR == null) return null;
         Var made;
         AtomicReference<IPersistentMap> mappings;
         try {
