@@ -55,34 +55,16 @@ class MembershipTest {
     @Test
     void membersThatLostSightOfEachOtherBecomeOneClusterAgainWithWhatEachSideDefinedMeanwhile() throws Exception {
         try (TestCluster cluster = new TestCluster()) {
-            // Each side defines while the two are apart: the members do not ask each other again
-            // as soon as B resumes (see the next test), and Hazelcast's search for the other side
-            // of a split, five minutes after a member starts and then every two, runs every five
-            // seconds, as a user may ask (README). Only the two ports the members take: each
-            // search waits five seconds for every address of the list that does not answer.
-            List<String> soon = List.of("-J-Dentangle.split.ask.seconds=0",
-                                        "-J-Dhazelcast.merge.first.run.delay.seconds=5",
-                                        "-J-Dhazelcast.merge.next.run.delay.seconds=5");
-            List<String> two = List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1));
-            ReplProcess a = cluster.start("a", soon, two);
-            ReplProcess b = cluster.start("b", soon, two);
+            // Each side defines while the two are apart (see startApart).
+            ReplProcess a = startApart(cluster, "a");
+            ReplProcess b = startApart(cluster, "b");
             a.value("(def split-x 1)");
             a.value("(def split-count (atom 0))");
             a.value("(require '[clojure.spec.alpha :as s])");
             assertEquals("1", b.value("split-x"));
 
-            // B's JVM stops (a debugger, a long pause) past the heartbeat timeout: A drops it.
-            signal("STOP", b);
-            try {
-                a.awaitValue("(count (entangle.core/members))", "1");
-                a.value("(def split-on-a 1)");
-                a.value("(defn split-fn-a [] (str :from-a))");
-                a.value("(s/def ::split-spec-a int?)");
-            } finally {
-                signal("CONT", b);
-            }
-            // B, resumed, finds itself alone, and defines too.
-            b.awaitValue("(count (entangle.core/members))", "1");
+            apart(a, b, "(def split-on-a 1)", "(defn split-fn-a [] (str :from-a))", "(s/def ::split-spec-a int?)");
+            // B, resumed and alone, defines too.
             b.value("(do (def split-on-b 2) (def split-x 10))");
             b.value("(require '[clojure.string :as split-str])");
             b.value("(defn split-fn-b [] (str :from-b))");
@@ -109,12 +91,50 @@ class MembershipTest {
             b.awaitValue(specs, "[true true false]");
             a.value("(def after-merge :a)");
             assertEquals(":a", b.value("after-merge"));
-            ReplProcess c = cluster.start("c", soon,
+            ReplProcess c = cluster.start("c", List.of(),
                                           List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 2)));
             assertEquals("[10 1 2 :a \":from-a\" \":from-b\"]",
                          c.value("[split-x split-on-a split-on-b after-merge (split-fn-a) (split-fn-b)]"));
             assertEquals("[5 [true true false]]", c.value("(require '[clojure.spec.alpha :as s])"
                 + " [(:x (SplitRecord. 5)) " + specs + "]"));
+        }
+    }
+
+    @Test
+    void aVarBothSidesOfASplitRedefinedHasOneValueEverywhereOnceTheyMerge() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            // Each member hears of its own side's writes through entry events (the backstop for a
+            // writer that died before its hand-off) 20 s late: after the merge, which comes
+            // within seconds of B's finding itself alone.
+            long lateMs = 20_000;
+            ReplProcess a = startApart(cluster, "a", "-J-Dentangle.backstop.delay.ms=" + lateMs);
+            ReplProcess b = startApart(cluster, "b", "-J-Dentangle.backstop.delay.ms=" + lateMs);
+            a.value("(def both-sides :before)");
+            assertEquals(":before", b.value("both-sides"));
+
+            apart(a, b, "(def both-sides :a)");
+            // The same var, to the same version, on the other side.
+            b.value("(def both-sides :b)");
+
+            // One cluster again: the map keeps one side's record of that version (the side
+            // that the other merged into), and every member has it.
+            String state = "[(count (entangle.core/members)) both-sides]";
+            String kept = null;
+            for (long end = System.nanoTime() + 30_000_000_000L; kept == null; Thread.sleep(100)) {
+                String onA = a.value(state);
+                String onB = b.value(state);
+                if (onA.equals(onB) && onA.startsWith("[2 ")) kept = onA.substring(3, onA.length() - 1);
+                else assertTrue(System.nanoTime() < end, "not one cluster that agrees after 30 s: A " + onA + ", B " + onB);
+            }
+            assertTrue(List.of(":a", ":b").contains(kept), kept);
+            // And only it on the member whose write was not kept, while the entry events of that
+            // write (sent before the merge) and of the merge come: every value its code finds in
+            // the var until they are applied.
+            ReplProcess merged = kept.equals(":a") ? b : a;
+            assertEquals("#{" + kept + "}", merged.value("(let [end (+ (System/currentTimeMillis) " + (lateMs + 3_000)
+                + ")] (loop [seen #{}] (if (< (System/currentTimeMillis) end)"
+                + " (do (Thread/sleep 2) (recur (conj seen both-sides))) seen)))"));
+            assertEquals("[" + kept + " " + kept + "]", "[" + a.value("both-sides") + " " + b.value("both-sides") + "]");
         }
     }
 
@@ -449,6 +469,38 @@ class MembershipTest {
      */
     private static String called(String fn) {
         return "(when-let [v (resolve '" + fn + ")] (v))";
+    }
+
+    /**
+     * Starts {@code member} of a two-member cluster whose sides, once split, can each define
+     * before they merge: the members do not ask each other again as soon as a stopped one resumes
+     * (see aMemberPausedPastTheHeartbeatTimeout...), and Hazelcast's search for the other side,
+     * five minutes after a member starts and then every two, runs every five seconds, as a user
+     * may ask (README). Only the two ports the members take: each search waits five seconds for
+     * every address of the list that does not answer. {@code more}: options beside.
+     */
+    private static ReplProcess startApart(TestCluster cluster, String member, String... more) {
+        List<String> options = new java.util.ArrayList<>(List.of("-J-Dentangle.split.ask.seconds=0",
+                                                                 "-J-Dhazelcast.merge.first.run.delay.seconds=5",
+                                                                 "-J-Dhazelcast.merge.next.run.delay.seconds=5"));
+        options.addAll(List.of(more));
+        return cluster.start(member, options,
+                             List.of("--members", "127.0.0.1:" + cluster.port() + "-" + (cluster.port() + 1)));
+    }
+
+    /**
+     * Stops B's JVM past the heartbeat timeout (a debugger, a long pause) so that A drops it,
+     * evaluates {@code formsOnA} on A alone, then resumes B and waits until B finds itself alone.
+     */
+    private static void apart(ReplProcess a, ReplProcess b, String... formsOnA) throws Exception {
+        signal("STOP", b);
+        try {
+            a.awaitValue("(count (entangle.core/members))", "1");
+            for (String form : formsOnA) a.value(form);
+        } finally {
+            signal("CONT", b);
+        }
+        b.awaitValue("(count (entangle.core/members))", "1");
     }
 
     /** Sends a signal to a member's JVM (the Clojure CLI execs it: the process is the JVM). */

@@ -93,6 +93,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
     private final String clusterName;
     private final IExecutorService executor;
     private volatile String memberId; // Hazelcast gives a member a new one when it merges after a split
+    private final Set<String> formerIds = ConcurrentHashMap.newKeySet();
     private final String address;
     private volatile String endpoint; // what advertise last advertised, again under a new member id
     private final ClientMembers clients;
@@ -228,6 +229,11 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
     @Override
     public String memberId() { return memberId; }
+
+    @Override
+    public boolean isThisMember(String id) {
+        return id.equals(memberId) || formerIds.contains(id);
+    }
 
     @Override
     public String address() { return address; }
@@ -395,6 +401,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                 // Back in one cluster after a split, under a new member id: the maps now hold
                 // the newer record of each key from either side (NewestRecordMergePolicy), and
                 // those of the other side never came here as events.
+                formerIds.add(memberId);
                 memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
                 String advertised = endpoint;
                 if (advertised != null) advertise(advertised);
@@ -476,7 +483,9 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * to every member before its evaluation returns, so the event is the backstop for a writer
      * that died before its hand-off, and applying it at once would only race the hand-off
      * (doing the work twice, and reading units the hand-off carries). By then the records are
-     * usually in place, and the event is checked and dropped as not newer.
+     * usually in place, and the event is checked and dropped as not newer. An event whose record
+     * only rivals what this member has (same version, another record) is read again from the map
+     * first: after a merge, it may be the other side's, sent before (see {@link SharedVars#rivalsKnown}).
      */
     private final class EntryEventBackstop implements EntryAddedListener<String, byte[]>,
                                                       EntryUpdatedListener<String, byte[]>,
@@ -524,7 +533,12 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
 
         private void apply(String key, byte[] value) {
             try {
-                shared.apply(Batch.of(map, key, value), true);
+                byte[] record = value;
+                if (shared.rivalsKnown(map, key, value)) {
+                    record = read(map, key);
+                    if (record == null) return;
+                }
+                shared.apply(Batch.of(map, key, record), true);
             } catch (Exception e) { // Clojure code it runs may throw checked exceptions undeclared
                 HazelcastLogging.entangle().log(Level.WARNING, "applying " + key + " failed", e);
             }

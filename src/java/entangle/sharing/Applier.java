@@ -138,7 +138,7 @@ final class Applier {
             @SuppressWarnings("unchecked")
             R r = (R) decoded[i];
             Stamp stamp = Stamp.of(bytes.get(i));
-            if (stamp.replaces(stampHere.apply(keys.get(i)), fromMaps) && !r.origin().memberId().equals(cluster.memberId())) {
+            if (stamp.replaces(stampHere.apply(keys.get(i)), fromMaps) && !cluster.isThisMember(r.origin().memberId())) {
                 out.add(new Fresh<>(r, stamp));
             }
         }

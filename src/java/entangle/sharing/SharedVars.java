@@ -69,6 +69,13 @@ public final class SharedVars {
         /** This member's id, unique in the cluster. */
         String memberId();
 
+        /**
+         * True if {@code memberId} is this member's id, or one it had before: Hazelcast gives a
+         * member a new id when it merges after a split, and what it wrote under the old one is
+         * still its own.
+         */
+        boolean isThisMember(String memberId);
+
         /** This member's address, as shown to users. */
         String address();
 
@@ -797,6 +804,24 @@ public final class SharedVars {
         long read = System.nanoTime() - t0;
         apply(all, true);
         return read;
+    }
+
+    /**
+     * True if {@code record}, of {@code key} in {@code map}, has the version of what this
+     * member has for the key but is another record. Read from the map now, it takes the place of
+     * what this member has (see {@link Stamp}); brought by an entry event, it may be older than
+     * the map: a merge after a split keeps one side's record of a version both sides wrote, and
+     * the event of the other side's, sent before the merge, comes after it.
+     */
+    public boolean rivalsKnown(String map, String key, byte[] record) {
+        Stamp here = switch (map) {
+            case NamespaceRecord.MAP -> known.namespaceStamp(key);
+            case ClassRecord.MAP -> known.classStamp(key);
+            case VarRecord.MAP -> known.varStamp(key);
+            default -> throw new IllegalArgumentException("not a map of records: " + map);
+        };
+        Stamp theirs = Stamp.of(record);
+        return theirs.version() == here.version() && theirs.digest() != here.digest();
     }
 
     /** The vars this member shares, as "ns/name" keys; for tests and tools. */
