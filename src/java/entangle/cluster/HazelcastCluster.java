@@ -400,12 +400,14 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
             } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
                 // Back in one cluster after a split, under a new member id: the maps now hold
                 // the newer record of each key from either side (NewestRecordMergePolicy), and
-                // those of the other side never came here as events.
+                // those of the other side never came here as events. They are read once the
+                // partitions have moved, as at a join: read while they moved, the maps have
+                // answered with none of their records.
                 formerIds.add(memberId);
                 memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
                 String advertised = endpoint;
                 if (advertised != null) advertise(advertised);
-                resync("the merge of a split cluster", () -> {}, () -> {});
+                resync("the merge of a split cluster", () -> awaitSafe(60_000), () -> {});
             }
         });
     }
