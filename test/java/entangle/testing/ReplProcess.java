@@ -165,6 +165,24 @@ public final class ReplProcess implements AutoCloseable {
         return r.value();
     }
 
+    /** What an evaluation says while a member is slow to apply what it defined (AwaitedMembers). */
+    private static final Pattern WAITING = Pattern.compile("entangle: waiting for member \\S+ to apply these"
+        + " definitions \\(\\d+ s so far\\): the evaluation goes on without it after 15 s at most, and it reads them"
+        + " from the cluster's maps");
+
+    /**
+     * As {@link #value}, but standard error may also say that the evaluation waits for a member
+     * to apply it: said after a few seconds, which applying thousands of definitions can take
+     * beside other test classes on a loaded machine.
+     */
+    public String valueThoughItWaits(String forms) {
+        Result r = eval(forms);
+        if (r.err().lines().anyMatch(l -> !WAITING.matcher(l.strip()).matches())) {
+            throw new AssertionError(name + " printed on stderr for " + forms + ":\n" + r.err() + "\nstdout:\n" + r.out());
+        }
+        return r.value();
+    }
+
     /** Sends text to the REPL's standard input without waiting for anything. */
     public synchronized void send(String text) {
         try {
