@@ -820,8 +820,7 @@ public final class SharedVars {
             case VarRecord.MAP -> known.varStamp(key);
             default -> throw new IllegalArgumentException("not a map of records: " + map);
         };
-        Stamp theirs = Stamp.of(record);
-        return theirs.version() == here.version() && theirs.digest() != here.digest();
+        return Stamp.of(record).rivals(here);
     }
 
     /** The vars this member shares, as "ns/name" keys; for tests and tools. */

@@ -23,6 +23,11 @@ record Stamp(long version, long digest) {
      * which makes it the one that was written and {@code known} one whose write never landed.
      */
     boolean replaces(Stamp known, boolean fromMaps) {
-        return version > known.version || fromMaps && version == known.version && digest != known.digest;
+        return version > known.version || fromMaps && rivals(known);
+    }
+
+    /** True if this stamp is of another record of {@code known}'s version. */
+    boolean rivals(Stamp known) {
+        return version == known.version && digest != known.digest;
     }
 }

@@ -158,8 +158,13 @@ public final class ReplProcess implements AutoCloseable {
 
     /** The printed value of the last form in {@code forms}. */
     public String value(String forms) {
+        return value(forms, line -> false);
+    }
+
+    /** The printed value of the last form in {@code forms}; standard error may hold only lines {@code said}. */
+    private String value(String forms, java.util.function.Predicate<String> said) {
         Result r = eval(forms);
-        if (!r.err().isEmpty()) {
+        if (r.err().lines().anyMatch(said.negate())) {
             throw new AssertionError(name + " printed on stderr for " + forms + ":\n" + r.err() + "\nstdout:\n" + r.out());
         }
         return r.value();
@@ -176,11 +181,7 @@ public final class ReplProcess implements AutoCloseable {
      * beside other test classes on a loaded machine.
      */
     public String valueThoughItWaits(String forms) {
-        Result r = eval(forms);
-        if (r.err().lines().anyMatch(l -> !WAITING.matcher(l.strip()).matches())) {
-            throw new AssertionError(name + " printed on stderr for " + forms + ":\n" + r.err() + "\nstdout:\n" + r.out());
-        }
-        return r.value();
+        return value(forms, line -> WAITING.matcher(line.strip()).matches());
     }
 
     /** Sends text to the REPL's standard input without waiting for anything. */
