@@ -185,4 +185,47 @@ class NamespacesTest extends TwoMembers {
             + " (some? (get (ns-refers n) 'twice)) (contains? (loaded-libs) 'app.uses-twice)])"));
         alsoOnALateJoiner("(do (require '[lib.twice :as lt]) (contains? (loaded-libs) 'lib.twice))", "true");
     }
+
+    /**
+     * A namespace that refers to vars of another made in the same evaluation: at B, the refers
+     * never name a var before its definition has come, as at A, where the refer could not have
+     * been made before the definitions. B looks at the refers as fast as it can while A loads.
+     */
+    @Test
+    void aReferToVarsDefinedInTheSameEvaluationIsNeverSeenUnbound() {
+        b.value("(defn refer-glimpses [ns-name n] (let [names (mapv #(symbol (str \"r\" %)) (range n)) out (promise)"
+                + " t (Thread. #(loop [i 0 seen 0 unbound 0]"
+                + "   (if (Thread/interrupted) (deliver out {:seen (pos? seen) :unbound unbound})"
+                + "     (if-let [v (some-> (find-ns ns-name) (.getMapping (names (mod i n))))]"
+                + "       (recur (inc i) (inc seen) (if (bound? v) unbound (inc unbound)))"
+                + "       (recur (inc i) seen unbound)))))]"
+                + " (.start t) #(do (.interrupt t) (deref out 10000 :still-looking))))");
+        b.value("(def ^:entangle/local stop-looking (refer-glimpses 'refers.app 3000))");
+        a.valueThoughItWaits("(load-string (apply str \"(ns refers.lib)\" (concat (for [i (range 3000)]"
+                             + " (str \"(defn r\" i \" [] \" i \")\")) [\"(ns refers.app (:require [refers.lib :refer :all]))\"])))");
+        assertEquals("{:seen true, :unbound 0}", b.value("(stop-looking)"));
+        assertEquals("[7 2999]", b.value("[((ns-resolve 'refers.app 'r7)) ((ns-resolve 'refers.app 'r2999))]"));
+    }
+
+    /**
+     * Fns that call others made in the same evaluation: at B, a fn once defined never calls a
+     * var that its definition has not reached yet. B calls them as fast as it can while A loads.
+     */
+    @Test
+    void aFnCallingFnsDefinedInTheSameEvaluationNeverFindsThemUnbound() {
+        b.value("(defn call-glimpses [ns-name n] (let [names (mapv #(symbol (str \"c\" %)) (range n)) out (promise)"
+                + " t (Thread. #(loop [i 0 called 0 unbound 0]"
+                + "   (if (Thread/interrupted) (deliver out {:called (pos? called) :unbound unbound})"
+                + "     (if-let [v (some-> (find-ns ns-name) (.findInternedVar (names (mod i n))))]"
+                + "       (if (bound? v)"
+                + "         (if (try (v) true (catch IllegalStateException e false))"
+                + "           (recur (inc i) (inc called) unbound) (recur (inc i) (inc called) (inc unbound)))"
+                + "         (recur (inc i) called unbound))"
+                + "       (recur (inc i) called unbound)))))]"
+                + " (.start t) #(do (.interrupt t) (deref out 10000 :still-looking))))");
+        b.value("(def ^:entangle/local stop-calling (call-glimpses 'calls.lib 1500))");
+        a.valueThoughItWaits("(load-string (apply str \"(ns calls.lib)\" (concat (for [i (range 1500)] (str \"(defn h\" i \" [] \" i \")\"))"
+                             + " (for [i (range 1500)] (str \"(defn c\" i \" [] (h\" i \"))\")))))");
+        assertEquals("{:called true, :unbound 0}", b.value("(stop-calling)"));
+    }
 }

@@ -85,7 +85,7 @@ final class Applier {
                                                 known::namespaceStamp, fromMaps);
         Map<String, Fresh<NamespaceRecord>> byName = new LinkedHashMap<>();
         for (Fresh<NamespaceRecord> f : ns) byName.put(f.record().name(), f);
-        applyNamespaces(ns, byName, fromMaps);
+        applyNamespaces(ns, byName, records, fromMaps);
         applyVars(records.varKeys(), records.vars(), fromMaps);
     }
 
@@ -233,17 +233,19 @@ final class Applier {
     }
 
     private void applyNamespaces(List<Fresh<NamespaceRecord>> records, Map<String, Fresh<NamespaceRecord>> all,
-                                 boolean fromMaps) {
+                                 Batch batch, boolean fromMaps) {
         // Classpath namespaces first: shared ones may alias or refer to them.
         List<Fresh<NamespaceRecord>> ordered = new ArrayList<>();
         for (Fresh<NamespaceRecord> f : records) if (f.record().kind() == NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
         for (Fresh<NamespaceRecord> f : records) if (f.record().kind() != NamespaceRecord.Kind.CLASSPATH) ordered.add(f);
         Set<String> done = new HashSet<>();
-        for (Fresh<NamespaceRecord> f : ordered) applyNamespace(f, all, done, fromMaps);
+        Map<String, Integer> varAt = new HashMap<>();
+        for (int i = 0; i < batch.varKeys().size(); i++) varAt.put(batch.varKeys().get(i), i);
+        for (Fresh<NamespaceRecord> f : ordered) applyNamespace(f, all, done, batch, varAt, fromMaps);
     }
 
     private void applyNamespace(Fresh<NamespaceRecord> f, Map<String, Fresh<NamespaceRecord>> all, Set<String> done,
-                                boolean fromMaps) {
+                                Batch batch, Map<String, Integer> varAt, boolean fromMaps) {
         NamespaceRecord r = f.record();
         if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
         if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
@@ -262,9 +264,10 @@ final class Applier {
             for (String t : targets) {
                 if (t.equals(r.name()) || Namespace.find(Symbol.intern(t)) != null) continue;
                 Fresh<NamespaceRecord> dep = all.get(t);
-                if (dep != null) applyNamespace(dep, all, done, fromMaps);
+                if (dep != null) applyNamespace(dep, all, done, batch, varAt, fromMaps);
                 else classpath.require(t, "used by namespace " + r.name());
             }
+            applyReferredVars(r, batch, varAt, fromMaps);
             try {
                 meta = r.meta() == null ? null : ValueReader.readMeta(r.meta(), units);
             } catch (RefusedException | ClassCastException e) {
@@ -333,6 +336,28 @@ final class Applier {
         } finally {
             known.unlock();
         }
+    }
+
+    /**
+     * Applies the vars of {@code batch} that namespace record {@code r} refers to and this
+     * member lacks, before the refers are made: a refer names the var it finds or interns, and
+     * one interned for it would be seen unbound until its record's turn came (at the member
+     * that wrote them, the refer could not be made before the var was).
+     */
+    private void applyReferredVars(NamespaceRecord r, Batch batch, Map<String, Integer> varAt, boolean fromMaps) {
+        List<String> keys = new ArrayList<>();
+        List<byte[]> bytes = new ArrayList<>();
+        for (String target : r.refers().values()) {
+            Integer at = varAt.get(target);
+            if (at == null) continue;
+            int slash = target.indexOf('/');
+            Namespace tns = Namespace.find(Symbol.intern(target.substring(0, slash)));
+            if (tns == null || tns.findInternedVar(Symbol.intern(target.substring(slash + 1))) != null) continue;
+            keys.add(target);
+            bytes.add(batch.vars().get(at));
+        }
+        // Applied again with the rest of the batch, they are skipped as what this member has.
+        if (!keys.isEmpty()) applyVars(keys, bytes, fromMaps);
     }
 
     /** As {@link #crossed(KnownVar, String, VarRecord, Object)}, for a namespace's tables. */
@@ -627,18 +652,21 @@ final class Applier {
         if (protocols.isEmpty()) return;
         known.lock();
         try {
-            for (Var p : protocols) {
-                Object protocol = p.getRawRoot();
-                if (!p.hasRoot() || !Protocols.isProtocol(protocol)) continue;
-                Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
-                for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
-                    Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
-                    KnownVar k = known.vars.get(Vars.key(method));
-                    if (k != null) k.capture(method);
-                }
-            }
+            for (Var p : protocols) resetMethods(p);
         } finally {
             known.unlock();
+        }
+    }
+
+    /** Rebuilds the method fns of protocol {@code p}; under {@code known}'s lock. */
+    private void resetMethods(Var p) {
+        Object protocol = p.getRawRoot();
+        if (!p.hasRoot() || !Protocols.isProtocol(protocol)) return;
+        Clojure.var("clojure.core", "-reset-methods").invoke(protocol);
+        for (Object builder : (Iterable<?>) ((IPersistentMap) protocol).valAt(METHOD_BUILDERS)) {
+            Var method = (Var) ((Map.Entry<?, ?>) builder).getKey();
+            KnownVar k = known.vars.get(Vars.key(method));
+            if (k != null) k.capture(method);
         }
     }
 
@@ -750,7 +778,12 @@ final class Applier {
                     // linking calls the var's fn through its class, found by name.
                     if (bound && value instanceof clojure.lang.AFunction) Units.nameAsCompiled(value.getClass());
                 }
-                if (Protocols.isProtocol(value)) protocols.add(v);
+                if (Protocols.isProtocol(value)) {
+                    protocols.add(v);
+                    // Reading the protocol interned its methods' vars: made at once, not at the
+                    // end of the batch, as defprotocol makes them with the protocol.
+                    resetMethods(v);
+                }
                 v.setMeta(meta); // after the root: a macro made a fn (or a fn a macro) from here on
                 v.setDynamic(r.dynamic());
                 k.capture(v);

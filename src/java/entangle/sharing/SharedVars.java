@@ -333,7 +333,7 @@ public final class SharedVars {
         // nothing is written, as when the records cannot be, but every var is looked at as usual.
         RuntimeException atomUnwritten = null;
         Set<String> localAtoms = new HashSet<>();
-        for (VarChange c : scanned.vars()) {
+        for (VarChange c : CallOrder.of(scanned.vars())) {
             try {
                 withClusterAtoms.add(shareAtom(c, atomFailures));
             } catch (RuntimeException e) {

@@ -6,8 +6,9 @@
  * {@link entangle.sharing.KnownNamespace} each), SharedVars publishes it as records
  * ({@link entangle.sharing.NamespaceRecord}, {@link entangle.sharing.ClassRecord},
  * {@link entangle.sharing.VarRecord}, each sealed in an {@link entangle.sharing.Envelope} and
- * ordered by its {@link entangle.sharing.Stamp}), and {@link entangle.sharing.Applier} applies
- * the records of other members.
+ * ordered by its {@link entangle.sharing.Stamp}; a fn's after the vars it names,
+ * {@link entangle.sharing.CallOrder}), and {@link entangle.sharing.Applier} applies the records
+ * of other members.
  * Beside it: which namespaces are shared ({@link entangle.sharing.SharingPolicy}), how two
  * members' changes to one table meet ({@link entangle.sharing.Merge}), the tables of
  * namespaces that are not shared that evaluation adds to
