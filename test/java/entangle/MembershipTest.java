@@ -138,6 +138,41 @@ class MembershipTest {
         }
     }
 
+    /**
+     * After a merge, a member takes what the other side defined meanwhile from the maps, in no
+     * order of theirs: the member that merged reads them all at once, the one it merged into
+     * hears of them one entry event each. Its code calling those fns meanwhile never finds a
+     * var they name unbound. Each member is the one stopped once (which of the two merges into
+     * the other does not depend on it).
+     */
+    @Test
+    void fnsTheOtherSideOfASplitDefinedNeverCallAVarOfTheirsUnboundOnceTheyMerge() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = startApart(cluster, "a");
+            ReplProcess b = startApart(cluster, "b");
+            for (ReplProcess stopped : List.of(b, a)) {
+                ReplProcess writer = stopped == b ? a : b;
+                String ns = "merged.by-" + writer.name();
+                stopped.value("(def ^:entangle/local stop-calling (let [names (mapv #(symbol (str \"c\" %)) (range 500))"
+                    + " out (promise) t (Thread. #(loop [i 0 called 0 unbound 0]"
+                    + "   (if (Thread/interrupted) (deliver out {:called (pos? called) :unbound unbound})"
+                    + "     (if-let [v (some-> (find-ns '" + ns + ") (.findInternedVar (names (mod i 500))))]"
+                    + "       (cond (not (bound? v)) (recur (inc i) called unbound)"
+                    + "             (try (v) true (catch IllegalStateException e false))"
+                    + "               (recur (inc i) (inc called) unbound)"
+                    + "             :else (recur (inc i) (inc called) (inc unbound)))"
+                    + "       (recur (inc i) called unbound)))))]"
+                    + " (.start t) #(do (.interrupt t) (deref out 10000 :still-looking))))");
+                apart(writer, stopped, "(load-string (apply str \"(ns " + ns + ")\" (concat"
+                      + " (for [i (range 500)] (str \"(defn h\" i \" [] \" i \")\"))"
+                      + " (for [i (range 500)] (str \"(defn c\" i \" [] (h\" i \"))\")))))");
+                stopped.awaitValue("[(count (entangle.core/members)) (let [v (some-> (find-ns '" + ns + ")"
+                                   + " (.findInternedVar 'c499))] (when (and v (bound? v)) (v)))]", "[2 499]");
+                assertEquals("{:called true, :unbound 0}", stopped.value("(stop-calling)"), stopped.name());
+            }
+        }
+    }
+
     @Test
     void aMemberPausedPastTheHeartbeatTimeoutIsOneClusterWithTheOthersSecondsAfterItResumes() throws Exception {
         try (TestCluster cluster = new TestCluster()) {

@@ -478,9 +478,18 @@ final class Applier {
      * pure work that then runs beside it instead of before it.
      */
     private void applyVars(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
+        applyVars(keys, bytes, fromMaps, new HashSet<>());
+    }
+
+    /**
+     * As {@link #applyVars(List, List, boolean)}; {@code pulled}: the keys read from the maps
+     * for records applied after them (see pullBefore).
+     */
+    private void applyVars(List<String> keys, List<byte[]> bytes, boolean fromMaps, Set<String> pulled) {
         Set<Var> protocols = new LinkedHashSet<>();
         if (keys.size() < 2 * SharedVars.VAR_CHUNK) {
-            applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps);
+            applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps,
+                          fromMaps ? new HashSet<>(keys) : null, pulled);
         } else {
             ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "entangle-sync-check");
@@ -493,7 +502,9 @@ final class Applier {
                     PreparedVars chunk = awaitChunk(next);
                     int after = from + SharedVars.VAR_CHUNK;
                     if (after < keys.size()) next = ahead.submit(() -> prepareVarChunk(keys, bytes, after, fromMaps));
-                    applyVarChunk(chunk, protocols, fromMaps);
+                    // A joining member's: no code of its own runs yet, so what a chunk's records
+                    // name in another chunk is not read ahead.
+                    applyVarChunk(chunk, protocols, fromMaps, null, pulled);
                 }
             } finally {
                 ahead.shutdownNow();
@@ -547,10 +558,18 @@ final class Applier {
         return new PreparedVars(fresh, held, refused, notFound);
     }
 
-    private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps) {
+    /**
+     * Applies a chunk's records in call order. {@code batch}: the keys of a batch read from the
+     * maps, whose records are read from the maps before the records applied after them if the
+     * batch lacks them (see pullBefore); null for a hand-off, which holds them.
+     */
+    private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps, Set<String> batch,
+                               Set<String> pulled) {
         try {
-            for (Fresh<VarRecord> f : chunk.fresh()) {
+            // Records read from the maps come in no order; a hand-off's are in this one already.
+            for (Fresh<VarRecord> f : CallOrder.sorted(chunk.fresh(), f -> f.record().key(), f -> f.record().after())) {
                 VarRecord r = f.record();
+                if (batch != null) pullBefore(r, batch, pulled);
                 boolean bound = false;
                 try {
                     bound = applyVar(f, read(r, chunk.refused()), protocols, fromMaps);
@@ -569,6 +588,25 @@ final class Applier {
             }
         } finally {
             chunk.held().clear();
+        }
+    }
+
+    /**
+     * Applies first the cluster's records of the vars that {@code r} is applied after (see
+     * {@link CallOrder}) that {@code batch} lacks and this member never had: an entry event
+     * brings one record, and the other side's records after a merge come one event each, so
+     * a fn would otherwise make the vars it names, unbound until their own events came.
+     */
+    private void pullBefore(VarRecord r, Set<String> batch, Set<String> pulled) {
+        for (String key : r.after()) {
+            if (batch.contains(key) || !Stamp.NONE.equals(known.varStamp(key)) || !pulled.add(key)) continue;
+            byte[] record;
+            try {
+                record = cluster.read(VarRecord.MAP, key);
+            } catch (RuntimeException e) {
+                continue; // its own event brings it
+            }
+            if (record != null) applyVars(List.of(key), List.of(record), true, pulled);
         }
     }
 

@@ -333,7 +333,8 @@ public final class SharedVars {
         // nothing is written, as when the records cannot be, but every var is looked at as usual.
         RuntimeException atomUnwritten = null;
         Set<String> localAtoms = new HashSet<>();
-        for (VarChange c : CallOrder.of(scanned.vars())) {
+        CallOrder.Ordered ordered = CallOrder.of(scanned.vars());
+        for (VarChange c : ordered.changes()) {
             try {
                 withClusterAtoms.add(shareAtom(c, atomFailures));
             } catch (RuntimeException e) {
@@ -435,8 +436,9 @@ public final class SharedVars {
             }
             List<byte[]> unitBytes = new ArrayList<>();
             for (String h : unitHashes) unitBytes.add(byHash.get(h).encoded());
-            varRecords.add(new VarRecord(kind, ns, name, c.floor() + 1, origin, c.dynamic(), meta, value, unitHashes,
-                                         unitBytes, unshareable, source));
+            varRecords.add(new VarRecord(kind, ns, name, c.floor() + 1, c.floor(), origin, c.dynamic(), meta, value,
+                                         unitHashes, unitBytes, unshareable, source,
+                                         ordered.after().getOrDefault(c.key(), List.of())));
         }
 
         if (atomUnwritten != null) return failed(atomUnwritten, changes, varChanges, sources, warnings);

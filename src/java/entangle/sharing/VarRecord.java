@@ -12,13 +12,14 @@ import entangle.RefusedException;
  * a value that stayed on its member, removed, or local to each member), its serialized meta
  * and value, the units its classes come from (their hashes, and their encodings: a record
  * carries its classes, so that no member ever holds a var whose classes it cannot get, and a
- * member applying it reads nothing else), the source text of the form that defined it, and its
+ * member applying it reads nothing else), the source text of the form that defined it, its
  * base: the version of the record its writer changed (a table's changes are merged against it,
- * see {@link Merge}).
+ * see {@link Merge}), and the vars written with it that it is applied after (the keys of those
+ * its fn's code names, or a method's protocol: see {@link CallOrder}).
  */
 public record VarRecord(Kind kind, String ns, String name, long version, long base, Origin origin,
                         boolean dynamic, byte[] meta, byte[] value, List<String> units, List<byte[]> unitBytes,
-                        String unshareableType, String source) implements SharedRecord {
+                        String unshareableType, String source, List<String> after) implements SharedRecord {
 
     /** The Hazelcast map that holds shared vars. */
     public static final String MAP = "entangle.vars";
@@ -35,6 +36,14 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
         REMOVED,
         /** The var keeps a root of its own on each member and is never shipped. */
         LOCAL
+    }
+
+    /** A record applied after none written with it. */
+    public VarRecord(Kind kind, String ns, String name, long version, long base, Origin origin, boolean dynamic,
+                     byte[] meta, byte[] value, List<String> units, List<byte[]> unitBytes, String unshareableType,
+                     String source) {
+        this(kind, ns, name, version, base, origin, dynamic, meta, value, units, unitBytes, unshareableType, source,
+             List.of());
     }
 
     /** A record made from the one before its version. */
@@ -63,7 +72,8 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
     }
 
     public VarRecord withVersion(long v) {
-        return new VarRecord(kind, ns, name, v, base, origin, dynamic, meta, value, units, unitBytes, unshareableType, source);
+        return new VarRecord(kind, ns, name, v, base, origin, dynamic, meta, value, units, unitBytes, unshareableType,
+                             source, after);
     }
 
     public byte[] encode() {
@@ -80,6 +90,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
             out.blobs(unitBytes);
             out.string(unshareableType);
             out.string(source);
+            out.strings(after);
         });
     }
 
@@ -101,12 +112,14 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
             if (unitBytes.size() != units.size()) throw new IOException(units.size() + " units but " + unitBytes.size() + " encodings");
             String unshareable = RecordIO.string(in);
             String source = RecordIO.string(in);
+            List<String> after = RecordIO.strings(in);
+            if (after.contains(null)) throw new IOException("a missing key of a var it is applied after");
             if (in.read() != -1) throw new IOException("trailing bytes");
             if (ns == null || name == null || !key(ns, name).equals(key)) {
                 throw new IOException("it names #'" + ns + "/" + name);
             }
             return new VarRecord(Kind.values()[k], ns, name, o.version(), base, origin, dynamic, meta, value,
-                                 List.copyOf(units), List.copyOf(unitBytes), unshareable, source);
+                                 List.copyOf(units), List.copyOf(unitBytes), unshareable, source, List.copyOf(after));
         } catch (IOException e) {
             throw new RefusedException(varName(key) + " was refused: its record is malformed (" + e.getMessage() + ")", e);
         }

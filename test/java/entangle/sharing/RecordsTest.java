@@ -45,6 +45,10 @@ class RecordsTest {
         assertEquals("(defn f [] 1) ; é", r.source());
         assertEquals(true, r.dynamic());
         assertEquals(6, r.base());
+        assertEquals(List.of(), r.after());
+        VarRecord calling = new VarRecord(VarRecord.Kind.VALUE, "my.ns", "g", 2, 1, ORIGIN, false, null, null, List.of(),
+                                          List.of(), null, null, List.of("my.ns/f", "other.ns/h"));
+        assertEquals(List.of("my.ns/f", "other.ns/h"), VarRecord.decode("my.ns/g", calling.encode()).after());
     }
 
     @Test
