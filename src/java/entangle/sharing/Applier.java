@@ -483,13 +483,13 @@ final class Applier {
 
     /**
      * As {@link #applyVars(List, List, boolean)}; {@code pulled}: the keys read from the maps
-     * for records applied after them (see pullBefore).
+     * so far for records applied after them (see pullBefore).
      */
     private void applyVars(List<String> keys, List<byte[]> bytes, boolean fromMaps, Set<String> pulled) {
         Set<Var> protocols = new LinkedHashSet<>();
-        if (keys.size() < 2 * SharedVars.VAR_CHUNK) {
-            applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps,
-                          fromMaps ? new HashSet<>(keys) : null, pulled);
+        if (keys.size() < 2 * SharedVars.VAR_CHUNK || newerThanKnown(keys, bytes, fromMaps) < 2 * SharedVars.VAR_CHUNK) {
+            // Every record is checked; those this member applies, in call order throughout.
+            applyVarChunk(prepareVars(keys, bytes, fromMaps), protocols, fromMaps, fromMaps ? pulled : null);
         } else {
             ExecutorService ahead = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "entangle-sync-check");
@@ -504,13 +504,26 @@ final class Applier {
                     if (after < keys.size()) next = ahead.submit(() -> prepareVarChunk(keys, bytes, after, fromMaps));
                     // A joining member's: no code of its own runs yet, so what a chunk's records
                     // name in another chunk is not read ahead.
-                    applyVarChunk(chunk, protocols, fromMaps, null, pulled);
+                    applyVarChunk(chunk, protocols, fromMaps, null);
                 }
             } finally {
                 ahead.shutdownNow();
             }
         }
         resetProtocols(protocols);
+    }
+
+    /**
+     * How many of the records have a stamp that takes the place of what this member has, as
+     * their envelopes say (unchecked): a member reading the maps again after a merge has most
+     * of them already, and applies the few it lacks in one chunk.
+     */
+    private int newerThanKnown(List<String> keys, List<byte[]> bytes, boolean fromMaps) {
+        int n = 0;
+        for (int i = 0; i < keys.size(); i++) {
+            if (Stamp.of(bytes.get(i)).replaces(known.varStamp(keys.get(i)), fromMaps)) n++;
+        }
+        return n;
     }
 
     private static PreparedVars awaitChunk(Future<PreparedVars> chunk) {
@@ -559,17 +572,15 @@ final class Applier {
     }
 
     /**
-     * Applies a chunk's records in call order. {@code batch}: the keys of a batch read from the
-     * maps, whose records are read from the maps before the records applied after them if the
-     * batch lacks them (see pullBefore); null for a hand-off, which holds them.
+     * Applies a chunk's records in call order; with {@code pulled} (records read from the
+     * maps), the records they are applied after that this member lacks first (see pullBefore).
      */
-    private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps, Set<String> batch,
-                               Set<String> pulled) {
+    private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps, Set<String> pulled) {
         try {
             // Records read from the maps come in no order; a hand-off's are in this one already.
             for (Fresh<VarRecord> f : CallOrder.sorted(chunk.fresh(), f -> f.record().key(), f -> f.record().after())) {
                 VarRecord r = f.record();
-                if (batch != null) pullBefore(r, batch, pulled);
+                if (pulled != null) pullBefore(r, pulled);
                 boolean bound = false;
                 try {
                     bound = applyVar(f, read(r, chunk.refused()), protocols, fromMaps);
@@ -593,20 +604,52 @@ final class Applier {
 
     /**
      * Applies first the cluster's records of the vars that {@code r} is applied after (see
-     * {@link CallOrder}) that {@code batch} lacks and this member never had: an entry event
-     * brings one record, and the other side's records after a merge come one event each, so
-     * a fn would otherwise make the vars it names, unbound until their own events came.
+     * {@link CallOrder}) and this member never had. Those of its batch were applied before it
+     * (in call order); an entry event brings one record, and after a merge the other side's
+     * come one event each, so a fn would otherwise make the vars it names, unbound until
+     * their own events came.
      */
-    private void pullBefore(VarRecord r, Set<String> batch, Set<String> pulled) {
+    private void pullBefore(VarRecord r, Set<String> pulled) {
         for (String key : r.after()) {
-            if (batch.contains(key) || !Stamp.NONE.equals(known.varStamp(key)) || !pulled.add(key)) continue;
-            byte[] record;
-            try {
-                record = cluster.read(VarRecord.MAP, key);
-            } catch (RuntimeException e) {
-                continue; // its own event brings it
-            }
+            if (!Stamp.NONE.equals(known.varStamp(key)) || !pulled.add(key)) continue;
+            byte[] record = awaitInMaps(key);
             if (record != null) applyVars(List.of(key), List.of(record), true, pulled);
+        }
+    }
+
+    /**
+     * How long a record read from the maps waits for one it is applied after to be in the maps:
+     * a merge writes the other side's records into this side's partitions over seconds, in no
+     * order of theirs (on the loaded test machine, a record's entry event came more than its
+     * two seconds of grace before the record it names was in the map).
+     */
+    private static final long AWAIT_IN_MAPS_MS = 5_000;
+    /** When this member first waited for a key to be in the maps (see awaitInMaps). */
+    private final Map<String, Long> awaitedSince = new ConcurrentHashMap<>();
+
+    /**
+     * The cluster's record of var {@code key}, once the maps have it; null if they lack it for
+     * AWAIT_IN_MAPS_MS from the first time this member waited for it (a writer that left before
+     * its write landed), or cannot be read.
+     */
+    private byte[] awaitInMaps(String key) {
+        long deadline = awaitedSince.computeIfAbsent(key, k -> System.nanoTime())
+            + TimeUnit.MILLISECONDS.toNanos(AWAIT_IN_MAPS_MS);
+        try {
+            while (true) {
+                byte[] record = cluster.read(VarRecord.MAP, key);
+                if (record != null) {
+                    awaitedSince.remove(key);
+                    return record;
+                }
+                if (System.nanoTime() - deadline >= 0) return null;
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (RuntimeException e) {
+            return null; // its own entry event brings it
         }
     }
 
