@@ -153,16 +153,7 @@ class MembershipTest {
             for (ReplProcess stopped : List.of(b, a)) {
                 ReplProcess writer = stopped == b ? a : b;
                 String ns = "merged.by-" + writer.name();
-                stopped.value("(def ^:entangle/local stop-calling (let [names (mapv #(symbol (str \"c\" %)) (range 500))"
-                    + " out (promise) t (Thread. #(loop [i 0 called 0 unbound 0]"
-                    + "   (if (Thread/interrupted) (deliver out {:called (pos? called) :unbound unbound})"
-                    + "     (if-let [v (some-> (find-ns '" + ns + ") (.findInternedVar (names (mod i 500))))]"
-                    + "       (cond (not (bound? v)) (recur (inc i) called unbound)"
-                    + "             (try (v) true (catch IllegalStateException e false))"
-                    + "               (recur (inc i) (inc called) unbound)"
-                    + "             :else (recur (inc i) (inc called) (inc unbound)))"
-                    + "       (recur (inc i) called unbound)))))]"
-                    + " (.start t) #(do (.interrupt t) (deref out 10000 :still-looking))))");
+                stopped.value(entangle.testing.Glimpses.calls(ns, "c", 500));
                 apart(writer, stopped, "(load-string (apply str \"(ns " + ns + ")\" (concat"
                       + " (for [i (range 500)] (str \"(defn h\" i \" [] \" i \")\"))"
                       + " (for [i (range 500)] (str \"(defn c\" i \" [] (h\" i \"))\")))))");

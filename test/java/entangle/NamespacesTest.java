@@ -213,17 +213,7 @@ class NamespacesTest extends TwoMembers {
      */
     @Test
     void aFnCallingFnsDefinedInTheSameEvaluationNeverFindsThemUnbound() {
-        b.value("(defn call-glimpses [ns-name n] (let [names (mapv #(symbol (str \"c\" %)) (range n)) out (promise)"
-                + " t (Thread. #(loop [i 0 called 0 unbound 0]"
-                + "   (if (Thread/interrupted) (deliver out {:called (pos? called) :unbound unbound})"
-                + "     (if-let [v (some-> (find-ns ns-name) (.findInternedVar (names (mod i n))))]"
-                + "       (if (bound? v)"
-                + "         (if (try (v) true (catch IllegalStateException e false))"
-                + "           (recur (inc i) (inc called) unbound) (recur (inc i) (inc called) (inc unbound)))"
-                + "         (recur (inc i) called unbound))"
-                + "       (recur (inc i) called unbound)))))]"
-                + " (.start t) #(do (.interrupt t) (deref out 10000 :still-looking))))");
-        b.value("(def ^:entangle/local stop-calling (call-glimpses 'calls.lib 1500))");
+        b.value(entangle.testing.Glimpses.calls("calls.lib", "c", 1500));
         a.valueThoughItWaits("(load-string (apply str \"(ns calls.lib)\" (concat (for [i (range 1500)] (str \"(defn h\" i \" [] \" i \")\"))"
                              + " (for [i (range 1500)] (str \"(defn c\" i \" [] (h\" i \"))\")))))");
         assertEquals("{:called true, :unbound 0}", b.value("(stop-calling)"));

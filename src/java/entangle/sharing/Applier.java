@@ -578,7 +578,9 @@ final class Applier {
     private void applyVarChunk(PreparedVars chunk, Set<Var> protocols, boolean fromMaps, Set<String> pulled) {
         try {
             // Records read from the maps come in no order; a hand-off's are in this one already.
-            for (Fresh<VarRecord> f : CallOrder.sorted(chunk.fresh(), f -> f.record().key(), f -> f.record().after())) {
+            List<Fresh<VarRecord>> ordered = !fromMaps ? chunk.fresh()
+                : CallOrder.sorted(chunk.fresh(), f -> f.record().key(), f -> f.record().after());
+            for (Fresh<VarRecord> f : ordered) {
                 VarRecord r = f.record();
                 if (pulled != null) pullBefore(r, pulled);
                 boolean bound = false;
