@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
@@ -30,9 +32,7 @@ class ConvergenceTest extends TwoMembers {
             onB.append("(defn race [] [:b ").append(i).append("])\n");
         }
         // Each REPL evaluates its sixty redefinitions one after the other, both at once.
-        CompletableFuture<?> fa = CompletableFuture.runAsync(() -> a.eval(onA.toString()));
-        CompletableFuture<?> fb = CompletableFuture.runAsync(() -> b.eval(onB.toString()));
-        CompletableFuture.allOf(fa, fb).get();
+        race(onA.toString(), onB.toString(), "#'user/race");
         String onAValue = a.value("(race)");
         String onBValue = b.value("(race)");
         assertEquals(onAValue, onBValue);
@@ -62,9 +62,7 @@ class ConvergenceTest extends TwoMembers {
             onA.append(")\n");
             onB.append(")\n");
         }
-        CompletableFuture<?> fa = CompletableFuture.runAsync(() -> a.eval(onA.toString()));
-        CompletableFuture<?> fb = CompletableFuture.runAsync(() -> b.eval(onB.toString()));
-        CompletableFuture.allOf(fa, fb).get();
+        race(onA.toString(), onB.toString(), "#'user/many-\\d+");
         String all = "(mapv #((resolve (symbol (str \"many-\" %)))) (range " + vars + "))";
         String onAValues = a.value(all);
         assertEquals(onAValues, b.value(all));
@@ -76,6 +74,26 @@ class ConvergenceTest extends TwoMembers {
         ReplProcess c = cluster.start("c3");
         assertEquals(onAValues, c.value(all));
         c.close();
+    }
+
+    /**
+     * A evaluates {@code onA} while B evaluates {@code onB}. A definition of one that the other's
+     * replaced without seeing it is told at its member, naming only vars {@code varsTold} matches
+     * and the other member; whether any is depends on how the two interleave.
+     */
+    private void race(String onA, String onB, String varsTold) throws Exception {
+        int aFrom = a.allErr().length();
+        int bFrom = b.allErr().length();
+        CompletableFuture<?> fa = CompletableFuture.runAsync(() -> a.eval(onA));
+        CompletableFuture<?> fb = CompletableFuture.runAsync(() -> b.eval(onB));
+        CompletableFuture.allOf(fa, fb).get();
+        // Each evaluation returned once the other member applied it: what either tells is known.
+        Map<String, String> toldA = a.replacedSince(aFrom);
+        Map<String, String> toldB = b.replacedSince(bFrom);
+        for (String var : toldA.keySet()) assertTrue(var.matches(varsTold), var);
+        for (String var : toldB.keySet()) assertTrue(var.matches(varsTold), var);
+        if (!toldA.isEmpty()) assertEquals(Set.of(b.memberAddress()), Set.copyOf(toldA.values()));
+        if (!toldB.isEmpty()) assertEquals(Set.of(a.memberAddress()), Set.copyOf(toldB.values()));
     }
 
     @Test
@@ -206,6 +224,16 @@ class ConvergenceTest extends TwoMembers {
         late.close();
     }
 
+    /**
+     * A plain var defined at once on two members, A's write landing last: every member has A's
+     * definition, and B, whose definition it replaced without A's having seen it, is told so.
+     */
+    @Test
+    void aVarDefinedAtOnceOnTwoMembersConvergesAndTheMemberWhoseDefinitionWasReplacedIsTold() throws Exception {
+        assertEquals(":a", convergesWhenAWritesLast("entangle.vars", "user/conv-plain", "(def conv-plain :a)",
+            "(= :a (some-> (resolve 'conv-plain) deref))", "(def conv-plain :b)", "conv-plain", "c8", "#'user/conv-plain"));
+    }
+
     /** The same for a named class: every member finds the newest definition by its name. */
     @Test
     void oneRecordDefinedAtOnceOnTwoMembersConverges() throws Exception {
@@ -217,26 +245,38 @@ class ConvergenceTest extends TwoMembers {
      * A evaluates {@code onA}, B then {@code onB} once it has A's change ({@code arrived}
      * prints true), while B holds the entry {@code key} of {@code map}: B's own write passes
      * its lock, A's waits for it and so lands last. Every member, and one that joins
-     * afterwards, then prints the same for {@code check}; returns what they print.
+     * afterwards, then prints the same for {@code check}; returns what they print. B tells that
+     * A's definitions replaced its own of {@code toldAtB}, and A tells nothing.
      */
     private String convergesWhenAWritesLast(String map, String key, String onA, String arrived, String onB, String check,
-                                            String lateName) throws Exception {
+                                            String lateName, String... toldAtB) throws Exception {
         String entry = "(.getMap (entangle.core/hazelcast) \"" + map + "\") \"" + key + "\"";
+        String addressOfA = a.memberAddress();
+        int aFrom = a.allErr().length();
+        int bFrom = b.allErr().length();
         b.value("(.lock " + entry + ")");
         String returned = ":" + lateName + "-returned";
-        a.send("(do " + onA + " " + returned + ")\n");
-        b.awaitValue(arrived, "true");
-        b.value(onB);
-        b.value("(.unlock " + entry + ")");
+        try {
+            a.send("(do " + onA + " " + returned + ")\n");
+            b.awaitValue(arrived, "true");
+            b.value(onB);
+        } finally {
+            // Or A's write, and A, waits for ever, and every test after this one fails too.
+            b.value("(.unlock " + entry + ")");
+        }
         // A's evaluation has returned, having shared what it did; nothing is evaluated on A
         // until B and a joiner have been asked (an evaluation on A would share again what A
         // holds).
         a.awaitOut(returned);
-        String onBValue = b.value(check);
+        String onBValue = b.valueThoughItSays(check, ReplProcess.REPLACED);
         ReplProcess late = cluster.start(lateName);
         assertEquals(onBValue, late.value(check));
         late.close();
-        assertEquals(onBValue, a.value(check));
+        assertEquals(onBValue, a.valueThoughItSays(check, ReplProcess.REPLACED));
+        Map<String, String> expected = new java.util.TreeMap<>();
+        for (String var : toldAtB) expected.put(var, addressOfA);
+        assertEquals(expected, b.replacedSince(bFrom), b.transcript());
+        assertEquals(Map.of(), a.replacedSince(aFrom), a.transcript());
         return onBValue;
     }
 }

@@ -12,7 +12,8 @@ import entangle.sharing.Envelope;
  * (a JVM paused past the heartbeat timeout, a network that parted) form one cluster again, each
  * key keeps the newer of its two records, by the version in the record, so that what either
  * side defined meanwhile survives. Of two records of one version (a var changed on both sides),
- * the cluster's that the other side joins stays, as of two changes made at once. Hazelcast's
+ * the cluster's that the other side joins stays, as of two changes made at once (and the member
+ * whose definition did not says so: {@code entangle.sharing.Overwritten}). Hazelcast's
  * default keeps the joined cluster's record whenever it has the key, which loses every change
  * the joining side made to a var both had.
  */

@@ -55,13 +55,14 @@ final class Applier {
     private final Consumer<String> warn;
     /** Where a class record whose unit is missing is applied again later (see recheckLater). */
     private final Executor later;
+    private final Overwritten overwritten;
     /** Records refused already ("key@version"): the hand-off and the entry event bring each one twice. */
     private final Set<String> refused = ConcurrentHashMap.newKeySet();
     /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
     private final Map<String, Long> reloaded = new ConcurrentHashMap<>();
 
     Applier(SharingPolicy policy, Units units, SharedVars.Cluster cluster, Known known, Classpath classpath,
-            ExtensionTables tables, Consumer<String> warn, Executor later) {
+            ExtensionTables tables, Consumer<String> warn, Executor later, Overwritten overwritten) {
         this.policy = policy;
         this.units = units;
         this.cluster = cluster;
@@ -70,6 +71,7 @@ final class Applier {
         this.tables = tables;
         this.warn = warn;
         this.later = later;
+        this.overwritten = overwritten;
     }
 
     /**
@@ -787,11 +789,15 @@ final class Applier {
                     + rejected + "; " + r.varName() + " keeps what it held here.");
                 return false;
             }
+            Stamp base = new Stamp(r.base(), r.baseDigest());
+            boolean takesAway = k != null && takesAwayOwn(key, k, r, base, value, meta);
             if (k == null) {
                 k = new KnownVar(f.stamp());
                 known.vars.put(key, k);
             }
             k.stamp = f.stamp();
+            k.base = base;
+            if (takesAway) overwritten.note(r.varName(), r.origin().address());
             Merge.Own own = k.own;
             if (own != null && !own.unseenBy(r.base())) k.own = null;
             if (tables.extended(key)) {
@@ -887,6 +893,21 @@ final class Applier {
                 + " was applied here (the definition is in place): " + watchFailed);
         }
         return bound;
+    }
+
+    /**
+     * True if applying {@code r} (based on {@code base}) takes away a definition this member
+     * made, which {@code r}'s writer had not seen; under {@code known}'s lock. Not of a table
+     * that merges (a multimethod, specs, a protocol's extensions or methods), nor a removal of
+     * a var this member removed.
+     */
+    private boolean takesAwayOwn(String key, KnownVar k, VarRecord r, Stamp base, Object value, IPersistentMap meta) {
+        Provenance p = known.provenance.get(key);
+        if (p == null || p.version() != k.version() || !cluster.isThisMember(p.origin().memberId())) return false;
+        boolean table = k.local || k.methods != null || k.registryState != null || tables.extended(key)
+            || value instanceof MultiFn || meta != null && meta.valAt(PROTOCOL) != null;
+        if (table || k.removed && r.kind() == VarRecord.Kind.REMOVED) return false;
+        return Overwritten.takesAway(base, r.source(), k.stamp, p.source());
     }
 
     /**

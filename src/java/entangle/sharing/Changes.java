@@ -19,30 +19,36 @@ record Changes(List<NsChange> namespaces, List<ClassChange> classes, List<VarCha
     }
 
     /**
-     * A var as scanned. {@code methods} and {@code prefers} are a multimethod's tables; of a
-     * protocol whose extensions are shared ({@link ExtensionTables#extended}), {@code root} is
-     * those and {@code methods} the protocol.
+     * A var as scanned. {@code base} is the stamp of the record known for it (its version the
+     * floor); {@code methods} and {@code prefers} are a multimethod's tables; of a protocol
+     * whose extensions are shared ({@link ExtensionTables#extended}), {@code root} is those and
+     * {@code methods} the protocol.
      */
     record VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta,
-                     boolean dynamic, long floor, Object methods, Object prefers) {
+                     boolean dynamic, Stamp base, Object methods, Object prefers) {
         VarChange(Var var, String key, VarRecord.Kind kind, Object root, IPersistentMap meta, boolean dynamic,
-                  long floor) {
-            this(var, key, kind, root, meta, dynamic, floor,
+                  Stamp base) {
+            this(var, key, kind, root, meta, dynamic, base,
                  root instanceof MultiFn m ? m.getMethodTable() : null,
                  root instanceof MultiFn m ? m.getPreferTable() : null);
         }
 
         /** The removal of {@code var}'s record. */
-        static VarChange removed(Var var, String key, long floor) {
-            return new VarChange(var, key, VarRecord.Kind.REMOVED, null, null, false, floor);
+        static VarChange removed(Var var, String key, Stamp base) {
+            return new VarChange(var, key, VarRecord.Kind.REMOVED, null, null, false, base);
+        }
+
+        /** The version its record must follow. */
+        long floor() {
+            return base.version();
         }
 
         VarChange withRoot(Object newRoot) {
-            return new VarChange(var, key, kind, newRoot, var.meta(), dynamic, floor, methods, prefers);
+            return new VarChange(var, key, kind, newRoot, var.meta(), dynamic, base, methods, prefers);
         }
 
         VarChange unshareable() {
-            return new VarChange(var, key, VarRecord.Kind.UNSHAREABLE, root, meta, dynamic, floor, methods, prefers);
+            return new VarChange(var, key, VarRecord.Kind.UNSHAREABLE, root, meta, dynamic, base, methods, prefers);
         }
 
         /** True if {@code o} is this change, found again: the same root, meta and tables. */

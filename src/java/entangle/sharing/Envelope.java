@@ -18,9 +18,10 @@ import entangle.unit.ContentHash;
 public final class Envelope {
     /**
      * 2: var and namespace records carry their base (see {@link Merge}); 3: namespace records
-     * say whether their writer reloaded the namespace.
+     * say whether their writer reloaded the namespace; 4: var records name the records they are
+     * applied after (see {@link CallOrder}) and carry their base's digest.
      */
-    static final int FORMAT = 3;
+    static final int FORMAT = 4;
     private static final int HEADER = 4 + 1 + 8;
     private static final int DIGEST = 32;
 

@@ -22,6 +22,8 @@ final class KnownVar {
     boolean dynamic;
     /** The record applied or published here. */
     Stamp stamp;
+    /** The stamp of the record that record's writer changed (see {@link Overwritten}). */
+    Stamp base = Known.NEVER;
     boolean local;
     boolean removed;
     // A multimethod's methods change without its var's root changing.

@@ -128,7 +128,7 @@ final class Scanner {
                 KnownVar k = e.getValue();
                 if (k.var != null && !k.removed && !k.local && k.version() > 0
                     && k.var.ns.getMapping(k.var.sym) != k.var) {
-                    varChanges.add(VarChange.removed(k.var, e.getKey(), k.version()));
+                    varChanges.add(VarChange.removed(k.var, e.getKey(), k.stamp));
                 }
             }
         }
@@ -169,7 +169,7 @@ final class Scanner {
                         KnownVar k = known.vars.get(Vars.key(gone));
                         if (k != null && k.var == gone && !k.removed && !k.local && k.version() > 0
                             && !(n.getMapping(gone.sym) instanceof Var again && again.ns == n)) {
-                            varChanges.add(VarChange.removed(gone, Vars.key(gone), k.version()));
+                            varChanges.add(VarChange.removed(gone, Vars.key(gone), k.stamp));
                         }
                     }
                 }
@@ -199,7 +199,7 @@ final class Scanner {
                 if (local) {
                     if (k == null || !k.local) {
                         varChanges.add(new VarChange(v, key, VarRecord.Kind.LOCAL, null, v.meta(), v.isDynamic(),
-                                                     k == null ? 0 : k.version()));
+                                                     k == null ? Known.NEVER : k.stamp));
                     } else {
                         k.capture(v);
                     }
@@ -210,7 +210,7 @@ final class Scanner {
                     continue;
                 }
                 varChanges.add(new VarChange(v, key, v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
-                                             v.getRawRoot(), v.meta(), v.isDynamic(), k == null ? 0 : k.version()));
+                                             v.getRawRoot(), v.meta(), v.isDynamic(), k == null ? Known.NEVER : k.stamp));
             }
         }
         // Vars of namespaces that are not shared, which are shared all the same: derive's hierarchy.
@@ -219,7 +219,7 @@ final class Scanner {
             KnownVar k = known.vars.get(key);
             if (v != null && (k == null || k.differs(v))) {
                 varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
-                                             k == null ? 0 : k.version()));
+                                             k == null ? Known.NEVER : k.stamp));
             }
         }
         for (Map.Entry<String, KnownNamespace> e : known.namespaces.entrySet()) {
@@ -232,7 +232,7 @@ final class Scanner {
                 for (Map.Entry<String, KnownVar> v : known.vars.entrySet()) {
                     KnownVar k = v.getValue();
                     if (v.getKey().startsWith(prefix) && k.var != null && !k.removed && !k.local && k.version() > 0) {
-                        varChanges.add(VarChange.removed(k.var, v.getKey(), k.version()));
+                        varChanges.add(VarChange.removed(k.var, v.getKey(), k.stamp));
                     }
                 }
             }
@@ -272,7 +272,7 @@ final class Scanner {
                 if (c != null) varChanges.add(c);
             } else if (v.getRawRoot() instanceof MultiFn) {
                 varChanges.add(new VarChange(v, key, VarRecord.Kind.VALUE, v.getRawRoot(), v.meta(), v.isDynamic(),
-                                             k.version()));
+                                             k.stamp));
             }
         }
         known.remergedVars.clear();
@@ -322,12 +322,12 @@ final class Scanner {
         Object registryState = Specs.isRegistry(root) ? Specs.state(root) : null;
         IPersistentMap extensions = tables.evaluated(key, root);
         if (!extensionsChanged(key, v, k, extensions)) return null;
-        long floor = k == null ? 0 : k.version();
+        Stamp base = k == null ? Known.NEVER : k.stamp;
         if (root instanceof MultiFn m) {
-            return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor, m.getMethodTable(),
+            return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, base, m.getMethodTable(),
                                  m.getPreferTable());
         }
-        return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, floor,
+        return new VarChange(v, key, VarRecord.Kind.VALUE, extensions, null, false, base,
                              registryState != null ? registryState : root, null);
     }
 
@@ -391,9 +391,9 @@ final class Scanner {
             Object mapped = n.getMapping(Symbol.intern(e.getKey().substring(prefix.length())));
             if (mapped instanceof Var v && v.ns == n) {
                 varChanges.add(new VarChange(v, e.getKey(), v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
-                                             v.getRawRoot(), v.meta(), v.isDynamic(), k.version()));
+                                             v.getRawRoot(), v.meta(), v.isDynamic(), k.stamp));
             } else if (!k.removed && k.var != null) {
-                varChanges.add(VarChange.removed(k.var, e.getKey(), k.version()));
+                varChanges.add(VarChange.removed(k.var, e.getKey(), k.stamp));
             }
         }
     }

@@ -124,6 +124,8 @@ public final class SharedVars {
     private final Cluster cluster;
     private final ClusterAtoms atoms;
     private final Consumer<String> warn;
+    /** Definitions made here that one made without seeing them replaced, told to the user. */
+    private final Overwritten overwritten;
 
     /**
      * What this member last published or applied; its lock guards every change this class
@@ -182,7 +184,8 @@ public final class SharedVars {
         this.classpath = new Classpath(ns -> cluster.read(NamespaceRecord.MAP, ns) != null, warn);
         this.tables = new ExtensionTables(policy, units, classpath);
         this.scanner = new Scanner(policy, known, tables, warn);
-        this.applier = new Applier(policy, units, cluster, known, classpath, tables, warn, republisher);
+        this.overwritten = new Overwritten(warn, republisher);
+        this.applier = new Applier(policy, units, cluster, known, classpath, tables, warn, republisher, overwritten);
         ResourceLoads.onCompleted(scanner::loadCompleted);
         Units.lookUpNamedClassesWith(applier::namedClassFromCluster);
         Specs.track(); // loaded before this member started (by a user.clj, a host application)
@@ -407,7 +410,7 @@ public final class SharedVars {
                     } catch (UnshareableValueException e) {
                         if (!tables.extended(c.key())) throw e;
                         IPersistentMap kept = tables.shareable(c.key(), (IPersistentMap) c.root(), warnings);
-                        varChanges.set(i, c = new VarChange(c.var(), c.key(), kind, kept, c.meta(), c.dynamic(), c.floor(),
+                        varChanges.set(i, c = new VarChange(c.var(), c.key(), kind, kept, c.meta(), c.dynamic(), c.base(),
                                                             c.methods(), c.prefers()));
                         w = writeValue(c);
                     }
@@ -438,7 +441,7 @@ public final class SharedVars {
             for (String h : unitHashes) unitBytes.add(byHash.get(h).encoded());
             varRecords.add(new VarRecord(kind, ns, name, c.floor() + 1, c.floor(), origin, c.dynamic(), meta, value,
                                          unitHashes, unitBytes, unshareable, source,
-                                         ordered.after().getOrDefault(c.key(), List.of())));
+                                         ordered.after().getOrDefault(c.key(), List.of()), c.base().digest()));
         }
 
         if (atomUnwritten != null) return failed(atomUnwritten, changes, varChanges, sources, warnings);
@@ -695,13 +698,24 @@ public final class SharedVars {
     /** As {@link #commitNamespace}, for a var. */
     private void commitVar(VarChange c, VarRecord r, Stamp written) {
         KnownVar k = known.vars.get(c.key());
-        if (k != null && !written.replaces(k.stamp, true)) return; // a newer definition is already here
+        if (k != null && !written.replaces(k.stamp, true)) {
+            // A newer definition is already here; made without seeing this one, it took it away.
+            Provenance p = known.provenance.get(c.key());
+            if (p != null && p.version() == k.version() && !cluster.isThisMember(p.origin().memberId())
+                && c.methods() == null && !tables.extended(c.key()) && !k.local
+                && !(k.removed && c.kind() == VarRecord.Kind.REMOVED)
+                && Overwritten.takesAway(k.base, p.source(), written, r.source())) {
+                overwritten.note(r.varName(), p.origin().address());
+            }
+            return;
+        }
         boolean appliedSinceScan = k != null && k.version() > c.floor();
         if (k == null) {
             k = new KnownVar(written);
             known.vars.put(c.key(), k);
         }
         k.stamp = written;
+        k.base = c.base();
         switch (c.kind()) {
             case REMOVED -> {
                 k.var = null;

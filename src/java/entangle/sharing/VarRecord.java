@@ -14,12 +14,15 @@ import entangle.RefusedException;
  * carries its classes, so that no member ever holds a var whose classes it cannot get, and a
  * member applying it reads nothing else), the source text of the form that defined it, its
  * base: the version of the record its writer changed (a table's changes are merged against it,
- * see {@link Merge}), and the vars written with it that it is applied after (the keys of those
- * its fn's code names, or a method's protocol: see {@link CallOrder}).
+ * see {@link Merge}), the vars written with it that it is applied after (the keys of those its
+ * fn's code names, or a method's protocol: see {@link CallOrder}), and the digest of its base's
+ * record (see {@link Stamp}; 0 if its writer had none), which tells of two records of one
+ * version which one its writer changed (see {@link Overwritten}).
  */
 public record VarRecord(Kind kind, String ns, String name, long version, long base, Origin origin,
                         boolean dynamic, byte[] meta, byte[] value, List<String> units, List<byte[]> unitBytes,
-                        String unshareableType, String source, List<String> after) implements SharedRecord {
+                        String unshareableType, String source, List<String> after, long baseDigest)
+    implements SharedRecord {
 
     /** The Hazelcast map that holds shared vars. */
     public static final String MAP = "entangle.vars";
@@ -38,12 +41,12 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
         LOCAL
     }
 
-    /** A record applied after none written with it. */
+    /** A record applied after none written with it, whose base's digest is not known. */
     public VarRecord(Kind kind, String ns, String name, long version, long base, Origin origin, boolean dynamic,
                      byte[] meta, byte[] value, List<String> units, List<byte[]> unitBytes, String unshareableType,
                      String source) {
         this(kind, ns, name, version, base, origin, dynamic, meta, value, units, unitBytes, unshareableType, source,
-             List.of());
+             List.of(), 0);
     }
 
     /** A record made from the one before its version. */
@@ -73,7 +76,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
 
     public VarRecord withVersion(long v) {
         return new VarRecord(kind, ns, name, v, base, origin, dynamic, meta, value, units, unitBytes, unshareableType,
-                             source, after);
+                             source, after, baseDigest);
     }
 
     public byte[] encode() {
@@ -91,6 +94,7 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
             out.string(unshareableType);
             out.string(source);
             out.strings(after);
+            out.writeLong(baseDigest);
         });
     }
 
@@ -114,12 +118,14 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
             String source = RecordIO.string(in);
             List<String> after = RecordIO.strings(in);
             if (after.contains(null)) throw new IOException("a missing key of a var it is applied after");
+            long baseDigest = in.readLong();
             if (in.read() != -1) throw new IOException("trailing bytes");
             if (ns == null || name == null || !key(ns, name).equals(key)) {
                 throw new IOException("it names #'" + ns + "/" + name);
             }
             return new VarRecord(Kind.values()[k], ns, name, o.version(), base, origin, dynamic, meta, value,
-                                 List.copyOf(units), List.copyOf(unitBytes), unshareable, source, List.copyOf(after));
+                                 List.copyOf(units), List.copyOf(unitBytes), unshareable, source, List.copyOf(after),
+                                 baseDigest);
         } catch (IOException e) {
             throw new RefusedException(varName(key) + " was refused: its record is malformed (" + e.getMessage() + ")", e);
         }

@@ -46,9 +46,13 @@ class RecordsTest {
         assertEquals(true, r.dynamic());
         assertEquals(6, r.base());
         assertEquals(List.of(), r.after());
+        assertEquals(0, r.baseDigest());
         VarRecord calling = new VarRecord(VarRecord.Kind.VALUE, "my.ns", "g", 2, 1, ORIGIN, false, null, null, List.of(),
-                                          List.of(), null, null, List.of("my.ns/f", "other.ns/h"));
-        assertEquals(List.of("my.ns/f", "other.ns/h"), VarRecord.decode("my.ns/g", calling.encode()).after());
+                                          List.of(), null, null, List.of("my.ns/f", "other.ns/h"), -42L);
+        VarRecord read = VarRecord.decode("my.ns/g", calling.encode());
+        assertEquals(List.of("my.ns/f", "other.ns/h"), read.after());
+        assertEquals(-42L, read.baseDigest());
+        assertEquals(-42L, VarRecord.decode("my.ns/g", read.withVersion(5).encode()).baseDigest());
     }
 
     @Test

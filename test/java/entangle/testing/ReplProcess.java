@@ -176,12 +176,60 @@ public final class ReplProcess implements AutoCloseable {
         + " from the cluster's maps");
 
     /**
+     * What a member tells when a definition made there was replaced by one another member
+     * made without seeing it (Overwritten): group 1 names the vars, group 2 that member.
+     */
+    public static final Pattern REPLACED = Pattern.compile("entangle: (#'[^ ,:]+(?:, #'[^ ,:]+)*(?: and #'[^ ,:]+)?"
+        + "(?: and \\d+ more)?): the definitions? made here (?:was|were) replaced by member (\\S+)'s, made without"
+        + " seeing (?:it|them) \\(at the same moment, or while the two members were apart\\); evaluate (?:it|them)"
+        + " again to make (?:it|them) the cluster's\\.");
+
+    /** This member's address ("host:port"), as the cluster knows it. */
+    public String memberAddress() {
+        return "127.0.0.1:" + valueThoughItSays("(.getPort (.getAddress (.getLocalMember (.getCluster"
+                                                + " (entangle.core/hazelcast)))))", REPLACED);
+    }
+
+    /**
+     * The vars this member told were replaced (see {@link #REPLACED}) on standard error from
+     * character {@code errFrom} on, each with the member whose definition replaced it, once
+     * what it gathers is told (a second after the first); fails on any other line printed there.
+     * Of a line that names some vars and counts the rest, only those it names. Call it between
+     * evaluations: what it read, the next evaluation's standard error leaves out.
+     */
+    public java.util.Map<String, String> replacedSince(int errFrom) throws InterruptedException {
+        Thread.sleep(1_500);
+        java.util.Map<String, String> told = new java.util.TreeMap<>();
+        String printed;
+        synchronized (err) {
+            printed = err.substring(errFrom);
+            errRead = err.length(); // told of here: the next evaluation's standard error does not hold them
+        }
+        for (String line : printed.lines().map(String::strip).toList()) {
+            if (line.isEmpty() || line.matches("<<<" + Pattern.quote(name) + "-\\d+>>>")) continue;
+            Matcher m = REPLACED.matcher(line);
+            if (!m.matches()) throw new AssertionError(name + " printed on stderr: " + line + "\n" + transcript());
+            // Those a long line counts ("and 93 more") are left out.
+            for (String var : m.group(1).replaceFirst(" and \\d+ more$", "").split(", | and ")) told.put(var, m.group(2));
+        }
+        return told;
+    }
+
+    /**
      * As {@link #value}, but standard error may also say that the evaluation waits for a member
      * to apply it: said after a few seconds, which applying thousands of definitions can take
      * beside other test classes on a loaded machine.
      */
     public String valueThoughItWaits(String forms) {
         return value(forms, line -> WAITING.matcher(line.strip()).matches());
+    }
+
+    /**
+     * As {@link #value}, but standard error may also hold whole lines that match {@code said}:
+     * what a member tells of, from another thread, while it evaluates.
+     */
+    public String valueThoughItSays(String forms, Pattern said) {
+        return value(forms, line -> said.matcher(line.strip()).matches());
     }
 
     /** Sends text to the REPL's standard input without waiting for anything. */
