@@ -76,11 +76,38 @@
   (respond msg :members (mapv (fn [m] (into {} m)) (.memberInfo ^entangle.Member (entangle/member)))
            :status :done))
 
+(defn- reporting-first
+  "Wraps `interrupt`, the :interrupt fn of a session's meta (nREPL's session-exec, which the
+  session middleware calls for an interrupt op), so that interrupting a running
+  entangle/eval-on of `eval-ons` (by message id, of this session) first has it report the
+  members that have not answered, and only then interrupts its thread. nREPL answers
+  interrupted and done 100 ms after it interrupts the thread, and a client reads a message's
+  replies until done: the members' results, sent later on a loaded machine, never reached it."
+  [interrupt eval-ons]
+  (fn [exec-id]
+    (when-let [{:keys [state stop ^java.util.concurrent.CountDownLatch reported]}
+               (if exec-id (get @eval-ons exec-id) (first (vals @eval-ons)))]
+      (when (compare-and-set! state :running :stopping)
+        (.complete ^java.util.concurrent.CompletableFuture stop nil)
+        (.await reported 10 java.util.concurrent.TimeUnit/SECONDS)))
+    (interrupt exec-id)))
+
+(defn- eval-ons-of
+  "The running entangle/eval-ons of `session` by message id (an atom), its interrupt made to
+  report them first (see reporting-first) the first time."
+  [session]
+  (or (::eval-ons (meta session))
+      (locking session
+        (or (::eval-ons (meta session))
+            (let [eval-ons (atom {})]
+              (alter-meta! session #(assoc % ::eval-ons eval-ons :interrupt (reporting-first (:interrupt %) eval-ons)))
+              eval-ons)))))
+
 (defn- eval-on-op
   "Runs as the session's evaluation does (nREPL's exec: one at a time with its evals, on its
   thread), so that nREPL's interrupt with this message's id reaches it: evalOn then cancels
-  what still runs on the members and reports it, and nREPL answers interrupted and done in
-  place of the done sent here."
+  what still runs on the members and reports it (before nREPL interrupts the thread: see
+  reporting-first), and nREPL answers interrupted and done in place of the done sent here."
   [{:keys [code member ns id session] :as msg}]
   (let [[k v] (first (remove (comp #(or (nil? %) (string? %)) val) (select-keys msg [:code :member :ns])))]
     (cond
@@ -90,20 +117,31 @@
                  :status #{:error :done})
       (not code) (respond msg :status #{:error :no-code :done})
       :else
-      (let [{:keys [exec]} (meta session)]
+      (let [{:keys [exec]} (meta session)
+            eval-ons (eval-ons-of session)
+            running {:state (atom :running) :stop (java.util.concurrent.CompletableFuture.)
+                     :reported (java.util.concurrent.CountDownLatch. 1)}]
         (exec id
               #(try
+                 (swap! eval-ons assoc id running)
                  (.evalOn ^entangle.Member (entangle/member) (or member "all") code
                           (or ns (some-> session deref (get #'*ns*) str))
                           *eval-on-timeout-ms*
                           (reify java.util.function.BiConsumer
                             (accept [_ address result]
-                              (respond msg (assoc (into {} result) "member" address)))))
+                              (respond msg (assoc (into {} result) "member" address))))
+                          (:stop running))
                  (catch Exception e
                    (respond msg :err (ex-message e) :status #{:error}))
                  (finally
                    ;; The interrupt evalOn kept: nREPL's interrupt is over with this thread.
-                   (Thread/interrupted)))
+                   (Thread/interrupted)
+                   (swap! eval-ons dissoc id)
+                   (.countDown ^java.util.concurrent.CountDownLatch (:reported running))
+                   (when-not (compare-and-set! (:state running) :running :done)
+                     ;; Reported as interrupted: nREPL interrupts this thread next, and answers
+                     ;; interrupted and done once it has, as long as this still runs.
+                     (try (Thread/sleep 10000) (catch InterruptedException _)))))
               #(respond msg :status :done))))))
 
 (defn- provenance-op [{:keys [sym ns] :as msg}]

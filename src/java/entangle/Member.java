@@ -301,7 +301,20 @@ public final class Member implements AutoCloseable {
     public java.util.Map<String, java.util.Map<String, String>> evalOn(
             String address, String code, String ns, long timeoutMs,
             java.util.function.BiConsumer<String, java.util.Map<String, String>> each) {
-        return cluster.evalOn(address, code, ns, timeoutMs, each);
+        return evalOn(address, code, ns, timeoutMs, each, null);
+    }
+
+    /**
+     * As {@link #evalOn(String, String, String, long, java.util.function.BiConsumer)}; once
+     * {@code stop} completes, the evaluations still running are cancelled and reported as
+     * interrupted, as an interrupt of this thread does, without one: a caller that must report
+     * them before it lets its thread be interrupted (nREPL's interrupt) completes it.
+     */
+    public java.util.Map<String, java.util.Map<String, String>> evalOn(
+            String address, String code, String ns, long timeoutMs,
+            java.util.function.BiConsumer<String, java.util.Map<String, String>> each,
+            java.util.concurrent.CompletionStage<?> stop) {
+        return cluster.evalOn(address, code, ns, timeoutMs, each, stop);
     }
 
     /**

@@ -162,7 +162,9 @@
   ;; An editor's interrupt of an entangle/eval-on, by its message id as for an eval: nREPL's
   ;; session answered session-idle (the op did not run as the session's evaluation), and the
   ;; members went on evaluating until the op's 60 s ran out. The members' results came all at
-  ;; the end, a quick member's behind a slow one's.
+  ;; the end, a quick member's behind a slow one's. And on a loaded machine the results of the
+  ;; members that had not answered came after nREPL's interrupted and done (which it sends 100 ms
+  ;; after it interrupts the op's thread), where a client no longer reads.
   (let [[s close] (session :a)
         address-of #(str/replace (value % "(first (entangle.core/members))") "\"" "")
         addr-a (address-of a) addr-b (address-of b)

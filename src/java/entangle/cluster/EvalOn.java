@@ -21,24 +21,35 @@ import java.util.function.BiConsumer;
 final class EvalOn {
     private EvalOn() {}
 
+    /** What {@code arrived} holds once the caller asks to stop waiting (a stop completed). */
+    private static final Map.Entry<String, Map<String, String>> STOPPED = Map.entry("", Map.of());
+
     /**
      * Waits for {@code results} (by member address) until {@code timeoutMs} has passed,
      * giving each to {@code each} (on this thread) as it comes; returns them all, in that
      * order. An interrupt ends the wait at once: the rest are cancelled and reported as
-     * interrupted, and the thread's interrupt flag is set again for the caller.
+     * interrupted, and the thread's interrupt flag is set again for the caller. {@code stop}
+     * (null: none), once complete, does the same without an interrupt.
      */
     static Map<String, Map<String, String>> collect(Map<String, Future<HashMap<String, String>>> results, long timeoutMs,
-                                                    BiConsumer<String, Map<String, String>> each) {
+                                                    BiConsumer<String, Map<String, String>> each,
+                                                    CompletionStage<?> stop) {
         BlockingQueue<Map.Entry<String, Map<String, String>>> arrived = new LinkedBlockingQueue<>();
         results.forEach((address, f) -> stage(f).whenCompleteAsync(
             (v, t) -> arrived.add(Map.entry(address, t == null ? v : failed(t, address))), Runnable::run));
+        if (stop != null) stop.whenComplete((v, t) -> arrived.add(STOPPED));
         Map<String, Map<String, String>> out = new LinkedHashMap<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         boolean interrupted = false;
+        boolean stopped = false;
         try {
             while (out.size() < results.size()) {
                 Map.Entry<String, Map<String, String>> r = arrived.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 if (r == null) break;
+                if (r == STOPPED) {
+                    stopped = true;
+                    break;
+                }
                 out.put(r.getKey(), r.getValue());
                 each.accept(r.getKey(), r.getValue());
             }
@@ -47,6 +58,7 @@ final class EvalOn {
         }
         // Those that came as the wait ended are results, not timeouts.
         for (Map.Entry<String, Map<String, String>> r; (r = arrived.poll()) != null; ) {
+            if (r == STOPPED) continue;
             out.put(r.getKey(), r.getValue());
             each.accept(r.getKey(), r.getValue());
         }
@@ -54,7 +66,7 @@ final class EvalOn {
             String a = e.getKey();
             if (out.containsKey(a)) continue;
             Cancels.send(e.getValue());
-            Map<String, String> r = interrupted
+            Map<String, String> r = interrupted || stopped
                 ? Map.of("ex", "java.lang.InterruptedException",
                          "err", "interrupted before member " + a + " answered; the evaluation was cancelled there")
                 : Map.of("ex", "java.util.concurrent.TimeoutException",

@@ -884,11 +884,13 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
      * every entangle member if it is "all"; returns each member's result by address, in the
      * order they came. An evaluation with no result after {@code timeoutMs} is cancelled on
      * its member (its thread interrupted), as are those still running if the calling thread is
-     * interrupted: their results then say so, and the thread's interrupt flag stays set. Each
-     * result is given to {@code each} as it comes, on this thread.
+     * interrupted, or once {@code stop} (null: none) completes: their results then say so, and
+     * after an interrupt the thread's interrupt flag stays set. Each result is given to
+     * {@code each} as it comes, on this thread.
      */
     public Map<String, Map<String, String>> evalOn(String address, String code, String ns, long timeoutMs,
-                                                   java.util.function.BiConsumer<String, Map<String, String>> each) {
+                                                   java.util.function.BiConsumer<String, Map<String, String>> each,
+                                                   java.util.concurrent.CompletionStage<?> stop) {
         return reaching(() -> {
             boolean all = "all".equals(address);
             List<Member> targets = all ? runners() : List.of(runner(address));
@@ -911,7 +913,7 @@ public final class HazelcastCluster implements SharedVars.Cluster, AtomStore {
                     each.accept(c, r);
                 }
             }
-            out.putAll(EvalOn.collect(byAddress, timeoutMs, each));
+            out.putAll(EvalOn.collect(byAddress, timeoutMs, each, stop));
             return out;
         });
     }

@@ -10,7 +10,9 @@
  * {@link entangle.sharing.CallOrder}), and {@link entangle.sharing.Applier} applies the records
  * of other members.
  * Beside it: which namespaces are shared ({@link entangle.sharing.SharingPolicy}), how two
- * members' changes to one table meet ({@link entangle.sharing.Merge}), the tables of
+ * members' changes to one table meet ({@link entangle.sharing.Merge}), what the user is told
+ * of a definition another member's replaced without seeing it
+ * ({@link entangle.sharing.Overwritten}), the tables of
  * namespaces that are not shared that evaluation adds to
  * ({@link entangle.sharing.ExtensionTables}), where a var's source form is found
  * ({@link entangle.sharing.EvaluatedTexts}), what this member's classpath has and lacks

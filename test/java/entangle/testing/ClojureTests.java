@@ -13,7 +13,9 @@ import clojure.lang.IFn;
 
 /**
  * Runs a clojure.test namespace (from test/clj) once, and reports each deftest as a JUnit test
- * of its own, failing with clojure.test's own report of what went wrong.
+ * of its own, failing with clojure.test's own report of what went wrong. With
+ * {@code -Dentangle.deftests=REGEX}, only the deftests whose names it finds (with the
+ * namespace's fixtures), to run one again and again.
  */
 public final class ClojureTests {
     private ClojureTests() {}
@@ -22,7 +24,8 @@ public final class ClojureTests {
         Clojure.var("clojure.core", "require").invoke(Clojure.read(namespace));
         IFn run = (IFn) Clojure.var("clojure.core", "eval").invoke(Clojure.var("clojure.core", "read-string").invoke(RUNNER));
         @SuppressWarnings("unchecked")
-        Map<Object, Object> results = (Map<Object, Object>) run.invoke(Clojure.read(namespace));
+        Map<Object, Object> results = (Map<Object, Object>) run.invoke(Clojure.read(namespace),
+                                                                         System.getProperty("entangle.deftests"));
         List<DynamicTest> tests = new ArrayList<>();
         for (Map.Entry<Object, Object> e : new LinkedHashMap<>(results).entrySet()) {
             String name = String.valueOf(e.getKey());
@@ -37,7 +40,7 @@ public final class ClojureTests {
 
     // Runs the namespace's tests with its fixtures; returns {test-name "what failed, as clojure.test reports it"}.
     private static final String RUNNER = """
-        (fn [ns-sym]
+        (fn [ns-sym only]
           (let [results (atom (sorted-map))
                 current (atom nil)
                 original clojure.test/report]
@@ -50,7 +53,10 @@ public final class ClojureTests {
                                                 (with-out-str (binding [clojure.test/*test-out* *out*]
                                                                 (original m))))
                           nil))]
-              (clojure.test/test-ns ns-sym))
+              (if only
+                (clojure.test/test-vars (filter #(and (:test (meta %)) (re-find (re-pattern only) (str (.sym ^clojure.lang.Var %))))
+                                                (vals (ns-interns ns-sym))))
+                (clojure.test/test-ns ns-sym)))
             @results))
         """;
 }
