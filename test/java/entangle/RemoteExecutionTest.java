@@ -40,18 +40,14 @@ class RemoteExecutionTest {
             p.value("(require '[entangle.remote :as remote])");
             p.value("(def ^:entangle/local whoami " + ":" + p.name() + ")");
         }
-        addrA = address(a);
-        addrB = address(b);
-        addrC = address(c);
+        addrA = a.memberAddress();
+        addrB = b.memberAddress();
+        addrC = c.memberAddress();
     }
 
     @AfterAll
     void stop() {
         cluster.close();
-    }
-
-    private static String address(ReplProcess p) {
-        return p.value("(first (entangle.core/members))").replace("\"", "");
     }
 
     @Test
@@ -276,7 +272,7 @@ class RemoteExecutionTest {
     void evalOnEveryMemberAnswersForAClientMemberThatItRanNothing() throws Exception {
         // entangle/members lists a client member; "every member" must not leave it out unsaid.
         ReplProcess d = cluster.start("d", java.util.List.of(), java.util.List.of("--client"));
-        String addrD = address(d);
+        String addrD = d.memberAddress();
         a.awaitValue("(count (entangle.core/members))", "4");
         String answers = "(into (sorted-map) (for [[m r] (.evalOn (entangle.core/member) \"all\" \"whoami\" \"user\" 30000)]"
             + " [m (or (get r \"value\") [(get r \"ex\") (get r \"err\")])]))";

@@ -897,17 +897,14 @@ final class Applier {
 
     /**
      * True if applying {@code r} (based on {@code base}) takes away a definition this member
-     * made, which {@code r}'s writer had not seen; under {@code known}'s lock. Not of a table
-     * that merges (a multimethod, specs, a protocol's extensions or methods), nor a removal of
-     * a var this member removed.
+     * made, which {@code r}'s writer had not seen; under {@code known}'s lock.
      */
     private boolean takesAwayOwn(String key, KnownVar k, VarRecord r, Stamp base, Object value, IPersistentMap meta) {
         Provenance p = known.provenance.get(key);
         if (p == null || p.version() != k.version() || !cluster.isThisMember(p.origin().memberId())) return false;
-        boolean table = k.local || k.methods != null || k.registryState != null || tables.extended(key)
-            || value instanceof MultiFn || meta != null && meta.valAt(PROTOCOL) != null;
-        if (table || k.removed && r.kind() == VarRecord.Kind.REMOVED) return false;
-        return Overwritten.takesAway(base, r.source(), k.stamp, p.source());
+        return !Overwritten.losesNothing(k, tables.extended(key) || value instanceof MultiFn, meta,
+                                         r.kind() == VarRecord.Kind.REMOVED)
+            && Overwritten.takesAway(base, r.source(), k.stamp, p.source());
     }
 
     /**

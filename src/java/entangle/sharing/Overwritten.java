@@ -12,6 +12,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import clojure.lang.IPersistentMap;
+import clojure.lang.Keyword;
+
 /**
  * Definitions made at this member that another member's replaced without having seen them,
  * told to the user: two members changed a var at the same moment, or on the two sides of a
@@ -53,6 +56,19 @@ final class Overwritten {
         boolean seen = base.version() > known.version() || base.equals(known);
         return !seen && (source == null || !Objects.equals(source, ownSource));
     }
+
+    /**
+     * True if replacing what this member knows of a var ({@code k}) loses nothing of its
+     * own: the var's changes merge or stay on each member (a multimethod, specs, a protocol's
+     * extensions or methods: {@code merged}, with {@code meta} the var's; a local var), or
+     * {@code k} and the other record are both removals ({@code removal}: the other is one).
+     */
+    static boolean losesNothing(KnownVar k, boolean merged, IPersistentMap meta, boolean removal) {
+        return merged || k.local || k.methods != null || k.registryState != null
+            || meta != null && meta.valAt(PROTOCOL) != null || k.removed && removal;
+    }
+
+    private static final Keyword PROTOCOL = Keyword.intern("protocol");
 
     /** Tells, with the others gathered meanwhile, that var {@code varName} now holds {@code address}'s definition. */
     synchronized void note(String varName, String address) {

@@ -702,8 +702,8 @@ public final class SharedVars {
             // A newer definition is already here; made without seeing this one, it took it away.
             Provenance p = known.provenance.get(c.key());
             if (p != null && p.version() == k.version() && !cluster.isThisMember(p.origin().memberId())
-                && c.methods() == null && !tables.extended(c.key()) && !k.local
-                && !(k.removed && c.kind() == VarRecord.Kind.REMOVED)
+                && !Overwritten.losesNothing(k, tables.extended(c.key()) || c.methods() != null, c.meta(),
+                                             c.kind() == VarRecord.Kind.REMOVED)
                 && Overwritten.takesAway(k.base, p.source(), written, r.source())) {
                 overwritten.note(r.varName(), p.origin().address());
             }
