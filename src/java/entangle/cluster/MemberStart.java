@@ -329,13 +329,22 @@ final class MemberStart {
         return log == null || log.toString().equals("-") ? "Hazelcast's log" : "the log " + log;
     }
 
-    private static MemberStartException startFailure(MemberOptions o, String cluster, RuntimeException e) {
+    static MemberStartException startFailure(MemberOptions o, String cluster, RuntimeException e) {
+        String ports = o.bind() + " ports " + o.port() + "-" + (o.port() + MemberOptions.PORT_COUNT - 1);
+        String choose = "(choose others with " + o.label("port") + " or " + o.label("bind") + ")";
         for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = String.valueOf(t.getMessage());
-            if (t instanceof BindException || m.contains("bind") || m.contains("in use")) {
-                return new MemberStartException("cannot bind a member to " + o.bind() + " ports " + o.port() + "-"
-                    + (o.port() + MemberOptions.PORT_COUNT - 1) + ": all are in use or the address is not this"
-                    + " machine's (choose others with " + o.label("port") + " or " + o.label("bind") + ")", e);
+            if (t instanceof BindException) {
+                return new MemberStartException("cannot bind a member to " + ports + ": all are in use or the address is"
+                    + " not this machine's " + choose, e);
+            }
+        }
+        // Hazelcast words every failure to open its server socket as a failure to bind; when the
+        // system refused the socket itself (no memory for buffers, no descriptors), saying the
+        // ports are in use would send the user after the wrong thing.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).startsWith("Cannot bind to a given address") && t.getCause() != null) {
+                return new MemberStartException("cannot open a socket for a member on " + ports + ": the system refused"
+                    + " it (" + t.getCause() + "); " + theLog() + " says more", e);
             }
         }
         return new MemberStartException("the member could not start: " + e.getMessage() + " (members of cluster "

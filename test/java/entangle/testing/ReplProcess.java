@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,15 +30,18 @@ public final class ReplProcess implements AutoCloseable {
     private final Process process;
     private final boolean readsInput;
     private final Writer in;
+    /** The member's log file (its --log-file or ENTANGLE_LOG_FILE), or null. */
+    private final Path log;
     private final StringBuilder out = new StringBuilder();
     private final StringBuilder err = new StringBuilder();
     private int outRead;
     private int errRead;
     private int markers;
 
-    private ReplProcess(String name, Process process, boolean readsInput) {
+    private ReplProcess(String name, Process process, boolean readsInput, Path log) {
         this.name = name;
         this.process = process;
+        this.log = log;
         this.readsInput = readsInput;
         this.in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         pump(process.getInputStream(), out, name + "-out");
@@ -109,7 +113,10 @@ public final class ReplProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(env);
         try {
-            return new ReplProcess(name, pb.start(), readsInput);
+            int logOption = command.indexOf("--log-file");
+            String log = logOption >= 0 && logOption + 1 < command.size() ? command.get(logOption + 1)
+                : env.get("ENTANGLE_LOG_FILE");
+            return new ReplProcess(name, pb.start(), readsInput, log == null ? null : Path.of(log));
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + command.get(0) + "; run .ci/setup first", e);
         }
@@ -286,12 +293,28 @@ public final class ReplProcess implements AutoCloseable {
         }
     }
 
-    /** Everything printed so far, for failure messages. */
+    /**
+     * Everything printed so far, for failure messages; of a process that has ended, the end of
+     * its log too, which holds what its standard error summed up in one line (the exception).
+     */
     public String transcript() {
+        String printed;
         synchronized (out) {
             synchronized (err) {
-                return "--- " + name + " stdout:\n" + out + "\n--- " + name + " stderr:\n" + err;
+                printed = "--- " + name + " stdout:\n" + out + "\n--- " + name + " stderr:\n" + err;
             }
+        }
+        return process.isAlive() ? printed : printed + logTail(60);
+    }
+
+    private String logTail(int lines) {
+        if (log == null || !Files.isReadable(log)) return "";
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "\n--- " + name + " log " + log + " (its last " + lines + " lines):\n"
+                + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "\n--- " + name + " log " + log + ": " + e + "\n";
         }
     }
 

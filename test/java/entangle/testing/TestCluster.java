@@ -108,15 +108,21 @@ public final class TestCluster implements AutoCloseable {
      * below Linux's ephemeral ports (32768 and up), which servers on port 0 (nREPL's) and
      * outgoing connections take: in a CI run, the first port of a block found free was taken
      * by another listener before the class's plain Hazelcast server started, which bound the
-     * block's second port, and its clients, looking at the first, never found it.
+     * block's second port, and its clients, looking at the first, never found it. No block is
+     * given twice in a run: a block is free when it is given, not when its first member starts,
+     * and a class running beside the others could be given it in between and hold its ten ports
+     * for a test of ports in use. That is the likeliest cause of a CI failure: SpecsTest's first
+     * member found all ten of its ports in use.
      */
     public static int freePortBlock() {
         for (int attempt = 0; attempt < 200; attempt++) {
             int base = 20_000 + ThreadLocalRandom.current().nextInt(1_270) * 10;
-            if (allFree(base, 10)) return base;
+            if (allFree(base, 10) && GIVEN.add(base)) return base;
         }
         throw new IllegalStateException("no block of ten free ports on loopback");
     }
+
+    private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static boolean allFree(int base, int count) {
         for (int p = base; p < base + count; p++) {
