@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -232,6 +233,48 @@ class ConvergenceTest extends TwoMembers {
     void aVarDefinedAtOnceOnTwoMembersConvergesAndTheMemberWhoseDefinitionWasReplacedIsTold() throws Exception {
         assertEquals(":a", convergesWhenAWritesLast("entangle.vars", "user/conv-plain", "(def conv-plain :a)",
             "(= :a (some-> (resolve 'conv-plain) deref))", "(def conv-plain :b)", "conv-plain", "c8", "#'user/conv-plain"));
+    }
+
+    /**
+     * Three members, and a write that the cluster gives another version than its writer
+     * proposed: C redefines the var after A's definition reached it but before A's write
+     * landed, B's write landing between the two. Every member has C's definition; A, whose
+     * definition C saw (under the version A's hand-off had), is told nothing, and B, whose
+     * definition neither A's nor C's saw, is told that the one the var holds now replaced it.
+     */
+    @Test
+    void aMemberWhoseDefinitionTheLastWriterSawUnderItsFirstVersionIsNotTold() throws Exception {
+        String entry = "(.getMap (entangle.core/hazelcast) \"entangle.vars\") \"user/conv-three\"";
+        ReplProcess c = cluster.start("c9");
+        try {
+            String addressOfC = c.memberAddress();
+            int aFrom = a.allErr().length(), bFrom = b.allErr().length(), cFrom = c.allErr().length();
+            b.value("(.lock " + entry + ")");
+            try {
+                // A's write waits for B's lock, after its hand-off reached B and C.
+                a.send("(do (def conv-three :a) :three-a-returned)\n");
+                c.awaitValue("(= :a (some-> (resolve 'conv-three) deref))", "true");
+                // C's write waits behind A's (a locked key's writes wait in the order they came).
+                Thread.sleep(1_000);
+                c.send("(do (def conv-three :c) :three-c-returned)\n");
+                b.awaitValue("(= :c (some-> (resolve 'conv-three) deref))", "true");
+                // B's own write passes its lock: A's write then gets the version after B's.
+                b.value("(def conv-three :b)");
+            } finally {
+                b.value("(.unlock " + entry + ")");
+            }
+            a.awaitOut(":three-a-returned");
+            c.awaitOut(":three-c-returned");
+            // Each evaluation returned once every member had applied it.
+            for (ReplProcess m : List.of(a, b, c)) {
+                assertEquals(":c", m.valueThoughItSays("conv-three", ReplProcess.REPLACED), m.transcript());
+            }
+            assertEquals(Map.of(), a.replacedSince(aFrom), a.transcript());
+            assertEquals(Map.of(), c.replacedSince(cFrom), c.transcript());
+            assertEquals(Map.of("#'user/conv-three", addressOfC), b.replacedSince(bFrom), b.transcript());
+        } finally {
+            c.close();
+        }
     }
 
     /** The same for a named class: every member finds the newest definition by its name. */

@@ -790,14 +790,15 @@ final class Applier {
                 return false;
             }
             Stamp base = new Stamp(r.base(), r.baseDigest());
-            boolean takesAway = k != null && takesAwayOwn(key, k, r, base, value, meta);
+            Overwritten.Own takenAway = k == null ? null : ownTakenAway(key, k, r, base, value, meta);
             if (k == null) {
                 k = new KnownVar(f.stamp());
                 known.vars.put(key, k);
             }
             k.stamp = f.stamp();
             k.base = base;
-            if (takesAway) overwritten.note(r.varName(), r.origin().address());
+            k.proposed = null;
+            if (takenAway != null) overwritten.note(key, r.varName(), takenAway, r.origin().address());
             Merge.Own own = k.own;
             if (own != null && !own.unseenBy(r.base())) k.own = null;
             if (tables.extended(key)) {
@@ -896,15 +897,18 @@ final class Applier {
     }
 
     /**
-     * True if applying {@code r} (based on {@code base}) takes away a definition this member
-     * made, which {@code r}'s writer had not seen; under {@code known}'s lock.
+     * This member's definition, if applying {@code r} (based on {@code base}) takes it away:
+     * {@code r}'s writer had not seen it; otherwise null. Under {@code known}'s lock.
      */
-    private boolean takesAwayOwn(String key, KnownVar k, VarRecord r, Stamp base, Object value, IPersistentMap meta) {
+    private Overwritten.Own ownTakenAway(String key, KnownVar k, VarRecord r, Stamp base, Object value,
+                                         IPersistentMap meta) {
         Provenance p = known.provenance.get(key);
-        if (p == null || p.version() != k.version() || !cluster.isThisMember(p.origin().memberId())) return false;
-        return !Overwritten.losesNothing(k, tables.extended(key) || value instanceof MultiFn, meta,
-                                         r.kind() == VarRecord.Kind.REMOVED)
-            && Overwritten.takesAway(base, r.source(), k.stamp, p.source());
+        if (p == null || p.version() != k.version() || !cluster.isThisMember(p.origin().memberId())) return null;
+        Overwritten.Own own = new Overwritten.Own(k.stamp, k.proposed, p.source());
+        boolean takesAway = !Overwritten.losesNothing(k, tables.extended(key) || value instanceof MultiFn, meta,
+                                                      r.kind() == VarRecord.Kind.REMOVED)
+            && Overwritten.takesAway(base, r.source(), own);
+        return takesAway ? own : null;
     }
 
     /**

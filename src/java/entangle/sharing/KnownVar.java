@@ -24,6 +24,11 @@ final class KnownVar {
     Stamp stamp;
     /** The stamp of the record that record's writer changed (see {@link Overwritten}). */
     Stamp base = Known.NEVER;
+    /**
+     * Of a record this member published: the stamp its hand-off had, where the write gave it
+     * another version (see {@link Overwritten.Own}); otherwise null.
+     */
+    Stamp proposed;
     boolean local;
     boolean removed;
     // A multimethod's methods change without its var's root changing.

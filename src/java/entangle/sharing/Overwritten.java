@@ -30,6 +30,9 @@ import clojure.lang.Keyword;
  *
  * <p>The vars are told a second after the first of them, in one line for each member whose
  * definitions replaced them: a merge applies the other side's records one entry event each.
+ * What a var holds is looked at again then: of three members defining it at once, the record
+ * applied last here need not be the one whose write landed last, which may have been made
+ * from this member's definition.
  */
 final class Overwritten {
     /** How long the first var told waits for others, to go in one line with them. */
@@ -39,22 +42,50 @@ final class Overwritten {
 
     private final Consumer<String> warn;
     private final Executor later;
-    /** The vars to tell, by the address of the member whose definitions replaced them; guarded by this. */
-    private final Map<String, Set<String>> byMember = new LinkedHashMap<>();
+    private final Holders holders;
+    /** The vars to tell, by key: this member's definition, and who replaced it; guarded by this. */
+    private final Map<String, Noted> noted = new LinkedHashMap<>();
 
-    Overwritten(Consumer<String> warn, Executor later) {
+    /** Who holds a var now. */
+    interface Holders {
+        /**
+         * The address of the member whose record the var {@code key} holds now, if that
+         * record takes away {@code own} (see {@link #takesAway}); null if it does not (the var
+         * holds this member's definition again, or one made after seeing it); {@code noted},
+         * the member whose record took it away, if what the var holds now has no known writer.
+         */
+        String takingAway(String key, Own own, String noted);
+    }
+
+    /**
+     * This member's definition of a var: the stamp of its record, the stamp its hand-off
+     * carried if the write gave the record another version (null otherwise), and its source.
+     */
+    record Own(Stamp stamp, Stamp proposed, String source) {
+        /**
+         * True if a record based on {@code base} was made after its writer saw this
+         * definition, or one after it: a writer that applied the hand-off before the write
+         * landed names the stamp the hand-off had.
+         */
+        boolean seenBy(Stamp base) {
+            return base.version() > stamp.version() || base.equals(stamp) || base.equals(proposed);
+        }
+    }
+
+    private record Noted(String varName, Own own, String address) {}
+
+    Overwritten(Consumer<String> warn, Executor later, Holders holders) {
         this.warn = warn;
         this.later = later;
+        this.holders = holders;
     }
 
     /**
      * True if a record based on {@code base} (the stamp of the record its writer changed), of
-     * source {@code source}, takes away a definition this member made: {@code known} is its own
-     * record, of source {@code ownSource}, and the writer had not seen it.
+     * source {@code source}, takes away {@code own}: its writer had not seen it.
      */
-    static boolean takesAway(Stamp base, String source, Stamp known, String ownSource) {
-        boolean seen = base.version() > known.version() || base.equals(known);
-        return !seen && (source == null || !Objects.equals(source, ownSource));
+    static boolean takesAway(Stamp base, String source, Own own) {
+        return !own.seenBy(base) && (source == null || !Objects.equals(source, own.source()));
     }
 
     /**
@@ -70,21 +101,31 @@ final class Overwritten {
 
     private static final Keyword PROTOCOL = Keyword.intern("protocol");
 
-    /** Tells, with the others gathered meanwhile, that var {@code varName} now holds {@code address}'s definition. */
-    synchronized void note(String varName, String address) {
-        if (byMember.isEmpty()) {
+    /**
+     * Tells, with the others gathered meanwhile, that var {@code varName} ({@code key}) now
+     * holds {@code address}'s definition, which took away {@code own}. What is told is what
+     * holds the var when the line is made: records of a race can arrive in another order than
+     * the one their writes landed in, and the last may have seen this member's definition.
+     */
+    synchronized void note(String key, String varName, Own own, String address) {
+        if (noted.isEmpty()) {
             CompletableFuture.delayedExecutor(GATHER_MS, TimeUnit.MILLISECONDS, later).execute(this::tell);
         }
-        byMember.computeIfAbsent(address, a -> new TreeSet<>()).add(varName);
+        noted.put(key, new Noted(varName, own, address));
     }
 
     private void tell() {
-        Map<String, Set<String>> told;
+        Map<String, Noted> gathered;
         synchronized (this) {
-            told = new LinkedHashMap<>(byMember);
-            byMember.clear();
+            gathered = new LinkedHashMap<>(noted);
+            noted.clear();
         }
-        told.forEach((address, vars) -> warn.accept(line(List.copyOf(vars), address)));
+        Map<String, Set<String>> byMember = new LinkedHashMap<>();
+        gathered.forEach((key, n) -> {
+            String now = holders.takingAway(key, n.own(), n.address());
+            if (now != null) byMember.computeIfAbsent(now, a -> new TreeSet<>()).add(n.varName());
+        });
+        byMember.forEach((address, vars) -> warn.accept(line(List.copyOf(vars), address)));
     }
 
     /** The line that tells of {@code vars}, which the definitions of the member at {@code address} replaced. */

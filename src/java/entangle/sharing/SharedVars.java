@@ -184,7 +184,7 @@ public final class SharedVars {
         this.classpath = new Classpath(ns -> cluster.read(NamespaceRecord.MAP, ns) != null, warn);
         this.tables = new ExtensionTables(policy, units, classpath);
         this.scanner = new Scanner(policy, known, tables, warn);
-        this.overwritten = new Overwritten(warn, republisher);
+        this.overwritten = new Overwritten(warn, republisher, this::takingAway);
         this.applier = new Applier(policy, units, cluster, known, classpath, tables, warn, republisher, overwritten);
         ResourceLoads.onCompleted(scanner::loadCompleted);
         Units.lookUpNamedClassesWith(applier::namedClassFromCluster);
@@ -463,7 +463,8 @@ public final class SharedVars {
                 }
                 for (int i = 0; i < varRecords.size(); i++) {
                     Stamp stamp = Stamp.of(written.vars().get(i));
-                    commitVar(varChanges.get(i), varRecords.get(i).withVersion(stamp.version()), stamp);
+                    commitVar(varChanges.get(i), varRecords.get(i).withVersion(stamp.version()), stamp,
+                              Stamp.of(proposed.vars().get(i)));
                 }
             } finally {
                 known.unlock();
@@ -679,6 +680,20 @@ public final class SharedVars {
         }
     }
 
+    /** See {@link Overwritten.Holders#takingAway}. */
+    private String takingAway(String key, Overwritten.Own own, String noted) {
+        known.lock();
+        try {
+            KnownVar k = known.vars.get(key);
+            Provenance p = known.provenance.get(key);
+            if (k == null || p == null || p.version() != k.version()) return noted;
+            if (cluster.isThisMember(p.origin().memberId())) return null;
+            return Overwritten.takesAway(k.base, p.source(), own) ? p.origin().address() : null;
+        } finally {
+            known.unlock();
+        }
+    }
+
     /** As {@link #commitNamespace}, for a named class: the newest stays the one its name finds. */
     private void commitClass(ClassChange c, ClassRecord r, Stamp written) {
         Stamp was = known.classStamps.getOrDefault(r.name(), Stamp.NONE);
@@ -695,17 +710,21 @@ public final class SharedVars {
         }
     }
 
-    /** As {@link #commitNamespace}, for a var. */
-    private void commitVar(VarChange c, VarRecord r, Stamp written) {
+    /**
+     * As {@link #commitNamespace}, for a var; {@code proposed} is the stamp its hand-off had,
+     * {@code written} the one the write gave it.
+     */
+    private void commitVar(VarChange c, VarRecord r, Stamp written, Stamp proposed) {
         KnownVar k = known.vars.get(c.key());
+        Overwritten.Own own = new Overwritten.Own(written, proposed.equals(written) ? null : proposed, r.source());
         if (k != null && !written.replaces(k.stamp, true)) {
             // A newer definition is already here; made without seeing this one, it took it away.
             Provenance p = known.provenance.get(c.key());
             if (p != null && p.version() == k.version() && !cluster.isThisMember(p.origin().memberId())
                 && !Overwritten.losesNothing(k, tables.extended(c.key()) || c.methods() != null, c.meta(),
                                              c.kind() == VarRecord.Kind.REMOVED)
-                && Overwritten.takesAway(k.base, p.source(), written, r.source())) {
-                overwritten.note(r.varName(), p.origin().address());
+                && Overwritten.takesAway(k.base, p.source(), own)) {
+                overwritten.note(c.key(), r.varName(), own, p.origin().address());
             }
             return;
         }
@@ -716,6 +735,7 @@ public final class SharedVars {
         }
         k.stamp = written;
         k.base = c.base();
+        k.proposed = own.proposed();
         switch (c.kind()) {
             case REMOVED -> {
                 k.var = null;
