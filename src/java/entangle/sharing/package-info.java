@@ -8,7 +8,7 @@
  * {@link entangle.sharing.VarRecord}, each sealed in an {@link entangle.sharing.Envelope} and
  * ordered by its {@link entangle.sharing.Stamp}; a fn's after the vars it names,
  * {@link entangle.sharing.CallOrder}), and {@link entangle.sharing.Applier} applies the records
- * of other members.
+ * of other members (their namespaces' through {@link entangle.sharing.NamespaceApplier}).
  * Beside it: which namespaces are shared ({@link entangle.sharing.SharingPolicy}), how two
  * members' changes to one table meet ({@link entangle.sharing.Merge}), what the user is told
  * of a definition another member's replaced without seeing it
