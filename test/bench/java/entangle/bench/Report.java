@@ -135,7 +135,7 @@ final class Report {
         for (String n : notes) b.append("\n- ").append(n);
         if (results.stream().anyMatch(r -> r.verdict().equals("missed"))) {
             b.append("\n\nWhat profiling found for the targets missed, what was fixed and what is left: README.md,"
-                + " section Benchmarks.");
+                + " section Benchmarks, and test/bench/FINDINGS.md.");
         }
         return b.append('\n').toString();
     }
