@@ -94,6 +94,9 @@
                                   (fn [x] (or (from-classpath x) (source-from-cluster x)))))
       (alter-meta! source-fn assoc :entangle/source-fn true))))
 
+(defonce ^:private joined-with
+  (atom nil)) ; the options of the last start! that joined: what (start!) joins with again
+
 (defn start!
   "Joins the cluster and returns this JVM's member once it holds every shared namespace.
   Options (all optional): :cluster (default \"entangle\"), :bind (default \"127.0.0.1\"),
@@ -112,16 +115,21 @@
   a bad option: one it does not know (a misspelt :clustr), or a value of another kind (:port
   \"5701\").
 
+  Without options, it joins with those this JVM last joined with (after `stop!`, the same
+  cluster again, as the REPL's command line or the ENTANGLE_* variables set it), or with the
+  defaults if it never joined.
+
   With `alongside`, a fn of no arguments, start! calls it while the cluster moves partitions
   to the new member, time it would otherwise spend waiting (entangle's REPL loads its tools
   so); what it loads or defines is this JVM's own, as what was loaded before start! is."
-  ([] (start! {}))
+  ([] (start! (or @joined-with {})))
   ([opts] (start! opts nil))
   ([opts alongside]
    (let [m (Member/start (if (instance? MemberOptions opts) opts (member-options opts))
                          (reify java.util.function.Consumer
                            (accept [_ msg] (.println System/err (str "entangle: " msg))))
                          (when alongside (reify Runnable (run [_] (alongside)))))]
+     (reset! joined-with opts)
      (teach-clojure-repl-source!)
      m)))
 

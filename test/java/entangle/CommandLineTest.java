@@ -300,6 +300,24 @@ class CommandLineTest {
         }
     }
 
+    /**
+     * A REPL that left its cluster joins the same one again with {@code (entangle.core/start!)},
+     * with the options its command line gave (not the defaults: another cluster, or one of
+     * someone else's), and has what the cluster defined meanwhile.
+     */
+    @Test
+    void aReplThatLeftJoinsItsOwnClusterAgainWithStart() throws Exception {
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a");
+            ReplProcess b = cluster.start("b");
+            assertEquals("nil", b.value("(entangle.core/stop!)"));
+            a.value("(def defined-while-b-was-away 42)");
+            String joined = b.value("(str (entangle.core/start!))");
+            assertTrue(joined.endsWith(" of cluster " + cluster.name() + "\""), joined);
+            assertEquals("[42 2]", b.value("[defined-while-b-was-away " + membersOnceSettledAt(2) + "]"));
+        }
+    }
+
     @Test
     void aBindAddressThatDoesNotResolveGetsOneClearLineBeforeJoining() throws Exception {
         ReplProcess p = run(List.of("--cluster", "bad-bind", "--bind", "not a host"), Map.of());
