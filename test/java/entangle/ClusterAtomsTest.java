@@ -81,8 +81,30 @@ class ClusterAtomsTest {
         b.value("(add-watch watched :log (fn [_ _ old new] (swap! seen conj [old new])))");
         a.value("(reset! watched 1)");
         c.value("(swap! watched + 10)");
-        assertEquals("[[0 1] [1 11]]", b.value("(loop [i 0] (if (or (= 2 (count @seen)) (> i 500)) @seen"
-            + " (do (Thread/sleep 10) (recur (inc i)))))"));
+        // A validator set fires no watch, as in one JVM; a reset! to the same value fires them.
+        c.value("(set-validator! watched #(< % 100))");
+        a.value("(reset! watched 12)");
+        a.value("(reset! watched 12)");
+        assertEquals("[[0 1] [1 11] [11 12] [12 12]]", b.value("(loop [i 0] (if (or (= 4 (count @seen)) (> i 500))"
+            + " @seen (do (Thread/sleep 10) (recur (inc i)))))"));
+        // The second reset! wrote 12 too, not the value read before the first.
+        assertEquals("[12 12 12]", "[" + a.value("@watched") + " " + b.value("@watched") + " " + c.value("@watched") + "]");
+    }
+
+    /**
+     * A change that leaves the value as it is ({@code (swap! a identity)}, a reset! to the
+     * value it holds) after one made on the same member keeps the value: it once wrote the
+     * value read before that change.
+     */
+    @Test
+    void aChangeToTheSameValueAfterAnotherKeepsIt() {
+        a.value("(def kept (atom 0))");
+        a.value("(swap! kept inc)");
+        a.value("(swap! kept identity)");
+        a.value("(reset! kept :two)");
+        a.value("(reset! kept :two)");
+        a.value("(compare-and-set! kept :two :two)");
+        assertEquals("[:two :two :two]", "[" + a.value("@kept") + " " + b.value("@kept") + " " + c.value("@kept") + "]");
     }
 
     @Test

@@ -74,7 +74,7 @@ public final class ClusterAtoms {
         byte[] validatorBytes = validator == null ? null : write(validator, "validator");
         byte[] state;
         try {
-            state = encode(1, var, local.deref(), validatorBytes);
+            state = state(1, var, local.deref(), validatorBytes).encode();
         } catch (UnshareableValueException e) {
             throw new UnshareableValueException(e.type(), "value");
         }
@@ -107,12 +107,12 @@ public final class ClusterAtoms {
         }
     }
 
-    private byte[] encode(long version, String name, Object value, byte[] validator) throws UnshareableValueException {
+    private AtomState state(long version, String name, Object value, byte[] validator) throws UnshareableValueException {
         ValueWriter.Written w = ValueWriter.write(value, units);
         units.store().storeAll(w.units());
         List<String> hashes = new ArrayList<>();
         for (Unit u : w.units()) hashes.add(u.hash());
-        return new AtomState(version, name, w.bytes(), hashes, validator).encode();
+        return new AtomState(version, name, w.bytes(), hashes, validator);
     }
 
     Read read(ClusterAtom a) {
@@ -184,12 +184,13 @@ public final class ClusterAtoms {
 
     private boolean set(ClusterAtom a, Read cur, Object value, byte[] validatorBytes, IFn validator) {
         validate(validator, value);
-        byte[] next;
+        AtomState nextState;
         try {
-            next = value == cur.value() && validatorBytes == cur.state().validator()
+            // A value identical to the one read keeps the bytes it was read from.
+            nextState = value == cur.value()
                 ? new AtomState(cur.state().version() + 1, cur.state().name(), cur.state().value(), cur.state().units(),
-                                validatorBytes).encode()
-                : encode(cur.state().version() + 1, cur.state().name(), value, validatorBytes);
+                                validatorBytes)
+                : state(cur.state().version() + 1, cur.state().name(), value, validatorBytes);
         } catch (UnshareableValueException e) {
             // Suppressed, not the cause: the REPL reports an error's root cause, and this sentence
             // is the one the user needs.
@@ -199,6 +200,7 @@ public final class ClusterAtoms {
             refused.addSuppressed(e);
             throw refused;
         }
+        byte[] next = nextState.encode();
         stillMember(a);
         boolean replaced;
         try {
@@ -207,7 +209,7 @@ public final class ClusterAtoms {
             throw unreachable(a, e);
         }
         if (!replaced) return false;
-        lastRead.put(a.id(), new Read(next, cur.state(), value, validator));
+        lastRead.put(a.id(), new Read(next, nextState, value, validator));
         return true;
     }
 
@@ -273,8 +275,15 @@ public final class ClusterAtoms {
         if (!watched.add(a.id())) return;
         store.listen(a.id(), (before, after) -> {
             try {
-                Object oldv = before == null ? null : decode(a, before).value();
-                a.changed(oldv, decode(a, after).value());
+                Read was = before == null ? null : decode(a, before);
+                Read now = decode(a, after);
+                // A validator set (set-validator!) changes the state but not the value, and
+                // fires no watch, as in one JVM; a reset! to the same value fires them.
+                if (was != null && Arrays.equals(was.state().value(), now.state().value())
+                    && !Arrays.equals(was.state().validator(), now.state().validator())) {
+                    return;
+                }
+                a.changed(was == null ? null : was.value(), now.value());
             } catch (Exception e) { // a watch is user code, which may throw checked exceptions undeclared
                 warn.accept("a watch on " + a.name() + " failed: " + e.getMessage());
             }
