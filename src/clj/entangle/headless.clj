@@ -14,7 +14,7 @@
         ;; It always serves nREPL, so its address is checked before the join whatever the port.
         options (some-> options (update :nrepl-port #(or % 0)))]
     (when-let [problem (and (not message) (options/nrepl-problem options))]
-      (exit! 1 problem))
+      (exit! (:exit problem) (:message problem)))
     (when message (exit! exit (.replace ^String message "clojure -M:repl" "clojure -M:nrepl")))
     ;; nREPL loads from source while the member joins.
     (launch/start! options #(require 'entangle.nrepl))

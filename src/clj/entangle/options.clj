@@ -150,26 +150,32 @@
   (assoc options ::variables env-vars))
 
 (defn nrepl-problem
-  "A one-line reason the nREPL server of `options` cannot be served, or nil: its --nrepl-bind
-  does not resolve or is not this machine's, or its --nrepl-port is in use. Checked before
-  the member joins, so that a bad value fails fast instead of after a join."
+  "Why the nREPL server of `options` cannot be served, or nil: {:exit 2 :message line} if its
+  --nrepl-bind does not resolve (a bad value, refused as --bind's is, with or without
+  --nrepl-port), {:exit 1 :message line} if it is not this machine's or its --nrepl-port is in
+  use. Checked before the member joins, so that a bad value fails fast instead of after a
+  join."
   [{:keys [nrepl-port nrepl-bind] :as options}]
-  (when nrepl-port
-    (let [hint " (give a host name or IP address of this machine)"
-          address (try (java.net.InetAddress/getByName nrepl-bind)
-                       (catch java.net.UnknownHostException _ nil))
-          bind (fn [port] (with-open [_ (java.net.ServerSocket. (int port) 1 address)] nil))]
-      (if-not address
-        (str "entangle: " (label options :nrepl-bind) ": '" nrepl-bind "' does not resolve" hint)
-        ;; Port 0 binds any free port: a failure there is the address's, whatever the port.
-        (or (try (bind 0)
-                 (catch java.io.IOException e
-                   (str "entangle: " (label options :nrepl-bind) ": cannot serve nREPL on " nrepl-bind ": " (ex-message e) hint)))
-            (when (pos? nrepl-port)
-              (try (bind nrepl-port)
-                   (catch java.io.IOException e
-                     (str "entangle: cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
-                          " (choose another port with --nrepl-port)")))))))))
+  (let [hint " (give a host name or IP address of this machine)"
+        address (try (java.net.InetAddress/getByName nrepl-bind)
+                     (catch java.net.UnknownHostException _ nil))
+        bind (fn [port] (with-open [_ (java.net.ServerSocket. (int port) 1 address)] nil))
+        refused (fn [exit message] (when message {:exit exit :message message}))]
+    (cond
+      (not address)
+      (refused 2 (str "entangle: " (label options :nrepl-bind) ": '" nrepl-bind "' does not resolve" hint))
+
+      nrepl-port
+      ;; Port 0 binds any free port: a failure there is the address's, whatever the port.
+      (refused 1 (or (try (bind 0)
+                          (catch java.io.IOException e
+                            (str "entangle: " (label options :nrepl-bind) ": cannot serve nREPL on " nrepl-bind ": "
+                                 (ex-message e) hint)))
+                     (when (pos? nrepl-port)
+                       (try (bind nrepl-port)
+                            (catch java.io.IOException e
+                              (str "entangle: cannot serve nREPL on " nrepl-bind ":" nrepl-port ": " (ex-message e)
+                                   " (choose another port with --nrepl-port)")))))))))
 
 (def ^:private flags
   "Options that take no value: their environment variable is true or false."

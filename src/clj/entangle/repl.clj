@@ -30,7 +30,7 @@
   [& args]
   (let [{:keys [options exit message]} (options/parse args (System/getenv))]
     (when-let [problem (and (not message) (options/nrepl-problem options))]
-      (exit! 1 problem))
+      (exit! (:exit problem) (:message problem)))
     (when message (exit! exit message))
     ;; The REPL's own requires (doc, source, pprint...) belong to this JVM, as in any REPL;
     ;; they, and nREPL if it is to serve, load while the member joins.

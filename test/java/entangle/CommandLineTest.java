@@ -203,7 +203,7 @@ class CommandLineTest {
         assertEquals(2, flag.waitFor());
         assertEquals(List.of("entangle: --members: member 'foo:bar' is not host, host:port or host:port-port"), errLines(flag));
         ReplProcess nrepl = run(List.of("--cluster", "bad-env", "--nrepl-port", "0"), Map.of("ENTANGLE_NREPL_BIND", "not a host"));
-        assertEquals(1, nrepl.waitFor());
+        assertEquals(2, nrepl.waitFor());
         assertEquals(List.of("entangle: ENTANGLE_NREPL_BIND: 'not a host' does not resolve"
             + " (give a host name or IP address of this machine)"), errLines(nrepl));
     }
@@ -325,12 +325,14 @@ class CommandLineTest {
         assertEquals(List.of("entangle: --bind: bind address 'not a host' does not resolve"
             + " (give a host name or IP address of this machine)"), errLines(p));
         assertEquals("", p.allOut());
-        // nREPL's address is checked whatever its port, -M:nrepl's default 0 included.
+        // nREPL's address is checked whatever its port, -M:nrepl's default 0 included, and
+        // without one: a bad value, as --bind's.
         for (List<String> command : List.of(
                  List.of("clojure", "-M:repl", "--nrepl-port", "0", "--nrepl-bind", "not a host", "--cluster", "bad-bind"),
+                 List.of("clojure", "-M:repl", "--nrepl-bind", "not a host", "--cluster", "bad-bind"),
                  List.of("clojure", "-M:nrepl", "--nrepl-bind", "not a host", "--cluster", "bad-bind"))) {
             ReplProcess q = ReplProcess.run("cli", command, entangle.testing.Projects.dir(), Map.of());
-            assertEquals(1, q.waitFor(), command.toString());
+            assertEquals(2, q.waitFor(), command.toString());
             assertEquals(List.of("entangle: --nrepl-bind: 'not a host' does not resolve"
                 + " (give a host name or IP address of this machine)"), errLines(q), command.toString());
             assertEquals("", q.allOut(), command.toString());
