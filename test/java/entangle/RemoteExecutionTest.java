@@ -100,6 +100,11 @@ class RemoteExecutionTest {
             + " (.getStackTrace (.remote failure))))"));
         assertTrue(a.value("(with-out-str (.printStackTrace failure (java.io.PrintWriter. *out*)))")
             .contains("Suppressed: clojure.lang.ExceptionInfo: negative"));
+        // It travels as a value too, as ex-info does: entangle's own class, of plain data.
+        a.value("(def shared-failure failure)");
+        assertEquals("[\"member " + addrB + " threw clojure.lang.ExceptionInfo: negative\" {:member \"" + addrB + "\","
+                     + " :class \"clojure.lang.ExceptionInfo\", :data {:x -1}} \"clojure.lang.ExceptionInfo\"]",
+                     c.value("[(ex-message shared-failure) (ex-data shared-failure) (.className (.remote shared-failure))]"));
         // Throwing it at the REPL names the member too.
         a.discardPrinted();
         ReplProcess.Result r = a.eval("@(remote/submit-to-member \"" + addrC + "\" #(/ 1 0))");

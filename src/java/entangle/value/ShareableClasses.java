@@ -23,6 +23,9 @@ public final class ShareableClasses {
         "entangle.sharing.AtomRef", "entangle.sharing.ClusterAtom",
         // A class as a value, written by its name (see ClassRef).
         "entangle.value.ClassRef",
+        // What a fn run on another member threw (entangle.remote): class names, messages, stack
+        // traces and ex-data, which came back as plain data.
+        "entangle.remote.RemoteException", "entangle.remote.RemoteException$Remote",
         // A Class in a stream is a class descriptor, resolved by its annotation like any other.
         "java.lang.Class",
         "java.lang.Object", "java.lang.String", "java.lang.Boolean", "java.lang.Character",
