@@ -1,8 +1,8 @@
 (ns entangle.headless
-  "A member without a terminal REPL, serving nREPL: `clojure -M:nrepl`. It prints nREPL's
-  usual \"nREPL server started on port ...\" line, writes .nrepl-port in the current
-  directory (editors find it there), and runs until it is stopped; a stop (Ctrl-C, SIGTERM)
-  leaves the cluster cleanly."
+  "A member without a terminal REPL, serving nREPL: `clojure -M:nrepl`. It prints the member it
+  is and its cluster, then nREPL's usual \"nREPL server started on port ...\" line, writes
+  .nrepl-port in the current directory (editors find it there), and runs until it is stopped;
+  a stop (Ctrl-C, SIGTERM) leaves the cluster cleanly."
   (:require [entangle.launch :as launch :refer [exit!]]
             [entangle.options :as options]))
 
@@ -17,7 +17,7 @@
       (exit! (:exit problem) (:message problem)))
     (when message (exit! exit (.replace ^String message "clojure -M:repl" "clojure -M:nrepl")))
     ;; nREPL loads from source while the member joins.
-    (launch/start! options #(require 'entangle.nrepl))
+    (println (launch/joined (launch/start! options #(require 'entangle.nrepl))))
     (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
           started-message (requiring-resolve 'entangle.nrepl/started-message)
           write-port-file! (requiring-resolve 'entangle.nrepl/write-port-file!)

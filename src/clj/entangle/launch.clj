@@ -38,3 +38,13 @@
         (if-let [message (refusal e)]
           (exit! 1 (str "entangle: " message))
           (throw e))))))
+
+(defn joined
+  "What a member says once it has joined: \"entangle member 127.0.0.1:5702 of cluster shop (1
+  other member)\", its address, its cluster and how many others it has."
+  [member]
+  (let [others (dec (count (.members member)))]
+    (str "entangle " (when (.isClient member) "client ") "member " (.address member)
+         " of cluster " (.cluster member) " ("
+         (if (zero? others) "no other members" (str others " other member" (when (> others 1) "s")))
+         ")")))

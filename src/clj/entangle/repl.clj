@@ -42,13 +42,8 @@
           ;; compiled runtime, which this namespace loads before launch/start! checks it.
           stop! (requiring-resolve 'entangle.core/stop!)
           eval (requiring-resolve 'entangle.core/eval)
-          last-read (volatile! nil)
-          others (dec (count (.members member)))]
-      (println (str "Clojure " (clojure-version) ", entangle "
-                    (when (.isClient member) "client ") "member " (.address member)
-                    " of cluster " (.cluster member) " ("
-                    (if (zero? others) "no other members" (str others " other member" (when (> others 1) "s")))
-                    ")"))
+          last-read (volatile! nil)]
+      (println (str "Clojure " (clojure-version) ", " (launch/joined member)))
       (when (:nrepl-port options)
         (let [serve! (requiring-resolve 'entangle.nrepl/serve!)
               started-message (requiring-resolve 'entangle.nrepl/started-message)

@@ -362,6 +362,11 @@
 (deftest headless-member-serves-nrepl-and-writes-the-port-file
   (let [port-file (io/file (str (Projects/dir)) ".nrepl-port")
         [p port] (headless "headless")]
+    ;; Before nREPL's line, the member it is and the cluster it joined, as a REPL's first line.
+    (is (re-find (re-pattern (str "(?m)^entangle member 127\\.0\\.0\\.1:\\d+ of cluster "
+                                  (java.util.regex.Pattern/quote (.name ^TestCluster cluster))
+                                  " \\(\\d+ other members?\\)\n"))
+                 (.allOut ^ReplProcess p)))
     (is (= (str port) (str/trim (slurp port-file))))
     (with-open [conn (nrepl/connect :port port)]
       (let [s (nrepl/client-session (nrepl/client conn 60000))]
