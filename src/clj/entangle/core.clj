@@ -247,7 +247,9 @@
                               (publish! form-text read)
                               (finally (some-> done .run)))))]
      (if (instance? Unshared v)
-       (throw (.error ^Unshared v))
+       ;; The form returned the var's placeholder: no frame of the user's code is left, and
+       ;; the REPL would place the error in entangle's; with none, it names its own place.
+       (throw (doto (.error ^Unshared v) (.setStackTrace (make-array StackTraceElement 0))))
        v))))
 
 (defn- skip-to-form

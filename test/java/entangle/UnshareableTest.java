@@ -30,8 +30,10 @@ class UnshareableTest extends TwoMembers {
             Result r = b.eval(use);
             assertTrue(r.err().contains(expected), use + " on b printed:\n" + r.err());
             // The error is the sentence's, with its data; where code used the value, the REPL
-            // places the error there (a bare var is refused by entangle's eval, once it returned).
-            String at = use.equals("server") ? "Execution error (ExceptionInfo) at " : "Execution error (ExceptionInfo) at user/eval";
+            // places the error there (a bare var is refused by entangle's eval, once it returned:
+            // the REPL's own place, not entangle's code).
+            String at = use.equals("server") ? "Execution error (ExceptionInfo) at (REPL:1)."
+                : "Execution error (ExceptionInfo) at user/eval";
             assertTrue(r.err().startsWith(at), use + " on b printed:\n" + r.err());
             assertEquals("\"#'user/server\"", b.value("(:entangle/var (ex-data *e))"), use);
         }
