@@ -277,6 +277,28 @@ class ConvergenceTest extends TwoMembers {
         }
     }
 
+    /**
+     * A change to a var that an evaluation still running made, not shared yet, which another
+     * member's definition then replaces: the member whose change was lost is told, as of two
+     * changes at once (alter-var-root is atomic in one JVM, not across members).
+     */
+    @Test
+    void aChangeARunningEvaluationMadeThatAnotherMembersDefinitionReplacesIsTold(@TempDir Path dir) throws Exception {
+        a.value("(def conv-running 0)");
+        assertEquals("0", b.value("conv-running"));
+        String addressOfB = b.memberAddress();
+        int aFrom = a.allErr().length();
+        Path changed = dir.resolve("changed");
+        a.send("(do (alter-var-root #'conv-running + 1000) (spit \"" + changed + "\" \"changed\") (Thread/sleep 3000)"
+            + " :conv-running-returned)\n");
+        for (int i = 0; i < 300 && !Files.exists(changed); i++) Thread.sleep(100);
+        assertTrue(Files.exists(changed), "A's evaluation did not start");
+        assertEquals("1", b.value("(alter-var-root #'conv-running inc)"));
+        a.awaitOut(":conv-running-returned");
+        assertEquals(Map.of("#'user/conv-running", addressOfB), a.replacedSince(aFrom), a.transcript());
+        assertEquals("1", a.value("conv-running"));
+    }
+
     /** The same for a named class: every member finds the newest definition by its name. */
     @Test
     void oneRecordDefinedAtOnceOnTwoMembersConverges() throws Exception {

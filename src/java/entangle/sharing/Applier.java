@@ -553,6 +553,7 @@ final class Applier {
             }
             Stamp base = new Stamp(r.base(), r.baseDigest());
             Overwritten.Own takenAway = k == null ? null : ownTakenAway(key, k, r, base, value, meta);
+            if (takenAway == null && k != null) takenAway = unpublishedTakenAway(key, k, r, value, meta);
             if (k == null) {
                 k = new KnownVar(f.stamp());
                 known.vars.put(key, k);
@@ -671,6 +672,21 @@ final class Applier {
                                                       r.kind() == VarRecord.Kind.REMOVED)
             && Overwritten.takesAway(base, r.source(), own);
         return takesAway ? own : null;
+    }
+
+    /**
+     * This member's change to the var that no scan has published yet ({@link KnownVar#changedHere}),
+     * if applying {@code r} replaces it; otherwise null. No record has seen it: it is told as
+     * one of the version after the one this member knows, of no source. Under {@code known}'s
+     * lock.
+     */
+    private Overwritten.Own unpublishedTakenAway(String key, KnownVar k, VarRecord r, Object value, IPersistentMap meta) {
+        if (k.local || !k.changedHere()
+            || Overwritten.losesNothing(k, tables.extended(key) || value instanceof MultiFn, meta,
+                                        r.kind() == VarRecord.Kind.REMOVED)) {
+            return null;
+        }
+        return new Overwritten.Own(new Stamp(k.version() + 1, 0), null, null);
     }
 
     /**

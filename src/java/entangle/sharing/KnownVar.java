@@ -81,6 +81,15 @@ final class KnownVar {
         root = UNPUBLISHED;
     }
 
+    /**
+     * True if the var's root is not the one last published or applied here, and no merge made
+     * it so: code of this member's changed it since (an evaluation still running, a thread of
+     * its own), and no scan has published that change yet.
+     */
+    boolean changedHere() {
+        return var != null && !removed && root != UNPUBLISHED && var.getRawRoot() != root;
+    }
+
     /** A multimethod's tables as known (methods, prefers), or null if not known as a multimethod. */
     List<IPersistentMap> methodTables() {
         return methods == null ? null : List.of((IPersistentMap) methods, (IPersistentMap) prefers);
