@@ -105,6 +105,12 @@ class ClusterAtomsTest {
         a.value("(reset! kept :two)");
         a.value("(compare-and-set! kept :two :two)");
         assertEquals("[:two :two :two]", "[" + a.value("@kept") + " " + b.value("@kept") + " " + c.value("@kept") + "]");
+        // And its identity, which compare-and-set! compares, at a member that read it before.
+        a.value("(reset! kept [:three])");
+        b.value("(def ^:entangle/local held @kept)");
+        a.value("(swap! kept identity)");
+        c.value("(set-validator! kept vector?)");
+        assertEquals("[true [:four]]", b.value("[(compare-and-set! kept held [:four]) @kept]"));
     }
 
     @Test

@@ -133,17 +133,30 @@ public final class ClusterAtoms {
         }
         Read last = lastRead.get(a.id());
         if (last != null && Arrays.equals(last.bytes(), bytes)) return last;
-        Read r = decode(a, bytes);
+        Read r = decode(a, bytes, last);
         lastRead.put(a.id(), r);
         return r;
     }
 
     private Read decode(ClusterAtom a, byte[] bytes) {
+        return decode(a, bytes, null);
+    }
+
+    /**
+     * The state {@code bytes}; a value or validator whose bytes are those of {@code last}'s (a
+     * state read before; may be null) is {@code last}'s object: a change that kept the value
+     * ((swap! a identity) on another member, a validator set) keeps its identity here, which
+     * compare-and-set! compares, as in one JVM.
+     */
+    private Read decode(ClusterAtom a, byte[] bytes, Read last) {
         try {
             AtomState s = AtomState.decode(a.name(), bytes);
             a.named(s.name());
-            Object value = ValueReader.read(s.value(), units);
-            IFn validator = s.validator() == null ? null : (IFn) ValueReader.read(s.validator(), units);
+            Object value = last != null && Arrays.equals(last.state().value(), s.value()) ? last.value()
+                : ValueReader.read(s.value(), units);
+            IFn validator = s.validator() == null ? null
+                : last != null && Arrays.equals(last.state().validator(), s.validator()) ? last.validator()
+                : (IFn) ValueReader.read(s.validator(), units);
             return new Read(bytes, s, value, validator);
         } catch (RefusedException | ClassCastException e) {
             throw new IllegalStateException(a.name() + " cannot be read here: " + e.getMessage(), e);
