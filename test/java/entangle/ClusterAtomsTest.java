@@ -1,6 +1,7 @@
 package entangle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -111,6 +112,31 @@ class ClusterAtomsTest {
         a.value("(swap! kept identity)");
         c.value("(set-validator! kept vector?)");
         assertEquals("[true [:four]]", b.value("[(compare-and-set! kept held [:four]) @kept]"));
+    }
+
+    /**
+     * As in one JVM, a watch runs inside the swap! that made the change, on its thread, at the
+     * member that made it, once (its entry event then fires nothing); what it throws, swap!
+     * throws, the change made. Changes made elsewhere fire it on a thread of Hazelcast's.
+     */
+    @Test
+    void aWatchRunsInsideTheSwapThatMadeTheChangeOnItsMember() throws Exception {
+        a.value("(def inside (atom 0))");
+        a.value("(def ^:entangle/local inside-seen (atom []))");
+        a.value("(let [t (Thread/currentThread)] (add-watch inside :log (fn [_ _ old new]"
+            + " (swap! inside-seen conj [old new (identical? t (Thread/currentThread))]))))");
+        assertEquals("[[0 1 true]]", a.value("(do (swap! inside inc) @inside-seen)"));
+        b.value("(reset! inside 5)");
+        assertEquals("[[0 1 true] [1 5 false]]", a.value("(loop [i 0] (if (or (= 2 (count @inside-seen)) (> i 500))"
+            + " (do (Thread/sleep 500) @inside-seen) (do (Thread/sleep 10) (recur (inc i)))))"));
+
+        a.value("(def thrower (atom 0))");
+        a.value("(add-watch thrower :boom (fn [& _] (throw (ex-info \"watch-boom\" {}))))");
+        ReplProcess.Result r = a.eval("(swap! thrower inc)");
+        assertTrue(r.err().contains("watch-boom"), r.err());
+        assertEquals("[1 1]", "[" + a.value("@thrower") + " " + b.value("@thrower") + "]");
+        Thread.sleep(1_000);
+        assertFalse(a.allErr().contains("a watch on #'user/thrower failed"), a.allErr());
     }
 
     @Test

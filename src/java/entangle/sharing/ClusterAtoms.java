@@ -42,6 +42,11 @@ public final class ClusterAtoms {
     private final Map<String, ClusterAtom> atoms = new ConcurrentHashMap<>();
     private final Map<String, Read> lastRead = new ConcurrentHashMap<>();
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
+    /**
+     * States this member wrote to a watched atom whose watches it ran then, as one JVM runs
+     * them inside swap!: their entry events, when they come, fire nothing more.
+     */
+    private final Set<java.nio.ByteBuffer> ownWrites = ConcurrentHashMap.newKeySet();
 
     /** A state read from the cluster, with its value and validator deserialized once. */
     record Read(byte[] bytes, AtomState state, Object value, IFn validator) {}
@@ -168,13 +173,13 @@ public final class ClusterAtoms {
         while (true) {
             Read cur = read(a);
             Object next = f.apply(cur.value());
-            if (set(a, cur, next, cur.state().validator(), cur.validator())) return ClusterAtom.pair(cur.value(), next);
+            if (set(a, cur, next, cur.state().validator(), cur.validator(), true)) return ClusterAtom.pair(cur.value(), next);
         }
     }
 
     boolean compareAndSet(ClusterAtom a, Object oldv, Object newv) {
         Read cur = read(a);
-        return cur.value() == oldv && set(a, cur, newv, cur.state().validator(), cur.validator());
+        return cur.value() == oldv && set(a, cur, newv, cur.state().validator(), cur.validator(), true);
     }
 
     void setValidator(ClusterAtom a, IFn vf) {
@@ -191,11 +196,17 @@ public final class ClusterAtoms {
                 refused.addSuppressed(e);
                 throw refused;
             }
-            if (set(a, cur, cur.value(), validator, vf)) return;
+            if (set(a, cur, cur.value(), validator, vf, false)) return;
         }
     }
 
-    private boolean set(ClusterAtom a, Read cur, Object value, byte[] validatorBytes, IFn validator) {
+    /**
+     * Replaces the cluster's state {@code cur} with one of {@code value} and the validator
+     * {@code validatorBytes} ({@code validator}); false if another change came first. With
+     * {@code watches} (a change of the value, not a validator set), the atom's watches here
+     * run on this thread once it is made.
+     */
+    private boolean set(ClusterAtom a, Read cur, Object value, byte[] validatorBytes, IFn validator, boolean watches) {
         validate(validator, value);
         AtomState nextState;
         try {
@@ -215,14 +226,20 @@ public final class ClusterAtoms {
         }
         byte[] next = nextState.encode();
         stillMember(a);
-        boolean replaced;
+        // Before the write: its entry event can come before the write returns.
+        java.nio.ByteBuffer own = watches && watched.contains(a.id()) ? java.nio.ByteBuffer.wrap(next) : null;
+        if (own != null) ownWrites.add(own);
+        boolean replaced = false;
         try {
             replaced = store.replace(a.id(), cur.bytes(), next, a.name(), callersWarn());
         } catch (ClusterUnreachableException e) {
             throw unreachable(a, e);
+        } finally {
+            if (!replaced && own != null) ownWrites.remove(own);
         }
         if (!replaced) return false;
         lastRead.put(a.id(), new Read(next, nextState, value, validator));
+        if (own != null) a.changed(cur.value(), value); // what a watch throws, swap! throws, the change made
         return true;
     }
 
@@ -287,6 +304,7 @@ public final class ClusterAtoms {
     void watch(ClusterAtom a) {
         if (!watched.add(a.id())) return;
         store.listen(a.id(), (before, after) -> {
+            if (ownWrites.remove(java.nio.ByteBuffer.wrap(after))) return;
             try {
                 Read was = before == null ? null : decode(a, before);
                 Read now = decode(a, after);
