@@ -686,12 +686,21 @@ public final class SharedVars {
         try {
             KnownVar k = known.vars.get(key);
             Provenance p = known.provenance.get(key);
-            if (k == null || p == null || p.version() != k.version()) return noted;
-            if (cluster.isThisMember(p.origin().memberId())) return null;
-            return Overwritten.takesAway(k.base, p.source(), own) ? p.origin().address() : null;
+            return k == null || p == null || p.version() != k.version() ? noted : takenBy(key, k, own);
         } finally {
             known.unlock();
         }
+    }
+
+    /**
+     * The address of the member whose record the var {@code key} holds ({@code k}), if that
+     * record takes away {@code own}; null if it does not, is this member's, or has no known
+     * writer. Under {@code known}'s lock.
+     */
+    private String takenBy(String key, KnownVar k, Overwritten.Own own) {
+        Provenance p = known.provenance.get(key);
+        if (p == null || p.version() != k.version() || cluster.isThisMember(p.origin().memberId())) return null;
+        return Overwritten.takesAway(k.base, p.source(), own) ? p.origin().address() : null;
     }
 
     /** As {@link #commitNamespace}, for a named class: the newest stays the one its name finds. */
@@ -719,13 +728,9 @@ public final class SharedVars {
         Overwritten.Own own = new Overwritten.Own(written, proposed.equals(written) ? null : proposed, r.source());
         if (k != null && !written.replaces(k.stamp, true)) {
             // A newer definition is already here; made without seeing this one, it took it away.
-            Provenance p = known.provenance.get(c.key());
-            if (p != null && p.version() == k.version() && !cluster.isThisMember(p.origin().memberId())
-                && !Overwritten.losesNothing(k, tables.extended(c.key()) || c.methods() != null, c.meta(),
-                                             c.kind() == VarRecord.Kind.REMOVED)
-                && Overwritten.takesAway(k.base, p.source(), own)) {
-                overwritten.note(c.key(), r.varName(), own, p.origin().address());
-            }
+            String by = Overwritten.losesNothing(k, tables.extended(c.key()) || c.methods() != null, c.meta(),
+                                                 c.kind() == VarRecord.Kind.REMOVED) ? null : takenBy(c.key(), k, own);
+            if (by != null) overwritten.note(c.key(), r.varName(), own, by);
             return;
         }
         boolean appliedSinceScan = k != null && k.version() > c.floor();
