@@ -126,8 +126,12 @@ class ClusterAtomsTest {
         a.value("(let [t (Thread/currentThread)] (add-watch inside :log (fn [_ _ old new]"
             + " (swap! inside-seen conj [old new (identical? t (Thread/currentThread))]))))");
         assertEquals("[[0 1 true]]", a.value("(do (swap! inside inc) @inside-seen)"));
-        b.value("(reset! inside 5)");
-        assertEquals("[[0 1 true] [1 5 false]]", a.value("(loop [i 0] (if (or (= 2 (count @inside-seen)) (> i 500))"
+        assertEquals("[[0 1 true] [1 2 true] [2 3 true] [3 4 true] [4 5 true]]", a.value(
+            "(do (reset! inside 2) (compare-and-set! inside 2 3) (compare-and-set! inside 99 100)"
+            + " (swap-vals! inside inc) (reset-vals! inside 5) @inside-seen)"));
+        a.value("(reset! inside-seen [])");
+        b.value("(reset! inside 6)");
+        assertEquals("[[5 6 false]]", a.value("(loop [i 0] (if (or (= 1 (count @inside-seen)) (> i 500))"
             + " (do (Thread/sleep 500) @inside-seen) (do (Thread/sleep 10) (recur (inc i)))))"));
 
         a.value("(def thrower (atom 0))");
