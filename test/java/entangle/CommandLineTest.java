@@ -216,13 +216,34 @@ class CommandLineTest {
         List<String> jvm = List.of("-J-Djava.io.tmpdir=" + tmp);
         List<String> args = List.of("--cluster", "log-" + port, "--port", String.valueOf(port),
                                     "--members", "127.0.0.1:" + port);
+        Path dir = tmp.resolve("entangle-" + System.getProperty("user.name"));
+        // What earlier members left there: the logs of 22 that ended (pids above Linux's
+        // highest, so of no process), a killed one's lock file, a running process's log and
+        // a file of the user's own.
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        long noProcess = 4_194_305;
+        for (int i = 0; i < 22; i++) {
+            Path old = Files.writeString(dir.resolve("old-cluster-" + (noProcess + i) + ".log"), "old " + i);
+            Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L + i * 60_000L));
+        }
+        Files.writeString(dir.resolve("old-cluster-" + noProcess + ".log.lck"), "");
+        Path running = Files.writeString(dir.resolve("other-" + ProcessHandle.current().pid() + ".log"), "running");
+        Files.setLastModifiedTime(running, java.nio.file.attribute.FileTime.fromMillis(1_600_000_000_000L));
+        Files.writeString(dir.resolve("notes.txt"), "mine");
+
         ReplProcess p = ReplProcess.start("cli", jvm, args, Map.of());
         assertEquals("3", p.value("(+ 1 2)"));
-        Path dir = tmp.resolve("entangle-" + System.getProperty("user.name"));
         assertEquals("rwx------", perms(dir));
+        List<String> left;
+        try (var files = Files.list(dir)) {
+            left = files.map(f -> f.getFileName().toString()).filter(f -> !f.startsWith("log-")).sorted().toList();
+        }
+        List<String> expected = new java.util.ArrayList<>(List.of("notes.txt", running.getFileName().toString()));
+        for (int i = 2; i < 22; i++) expected.add("old-cluster-" + (noProcess + i) + ".log");
+        assertEquals(expected.stream().sorted().toList(), left);
         List<Path> logs;
         try (var files = Files.list(dir)) {
-            logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+            logs = files.filter(f -> f.getFileName().toString().startsWith("log-") && f.toString().endsWith(".log")).toList();
         }
         assertEquals(1, logs.size(), logs.toString());
         assertTrue(logs.get(0).getFileName().toString().startsWith("log-" + port + "-"), logs.toString());

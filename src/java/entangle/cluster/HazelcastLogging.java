@@ -1,12 +1,15 @@
 package entangle.cluster;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
@@ -83,6 +86,7 @@ public final class HazelcastLogging {
                 } else if (parent != null && directoryOfItsOwn && posix) {
                     checkOwn(parent);
                 }
+                if (parent != null && directoryOfItsOwn) removeEndedLogs(parent, KEPT_ENDED_LOGS);
                 // Made private before anything is written: a reader that opened it earlier would keep reading.
                 if (posix && !Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
                     Files.createFile(absolute, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
@@ -110,6 +114,46 @@ public final class HazelcastLogging {
         // at a REPL, from a reconnection task). An application's own handler is left alone.
         if (Thread.getDefaultUncaughtExceptionHandler() == null) {
             Thread.setDefaultUncaughtExceptionHandler(HazelcastLogging::uncaught);
+        }
+    }
+
+    /**
+     * How many logs of members that have ended the default directory keeps: the newest, for a
+     * look at what a member that crashed or was refused logged; older ones are removed as a
+     * member starts, as the directory would otherwise grow by a file at every start.
+     */
+    public static final int KEPT_ENDED_LOGS = Integer.getInteger("entangle.log.kept", 20);
+
+    private static final java.util.regex.Pattern LOG_NAME = java.util.regex.Pattern.compile(".*-(\\d{1,18})\\.log(\\.lck)?");
+
+    /**
+     * Removes from {@code dir} the logs ({@code <cluster>-<pid>.log}) of processes no longer
+     * running but the {@code kept} newest, and their lock files ({@code .log.lck}), which a JVM
+     * killed leaves. Another file there, or one of a running process, is left as it is.
+     */
+    public static void removeEndedLogs(Path dir, int kept) {
+        List<Path> ended = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                java.util.regex.Matcher m = LOG_NAME.matcher(f.getFileName().toString());
+                if (!m.matches() || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) continue;
+                if (ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)) continue;
+                if (m.group(2) != null) Files.deleteIfExists(f);
+                else ended.add(f);
+            }
+            ended.sort(java.util.Comparator.comparing(HazelcastLogging::modified).reversed());
+            for (Path f : ended.subList(Math.min(Math.max(kept, 0), ended.size()), ended.size())) Files.deleteIfExists(f);
+        } catch (IOException | UncheckedIOException e) {
+            // Only tidying: a member that cannot tidy its logs still starts.
+            ENTANGLE.log(Level.FINE, "could not remove old logs from " + dir, e);
+        }
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
         }
     }
 
