@@ -71,7 +71,7 @@ final class Applier {
         this.warn = warn;
         this.later = later;
         this.overwritten = overwritten;
-        this.namespaces = new NamespaceApplier(policy, units, known, classpath, warn, this::applyVars);
+        this.namespaces = new NamespaceApplier(policy, units, known, classpath, warn, this::applyVars, cluster);
     }
 
     /**
@@ -180,7 +180,7 @@ final class Applier {
                     }
                     // A unit's own refusal says what it is; a class of the classpath is named by the JVM's error.
                     String lacked = e instanceof RefusedException ? null : RefusedException.lackedClassOf(e);
-                    refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().address()
+                    refuse(r.name(), r.version(), "class " + r.name() + " from member " + r.origin().shownAt(cluster)
                         + " was refused: " + (lacked != null ? RefusedException.needs(lacked) : e.getMessage())
                         + "; nothing was defined from it.");
                     continue;
@@ -202,7 +202,7 @@ final class Applier {
                 }
             }
             for (ClassRecord r : applied) {
-                classpath.sayNotFound(ClassRecord.namespaceOf(r.name()), "class " + r.name(), r.origin(), units.namesNotFound(r.unit()));
+                classpath.sayNotFound(ClassRecord.namespaceOf(r.name()), "class " + r.name(), r.origin().shownAt(cluster), units.namesNotFound(r.unit()));
             }
         } finally {
             held.clear();
@@ -354,13 +354,13 @@ final class Applier {
                     // Code of this member's runs inside an apply (a value's own methods, say); what
                     // it throws fails this record, not the rest of the batch or a joining member.
                     String lacked = RefusedException.lackedClassOf(e);
-                    refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
+                    refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().shownAt(cluster)
                         + " could not be applied here: " + (lacked != null ? RefusedException.needs(lacked) : e) + ".");
                 }
                 if (bound) {
                     List<String> names = new ArrayList<>();
                     for (String h : r.units()) names.addAll(chunk.namesNotFound().getOrDefault(h, List.of()));
-                    classpath.sayNotFound(r.ns(), r.varName(), r.origin(), names);
+                    classpath.sayNotFound(r.ns(), r.varName(), r.origin().shownAt(cluster), names);
                 }
             }
         } finally {
@@ -458,9 +458,9 @@ final class Applier {
             return ValueReader.read(r.value(), units, r.key());
         } catch (RefusedException e) {
             if (e.lackedClass() == null || tables.extended(r.key())) throw e;
-            refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address()
+            refuse(r.key(), r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().shownAt(cluster)
                 + " could not be applied here: " + e.getMessage() + ".");
-            return Unshared.unreadable(r.varName(), e.lackedClass(), r.origin().memberId(), r.origin().address(),
+            return Unshared.unreadable(r.varName(), e.lackedClass(), r.origin().memberId(), r.origin().shownAt(cluster),
                                        cluster::inCluster);
         }
     }
@@ -523,7 +523,7 @@ final class Applier {
         VarRecord r = f.record();
         String key = r.key();
         if (read.refusal() != null) {
-            refuse(key, r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().address() + " was refused: "
+            refuse(key, r.version(), ExtensionTables.recordName(r) + " from member " + r.origin().shownAt(cluster) + " was refused: "
                 + read.refusal() + "; nothing was defined from it.");
             return false;
         }
@@ -547,7 +547,7 @@ final class Applier {
             String rejected = (k != null && k.local) || tables.extended(key) ? null
                 : rejectedByValidator(r, r.kind() == VarRecord.Kind.UNSHAREABLE ? unshared(r) : value, meta);
             if (rejected != null) {
-                refuse(key, r.version(), r.varName() + " from member " + r.origin().address() + " was refused: "
+                refuse(key, r.version(), r.varName() + " from member " + r.origin().shownAt(cluster) + " was refused: "
                     + rejected + "; " + r.varName() + " keeps what it held here.");
                 return false;
             }
@@ -561,7 +561,7 @@ final class Applier {
             k.stamp = f.stamp();
             k.base = base;
             k.proposed = null;
-            if (takenAway != null) overwritten.note(key, r.varName(), takenAway, r.origin().address());
+            if (takenAway != null) overwritten.note(key, r.varName(), takenAway, r.origin().shownAt(cluster));
             Merge.Own own = k.own;
             if (own != null && !own.unseenBy(r.base())) k.own = null;
             if (tables.extended(key)) {
@@ -653,7 +653,7 @@ final class Applier {
         }
         RuntimeException watchFailed = rebound == null ? null : rebound.notifyWatches();
         if (watchFailed != null) {
-            warn.accept("a watch on " + r.varName() + " threw when the definition from member " + r.origin().address()
+            warn.accept("a watch on " + r.varName() + " threw when the definition from member " + r.origin().shownAt(cluster)
                 + " was applied here (the definition is in place): " + watchFailed);
         }
         return bound;
@@ -711,7 +711,7 @@ final class Applier {
 
     /** What a var holds here whose value stayed on the member that made it. */
     private Unshared unshared(VarRecord r) {
-        return new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(), r.origin().address(),
+        return new Unshared(r.varName(), r.unshareableType(), r.origin().memberId(), r.origin().shownAt(cluster),
                             cluster::inCluster);
     }
 }

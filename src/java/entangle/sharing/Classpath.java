@@ -104,17 +104,17 @@ final class Classpath {
 
     /**
      * Says, once a namespace and class, which classes the code of a definition from another
-     * member ({@code what}, of namespace {@code ns}) names that are not on this member's
+     * member ({@code what}, of namespace {@code ns}, from member {@code from}) names that are not on this member's
      * classpath: the JVM resolves them only when that code runs, so it was defined here and
      * would fail, when called, with nothing said before. {@code names} are those this member
      * could not find (see {@link entangle.unit.Units#namesNotFound}).
      */
-    void sayNotFound(String ns, String what, Origin origin, Collection<String> names) {
+    void sayNotFound(String ns, String what, String from, Collection<String> names) {
         for (String name : names) {
             String key = ns + " " + name;
             if (lacked.contains(key) || mayStillArrive(name) || mayBeFnOfHeldNamespace(name)) continue;
             if (lacked.add(key)) {
-                warn.accept(what + " from member " + origin.address() + " uses class "
+                warn.accept(what + " from member " + from + " uses class "
                     + RefusedException.notOnClasspath(name) + "; it was defined here and will fail where it uses it.");
             }
         }

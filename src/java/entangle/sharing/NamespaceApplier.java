@@ -38,17 +38,19 @@ final class NamespaceApplier {
     private final Classpath classpath;
     private final Consumer<String> warn;
     private final Vars vars;
+    private final SharedVars.Cluster cluster;
     /** The version of the last reloaded record applied here, by namespace (see reloadsHere). */
     private final Map<String, Long> reloaded = new ConcurrentHashMap<>();
 
     NamespaceApplier(SharingPolicy policy, Units units, Known known, Classpath classpath, Consumer<String> warn,
-                     Vars vars) {
+                     Vars vars, SharedVars.Cluster cluster) {
         this.policy = policy;
         this.units = units;
         this.known = known;
         this.classpath = classpath;
         this.warn = warn;
         this.vars = vars;
+        this.cluster = cluster;
     }
 
     /**
@@ -72,10 +74,10 @@ final class NamespaceApplier {
         if (!done.add(r.name()) || SharingPolicy.never(r.name())) return;
         if (r.kind() == NamespaceRecord.Kind.CLASSPATH) {
             if (r.reloaded() && reloadsHere(r)) {
-                classpath.load(r.name(), true, "reloaded on member " + r.origin().address(),
+                classpath.load(r.name(), true, "reloaded on member " + r.origin().shownAt(cluster),
                      "reload " + r.name() + " " + r.version());
             } else {
-                classpath.require(r.name(), "required on member " + r.origin().address());
+                classpath.require(r.name(), "required on member " + r.origin().shownAt(cluster));
             }
         }
         IPersistentMap meta = null;
@@ -93,7 +95,7 @@ final class NamespaceApplier {
             try {
                 meta = r.meta() == null ? null : ValueReader.readMeta(r.meta(), units);
             } catch (RefusedException | ClassCastException e) {
-                warn.accept("the meta of namespace " + r.name() + " from member " + r.origin().address()
+                warn.accept("the meta of namespace " + r.name() + " from member " + r.origin().shownAt(cluster)
                     + " was refused: " + e.getMessage() + "; the namespace is shared without it.");
             }
         }

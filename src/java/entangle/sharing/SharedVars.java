@@ -700,7 +700,7 @@ public final class SharedVars {
     private String takenBy(String key, KnownVar k, Overwritten.Own own) {
         Provenance p = known.provenance.get(key);
         if (p == null || p.version() != k.version() || cluster.isThisMember(p.origin().memberId())) return null;
-        return Overwritten.takesAway(k.base, p.source(), own) ? p.origin().address() : null;
+        return Overwritten.takesAway(k.base, p.source(), own) ? p.origin().shownAt(cluster) : null;
     }
 
     /** As {@link #commitNamespace}, for a named class: the newest stays the one its name finds. */

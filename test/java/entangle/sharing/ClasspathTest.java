@@ -20,7 +20,7 @@ import clojure.lang.Symbol;
  * cross-JVM behaviour is ClasspathNamespacesTest's; these are the rules, one JVM, no cluster.
  */
 class ClasspathTest {
-    private static final Origin A = new Origin("member-a", "127.0.0.1:5701", 1_700_000_000_000L);
+    private static final String A = "127.0.0.1:5701";
 
     private final List<String> said = new ArrayList<>();
     /** Namespaces the cluster holds records of, though this JVM has not made them. */
