@@ -69,4 +69,16 @@ class ReferenceTypesAndSeqsTest extends TwoMembers {
         }
         assertEquals("(0 1 2)", a.value("(take 3 naturals)"));
     }
+
+    @Test
+    void aLazySeqWhoseRealizingThrowsStaysWithWhatItThrew() {
+        Result r = a.eval("(def bad (map #(/ 1 %) [1 0]))");
+        assertEquals("#'user/bad", r.value());
+        assertTrue(r.err().startsWith("entangle: #'user/bad holds a clojure.lang.LazySeq (a lazy seq that failed to"
+            + " realize: java.lang.ArithmeticException: Divide by zero)"), r.err());
+        String atB = b.eval("bad").err();
+        assertTrue(atB.contains("#'user/bad holds a clojure.lang.LazySeq on member "), atB);
+        // As in Clojure after a realization that threw.
+        assertEquals("nil", a.value("(first bad)"));
+    }
 }
