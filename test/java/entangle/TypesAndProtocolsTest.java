@@ -46,6 +46,42 @@ class TypesAndProtocolsTest extends TwoMembers {
     }
 
     @Test
+    void aTypeKeepsTheInterfaceItWasDefinedWithOnEveryMemberAsInOneJvm() {
+        // A protocol redefined after a record implemented it: the record's class keeps the
+        // protocol's old interface, so the record no longer satisfies it, on every member.
+        a.value("(defprotocol Kept (kept-m [x]))");
+        a.value("(defrecord KeptR [] Kept (kept-m [_] :r))");
+        a.value("(def kept-x (->KeptR))");
+        a.value("(defprotocol Kept (kept-m [x]) (kept-n [x]))");
+        String form = "[(satisfies? Kept kept-x) (instance? user.Kept kept-x)"
+            + " (try (kept-m kept-x) (catch Exception e (.getMessage e)))]";
+        String expected = "[false false \"No implementation of method: :kept-m of protocol: #'user/Kept found for"
+            + " class: user.KeptR\"]";
+        assertEquals(expected, a.value(form));
+        assertEquals(expected, b.value(form));
+        alsoOnALateJoiner(form, expected);
+
+        // The same with an interface a deftype implements, redefined on the other member.
+        a.value("(definterface KeptI (keptFoo []))");
+        a.value("(deftype KeptT [] KeptI (keptFoo [_] :foo))");
+        a.value("(def kept-t (KeptT.))");
+        b.value("(definterface KeptI (keptFoo []))");
+        assertEquals("false", b.value("(instance? KeptI kept-t)"));
+        assertEquals("false", a.value("(instance? KeptI kept-t)"));
+        alsoOnALateJoiner("(instance? KeptI kept-t)", "false");
+
+        // A protocol evaluated again, unchanged, is a new protocol too (as defprotocol makes one).
+        a.value("(defprotocol Again (again-m [x]))");
+        a.value("(defrecord AgainR [] Again (again-m [_] :r))");
+        a.value("(def again-x (->AgainR))");
+        b.value("(defprotocol Again (again-m [x]))");
+        String againForm = "[(satisfies? Again again-x) (instance? user.Again again-x)]";
+        assertEquals("[false false]", b.value(againForm));
+        assertEquals("[false false]", a.value(againForm));
+        alsoOnALateJoiner(againForm, "[false false]");
+    }
+
+    @Test
     void protocolsWithEveryWayOfExtendingThem() {
         a.value("(defprotocol Describe (describe [x]) (describe-as [x style]))");
         a.value("(extend-type String Describe (describe [s] (str \"string \" s)) (describe-as [s st] (str st \":\" s)))");

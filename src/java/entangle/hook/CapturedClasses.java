@@ -32,6 +32,17 @@ public final class CapturedClasses {
             this.classpath = classpath;
         }
 
+        private String definition;
+
+        /**
+         * An id of this loader's definition, random, the same every time it is asked: two
+         * loaders that define the same bytes made two different classes (see {@code Unit}).
+         */
+        public synchronized String definition() {
+            if (definition == null) definition = java.util.UUID.randomUUID().toString();
+            return definition;
+        }
+
         /** The loader's parent loader, or null once it has gone. */
         public ClassLoader parent() { return parent.get(); }
 

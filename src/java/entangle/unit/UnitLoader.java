@@ -14,9 +14,10 @@ import entangle.hook.CapturedClasses;
  * Loads the classes of units that came from the cluster: one unit, or several sibling units
  * (nested in the same unit, or in none) that {@link UnitGroups} found can share a loader.
  * A class's siblings (its unit) and the classes of the units it was nested in resolve here
- * first, so that another member's same-named class never stands in for them; any other name
- * resolves as it does for the Clojure compiler: the newest class of that name, then the
- * classpath.
+ * first, so that another member's same-named class never stands in for them; a named class
+ * they extend or implement resolves to the one they were defined with where they were
+ * compiled (their unit's links); any other name resolves as it does for the Clojure compiler:
+ * the newest class of that name, then the classpath.
  */
 final class UnitLoader extends DynamicClassLoader implements CapturedClasses.ClusterLoader {
     private final Map<String, Unit> byHash = new LinkedHashMap<>();
@@ -26,6 +27,9 @@ final class UnitLoader extends DynamicClassLoader implements CapturedClasses.Clu
     /** The unit every unit here was nested in, and the loader that holds it; both null if none. */
     private final Unit parentUnit;
     private final UnitLoader parentLoader;
+    /** The links of the units here (see {@link Unit#linkedUnit}), and how a linked class is had. */
+    private final Map<String, String> links = new HashMap<>();
+    private final java.util.function.BiFunction<String, String, Class<?>> linked;
 
     /**
      * {@code units} are nested in the same unit (or none), held by {@code parentLoader}, and
@@ -33,14 +37,17 @@ final class UnitLoader extends DynamicClassLoader implements CapturedClasses.Clu
      * units they are nested in are looked up by name here (see loadClass), so that a loader
      * holding several units never answers for a sibling unit's class.
      */
-    UnitLoader(Collection<Unit> units, UnitLoader parentLoader, ClassLoader base) {
+    UnitLoader(Collection<Unit> units, UnitLoader parentLoader, ClassLoader base,
+               java.util.function.BiFunction<String, String, Class<?>> linked) {
         super(base);
+        this.linked = linked;
         String parent = units.iterator().next().parent();
         for (Unit u : units) {
             if (!java.util.Objects.equals(u.parent(), parent)) {
                 throw new IllegalArgumentException("units nested in different units cannot share a loader");
             }
             byHash.put(u.hash(), u);
+            u.links().forEach(links::putIfAbsent);
             for (String name : u.classNames()) {
                 if (byClassName.putIfAbsent(name, u) != null) {
                     throw new IllegalArgumentException("two units define " + name + ": they cannot share a loader");
@@ -149,6 +156,8 @@ final class UnitLoader extends DynamicClassLoader implements CapturedClasses.Clu
         for (UnitLoader l = this; c == null && l.parentLoader != null; l = l.parentLoader) {
             if (l.parentUnit.defines(name)) c = l.parentLoader.defineOwn(name, l.parentUnit);
         }
+        String link = c == null ? links.get(name) : null;
+        if (link != null) c = linked.apply(link, name);
         if (c != null) {
             if (resolve) resolveClass(c);
             return c;

@@ -132,9 +132,65 @@ public final class Units {
 
     private Unit seal(ClassLoader loader, LoaderClasses group) {
         String parentHash = parentHash(group.parent());
-        Unit u = group.sealed(parentHash, classes -> Unit.of(parentHash, classes));
+        Unit u = group.sealed(parentHash, classes -> Unit.of(parentHash, classes, linksOf(loader, classes),
+                                                             definesNamedClass(classes) ? group.definition() : ""));
         localLoaders.putIfAbsent(u.hash(), new WeakReference<>(loader));
         return u;
+    }
+
+    /**
+     * The named classes that evaluation compiled (here or on another member) and that the
+     * classes {@code loader} defined extend or implement, each with the hash of the unit of the
+     * one the JVM linked them to here. Those of {@code loader} and of the loaders it is nested
+     * in resolve inside the unit's chain anyway, and a classpath namespace's are each member's
+     * own (each loads it itself), so neither is linked.
+     */
+    private Map<String, String> linksOf(ClassLoader loader, List<CapturedClasses.Defined> classes) {
+        Map<String, String> links = new HashMap<>();
+        for (CapturedClasses.Defined d : classes) {
+            Class<?> c;
+            try {
+                c = Class.forName(d.name(), false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                continue;
+            }
+            if (c.getClassLoader() != loader) continue;
+            List<Class<?>> supertypes = new ArrayList<>(List.of(c.getInterfaces()));
+            if (c.getSuperclass() != null) supertypes.add(c.getSuperclass());
+            for (Class<?> s : supertypes) {
+                if (!evaluated(s) || nestedIn(loader, s.getClassLoader())) continue;
+                List<Unit> chain = unitsOf(s);
+                if (!chain.isEmpty()) links.putIfAbsent(s.getName(), chain.get(0).hash());
+            }
+        }
+        return links;
+    }
+
+    /**
+     * True if one of {@code classes} is a named class: one code finds by its name (a deftype,
+     * a record, an interface), not a fn's or a reify's, which are named from the evaluation.
+     */
+    private static boolean definesNamedClass(List<CapturedClasses.Defined> classes) {
+        for (CapturedClasses.Defined d : classes) if (d.name().indexOf('$') < 0) return true;
+        return false;
+    }
+
+    private static boolean nestedIn(ClassLoader loader, ClassLoader other) {
+        for (ClassLoader p = loader; p != null; p = p.getParent()) if (p == other) return true;
+        return false;
+    }
+
+    /**
+     * The class {@code name} of unit {@code hash}, for a class of another unit that extends or
+     * implements it (see {@link Unit#linkedUnit}); null if that unit cannot be had, and the
+     * name then resolves as any other.
+     */
+    private Class<?> linked(String hash, String name) {
+        try {
+            return resolve(hash, name);
+        } catch (RefusedException | ClassNotFoundException | LinkageError e) {
+            return null;
+        }
     }
 
     private String parentHash(ClassLoader p) {
@@ -226,7 +282,7 @@ public final class Units {
         UnitLoader l = liveClusterLoader(u.hash());
         if (l != null) return l;
         UnitLoader parent = u.parent() == null ? null : loaderFor(u.parent());
-        l = new UnitLoader(List.of(u), parent, base);
+        l = new UnitLoader(List.of(u), parent, base, this::linked);
         clusterLoaders.put(u.hash(), new WeakReference<>(l));
         return l;
     }
@@ -239,7 +295,7 @@ public final class Units {
         List<Unit> left = new ArrayList<>(group.size());
         for (Unit u : group) if (liveClusterLoader(u.hash()) == null) left.add(u);
         if (left.size() < 2) return null;
-        UnitLoader l = new UnitLoader(left, parent, base);
+        UnitLoader l = new UnitLoader(left, parent, base, this::linked);
         for (Unit u : left) clusterLoaders.put(u.hash(), new WeakReference<>(l));
         return l;
     }
