@@ -78,7 +78,7 @@ class ClasspathNamespacesTest {
             assertEquals("\"copy on b\"", b.value("(extra.greeter/version)"));
             String refusal = "entangle: namespace extra.greeter (required on member " + addressOfA + ") cannot be"
                 + " loaded from this member's classpath: Could not locate extra/greeter__init.class,"
-                + " extra/greeter.clj or extra/greeter.cljc on classpath.; shared definitions that use it will fail here.";
+                + " extra/greeter.clj or extra/greeter.cljc on classpath; shared definitions that use it will fail here.";
             assertTrue(c.allErr().contains(refusal), c.allErr());
             assertEquals("3", c.eval("(+ 1 2)").value());
             // Reloaded on A, it is not reported again where it could not be loaded at all.

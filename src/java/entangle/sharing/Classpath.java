@@ -74,8 +74,11 @@ final class Classpath {
             Throwable root = e;
             while (root.getCause() != null) root = root.getCause();
             if (failedLoads.add(once)) {
+                String message = String.valueOf(root.getMessage());
+                // Clojure's own sentences end in a full stop ("... on classpath."): ours goes on.
+                if (message.endsWith(".")) message = message.substring(0, message.length() - 1);
                 warn.accept("namespace " + ns + " (" + why + ") cannot be loaded from this member's classpath: "
-                    + root.getMessage() + "; shared definitions that use it will fail here.");
+                    + message + "; shared definitions that use it will fail here.");
             }
         }
     }
