@@ -41,6 +41,21 @@ class UnitTest {
     }
 
     @Test
+    void linksAndADefinitionsIdArePartOfTheUnit() throws Exception {
+        String protocolUnit = "ab".repeat(32);
+        Unit linked = Unit.of(null, CLASSES, java.util.Map.of("user.Shape", protocolUnit), "");
+        Unit back = Unit.decode(linked.hash(), linked.encoded());
+        assertEquals(protocolUnit, back.linkedUnit("user.Shape"));
+        assertNull(back.linkedUnit("user.Other"));
+        assertNotEquals(Unit.of(null, CLASSES).hash(), linked.hash());
+        // The same bytes evaluated twice: two definitions, two units.
+        List<Defined> type = List.of(new Defined("user.Shape", new byte[] {7}));
+        Unit first = Unit.of(null, type, java.util.Map.of(), "evaluation-1");
+        assertNotEquals(first.hash(), Unit.of(null, type, java.util.Map.of(), "evaluation-2").hash());
+        assertEquals(first.hash(), Unit.decode(first.hash(), first.encoded()).hash());
+    }
+
+    @Test
     void aNameDefinedTwiceKeepsTheLaterClass() throws Exception {
         Unit u = Unit.of(null, List.of(new Defined("user$f", new byte[] {1}), new Defined("user$f", new byte[] {2})));
         assertArrayEquals(new byte[] {2}, Unit.decode(u.hash(), u.encoded()).classBytes("user$f"));
