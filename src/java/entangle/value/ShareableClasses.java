@@ -71,8 +71,19 @@ public final class ShareableClasses {
      * Why an instance of a class from the classpath, Serializable but not allowed, stays: the
      * way to let it travel is the user's to take, knowing the class.
      */
-    static String notNamed(String whose) {
+    static String notNamed(String whose, Class<?> c) {
+        if (c == java.net.URL.class) return "a URL resolves its host as it is read; hold a java.net.URI instead";
+        if (jdk(c)) {
+            return "a JDK class that is not among the value types a shared value may hold, and " + whose + "-D"
+                + PROPERTY + " does not name";
+        }
         return "a class from the classpath that " + whose + "-D" + PROPERTY + " does not name";
+    }
+
+    /** True if {@code c} is the JDK's own (a class of the boot layer's named modules). */
+    private static boolean jdk(Class<?> c) {
+        Module m = c.getModule();
+        return m.isNamed() && m.getLayer() == ModuleLayer.boot() && m.getName().startsWith("java.");
     }
 
     /** True if a class from the classpath may be part of a shared value. */

@@ -18,10 +18,11 @@ public final class UnshareableValueException extends NotSerializableException {
 
     /**
      * What to call a value of class {@code c} in a message: its class name, or what it is when
-     * that name is the compiler's (a promise is a clojure.core$promise$reify__8591).
+     * that name is the compiler's (a promise is a clojure.core$promise$reify__8591); an array
+     * as Java writes its type ({@code byte[]}, not {@code [B}).
      */
     public static String friendlyName(Class<?> c) {
-        String n = c.getName();
+        String n = c.getTypeName();
         if (n.matches("clojure\\.core\\$promise\\$reify__\\d+")) return "promise (" + n + ")";
         if (n.matches("clojure\\.core\\$future_call\\$reify__\\d+")) return "future (" + n + ")";
         return n;

@@ -220,7 +220,7 @@ public final class ValueReader extends ObjectInputStream {
         while (e.isArray()) e = e.getComponentType();
         if (Units.fromUnit(e) || ShareableClasses.allowed(e)) return ObjectInputFilter.Status.ALLOWED;
         rejected = c.getName();
-        rejectedWhy = ShareableClasses.notNamed("this member's ");
+        rejectedWhy = ShareableClasses.notNamed("this member's ", e);
         return ObjectInputFilter.Status.REJECTED;
     }
 }

@@ -111,7 +111,8 @@ public final class ValueWriter extends ObjectOutputStream {
         } catch (NotSerializableException e) {
             throw new UnshareableValueException(e.getMessage(), null);
         } catch (StackOverflowError e) {
-            throw new UnshareableValueException(value.getClass().getName(), "it is nested too deeply to serialize");
+            throw new UnshareableValueException(UnshareableValueException.friendlyName(value.getClass()),
+                                                "it is nested too deeply to serialize");
         } catch (IOException | RuntimeException e) {
             throw new UnshareableValueException(value.getClass().getName(), "serializing it failed: " + e);
         }
@@ -166,7 +167,7 @@ public final class ValueWriter extends ObjectOutputStream {
             return;
         }
         if (instancesTravel && !ShareableClasses.allowed(c)) {
-            throw refuse(new UnshareableValueException(c.getName(), ShareableClasses.notNamed("")));
+            throw refuse(new UnshareableValueException(c.getName(), ShareableClasses.notNamed("", c)));
         }
         writeByte(BY_NAME);
     }

@@ -314,7 +314,14 @@ class ValuesTest {
         java.net.URL url = java.net.URI.create("http://example.com/").toURL();
         UnshareableValueException e = assertThrows(UnshareableValueException.class, () -> ValueWriter.write(url, UNITS));
         assertEquals("java.net.URL", e.type());
-        assertEquals("a class from the classpath that -Dentangle.shareable.classes does not name", e.why());
+        assertEquals("a URL resolves its host as it is read; hold a java.net.URI instead", e.why());
+        UnshareableValueException jdk = assertThrows(UnshareableValueException.class,
+                                                     () -> ValueWriter.write(new StringBuilder("x"), UNITS));
+        assertEquals("a JDK class that is not among the value types a shared value may hold, and"
+            + " -Dentangle.shareable.classes does not name", jdk.why());
+        UnshareableValueException array = assertThrows(UnshareableValueException.class,
+                                                       () -> ValueWriter.write(new byte[100_000][1], UNITS, 1 << 16));
+        assertEquals("byte[][]", array.type());
     }
 
     @Test
@@ -330,8 +337,8 @@ class ValuesTest {
             out.writeObject(new java.util.HashMap<>(java.util.Map.of(java.net.URI.create("http://example.com/").toURL(), 1)));
         }
         RefusedException e = assertThrows(RefusedException.class, () -> ValueReader.read(bytes.toByteArray(), UNITS));
-        assertEquals("it holds a java.net.URL, which a shared value may not contain (a class from the classpath that"
-            + " this member's -Dentangle.shareable.classes does not name)", e.getMessage());
+        assertEquals("it holds a java.net.URL, which a shared value may not contain (a URL resolves its host as it"
+            + " is read; hold a java.net.URI instead)", e.getMessage());
     }
 
     @Test
