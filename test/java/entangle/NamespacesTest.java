@@ -59,6 +59,24 @@ class NamespacesTest extends TwoMembers {
     }
 
     @Test
+    void aNamespaceMadeEmptyAndAnAliasToOneTravel() {
+        // :as-alias, alias of create-ns, in-ns: namespaces with nothing in them, on no classpath.
+        a.eval("(ns reports.spec (:require [reports.schema :as-alias schema]))");
+        a.value("(alias 'draft (create-ns 'reports.draft))");
+        a.value("(in-ns 'user)");
+        a.value("(create-ns 'reports.empty)");
+        a.eval("(in-ns 'reports.bare)");
+        a.value("(clojure.core/in-ns 'user)");
+        String form = "[(binding [*ns* (find-ns 'reports.spec)] (read-string \"[::schema/id ::draft/id]\"))"
+            + " (mapv #(some? (find-ns %)) '[reports.schema reports.draft reports.empty reports.bare])]";
+        String expected = "[[:reports.schema/id :reports.draft/id] [true true true true]]";
+        assertEquals(expected, a.value(form));
+        assertEquals(expected, b.value(form));
+        assertTrue(!b.allErr().contains("cannot be loaded"), b.allErr());
+        alsoOnALateJoiner(form, expected);
+    }
+
+    @Test
     void loadFileSharesItsNamespaceWithFileAndLineInStackTraces() throws Exception {
         Path file = Files.createTempFile(tmp, "entangle-cart", ".clj");
         Files.writeString(file, String.join("\n",
@@ -69,6 +87,9 @@ class NamespacesTest extends TwoMembers {
             "",
             "(defn explode [x]",
             "  (throw (ex-info \"boom\" {:x x})))",
+            "",
+            "(defprotocol Priced \"Has a price.\"",
+            "  (price [x]) (discount [x pct]))",
             ""));
         a.value("(load-file \"" + file + "\")");
         assertEquals("30", b.value("(shop.cart/total [{:price 10} {:price 20}])"));
@@ -78,6 +99,10 @@ class NamespacesTest extends TwoMembers {
         assertTrue(frame.contains(file.getFileName() + ":7"), frame);
         Result source = b.eval("(clojure.repl/source shop.cart/total)");
         assertEquals("(defn total \"Sums the prices.\" [items]\n  (reduce + (map :price items)))\nnil", source.out());
+        // A protocol's method has no place of its own (plain Clojure finds no source): its
+        // protocol's form, not the load-file that loaded it.
+        assertEquals("(defprotocol Priced \"Has a price.\"\n  (price [x]) (discount [x pct]))\nnil",
+                     b.eval("(clojure.repl/source shop.cart/discount)").out());
         Files.delete(file);
         alsoOnALateJoiner("(shop.cart/total [{:price 1}])", "1");
     }

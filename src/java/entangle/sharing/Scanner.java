@@ -153,7 +153,7 @@ final class Scanner {
                 interned = Vars.internedVars(n, n.getMappings());
                 // A namespace that compiled code merely names (RT.var interns into it) has
                 // nothing of its own yet; publishing it would wipe the real one elsewhere.
-                if (!hasContent(c, interned)) continue;
+                if (!hasContent(c, interned) && !madeEmpty(name, interned)) continue;
                 nsChanges.add(new NsChange(name, NamespaceRecord.Kind.SHARED, n, c, kn == null ? 0 : kn.version()));
             } else if (!kn.identical(n)) {
                 IPersistentMap mappings = n.getMappings();
@@ -396,6 +396,16 @@ final class Scanner {
                 varChanges.add(VarChange.removed(k.var, e.getKey(), k.stamp));
             }
         }
+    }
+
+    /**
+     * True for a namespace evaluation made and left empty ({@code create-ns}, {@code in-ns},
+     * the target of an {@code :as-alias}): no var interned in it, which code that names a var
+     * of it would have made (RT.var), and not loaded from a file. It is shared, empty, so that
+     * an alias to it works on every member, as {@code find-ns} of it does.
+     */
+    private static boolean madeEmpty(String name, List<Var> interned) {
+        return interned.isEmpty() && !Classpath.loaded(name);
     }
 
     private static boolean hasContent(NamespaceContent c, List<Var> interned) {

@@ -112,6 +112,7 @@ public final class SharedVars {
 
     private static final Keyword NS = Keyword.intern("ns");
     private static final Keyword NAME = Keyword.intern("name");
+    private static final Keyword PROTOCOL = Keyword.intern("protocol");
 
     /**
      * How many var records a chunk has: a batch of at least two chunks (a joining member's
@@ -489,6 +490,11 @@ public final class SharedVars {
         if (c.meta() != null && c.var() != null) {
             String form = forms.formOf(c.var().sym.getName(), c.meta(), c.root());
             if (form != null) return form;
+            // A protocol's method has no place of its own: its protocol's form made it.
+            if (c.meta().valAt(PROTOCOL) instanceof clojure.lang.Var protocol && protocol.meta() != null) {
+                form = forms.formOf(protocol.sym.getName(), protocol.meta(), null);
+                if (form != null) return form;
+            }
         }
         source = sourceText.evalText();
         if (source == null && sourceText.none() && known.provenance.get(c.key()) != null) {
