@@ -58,7 +58,12 @@ final class SharedVarFn extends AFn implements IDeref {
 
     @Override public Object applyTo(ISeq args) { return var().applyTo(args); }
 
-    @Override public Object deref() { return var().deref(); }
+    /** The var's value; one that stayed on another member (it cannot travel) throws the sentence that says so. */
+    @Override public Object deref() {
+        Object value = var().deref();
+        if (value instanceof entangle.sharing.Unshared u) throw u.error();
+        return value;
+    }
 
     @Override public String toString() { return "#'" + ns + "/" + name; }
 }

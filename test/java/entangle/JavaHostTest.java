@@ -95,6 +95,12 @@ class JavaHostTest {
         repl.value("(in-ns 'shop.config) (def rates {:vat 21})");
         repl.value("(in-ns 'user)");
         assertEquals("{:vat 21}", host.value("deref shop.config/rates"));
+        // One whose value stayed on its member says so, as the REPL does, not a placeholder.
+        repl.eval("(in-ns 'shop.config) (def listener (java.net.ServerSocket. 0))");
+        repl.value("(in-ns 'user)");
+        String refused = host.ask("deref shop.config/listener");
+        assertTrue(refused.startsWith("!! clojure.lang.ExceptionInfo: #'shop.config/listener holds a"
+            + " java.net.ServerSocket on member "), refused);
     }
 
     @Test
