@@ -29,7 +29,8 @@
     (.remote m)
     (throw (IllegalStateException.
             (if-let [left (Member/left)]
-              (str "this JVM is not a member of an entangle cluster: " left "; (entangle.core/start!) joins again")
+              ;; left says it: "this JVM left the cluster (entangle.core/stop!)", "this member's Hazelcast ..."
+              (str left "; (entangle.core/start!) joins again")
               "this JVM is not a member of an entangle cluster; join with (entangle.core/start!)")))))
 
 (def ^:private option-kinds

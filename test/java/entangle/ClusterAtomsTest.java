@@ -167,7 +167,8 @@ class ClusterAtomsTest {
         a.value("(def shared-list (atom []))");
         Result bad = b.eval("(swap! shared-list conj (java.net.ServerSocket. 0))");
         assertTrue(bad.err().contains("the new value of #'user/shared-list holds a java.net.ServerSocket, which cannot be"
-            + " shared with other members; the atom is unchanged"), bad.err());
+            + " shared with other members; the atom is unchanged (mark #'user/shared-list local, (def ^:entangle/local"
+            + " ...), for an atom of this member's own that may hold it)"), bad.err());
         assertEquals("[]", a.value("@shared-list"));
     }
 }

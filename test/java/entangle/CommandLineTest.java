@@ -278,6 +278,13 @@ class CommandLineTest {
         assertTrue(err.get(0).startsWith("entangle: cannot write the log file " + dir + "/log-" + port + "-")
             && err.get(0).endsWith(".log: the directory " + dir + " is not this user's alone (" + System.getProperty("user.name")
                                    + ", rwxr-xr-x); remove it, or choose another log file"), err.get(0));
+
+        // One that cannot be made says why, not only where.
+        ReplProcess r = ReplProcess.start("cli", jvm, List.of("--cluster", "log-" + port, "--port", String.valueOf(port),
+                                                            "--log-file", "/proc/entangle.log"), Map.of());
+        assertEquals(2, r.waitFor());
+        assertEquals(List.of("entangle: cannot write the log file /proc/entangle.log: it does not exist and cannot be"
+            + " made there"), errLines(r));
     }
 
     private static String perms(Path p) throws IOException {

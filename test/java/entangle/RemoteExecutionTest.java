@@ -188,7 +188,8 @@ class RemoteExecutionTest {
     void whatCannotTravelIsRefusedWithASentenceThatSaysWhat() {
         a.discardPrinted();
         ReplProcess.Result socket = a.eval("(let [s (java.net.ServerSocket. 0)] (remote/submit-to-member \"" + addrB + "\" (fn [] (.getLocalPort s))))");
-        assertTrue(socket.err().contains("the fn cannot be sent to other members: it holds a java.net.ServerSocket"), socket.err());
+        assertTrue(socket.err().contains("the fn cannot be sent to other members: it holds a java.net.ServerSocket; make such a value"
+            + " inside the fn, on the member that runs it"), socket.err());
         ReplProcess.Result result = a.eval("@(remote/submit-to-member \"" + addrB + "\" (fn [] (java.net.ServerSocket. 0)))");
         assertTrue(result.err().contains("member " + addrB + " threw java.lang.IllegalStateException: the fn's result cannot travel back:"
             + " it holds a java.net.ServerSocket"), result.err());

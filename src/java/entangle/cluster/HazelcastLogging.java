@@ -96,7 +96,7 @@ public final class HazelcastLogging {
             }
             HazelcastLogging.file = file.toString().equals("-") ? file : file.toAbsolutePath();
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write the log file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot write the log file " + file + ": " + reason(e), e);
         }
         for (Logger l : new Logger[] {HAZELCAST, ENTANGLE}) {
             l.setUseParentHandlers(false);
@@ -115,6 +115,14 @@ public final class HazelcastLogging {
         if (Thread.getDefaultUncaughtExceptionHandler() == null) {
             Thread.setDefaultUncaughtExceptionHandler(HazelcastLogging::uncaught);
         }
+    }
+
+    /** Why {@code e} failed, in words: a file system exception's message is often the path alone. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "it does not exist and cannot be made there";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     }
 
     /**

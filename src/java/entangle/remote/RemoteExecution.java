@@ -167,7 +167,8 @@ public final class RemoteExecution {
             throw new IllegalArgumentException("the fn cannot be sent to other members: it holds "
                 + withArticle(e.getMessage())
                 + (fn.getClass().isSynthetic() || fn.getClass().getName().contains("$$Lambda")
-                   ? "; send a Clojure fn (from eval, or a shared var), not a Java lambda" : ""));
+                   ? "; send a Clojure fn (from eval, or a shared var), not a Java lambda"
+                   : "; make such a value inside the fn, on the member that runs it"));
         }
     }
 

@@ -220,7 +220,8 @@ public final class ClusterAtoms {
             // is the one the user needs.
             IllegalArgumentException refused = new IllegalArgumentException("the new value of " + a.name()
                 + " holds " + withArticle(e.type())
-                + ", which cannot be shared with other members; the atom is unchanged");
+                + ", which cannot be shared with other members; the atom is unchanged (mark " + a.name()
+                + " local, (def ^:entangle/local ...), for an atom of this member's own that may hold it)");
             refused.addSuppressed(e);
             throw refused;
         }
