@@ -143,10 +143,15 @@
     (when message (throw (IllegalArgumentException. ^String (str/replace-first message #"^entangle: " ""))))
     (start! (options/variables-only options))))
 
+(declare ^:dynamic *evaluating* publish-so-far!)
+
 (defn stop!
-  "Leaves the cluster cleanly: the definitions stay with the other members."
+  "Leaves the cluster cleanly: the definitions stay with the other members. Inside an
+  evaluation, what it has defined so far is shared first, as its end would have shared it."
   []
-  (when-let [m (member)] (.close ^Member m)))
+  (when-let [m (member)]
+    (when *evaluating* (publish-so-far!))
+    (.close ^Member m)))
 
 (defn- read-text
   "The ReadText of `read`, a map {:text :file :line :column} (see `eval`), or nil."

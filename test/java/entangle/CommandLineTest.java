@@ -338,7 +338,10 @@ class CommandLineTest {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a");
             ReplProcess b = cluster.start("b");
-            assertEquals("nil", b.value("(entangle.core/stop!)"));
+            // What the evaluation that left defined before it left is shared as it leaves.
+            assertEquals("nil", b.value("(do (def defined-before-b-left 1) (entangle.core/stop!)"
+                + " (def defined-after-b-left 2) nil)"));
+            assertEquals("[1 nil]", a.value("[defined-before-b-left (resolve 'defined-after-b-left)]"));
             a.value("(def defined-while-b-was-away 42)");
             String joined = b.value("(str (entangle.core/start!))");
             assertTrue(joined.endsWith(" of cluster " + cluster.name() + "\""), joined);
