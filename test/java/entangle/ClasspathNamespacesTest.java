@@ -63,6 +63,27 @@ class ClasspathNamespacesTest {
         return out;
     }
 
+    /**
+     * A record type of a classpath namespace is each member's own, compiled from its own copy
+     * of the file: a record made on one member is an instance of the type on every other.
+     */
+    @Test
+    void aRecordOfAClasspathNamespaceIsOfEachMembersOwnType() throws Exception {
+        Path dir = library("any");
+        Files.writeString(dir.resolve("extra/shapes.clj"), "(ns extra.shapes)\n(defrecord Circle [r])\n");
+        try (TestCluster cluster = new TestCluster()) {
+            ReplProcess a = cluster.start("a", withPath(dir));
+            ReplProcess b = cluster.start("b", withPath(dir));
+            a.value("(require 'extra.shapes)");
+            a.value("(def circle (extra.shapes/->Circle 2))");
+            assertEquals("[true true 2]", b.value("[(instance? extra.shapes.Circle circle) (= circle (extra.shapes/->Circle 2))"
+                + " (:r circle)]"));
+            ReplProcess late = cluster.start("late", withPath(dir));
+            assertEquals("[true true]", late.value("[(instance? extra.shapes.Circle circle)"
+                + " (= circle (extra.shapes/->Circle 2))]"));
+        }
+    }
+
     @Test
     void eachMemberRequiresFromItsOwnClasspathAndOneThatCannotSaysWhy() throws Exception {
         try (TestCluster cluster = new TestCluster()) {

@@ -45,8 +45,8 @@ class UnshareableTest extends TwoMembers {
     void aClassOfTheClasspathTravelsBetweenMembersThatNameIt() {
         // java.awt.Point stands for a Java host's own Serializable class, on every classpath.
         Result r = a.eval("(def corner (java.awt.Point. 1 2))");
-        assertEquals("entangle: #'user/corner holds a java.awt.Point (a class from the classpath that"
-            + " -Dentangle.shareable.classes does not name), which cannot be shared with other members, so it stays"
+        assertEquals("entangle: #'user/corner holds a java.awt.Point (a JDK class that is not among the value types a"
+            + " shared value may hold, and -Dentangle.shareable.classes does not name), which cannot be shared with other members, so it stays"
             + " on this member only; mark it local with (def ^:entangle/local corner ...) or compute it on each"
             + " member.", r.err());
         List<String> naming = List.of("-J-Dentangle.shareable.classes=java.awt.Point");
@@ -62,8 +62,8 @@ class UnshareableTest extends TwoMembers {
             assertEquals("nil", onB.value());
             assertTrue(onB.err().contains("entangle: #'user/origin from member "
                 + c.value("(first (entangle.core/members))").replace("\"", "") + " was refused: it holds a"
-                + " java.awt.Point, which a shared value may not contain (a class from the classpath that this"
-                + " member's -Dentangle.shareable.classes does not name); nothing was defined from it."), onB.err());
+                + " java.awt.Point, which a shared value may not contain (a JDK class that is not among the value types"
+                + " a shared value may hold, and this member's -Dentangle.shareable.classes does not name); nothing was defined from it."), onB.err());
         } finally {
             c.close();
             d.close();

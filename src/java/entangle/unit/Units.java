@@ -133,7 +133,7 @@ public final class Units {
     private Unit seal(ClassLoader loader, LoaderClasses group) {
         String parentHash = parentHash(group.parent());
         Unit u = group.sealed(parentHash, classes -> Unit.of(parentHash, classes, linksOf(loader, classes),
-                                                             definesNamedClass(classes) ? group.definition() : ""));
+                                                             definition(group, classes)));
         localLoaders.putIfAbsent(u.hash(), new WeakReference<>(loader));
         return u;
     }
@@ -167,12 +167,15 @@ public final class Units {
     }
 
     /**
-     * True if one of {@code classes} is a named class: one code finds by its name (a deftype,
-     * a record, an interface), not a fn's or a reify's, which are named from the evaluation.
+     * The id of the evaluation that defined {@code classes} if one of them is a named class,
+     * found by its name (a deftype, a record, an interface; not a fn's or a reify's, named from
+     * the evaluation): see {@link Unit}. Else "", and for a namespace loaded from the classpath,
+     * whose classes every member compiles from its own copy of the file, alike.
      */
-    private static boolean definesNamedClass(List<CapturedClasses.Defined> classes) {
-        for (CapturedClasses.Defined d : classes) if (d.name().indexOf('$') < 0) return true;
-        return false;
+    private static String definition(LoaderClasses group, List<CapturedClasses.Defined> classes) {
+        if (group.classpath()) return "";
+        for (CapturedClasses.Defined d : classes) if (d.name().indexOf('$') < 0) return group.definition();
+        return "";
     }
 
     private static boolean nestedIn(ClassLoader loader, ClassLoader other) {
@@ -249,6 +252,23 @@ public final class Units {
         if (l instanceof UnitLoader) return true;
         CapturedClasses.LoaderClasses group = l == null ? null : CapturedClasses.of(l);
         return group != null && !group.classpath();
+    }
+
+    /**
+     * True if {@code c} was compiled as its namespace was loaded from the classpath, since
+     * capture began: every member compiles its own from its own copy of the file, and finds it
+     * by name.
+     */
+    public static boolean loadedFromClasspath(Class<?> c) {
+        ClassLoader l = c.getClassLoader();
+        if (!(l instanceof DynamicClassLoader) || l instanceof UnitLoader) return false;
+        CapturedClasses.LoaderClasses group = CapturedClasses.of(l);
+        return group != null && group.classpath();
+    }
+
+    /** True if this member's Clojure compiler made {@code c} (from source, not a jar's AOT class), or a unit did. */
+    public static boolean compiledHere(Class<?> c) {
+        return c.getClassLoader() instanceof DynamicClassLoader;
     }
 
     /** True if {@code c} came from a unit: code the cluster holds, checked against its hash. */

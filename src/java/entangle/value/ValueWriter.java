@@ -152,10 +152,17 @@ public final class ValueWriter extends ObjectOutputStream {
      * where its instances travel, one that a shared value may not contain.
      */
     private void writeOrigin(Class<?> c, boolean instancesTravel) throws IOException {
+        boolean counterNamed = COUNTER_NAMED.matcher(c.getName()).matches();
         if (Units.compiledBeforeCapture(c)) {
-            if (COUNTER_NAMED.matcher(c.getName()).matches()) {
+            if (counterNamed) {
                 throw refuse(new UnshareableValueException(c.getName(), "it was compiled before entangle started on this member"));
             }
+            writeByte(BY_NAME);
+            return;
+        }
+        // A type of a namespace loaded from the classpath: each member has its own, compiled
+        // from its own copy of the file, and a record made here is an instance of that one there.
+        if (!counterNamed && Units.loadedFromClasspath(c)) {
             writeByte(BY_NAME);
             return;
         }
