@@ -62,7 +62,15 @@
         set (fn [k v f] (when (some? v)
                           (try (f v)
                                (catch IllegalArgumentException e
-                                 (throw (IllegalArgumentException. (str (option-name opts k) ": " (.getMessage e)) e))))))]
+                                 ;; MemberOptions names the option itself (labels, below); a Path does not.
+                                 (let [named (str (option-name opts k) ": ")]
+                                   (throw (if (.startsWith (str (.getMessage e)) named)
+                                            e
+                                            (IllegalArgumentException. (str named (.getMessage e)) e))))))))]
+    ;; Hints and refusals name an option as the user set it: its flag, its variable, or its key.
+    (.labels o (assoc (into {} (for [k [:cluster :port :members :bind :client]] [(name k) (option-name opts k)]))
+                      "hazelcastConfig" (option-name opts :hazelcast-config)
+                      "secretFile" (option-name opts :secret-file)))
     (set :cluster cluster #(.cluster o %))
     (set :port port #(.port o (int %)))
     (set :members members #(.members o %))
@@ -71,10 +79,6 @@
     (set :hazelcast-config hazelcast-config #(.hazelcastConfig o (Path/of ^String % (make-array String 0))))
     (set :secret-file secret-file #(.secretFile o (Path/of ^String % (make-array String 0))))
     (.client o (boolean client))
-    ;; Hints name an option as the user set it: its flag, its variable, or its key.
-    (.labels o (assoc (into {} (for [k [:cluster :port :members :bind :client]] [(name k) (option-name opts k)]))
-                      "hazelcastConfig" (option-name opts :hazelcast-config)
-                      "secretFile" (option-name opts :secret-file)))
     o))
 
 (declare provenance)

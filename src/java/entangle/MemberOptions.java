@@ -20,8 +20,9 @@ import entangle.cluster.ClusterSecret;
  * case may be, replaces the cluster name and network options.
  *
  * <p>Every setter validates its argument and throws {@link IllegalArgumentException} with a
- * message that names the option and what was wrong with it, so that the REPL and a host
- * application can show it as it is.
+ * message that names the option ("MemberOptions.port: port 70000 is not between 1 and
+ * 65526", or as {@link #labels} set before names it) and what was wrong with it, so that the
+ * REPL and a host application can show it as it is.
  */
 public final class MemberOptions {
     /** The cluster a member joins unless told otherwise. */
@@ -58,8 +59,7 @@ public final class MemberOptions {
 
     public MemberOptions cluster(String name) {
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("cluster name '" + name
-                + "' must be letters, digits, '.', '_' or '-'");
+            throw refused("cluster", "cluster name '" + name + "' must be letters, digits, '.', '_' or '-'");
         }
         this.cluster = name;
         networkSet.add("cluster");
@@ -68,7 +68,7 @@ public final class MemberOptions {
 
     public MemberOptions bind(String host) {
         if (host == null || host.isBlank() || host.contains(":") && !host.contains("::")) {
-            throw new IllegalArgumentException("bind address '" + host + "' is not a host name or IP address");
+            throw refused("bind", "bind address '" + host + "' is not a host name or IP address");
         }
         // Resolved now, not when Hazelcast binds: there the failure reads as a cluster that
         // refused the member.
@@ -76,8 +76,8 @@ public final class MemberOptions {
         try {
             address = java.net.InetAddress.getByName(host);
         } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException("bind address '" + host + "' does not resolve"
-                + " (give a host name or IP address of this machine)");
+            throw refused("bind", "bind address '" + host + "' does not resolve (give a host name or IP address of"
+                + " this machine)");
         }
         this.bind = host;
         this.bindsEveryInterface = address.isAnyLocalAddress();
@@ -88,7 +88,7 @@ public final class MemberOptions {
     public MemberOptions port(int port) {
         // The member may take any of the PORT_COUNT ports from this one; the last is 65535.
         if (port < 1 || port > 65536 - PORT_COUNT) {
-            throw new IllegalArgumentException("port " + port + " is not between 1 and " + (65536 - PORT_COUNT));
+            throw refused("port", "port " + port + " is not between 1 and " + (65536 - PORT_COUNT));
         }
         this.port = port;
         networkSet.add("port");
@@ -100,7 +100,11 @@ public final class MemberOptions {
      * host alone stands for the ten ports from {@link #port()} there.
      */
     public MemberOptions members(String spec) {
-        parseMembers(spec, port);
+        try {
+            parseMembers(spec, port);
+        } catch (IllegalArgumentException e) {
+            throw refused("members", e.getMessage());
+        }
         this.membersSpec = spec;
         networkSet.add("members");
         return this;
@@ -127,10 +131,10 @@ public final class MemberOptions {
         if (file != null) {
             String name = file.getFileName() == null ? "" : file.getFileName().toString();
             if (!name.matches(".*\\.(xml|yaml|yml)")) {
-                throw new IllegalArgumentException("Hazelcast configuration '" + file + "' must be a .xml, .yaml or .yml file");
+                throw refused("hazelcastConfig", "Hazelcast configuration '" + file + "' must be a .xml, .yaml or .yml file");
             }
             if (!java.nio.file.Files.isReadable(file)) {
-                throw new IllegalArgumentException("Hazelcast configuration '" + file + "' cannot be read");
+                throw refused("hazelcastConfig", "Hazelcast configuration '" + file + "' cannot be read");
             }
         }
         this.hazelcastConfig = file;
@@ -144,12 +148,21 @@ public final class MemberOptions {
      * here, once. Null: no secret.
      */
     public MemberOptions secretFile(Path file) {
-        this.secret = file == null ? null : ClusterSecret.read(file);
+        try {
+            this.secret = file == null ? null : ClusterSecret.read(file);
+        } catch (IllegalArgumentException e) {
+            throw refused("secretFile", e.getMessage());
+        }
         return this;
     }
 
+    /** A refusal of {@code option}'s value, named as {@link #label} names it: "MemberOptions.port: ...". */
+    private IllegalArgumentException refused(String option, String why) {
+        return new IllegalArgumentException(label(option) + ": " + why);
+    }
+
     /**
-     * Names the options in the hints of messages as the user set them, by option ("cluster",
+     * Names the options in messages (refusals and hints) as the user set them, by option ("cluster",
      * "port", "members", "bind", "client", "hazelcastConfig", "secretFile"): "--port" for a
      * command line, "ENTANGLE_PORT" for an environment. Not part of what the options are
      * ({@link #equals}). Unnamed options are named by their method here

@@ -58,18 +58,18 @@ class MemberOptionsTest {
 
     @Test
     void malformedValuesAreRefusedWithTheirText() {
-        assertEquals("member 'x:y' is not host, host:port or host:port-port",
+        assertEquals("MemberOptions.members: member 'x:y' is not host, host:port or host:port-port",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members("x:y")).getMessage());
-        assertEquals("member 'x:9-1' has an invalid port range",
+        assertEquals("MemberOptions.members: member 'x:9-1' has an invalid port range",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members("x:9-1")).getMessage());
-        assertEquals("members list is empty; give host:port,... such as 127.0.0.1:5701-5710",
+        assertEquals("MemberOptions.members: members list is empty; give host:port,... such as 127.0.0.1:5701-5710",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().members(" ")).getMessage());
-        assertEquals("port 0 is not between 1 and 65526",
+        assertEquals("MemberOptions.port: port 0 is not between 1 and 65526",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().port(0)).getMessage());
-        assertEquals("port 65527 is not between 1 and 65526",
+        assertEquals("MemberOptions.port: port 65527 is not between 1 and 65526",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().port(65527)).getMessage());
         assertEquals(65526, new MemberOptions().port(65526).port()); // its ten ports end at 65535
-        assertEquals("bind address 'not a host' does not resolve (give a host name or IP address of this machine)",
+        assertEquals("MemberOptions.bind: bind address 'not a host' does not resolve (give a host name or IP address of this machine)",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().bind("not a host")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new MemberOptions().cluster("a b"));
         assertThrows(IllegalArgumentException.class, () -> new MemberOptions().bind("host:1"));
@@ -113,10 +113,10 @@ class MemberOptionsTest {
 
     @Test
     void aHazelcastConfigurationMustBeAReadableXmlOrYamlFile() throws Exception {
-        assertEquals("Hazelcast configuration 'hz.properties' must be a .xml, .yaml or .yml file",
+        assertEquals("MemberOptions.hazelcastConfig: Hazelcast configuration 'hz.properties' must be a .xml, .yaml or .yml file",
                      assertThrows(IllegalArgumentException.class,
                                   () -> new MemberOptions().hazelcastConfig(java.nio.file.Path.of("hz.properties"))).getMessage());
-        assertEquals("Hazelcast configuration 'no/such/hazelcast.yaml' cannot be read",
+        assertEquals("MemberOptions.hazelcastConfig: Hazelcast configuration 'no/such/hazelcast.yaml' cannot be read",
                      assertThrows(IllegalArgumentException.class,
                                   () -> new MemberOptions().hazelcastConfig(java.nio.file.Path.of("no/such/hazelcast.yaml"))).getMessage());
         java.nio.file.Path yaml = java.nio.file.Files.createTempFile(tmp, "hazelcast", ".yaml");
@@ -160,7 +160,7 @@ class MemberOptionsTest {
         java.nio.file.Path file = dir.resolve("secret");
         java.nio.file.Files.writeString(file, "s3cret\n");
         java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        assertEquals("secret file '" + file + "' can be read by users other than its owner (rw-r--r--); make it private:"
+        assertEquals("MemberOptions.secretFile: secret file '" + file + "' can be read by users other than its owner (rw-r--r--); make it private:"
                      + " chmod 600 " + file,
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().secretFile(file)).getMessage());
         java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
@@ -182,15 +182,15 @@ class MemberOptionsTest {
         java.nio.file.Path empty = dir.resolve("empty");
         java.nio.file.Files.writeString(empty, "\n");
         java.nio.file.Files.setPosixFilePermissions(empty, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        assertEquals("secret file '" + empty + "' is empty",
+        assertEquals("MemberOptions.secretFile: secret file '" + empty + "' is empty",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().secretFile(empty)).getMessage());
-        assertEquals("secret file '" + dir.resolve("missing") + "' cannot be read (no such file)",
+        assertEquals("MemberOptions.secretFile: secret file '" + dir.resolve("missing") + "' cannot be read (no such file)",
                      assertThrows(IllegalArgumentException.class,
                                   () -> new MemberOptions().secretFile(dir.resolve("missing"))).getMessage());
         java.nio.file.Path big = dir.resolve("big");
         java.nio.file.Files.writeString(big, "x".repeat(5000));
         java.nio.file.Files.setPosixFilePermissions(big, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        assertEquals("secret file '" + big + "' is longer than 4096 bytes; a secret is one line",
+        assertEquals("MemberOptions.secretFile: secret file '" + big + "' is longer than 4096 bytes; a secret is one line",
                      assertThrows(IllegalArgumentException.class, () -> new MemberOptions().secretFile(big)).getMessage());
     }
 }
