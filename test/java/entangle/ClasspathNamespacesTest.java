@@ -74,6 +74,11 @@ class ClasspathNamespacesTest {
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a", withPath(dir));
             ReplProcess b = cluster.start("b", withPath(dir));
+            // An :as-alias of it first makes an empty namespace, shared: a require still loads it.
+            a.value("(require '[extra.shapes :as-alias shapes])");
+            assertEquals("[true false]", b.value("[(some? (find-ns 'extra.shapes)) (contains? (loaded-libs) 'extra.shapes)]"));
+            b.value("(require 'extra.shapes)");
+            assertEquals("true", b.value("(some? (resolve 'extra.shapes/->Circle))"));
             a.value("(require 'extra.shapes)");
             a.value("(def circle (extra.shapes/->Circle 2))");
             assertEquals("[true true 2]", b.value("[(instance? extra.shapes.Circle circle) (= circle (extra.shapes/->Circle 2))"

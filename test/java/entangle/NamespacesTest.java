@@ -74,6 +74,11 @@ class NamespacesTest extends TwoMembers {
         assertEquals(expected, b.value(form));
         assertTrue(!b.allErr().contains("cannot be loaded"), b.allErr());
         alsoOnALateJoiner(form, expected);
+        // Removed on another member, and made again there: shared again.
+        b.value("(remove-ns 'reports.empty)");
+        assertEquals("false", a.value("(some? (find-ns 'reports.empty))"));
+        b.value("(create-ns 'reports.empty)");
+        assertEquals("true", a.value("(some? (find-ns 'reports.empty))"));
     }
 
     @Test

@@ -68,6 +68,11 @@ final class NamespaceApplier {
         for (Fresh<NamespaceRecord> f : ordered) applyNamespace(f, all, done, batch, varAt, fromMaps);
     }
 
+    /** True for the record of a namespace made with nothing in it: no alias, refer, import or meta. */
+    private static boolean madeEmpty(NamespaceRecord r, IPersistentMap meta) {
+        return r.aliases().isEmpty() && r.refers().isEmpty() && r.imports().isEmpty() && (meta == null || meta.count() == 0);
+    }
+
     private void applyNamespace(Fresh<NamespaceRecord> f, Map<String, Fresh<NamespaceRecord>> all, Set<String> done,
                                 Batch batch, Map<String, Integer> varAt, boolean fromMaps) {
         NamespaceRecord r = f.record();
@@ -134,7 +139,9 @@ final class NamespaceApplier {
                             held = NamespaceContent.of(merged, m);
                         }
                         reconcile(n, r.name(), held, held.meta(), kn.beforeJoining);
-                        Classpath.markLoaded(sym);
+                        // As the ns form made it on its member; not a namespace made empty
+                        // (create-ns, an :as-alias target), which a require must still load.
+                        if (!madeEmpty(r, meta)) Classpath.markLoaded(sym);
                         NamespaceContent now = NamespaceContent.of(n);
                         if (held.sameAs(theirs)) {
                             kn.capture(n, now);
