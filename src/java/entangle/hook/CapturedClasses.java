@@ -72,6 +72,9 @@ public final class CapturedClasses {
     }
 
     private static final Map<ClassLoader, LoaderClasses> LOADERS = new WeakHashMap<>();
+    /** The loader that last defined each class name while loading a namespace from the classpath. */
+    private static final Map<String, WeakReference<ClassLoader>> CLASSPATH_NAMES =
+        new java.util.concurrent.ConcurrentHashMap<>();
     /** Loaders that defined their first class since the last {@link #drainNew()}. */
     private static final List<WeakReference<ClassLoader>> NEW = new ArrayList<>();
     private static volatile boolean capturing;
@@ -100,6 +103,7 @@ public final class CapturedClasses {
                 }
             }
             group.add(new Defined(name, bytes.clone()));
+            if (classpath) CLASSPATH_NAMES.put(name, new WeakReference<>(loader));
         } catch (Throwable t) {
             // The compiler must go on; a definition made of this class then cannot be shared.
         }
@@ -111,6 +115,15 @@ public final class CapturedClasses {
         synchronized (LOADERS) {
             return LOADERS.get(loader);
         }
+    }
+
+    /**
+     * The loader that last defined class {@code name} as a namespace was loaded from this
+     * member's classpath (since capture began), or null.
+     */
+    public static ClassLoader classpathLoaderOf(String name) {
+        WeakReference<ClassLoader> ref = CLASSPATH_NAMES.get(name);
+        return ref == null ? null : ref.get();
     }
 
     /** The loaders (still alive) that defined their first class since the last call. */

@@ -81,13 +81,21 @@ final class Applier {
      * so each is the one its version names (see {@link Stamp}).
      */
     void apply(Batch records, boolean fromMaps) {
-        applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, known::classStamp, fromMaps),
-                     fromMaps);
         List<Fresh<NamespaceRecord>> ns = fresh(records.nsKeys(), records.ns(), NamespaceRecord::decode,
                                                 known::namespaceStamp, fromMaps);
         Map<String, Fresh<NamespaceRecord>> byName = new LinkedHashMap<>();
         for (Fresh<NamespaceRecord> f : ns) byName.put(f.record().name(), f);
-        namespaces.apply(ns, byName, records, fromMaps);
+        // What members loaded from their classpath comes first, as it came first where the
+        // classes of the batch were compiled: a record type implementing a library's protocol,
+        // in a joining member's sync, or in the evaluation that required the library; a class
+        // evaluation made under a library's name (its file loaded at a REPL) after the library's own.
+        List<Fresh<NamespaceRecord>> loads = new ArrayList<>(), others = new ArrayList<>();
+        for (Fresh<NamespaceRecord> f : ns) (f.record().kind() == NamespaceRecord.Kind.CLASSPATH ? loads : others).add(f);
+        namespaces.apply(loads, byName, records, fromMaps);
+        applyClasses(fresh(records.classKeys(), records.classes(), ClassRecord::decode, known::classStamp, fromMaps),
+                     fromMaps);
+        byName.values().removeAll(loads); // applied: not again as what a shared namespace aliases
+        namespaces.apply(others, byName, records, fromMaps);
         applyVars(records.varKeys(), records.vars(), fromMaps);
     }
 

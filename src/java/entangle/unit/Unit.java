@@ -29,6 +29,11 @@ import entangle.hook.CapturedClasses.Defined;
 public final class Unit {
     private static final int MAGIC = 0x454e5455; // "ENTU"
     private static final int FORMAT = 2;
+    /**
+     * The link to a class of a namespace loaded from the classpath (see {@link #linkedUnit}):
+     * each member's own, the one its classpath load defined.
+     */
+    public static final String CLASSPATH = "classpath";
 
     private final String hash;
     private final String parent;

@@ -139,11 +139,11 @@ public final class Units {
     }
 
     /**
-     * The named classes that evaluation compiled (here or on another member) and that the
-     * classes {@code loader} defined extend or implement, each with the hash of the unit of the
-     * one the JVM linked them to here. Those of {@code loader} and of the loaders it is nested
-     * in resolve inside the unit's chain anyway, and a classpath namespace's are each member's
-     * own (each loads it itself), so neither is linked.
+     * The named classes that Clojure compiled (here or on another member) and that the classes
+     * {@code loader} defined extend or implement, each with the hash of the unit of the one the
+     * JVM linked them to here; or {@link Unit#CLASSPATH} for one of a namespace loaded from the
+     * classpath, which each member loads itself: there, its own. Those of {@code loader} and
+     * of the loaders it is nested in resolve inside the unit's chain anyway.
      */
     private Map<String, String> linksOf(ClassLoader loader, List<CapturedClasses.Defined> classes) {
         Map<String, String> links = new HashMap<>();
@@ -158,7 +158,12 @@ public final class Units {
             List<Class<?>> supertypes = new ArrayList<>(List.of(c.getInterfaces()));
             if (c.getSuperclass() != null) supertypes.add(c.getSuperclass());
             for (Class<?> s : supertypes) {
-                if (!evaluated(s) || nestedIn(loader, s.getClassLoader())) continue;
+                if (nestedIn(loader, s.getClassLoader())) continue;
+                if (loadedFromClasspath(s) || compiledBeforeCapture(s)) {
+                    links.putIfAbsent(s.getName(), Unit.CLASSPATH);
+                    continue;
+                }
+                if (!evaluated(s)) continue;
                 List<Unit> chain = unitsOf(s);
                 if (!chain.isEmpty()) links.putIfAbsent(s.getName(), chain.get(0).hash());
             }
@@ -190,6 +195,10 @@ public final class Units {
      */
     private Class<?> linked(String hash, String name) {
         try {
+            if (hash.equals(Unit.CLASSPATH)) {
+                ClassLoader l = CapturedClasses.classpathLoaderOf(name);
+                return l == null ? null : Class.forName(name, false, l);
+            }
             return resolve(hash, name);
         } catch (RefusedException | ClassNotFoundException | LinkageError e) {
             return null;
