@@ -71,7 +71,9 @@ class ClasspathNamespacesTest {
     void aRecordOfAClasspathNamespaceIsOfEachMembersOwnType() throws Exception {
         Path dir = library("any");
         Path shapes = Files.writeString(dir.resolve("extra/shapes.clj"),
-                                        "(ns extra.shapes)\n(defprotocol Shape (area [s]))\n(defrecord Circle [r])\n");
+                                        "(ns extra.shapes)\n(defprotocol Shape (area [s]))\n(defrecord Circle [r])\n"
+                                        + "(extend-type Circle Shape (area [c] (* 3 (:r c) (:r c))))\n");
+        Path geo = Files.writeString(dir.resolve("extra/geo.clj"), "(ns extra.geo)\n(defrecord Pt [x])\n");
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a", withPath(dir));
             ReplProcess b = cluster.start("b", withPath(dir));
@@ -95,9 +97,28 @@ class ClasspathNamespacesTest {
             String check = "[(some? (resolve 'Tri)) (instance? extra.shapes.Circle newer) (satisfies? extra.shapes/Shape tri)]";
             assertEquals("[true true false]", a.value(check));
             assertEquals("[true true false]", b.value(check));
+            String area = "(extra.shapes/area (extra.shapes/->Circle 1))";
+            assertEquals("3", b.value(area));
+
+            // A record of a library type, held by a var and a cluster atom; the type then
+            // changed in the file and loaded at A's REPL: the record made before keeps its type.
+            a.value("(require 'extra.geo)");
+            a.value("(def p0 (extra.geo/->Pt 1))");
+            a.value("(def pbox (atom [p0]))");
+            Files.writeString(geo, "(ns extra.geo)\n(defrecord Pt [x y])\n");
+            a.value("(load-file \"" + geo + "\")");
+            String held = "[(:x p0) (map :x @pbox) (count (keys (extra.geo/->Pt 1 2)))]";
+            assertEquals("[1 (1) 2]", a.value(held));
+            assertEquals("[1 (1) 2]", b.value(held));
+
             ReplProcess late = cluster.start("late", withPath(dir));
             assertEquals("[true true false]", late.value(check));
-            assertFalse(late.allErr().contains("entangle:"), late.allErr());
+            assertEquals("3", late.value(area));
+            // Its classpath holds the file as it is now: a record of the type before the edit
+            // is not one it can read, and it says so.
+            assertEquals("2", late.value("(count (keys (extra.geo/->Pt 1 2)))"));
+            assertTrue(late.allErr().contains("entangle: #'user/p0 from member ") && late.allErr().contains(
+                "InvalidClassException: extra.geo.Pt; local class incompatible"), late.allErr());
         }
     }
 

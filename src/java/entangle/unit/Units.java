@@ -103,6 +103,24 @@ public final class Units {
         return clusterNames.apply(name);
     }
 
+    /**
+     * The class {@code name} of a value written by its name: this member's own of a namespace
+     * loaded from the classpath, if it loaded one under that name (a type the file was loaded
+     * at a REPL again since, changed, made newer under that name: a record made before is of
+     * the type the load made); else the class this member's compiler finds under it.
+     */
+    public static Class<?> byNameAsLoaded(String name) throws ClassNotFoundException {
+        ClassLoader l = CapturedClasses.classpathLoaderOf(name);
+        if (l != null) {
+            try {
+                return Class.forName(name, false, l);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // gone with its loader: by name, below
+            }
+        }
+        return byName(name);
+    }
+
     /** The class this member's compiler finds under {@code name}. */
     public static Class<?> byName(String name) throws ClassNotFoundException {
         return Class.forName(name, false, NAMES);

@@ -186,7 +186,7 @@ public final class ValueReader extends ObjectInputStream {
         switch (tag) {
             case ValueWriter.BY_NAME:
                 Class<?> primitive = PRIMITIVES.get(name);
-                return primitive != null ? primitive : Units.byName(name);
+                return primitive != null ? primitive : Units.byNameAsLoaded(name);
             case ValueWriter.IN_UNIT:
                 return classInUnit(readUTF(), name);
             default:
