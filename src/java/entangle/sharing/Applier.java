@@ -603,6 +603,11 @@ final class Applier {
                 k.local = true;
                 Var v = ns.findInternedVar(sym);
                 if (v != null) k.capture(v);
+            } else if (r.kind() == VarRecord.Kind.LOADED) {
+                // This member's own load of the namespace defined it (applied before the vars).
+                k.removed = false;
+                Var v = ns.findInternedVar(sym);
+                if (v != null) k.capture(v);
             } else if (!k.local) {
                 Var v = ns.findInternedVar(sym);
                 // A multimethod's tables as the record has them, and as this member holds them after it.

@@ -381,7 +381,8 @@ final class Scanner {
     /**
      * The vars of {@code n} that the cluster holds records of (evaluation defined or changed
      * them), after a load of {@code n} from the classpath replaced them: their records would
-     * otherwise give a member that joins later what evaluation made before the load.
+     * otherwise give a member that joins later what evaluation made before the load. Their new
+     * records say that the load defines them, on each member ({@link VarRecord.Kind#LOADED}).
      */
     private void loadedOver(Namespace n, String name, List<VarChange> varChanges) {
         String prefix = name + "/";
@@ -390,8 +391,10 @@ final class Scanner {
             if (!e.getKey().startsWith(prefix) || k.version() == 0 || k.local) continue;
             Object mapped = n.getMapping(Symbol.intern(e.getKey().substring(prefix.length())));
             if (mapped instanceof Var v && v.ns == n) {
-                varChanges.add(new VarChange(v, e.getKey(), v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
-                                             v.getRawRoot(), v.meta(), v.isDynamic(), k.stamp));
+                // Each member's own load defines it: this member's fns of the load would carry
+                // its own classes (a record type's constructor) to members that made theirs.
+                varChanges.add(new VarChange(v, e.getKey(), VarRecord.Kind.LOADED, v.getRawRoot(), v.meta(),
+                                             v.isDynamic(), k.stamp));
             } else if (!k.removed && k.var != null) {
                 varChanges.add(VarChange.removed(k.var, e.getKey(), k.stamp));
             }

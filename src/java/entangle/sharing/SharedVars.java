@@ -756,6 +756,10 @@ public final class SharedVars {
                 k.local = true;
                 k.capture(c.var());
             }
+            case LOADED -> {
+                k.removed = false;
+                k.capture(c.var());
+            }
             default -> {
                 if (tables.extended(c.key())) {
                     commitExtension(c, k, appliedSinceScan, written);

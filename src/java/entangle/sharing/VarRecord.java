@@ -38,7 +38,12 @@ public record VarRecord(Kind kind, String ns, String name, long version, long ba
         /** The var was unmapped from its namespace. */
         REMOVED,
         /** The var keeps a root of its own on each member and is never shipped. */
-        LOCAL
+        LOCAL,
+        /**
+         * The var holds what its namespace's load from the classpath made, on each member its
+         * own load's (a reload after evaluation had changed it): the record carries no value.
+         */
+        LOADED
     }
 
     /** A record applied after none written with it, whose base's digest is not known. */
