@@ -72,7 +72,8 @@ class ClasspathNamespacesTest {
         Path dir = library("any");
         Path shapes = Files.writeString(dir.resolve("extra/shapes.clj"),
                                         "(ns extra.shapes)\n(defprotocol Shape (area [s]))\n(defrecord Circle [r])\n"
-                                        + "(extend-type Circle Shape (area [c] (* 3 (:r c) (:r c))))\n");
+                                        + "(extend-type Circle Shape (area [c] (* 3 (:r c) (:r c))))\n"
+                                        + "(defonce registry (atom []))\n");
         Path geo = Files.writeString(dir.resolve("extra/geo.clj"), "(ns extra.geo)\n(defrecord Pt [x])\n");
         try (TestCluster cluster = new TestCluster()) {
             ReplProcess a = cluster.start("a", withPath(dir));
@@ -83,6 +84,8 @@ class ClasspathNamespacesTest {
             b.value("(require 'extra.shapes)");
             assertEquals("true", b.value("(some? (resolve 'extra.shapes/->Circle))"));
             a.value("(require 'extra.shapes)");
+            a.value("(swap! extra.shapes/registry conj :a)");
+            b.value("(swap! extra.shapes/registry conj :b)");
             a.value("(def circle (extra.shapes/->Circle 2))");
             assertEquals("[true true 2]", b.value("[(instance? extra.shapes.Circle circle) (= circle (extra.shapes/->Circle 2))"
                 + " (:r circle)]"));
@@ -93,6 +96,10 @@ class ClasspathNamespacesTest {
             assertEquals("3", b.value("(extra.shapes/area tri)"));
             a.value("(load-file \"" + shapes + "\")");
             a.value("(def newer (extra.shapes/->Circle 5))");
+            // Its defonce made nothing new: each member's atom is its own, as its load made it.
+            String registry = "[@extra.shapes/registry (instance? entangle.sharing.ClusterAtom extra.shapes/registry)]";
+            assertEquals("[[:a] false]", a.value(registry));
+            assertEquals("[[:b] false]", b.value(registry));
             // As in one JVM: the protocol made again leaves Tri with the old one.
             String check = "[(some? (resolve 'Tri)) (instance? extra.shapes.Circle newer) (satisfies? extra.shapes/Shape tri)]";
             assertEquals("[true true false]", a.value(check));

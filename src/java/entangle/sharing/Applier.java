@@ -606,6 +606,7 @@ final class Applier {
             } else if (r.kind() == VarRecord.Kind.LOADED) {
                 // This member's own load of the namespace defined it (applied before the vars).
                 k.removed = false;
+                k.fromLoad = true;
                 Var v = ns.findInternedVar(sym);
                 if (v != null) k.capture(v);
             } else if (!k.local) {
@@ -652,6 +653,7 @@ final class Applier {
                 }
                 v.setMeta(meta); // after the root: a macro made a fn (or a fn a macro) from here on
                 v.setDynamic(r.dynamic());
+                k.fromLoad = false;
                 k.capture(v);
                 if (held[0] != null && !Merge.same(held[0], theirs)) {
                     // What this member holds beyond the record is published by its next scan.

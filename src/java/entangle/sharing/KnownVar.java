@@ -31,6 +31,11 @@ final class KnownVar {
     Stamp proposed;
     boolean local;
     boolean removed;
+    /**
+     * True if the root is what its namespace's load from the classpath made here: a record of
+     * it says so ({@link VarRecord.Kind#LOADED}), or none was ever published or applied.
+     */
+    boolean fromLoad;
     // A multimethod's methods change without its var's root changing.
     Object methods;
     Object prefers;

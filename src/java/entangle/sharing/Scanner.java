@@ -209,6 +209,14 @@ final class Scanner {
                     // Interned by compiled code that names it (RT.var), not by def: nothing to share.
                     continue;
                 }
+                if (k != null && (k.fromLoad || k.version() == 0) && k.var == v && !k.removed && v.hasRoot()
+                    && v.getRawRoot() == k.root && kn != null && kn.loadedFromClasspath()) {
+                    // A library's var evaluated again without a new root (a defonce of the file an
+                    // editor loaded): the root stays each member's own load's.
+                    varChanges.add(new VarChange(v, key, VarRecord.Kind.LOADED, v.getRawRoot(), v.meta(), v.isDynamic(),
+                                                 k.stamp));
+                    continue;
+                }
                 varChanges.add(new VarChange(v, key, v.hasRoot() ? VarRecord.Kind.VALUE : VarRecord.Kind.UNBOUND,
                                              v.getRawRoot(), v.meta(), v.isDynamic(), k == null ? Known.NEVER : k.stamp));
             }

@@ -758,6 +758,7 @@ public final class SharedVars {
             }
             case LOADED -> {
                 k.removed = false;
+                k.fromLoad = true;
                 k.capture(c.var());
             }
             default -> {
@@ -776,6 +777,7 @@ public final class SharedVars {
                 k.own = appliedSinceScan || base == null || c.methods() == null ? null
                     : new Merge.Own(written.version(), c.floor(), base,
                                     List.of((IPersistentMap) c.methods(), (IPersistentMap) c.prefers()));
+                k.fromLoad = false;
                 k.var = c.var();
                 k.root = c.root();
                 k.meta = c.meta();
