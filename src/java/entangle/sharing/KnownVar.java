@@ -32,8 +32,10 @@ final class KnownVar {
     boolean local;
     boolean removed;
     /**
-     * True if the root is what its namespace's load from the classpath made here: a record of
-     * it says so ({@link VarRecord.Kind#LOADED}), or none was ever published or applied.
+     * True if the last record published or applied here says that the root is what its
+     * namespace's load from the classpath made ({@link VarRecord.Kind#LOADED}). A var of a
+     * loaded namespace that no record was published or applied for (version 0) is the load's
+     * too, without it.
      */
     boolean fromLoad;
     // A multimethod's methods change without its var's root changing.

@@ -110,15 +110,18 @@ public final class Units {
      * the type the load made); else the class this member's compiler finds under it.
      */
     public static Class<?> byNameAsLoaded(String name) throws ClassNotFoundException {
+        Class<?> loaded = classpathClass(name);
+        return loaded != null ? loaded : byName(name);
+    }
+
+    /** The class {@code name} this member's last load of a namespace from the classpath defined, or null. */
+    private static Class<?> classpathClass(String name) {
         ClassLoader l = CapturedClasses.classpathLoaderOf(name);
-        if (l != null) {
-            try {
-                return Class.forName(name, false, l);
-            } catch (ClassNotFoundException | LinkageError e) {
-                // gone with its loader: by name, below
-            }
+        try {
+            return l == null ? null : Class.forName(name, false, l);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null; // gone with its loader
         }
-        return byName(name);
     }
 
     /** The class this member's compiler finds under {@code name}. */
@@ -213,11 +216,7 @@ public final class Units {
      */
     private Class<?> linked(String hash, String name) {
         try {
-            if (hash.equals(Unit.CLASSPATH)) {
-                ClassLoader l = CapturedClasses.classpathLoaderOf(name);
-                return l == null ? null : Class.forName(name, false, l);
-            }
-            return resolve(hash, name);
+            return hash.equals(Unit.CLASSPATH) ? classpathClass(name) : resolve(hash, name);
         } catch (RefusedException | ClassNotFoundException | LinkageError e) {
             return null;
         }
@@ -291,11 +290,6 @@ public final class Units {
         if (!(l instanceof DynamicClassLoader) || l instanceof UnitLoader) return false;
         CapturedClasses.LoaderClasses group = CapturedClasses.of(l);
         return group != null && group.classpath();
-    }
-
-    /** True if this member's Clojure compiler made {@code c} (from source, not a jar's AOT class), or a unit did. */
-    public static boolean compiledHere(Class<?> c) {
-        return c.getClassLoader() instanceof DynamicClassLoader;
     }
 
     /** True if {@code c} came from a unit: code the cluster holds, checked against its hash. */

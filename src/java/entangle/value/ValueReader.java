@@ -218,9 +218,7 @@ public final class ValueReader extends ObjectInputStream {
         if (c == null) return ObjectInputFilter.Status.ALLOWED;
         Class<?> e = c;
         while (e.isArray()) e = e.getComponentType();
-        // A class this member's compiler made from source (a record type of a namespace it
-        // loaded) is its own code, not a class from outside that a stream could name.
-        if (Units.fromUnit(e) || Units.compiledHere(e) || ShareableClasses.allowed(e)) return ObjectInputFilter.Status.ALLOWED;
+        if (Units.fromUnit(e) || ShareableClasses.allowed(e)) return ObjectInputFilter.Status.ALLOWED;
         rejected = c.getName();
         rejectedWhy = ShareableClasses.notNamed("this member's ", e);
         return ObjectInputFilter.Status.REJECTED;
